@@ -1,0 +1,26 @@
+/**
+ * kaiwa's wire protocol, as pure codecs: bytes in, typed values out, no I/O. The byte-level
+ * specification is `docs/protocol.md`; section numbers in these modules point into it.
+ *
+ * - TCRP over TCP: `encodeTcrpFrame`, `decodeTcrpFrame`, `TcrpFrameReader`, requests and
+ *   responses.
+ * - Datagrams over UDP: `parseClientDatagram` and kaiwa commands (client → server);
+ *   `encodeTextChat` and kaiwa events (server → client); the Stage 1 lobby datagram.
+ * - Decoders throw only `ProtocolError` and its subclasses, whatever the bytes.
+ *
+ * @module
+ */
+
+export * from "./constants.ts";
+export * from "./errors.ts";
+export * from "./utf8.ts";
+export * from "./names.ts";
+export * from "./tcrp.ts";
+export * from "./tcrp_reader.ts";
+export * from "./request.ts";
+export * from "./response.ts";
+export * from "./datagram.ts";
+export * from "./commands.ts";
+export * from "./events.ts";
+export * from "./text_format.ts";
+export * from "./stage1.ts";

@@ -1,0 +1,75 @@
+/**
+ * What standard clients receive (docs/protocol.md §3.3): each chat message as the UTF-8 text
+ * `<username>: <message>`, and each notice as a plain line starting with `* `.
+ *
+ * @module
+ */
+
+import { CloseReason, LeaveReason, RemoveReason } from "./constants.ts";
+import type { KaiwaEvent } from "./events.ts";
+
+const SEPARATOR = Uint8Array.of(0x3a, 0x20); // ": "
+const NOTICE_PREFIX = "* ";
+
+/**
+ * Encodes a relayed chat message for standard clients, once for all of them.
+ *
+ * @example
+ * ```ts
+ * const te = new TextEncoder();
+ * new TextDecoder().decode(encodeTextChat(te.encode("ann"), te.encode("hi"))); // "ann: hi"
+ * ```
+ */
+export function encodeTextChat(sender: Uint8Array, text: Uint8Array): Uint8Array {
+  const out = new Uint8Array(sender.length + SEPARATOR.length + text.length);
+  out.set(sender, 0);
+  out.set(SEPARATOR, sender.length);
+  out.set(text, sender.length + SEPARATOR.length);
+  return out;
+}
+
+/**
+ * The text notice a standard client gets for an event, or null for events it has no use for
+ * (chat is relayed with `encodeTextChat`; members and pong answer kaiwa commands).
+ *
+ * @example
+ * ```ts
+ * formatTextNotice({ type: "joined", time: 0, names: ["ann", "bo"] }); // "* ann, bo joined"
+ * ```
+ */
+export function formatTextNotice(event: KaiwaEvent): string | null {
+  switch (event.type) {
+    case "joined":
+      return `${NOTICE_PREFIX}${event.names.join(", ")} joined`;
+    case "left":
+      return `${NOTICE_PREFIX}${event.names.join(", ")} ${LEFT_VERB[event.reason] ?? "left"}`;
+    case "room-closed":
+      return `${NOTICE_PREFIX}the room was closed: ${CLOSE_CAUSE[event.reason] ?? "it ended"}`;
+    case "removed":
+      return `${NOTICE_PREFIX}you were removed ${REMOVE_CAUSE[event.reason] ?? "by the server"}`;
+    case "shutdown":
+      return `${NOTICE_PREFIX}the server is shutting down`;
+    case "notice":
+      return `${NOTICE_PREFIX}${event.text}`;
+    case "chat":
+    case "members":
+    case "pong":
+      return null;
+  }
+}
+
+const LEFT_VERB: Record<number, string> = {
+  [LeaveReason.Left]: "left",
+  [LeaveReason.TimedOut]: "timed out",
+  [LeaveReason.Unreachable]: "became unreachable",
+};
+
+const CLOSE_CAUSE: Record<number, string> = {
+  [CloseReason.HostLeft]: "the host left",
+  [CloseReason.HostTimedOut]: "the host timed out",
+  [CloseReason.HostUnreachable]: "the host became unreachable",
+};
+
+const REMOVE_CAUSE: Record<number, string> = {
+  [RemoveReason.Inactivity]: "for inactivity",
+};

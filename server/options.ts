@@ -1,0 +1,55 @@
+/**
+ * The server's settings, as `kaiwa serve` flags set them, and their defaults.
+ *
+ * @module
+ */
+
+/** How much the server logs on stderr. */
+export type LogLevel = "quiet" | "normal" | "verbose";
+
+/** Everything `kaiwa serve` can be told. Every limit has a flag of the same name. */
+export interface ServeOptions {
+  /** Address both listeners bind (`--host`); IPv6 accepted. */
+  host: string;
+  /** Port of both the TCP and the UDP listener (`--port`); 0 picks a free one. */
+  port: number;
+  /** Seconds of silence after which a member is removed (`--timeout`). */
+  timeoutSeconds: number;
+  /** UDP port of the Stage 1 lobby, or null when it is off (`--lobby-port`). */
+  lobbyPort: number | null;
+  /** Log verbosity (`--quiet`, `--verbose`). */
+  logLevel: LogLevel;
+  /** Most rooms at once (`--max-rooms`). */
+  maxRooms: number;
+  /** Most members in one room (`--max-room-members`). */
+  maxRoomMembers: number;
+  /** Seconds a TCP connection has to deliver a complete request (`--request-timeout`). */
+  requestTimeoutSeconds: number;
+  /** Most concurrent TCP connections (`--max-connections`). */
+  maxConnections: number;
+  /** Most concurrent TCP connections from one IP address (`--max-connections-per-ip`). */
+  maxConnectionsPerIp: number;
+  /** Messages per second each member may send; 0 turns flood control off (`--flood-rate`). */
+  floodRate: number;
+  /** Messages a member may send in one burst (`--flood-burst`). */
+  floodBurst: number;
+  /** TCRP requests per second per IP address; 0 turns it off (`--join-rate`). */
+  joinRate: number;
+}
+
+/** The defaults, as `kaiwa serve --help` lists them. */
+export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = {
+  host: "0.0.0.0",
+  port: 9001,
+  timeoutSeconds: 300,
+  lobbyPort: null,
+  logLevel: "normal",
+  maxRooms: 10_000,
+  maxRoomMembers: 5_000,
+  requestTimeoutSeconds: 5,
+  maxConnections: 1_024,
+  maxConnectionsPerIp: 32,
+  floodRate: 5,
+  floodBurst: 10,
+  joinRate: 20,
+};
