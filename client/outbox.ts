@@ -1,0 +1,92 @@
+/**
+ * The client's outgoing chat messages, sent one at a time and each confirmed by the server's
+ * echo (a kaiwa member gets its own message back, §4.2). Waiting for the echo before sending
+ * the next message means a message dropped by the server's flood limit, or lost on the way, is
+ * sent again instead of lost, whatever the server's limits are. Pure: time comes from the caller.
+ *
+ * @module
+ */
+
+/** What the outbox wants done now. */
+export type OutboxAction =
+  | { type: "send"; text: string }
+  | { type: "give-up"; text: string };
+
+/** Timing of resends. */
+export interface OutboxConfig {
+  /** How long to wait for an echo before sending a message again. */
+  resendAfterMs: number;
+  /** How many times a message is sent before the outbox gives up on it. */
+  maxAttempts: number;
+}
+
+/** The defaults: a resend after a second, up to five sends, rides out a flood limit of ~1/s. */
+export const DEFAULT_OUTBOX_CONFIG: Readonly<OutboxConfig> = {
+  resendAfterMs: 1_000,
+  maxAttempts: 5,
+};
+
+interface Pending {
+  text: string;
+  sentAt: number;
+  attempts: number;
+}
+
+/**
+ * A queue of chat messages with one in flight at a time.
+ *
+ * @example
+ * ```ts
+ * const outbox = new Outbox();
+ * outbox.enqueue("hi");
+ * outbox.poll(0); // { type: "send", text: "hi" }
+ * outbox.confirm("hi"); // true: the echo arrived
+ * ```
+ */
+export class Outbox {
+  readonly #config: OutboxConfig;
+  readonly #queue: Pending[] = [];
+
+  /** Creates an empty outbox. */
+  constructor(config: OutboxConfig = DEFAULT_OUTBOX_CONFIG) {
+    this.#config = config;
+  }
+
+  /** Messages not yet confirmed, the one in flight included. */
+  get pending(): number {
+    return this.#queue.length;
+  }
+
+  /** Adds a message behind the others. */
+  enqueue(text: string): void {
+    this.#queue.push({ text, sentAt: 0, attempts: 0 });
+  }
+
+  /** Says what to send (or give up on) now, if anything; call it after every change and on a tick. */
+  poll(now: number): OutboxAction | null {
+    const head = this.#queue[0];
+    if (head === undefined) return null;
+    if (head.attempts > 0 && now - head.sentAt < this.#config.resendAfterMs) return null;
+    if (head.attempts >= this.#config.maxAttempts) {
+      this.#queue.shift();
+      return { type: "give-up", text: head.text };
+    }
+    head.attempts++;
+    head.sentAt = now;
+    return { type: "send", text: head.text };
+  }
+
+  /** Takes the server's echo of our message; true when it confirms the message in flight. */
+  confirm(text: string): boolean {
+    const head = this.#queue[0];
+    if (head === undefined || head.attempts === 0 || head.text !== text) return false;
+    this.#queue.shift();
+    return true;
+  }
+
+  /** The server said it dropped messages: wait a full resend delay from now before trying again. */
+  rateLimited(now: number): void {
+    const head = this.#queue[0];
+    if (head !== undefined && head.attempts > 0) head.sentAt = now;
+  }
+}

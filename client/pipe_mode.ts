@@ -1,0 +1,89 @@
+/**
+ * Pipe mode, for scripts and bots: one message per input line, one received event per output
+ * line, nothing interactive. The end of input leaves the room cleanly after the messages already
+ * read are confirmed by the server.
+ *
+ * @module
+ */
+
+import { ChatSession, type SessionEnd } from "./session.ts";
+import type { RoomEntry } from "./enter_room.ts";
+import { formatEventLine } from "./event_lines.ts";
+import type { LineReader } from "./line_reader.ts";
+import type { LineOutput } from "./output.ts";
+
+/** What pipe mode runs with. */
+export interface PipeModeOptions {
+  /** The room entered. */
+  entry: RoomEntry;
+  /** The room's name. */
+  room: string;
+  /** Our username. */
+  name: string;
+  /** JSON lines instead of plain text. */
+  json: boolean;
+  /** The message lines (stdin, after the password line if any). */
+  input: LineReader;
+  /** Where events go (stdout). */
+  output: LineOutput;
+  /** Where notes about our own messages go (stderr). */
+  errors: LineOutput;
+}
+
+/** How long, at the end of input, to wait for the server to confirm messages still in flight. */
+export const DRAIN_MS = 10_000;
+/** How many unconfirmed messages may queue before input reading pauses. */
+export const MAX_QUEUED_MESSAGES = 64;
+
+/**
+ * Runs pipe mode until the input ends (then leaves) or the session ends otherwise. Our own
+ * messages are not written back out, so a bot does not read its own words as input.
+ */
+export async function runPipeMode(options: PipeModeOptions): Promise<SessionEnd> {
+  const { entry, output, errors } = options;
+  const session = new ChatSession({
+    socket: entry.socket,
+    server: entry.server,
+    roomName: options.room,
+    username: options.name,
+    token: entry.token,
+    onEvent: (event, self) => {
+      if (self) return;
+      const line = formatEventLine(event, options.json);
+      if (line !== null) output.line(line);
+    },
+    onUndelivered: (text) =>
+      errors.line(`kaiwa: the server did not confirm a message, dropped: ${preview(text)}`),
+  });
+  const running = session.run();
+  const feeding = feed(session, options);
+  const end = await running;
+  await options.input.cancel();
+  await feeding;
+  await output.flush();
+  await errors.flush();
+  return end;
+}
+
+async function feed(session: ChatSession, options: PipeModeOptions): Promise<void> {
+  for (;;) {
+    const line = await options.input.next().catch(() => null);
+    if (line === null) break;
+    const result = session.say(line);
+    if (result === "too-long") {
+      options.errors.line(
+        `kaiwa: a message over ${session.maxMessageBytes} bytes does not fit in one datagram and was not sent: ${
+          preview(line)
+        }`,
+      );
+    }
+    await session.settle(MAX_QUEUED_MESSAGES);
+  }
+  await session.leave(DRAIN_MS);
+}
+
+const PREVIEW_CHARS = 40;
+
+function preview(text: string): string {
+  return JSON.stringify(text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text);
+}

@@ -1,0 +1,214 @@
+/**
+ * The client side of a TCRP exchange: create, join or list over one TCP connection, within a
+ * deadline, so that an unreachable or stalled server is a clear error, never a hang.
+ *
+ * @module
+ */
+
+import { ExitCode } from "../cli/exit_codes.ts";
+import {
+  decodeRoomList,
+  decodeStatus,
+  decodeToken,
+  encodePortAnnouncement,
+  encodeRequestFrame,
+  Operation,
+  ProtocolError,
+  type RoomList,
+  type RoomRequest,
+  State,
+  Status,
+  type TcrpFrame,
+  TcrpFrameReader,
+} from "../protocol/mod.ts";
+import { ClientError, refusalError } from "./errors.ts";
+
+/** Where the server is. */
+export interface ServerAddress {
+  /** Host name or address. */
+  host: string;
+  /** TCP (and UDP) port. */
+  port: number;
+}
+
+/** A granted create or join: the token, and the addresses to use for UDP. */
+export interface RoomTicket {
+  /** The token for the room's datagrams. */
+  token: string;
+  /** Our address on the TCP connection: the UDP socket binds it so the server sees the same IP. */
+  localHostname: string;
+  /** The server's resolved address. */
+  serverHostname: string;
+  /** Announces our UDP port to the server (§2.6) and closes the connection. */
+  announce(port: number): Promise<void>;
+  /** Closes the connection without announcing. */
+  close(): void;
+}
+
+/** How long connecting plus the whole exchange may take before the server counts as unreachable. */
+export const REQUEST_DEADLINE_MS = 5_000;
+const READ_BUFFER_SIZE = 4096;
+
+/**
+ * Creates or joins a room.
+ *
+ * @throws {ClientError} when the server is unreachable, refuses (with the status's own exit code),
+ * or answers something that is not TCRP.
+ */
+export async function requestRoom(
+  server: ServerAddress,
+  operation: typeof Operation.CreateRoom | typeof Operation.JoinRoom,
+  roomName: string,
+  request: RoomRequest,
+  deadlineMs = REQUEST_DEADLINE_MS,
+): Promise<RoomTicket> {
+  const exchange = await open(server, deadlineMs);
+  try {
+    await exchange.write(encodeRequestFrame(operation, roomName, request));
+    const status = decodeStatus(await exchange.nextFrame(State.Response));
+    if (status !== Status.Ok) throw refusalError(status, roomName, request.username);
+    const token = decodeToken(await exchange.nextFrame(State.Complete));
+    exchange.disarm();
+    return {
+      token,
+      localHostname: (exchange.conn.localAddr as Deno.NetAddr).hostname,
+      serverHostname: (exchange.conn.remoteAddr as Deno.NetAddr).hostname,
+      announce: async (port) => {
+        try {
+          await exchange.conn.write(encodePortAnnouncement(port));
+        } finally {
+          exchange.close();
+        }
+      },
+      close: () => exchange.close(),
+    };
+  } catch (error) {
+    exchange.close();
+    throw translate(error, server, exchange.timedOut, deadlineMs);
+  }
+}
+
+/**
+ * Lists the server's rooms.
+ *
+ * @throws {ClientError} when the server is unreachable or answers something that is not TCRP.
+ */
+export async function listRooms(
+  server: ServerAddress,
+  deadlineMs = REQUEST_DEADLINE_MS,
+): Promise<RoomList> {
+  const exchange = await open(server, deadlineMs);
+  try {
+    await exchange.write(encodeRequestFrame(Operation.ListRooms, "", null));
+    const status = decodeStatus(await exchange.nextFrame(State.Response));
+    if (status !== Status.Ok) throw refusalError(status, "", "");
+    return decodeRoomList(await exchange.nextFrame(State.Complete));
+  } catch (error) {
+    throw translate(error, server, exchange.timedOut, deadlineMs);
+  } finally {
+    exchange.close();
+  }
+}
+
+/** One TCP connection with a deadline that closes it, which ends any pending read or write. */
+class Exchange {
+  readonly conn: Deno.TcpConn;
+  readonly #reader = new TcrpFrameReader();
+  readonly #frames: TcrpFrame[] = [];
+  readonly #buffer = new Uint8Array(READ_BUFFER_SIZE);
+  readonly #timer: ReturnType<typeof setTimeout>;
+  #closed = false;
+  /** Set when the deadline closed the connection, so the error names the real cause. */
+  timedOut = false;
+
+  constructor(conn: Deno.TcpConn, deadlineMs: number) {
+    this.conn = conn;
+    this.#timer = setTimeout(() => {
+      this.timedOut = true;
+      this.close();
+    }, deadlineMs);
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    let written = 0;
+    while (written < bytes.length) written += await this.conn.write(bytes.subarray(written));
+  }
+
+  async nextFrame(state: number): Promise<TcrpFrame> {
+    while (this.#frames.length === 0) {
+      const count = await this.conn.read(this.#buffer);
+      if (count === null) {
+        throw new ProtocolError("The server closed the connection before answering");
+      }
+      this.#frames.push(...this.#reader.push(this.#buffer.subarray(0, count)));
+    }
+    const frame = this.#frames.shift()!;
+    if (frame.state !== state) {
+      throw new ProtocolError(`Expected a frame in state ${state}, got state ${frame.state}`);
+    }
+    return frame;
+  }
+
+  /** Stops the deadline: the exchange succeeded and the caller now owns the connection. */
+  disarm(): void {
+    clearTimeout(this.#timer);
+  }
+
+  close(): void {
+    clearTimeout(this.#timer);
+    if (this.#closed) return;
+    this.#closed = true;
+    this.conn.close();
+  }
+}
+
+async function open(server: ServerAddress, deadlineMs: number): Promise<Exchange> {
+  try {
+    const conn = await Deno.connect({
+      hostname: server.host,
+      port: server.port,
+      signal: AbortSignal.timeout(deadlineMs),
+    });
+    return new Exchange(conn, deadlineMs);
+  } catch (cause) {
+    const timedOut = cause instanceof Error &&
+      (cause.name === "AbortError" || cause.name === "TimeoutError");
+    throw unreachable(server, timedOut ? noAnswer(deadlineMs) : errorMessage(cause), cause);
+  }
+}
+
+function translate(
+  error: unknown,
+  server: ServerAddress,
+  timedOut: boolean,
+  deadlineMs: number,
+): unknown {
+  if (error instanceof ClientError) return error;
+  if (timedOut) return unreachable(server, noAnswer(deadlineMs), error);
+  if (error instanceof ProtocolError) {
+    return new ClientError(
+      `The server at ${server.host}:${server.port} does not speak TCRP: ${error.message}`,
+      ExitCode.Unreachable,
+      { cause: error },
+    );
+  }
+  return unreachable(server, errorMessage(error), error);
+}
+
+function unreachable(server: ServerAddress, reason: string, cause: unknown): ClientError {
+  return new ClientError(
+    `Cannot reach the server at ${server.host}:${server.port}: ${reason}`,
+    ExitCode.Unreachable,
+    {
+      cause,
+    },
+  );
+}
+
+function noAnswer(deadlineMs: number): string {
+  return `no answer within ${deadlineMs / 1000} seconds`;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
