@@ -1,0 +1,84 @@
+/**
+ * The exit codes of `kaiwa`, shared by the command line, the server and the client, with the
+ * one-line meanings `kaiwa join --help` prints.
+ *
+ * @module
+ */
+
+/**
+ * Every exit code `kaiwa` ends with. Scripts may rely on these numbers: never renumber them.
+ *
+ * @example
+ * ```ts
+ * import { ExitCode } from "./exit_codes.ts";
+ * Deno.exitCode = ExitCode.Usage;
+ * ```
+ */
+export const ExitCode = {
+  /** Normal end: the server stopped on SIGINT/SIGTERM; the client left or its input ended. */
+  Ok: 0,
+  /** The server cannot bind or listen (port in use, bad address); anything unexpected. */
+  Failure: 1,
+  /** Bad command line: unknown flag or subcommand, bad value. */
+  Usage: 2,
+  /** Client: cannot connect to the server (refused, DNS, timed out). */
+  Unreachable: 3,
+  /** Client: the room does not exist. */
+  RoomNotFound: 4,
+  /** Client: `--create` but the room exists. */
+  RoomExists: 5,
+  /** Client: wrong or missing password. */
+  WrongPassword: 6,
+  /** Client: the username is already in the room. */
+  NameTaken: 7,
+  /** Client: the server refused the room name or username as invalid (status 4). */
+  InvalidName: 8,
+  /** Client: room full, server full, too many requests or server error (status 5, 7, 8, 9). */
+  Refused: 9,
+  /** Client: the host left or the room closed while we were in it. */
+  RoomClosed: 10,
+  /** Client: the server went silent (no answer to pings) or shut down. */
+  ConnectionLost: 11,
+  /** Client: the server removed us (inactivity). */
+  Removed: 12,
+} as const;
+
+/** One of the exit codes in {@linkcode ExitCode}. */
+export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
+
+/**
+ * A one-line meaning for every exit code, as help text shows them. Typed as a complete record so
+ * that a new code cannot be added without its meaning.
+ */
+export const EXIT_CODE_MEANINGS: Readonly<Record<ExitCode, string>> = {
+  [ExitCode.Ok]: "Normal end: left the room or end of input (server: stopped by SIGINT/SIGTERM)",
+  [ExitCode.Failure]: "Unexpected failure (server: cannot bind or listen)",
+  [ExitCode.Usage]: "Bad command line: unknown flag or subcommand, bad value",
+  [ExitCode.Unreachable]: "Cannot connect to the server (refused, unknown host, timed out)",
+  [ExitCode.RoomNotFound]: "The room does not exist",
+  [ExitCode.RoomExists]: "--create, but the room already exists",
+  [ExitCode.WrongPassword]: "Wrong or missing password",
+  [ExitCode.NameTaken]: "The username is already in the room",
+  [ExitCode.InvalidName]: "The server refused the room name or username as invalid",
+  [ExitCode.Refused]: "Refused: room full, server full, too many requests or server error",
+  [ExitCode.RoomClosed]: "The room closed while we were in it (the host left)",
+  [ExitCode.ConnectionLost]: "The server went silent or shut down",
+  [ExitCode.Removed]: "The server removed us for inactivity",
+};
+
+/**
+ * The exit code table as help text: one `  <code>  <meaning>` line per code, in numeric order.
+ *
+ * @example
+ * ```ts
+ * import { formatExitCodes } from "./exit_codes.ts";
+ * console.log(`Exit codes:\n${formatExitCodes()}`);
+ * ```
+ */
+export function formatExitCodes(): string {
+  const codes = Object.values(ExitCode).sort((a, b) => a - b);
+  const width = String(codes[codes.length - 1]).length;
+  return codes
+    .map((code) => `  ${String(code).padStart(width)}  ${EXIT_CODE_MEANINGS[code]}`)
+    .join("\n");
+}

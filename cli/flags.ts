@@ -1,0 +1,130 @@
+/**
+ * One table per command describes its flags; the parser and the help text are both built from
+ * it, so a flag cannot be parsed without being documented, or the reverse.
+ *
+ * @module
+ */
+
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { UsageError } from "./usage_error.ts";
+
+/** One flag of a command. */
+export interface FlagSpec {
+  /** Long name without the dashes, e.g. `"port"` for `--port`. */
+  readonly name: string;
+  /** One-letter alias, e.g. `"h"` for `-h`. */
+  readonly short?: string;
+  /** Placeholder of the flag's value in help text (`"N"`, `"ADDR"`); absent for a switch. */
+  readonly value?: string;
+  /** What the flag does, one line. */
+  readonly help: string;
+  /** The default as help text shows it; absent when there is nothing to show. */
+  readonly default?: string;
+}
+
+/** The help flag every command accepts. */
+export const HELP_FLAG: FlagSpec = { name: "help", short: "h", help: "Show this help and exit" };
+
+/** What {@linkcode parseFlags} found, with typed access by flag name. */
+export interface ParsedFlags {
+  /** The value of a flag that takes one, or undefined when it was not given. */
+  string(name: string): string | undefined;
+  /** Whether a switch was given. */
+  boolean(name: string): boolean;
+  /** The arguments that are not flags, in order. */
+  readonly positionals: readonly string[];
+}
+
+/** Marks the end of the flags: everything after it is a positional argument. */
+const END_OF_FLAGS = "--";
+
+/**
+ * Parses `args` strictly against `specs`: an unknown flag, a missing value, a value given to a
+ * switch, or a positional argument beyond `maxPositionals` is a {@linkcode UsageError}.
+ *
+ * @example
+ * ```ts
+ * import { parseFlags } from "./flags.ts";
+ * const flags = parseFlags(["--port", "9001"], [{ name: "port", value: "N", help: "Port" }]);
+ * flags.string("port"); // "9001"
+ * ```
+ */
+export function parseFlags(
+  args: readonly string[],
+  specs: readonly FlagSpec[],
+  maxPositionals = 0,
+): ParsedFlags {
+  const options: ParseArgsOptionsConfig = {};
+  for (const spec of specs) {
+    options[spec.name] = { type: spec.value === undefined ? "boolean" : "string" };
+    if (spec.short !== undefined) options[spec.name].short = spec.short;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
+  } catch (error) {
+    // node:util reports bad command lines as TypeErrors carrying an ERR_PARSE_ARGS_* code.
+    if (error instanceof TypeError && String(Reflect.get(error, "code")).startsWith("ERR_PARSE")) {
+      throw new UsageError(firstSentence(error.message), "", { cause: error });
+    }
+    throw error;
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length > maxPositionals) {
+    throw new UsageError(`Unexpected argument '${positionals[maxPositionals]}'`);
+  }
+  return {
+    string: (name) => {
+      const value = values[name];
+      return typeof value === "string" ? value : undefined;
+    },
+    boolean: (name) => values[name] === true,
+    positionals,
+  };
+}
+
+/**
+ * Whether the command line asks for help (`-h` or `--help` before any `--`). Help wins over
+ * every other flag, even a bad one, so that `kaiwa serve --port x --help` still shows it.
+ */
+export function wantsHelp(args: readonly string[]): boolean {
+  for (const arg of args) {
+    if (arg === END_OF_FLAGS) return false;
+    if (arg === "-h" || arg === "--help") return true;
+  }
+  return false;
+}
+
+/**
+ * Formats `specs` as the aligned flag list of a help text, one line per flag with its default.
+ *
+ * @example
+ * ```ts
+ * import { formatFlags } from "./flags.ts";
+ * formatFlags([{ name: "port", value: "N", help: "Port", default: "9001" }]);
+ * // "  --port N  Port (default: 9001)"
+ * ```
+ */
+export function formatFlags(specs: readonly FlagSpec[]): string {
+  const labels = specs.map((spec) => {
+    const long = `--${spec.name}${spec.value === undefined ? "" : ` ${spec.value}`}`;
+    return spec.short === undefined ? `    ${long}` : `-${spec.short}, ${long}`;
+  });
+  const width = Math.max(...labels.map((label) => label.length));
+  return specs
+    .map((spec, i) => {
+      const fallback = spec.default === undefined ? "" : ` (default: ${spec.default})`;
+      return `  ${labels[i].padEnd(width)}  ${spec.help}${fallback}`;
+    })
+    .join("\n");
+}
+
+/** The first sentence of node:util's messages, which go on with hints longer than the usage. */
+function firstSentence(message: string): string {
+  return message.split(/\.(\s|$)/, 1)[0];
+}
+
+/** Puts a possibly multi-line message on one line, as error output shows it. */
+export function oneLine(message: string): string {
+  return message.replace(/\s*\n\s*/g, " ").trim();
+}

@@ -1,0 +1,92 @@
+/**
+ * `kaiwa join`: its flags, its help text (with the exit codes), and the parser that turns them
+ * into {@linkcode JoinOptions}.
+ *
+ * @module
+ */
+
+import { DEFAULT_JOIN_OPTIONS, type JoinOptions, type PasswordSource } from "../client/options.ts";
+import { formatExitCodes } from "./exit_codes.ts";
+import { type FlagSpec, formatFlags, HELP_FLAG, type ParsedFlags, parseFlags } from "./flags.ts";
+import { UsageError } from "./usage_error.ts";
+import { parsePort, parseText } from "./values.ts";
+
+const D = DEFAULT_JOIN_OPTIONS;
+
+/** The password flags; at most one may be given. */
+const PASSWORD_FLAGS = ["password-prompt", "password-stdin", "password-env"] as const;
+
+/** The flags of `kaiwa join`, in help order. Defaults come from `DEFAULT_JOIN_OPTIONS`. */
+export const JOIN_FLAGS: readonly FlagSpec[] = [
+  { name: "name", value: "NAME", help: "Your username (asked for when absent)" },
+  { name: "create", help: "Create the room and become its host", default: String(D.create) },
+  { name: "password-prompt", help: "Ask for the room password without echoing it" },
+  { name: "password-stdin", help: "Read the room password from the first line of stdin" },
+  { name: "password-env", value: "VAR", help: "Read the room password from variable VAR" },
+  { name: "host", value: "HOST", help: "Server host name or address", default: D.host },
+  { name: "port", value: "N", help: "Server port, TCP and UDP, 1-65535", default: String(D.port) },
+  { name: "json", help: "Write received events as JSON lines", default: String(D.json) },
+  HELP_FLAG,
+];
+
+/** The help text of `kaiwa join`. */
+export const JOIN_USAGE = `Usage: kaiwa join [ROOM] [flags]
+
+Enters the chat room ROOM on a kaiwa server, or creates it with --create. Without ROOM or
+--name, asks for them. Lines typed (or piped in) are sent; end of input leaves the room.
+The password flags exclude each other; without one, no password is sent.
+
+Flags:
+${formatFlags(JOIN_FLAGS)}
+
+Exit codes:
+${formatExitCodes()}`;
+
+/**
+ * Turns the arguments after `kaiwa join` into {@linkcode JoinOptions}; what is not given keeps
+ * its default. Throws {@linkcode UsageError} for an unknown flag, a bad value, a second room or
+ * more than one password flag.
+ *
+ * @example
+ * ```ts
+ * import { parseJoinArgs } from "./join_command.ts";
+ * parseJoinArgs(["lobby", "--name", "alice"]).room; // "lobby"
+ * ```
+ */
+export function parseJoinArgs(args: readonly string[]): JoinOptions {
+  const flags = parseFlags(args, JOIN_FLAGS, 1);
+  const options: JoinOptions = { ...DEFAULT_JOIN_OPTIONS };
+  const room = flags.positionals[0];
+  if (room !== undefined) options.room = parseText(room, "ROOM");
+  const name = flags.string("name");
+  if (name !== undefined) options.name = parseText(name, "--name");
+  const host = flags.string("host");
+  if (host !== undefined) options.host = parseText(host, "--host");
+  const port = flags.string("port");
+  if (port !== undefined) options.port = parsePort(port, "--port", 1);
+  if (flags.boolean("create")) options.create = true;
+  if (flags.boolean("json")) options.json = true;
+  options.password = parsePasswordSource(flags);
+  return options;
+}
+
+/** Picks the password source from the password flags, refusing more than one. */
+function parsePasswordSource(flags: ParsedFlags): PasswordSource {
+  const variable = flags.string("password-env");
+  const chosen = PASSWORD_FLAGS.filter((name) =>
+    name === "password-env" ? variable !== undefined : flags.boolean(name)
+  );
+  if (chosen.length > 1) {
+    throw new UsageError(`${chosen.map((name) => `--${name}`).join(" and ")} exclude each other`);
+  }
+  switch (chosen[0]) {
+    case "password-prompt":
+      return { kind: "prompt" };
+    case "password-stdin":
+      return { kind: "stdin" };
+    case "password-env":
+      return { kind: "env", variable: parseText(variable ?? "", "--password-env") };
+    case undefined:
+      return D.password;
+  }
+}

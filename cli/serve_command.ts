@@ -1,0 +1,141 @@
+/**
+ * `kaiwa serve`: its flags, its help text, and the parser that turns them into
+ * {@linkcode ServeOptions}.
+ *
+ * @module
+ */
+
+import { DEFAULT_SERVE_OPTIONS, type ServeOptions } from "../server/options.ts";
+import { type FlagSpec, formatFlags, HELP_FLAG, parseFlags } from "./flags.ts";
+import { UsageError } from "./usage_error.ts";
+import { parseDecimal, parseInteger, parsePort, parseSeconds, parseText } from "./values.ts";
+
+const D = DEFAULT_SERVE_OPTIONS;
+
+/** How a switch's default reads in help text. */
+function onOff(on: boolean): string {
+  return on ? "on" : "off";
+}
+
+/** The flags of `kaiwa serve`, in help order. Defaults come from `DEFAULT_SERVE_OPTIONS`. */
+export const SERVE_FLAGS: readonly FlagSpec[] = [
+  { name: "host", value: "ADDR", help: "Address to listen on, IPv4 or IPv6", default: D.host },
+  {
+    name: "port",
+    value: "N",
+    help: "TCP and UDP port, 0-65535; 0 picks a free one",
+    default: String(D.port),
+  },
+  {
+    name: "timeout",
+    value: "SECONDS",
+    help: "Remove a member silent for this long",
+    default: String(D.timeoutSeconds),
+  },
+  {
+    name: "lobby-port",
+    value: "N",
+    help: "Also run the Stage 1 UDP lobby on this port",
+    default: D.lobbyPort === null ? "off" : String(D.lobbyPort),
+  },
+  { name: "quiet", help: "Log only errors", default: onOff(D.logLevel === "quiet") },
+  {
+    name: "verbose",
+    help: "Log every connection, room and member event",
+    default: onOff(D.logLevel === "verbose"),
+  },
+  { name: "max-rooms", value: "N", help: "Most rooms at once", default: String(D.maxRooms) },
+  {
+    name: "max-room-members",
+    value: "N",
+    help: "Most members in one room",
+    default: String(D.maxRoomMembers),
+  },
+  {
+    name: "request-timeout",
+    value: "SECONDS",
+    help: "Time a TCP connection has to send its request",
+    default: String(D.requestTimeoutSeconds),
+  },
+  {
+    name: "max-connections",
+    value: "N",
+    help: "Most TCP connections at once",
+    default: String(D.maxConnections),
+  },
+  {
+    name: "max-connections-per-ip",
+    value: "N",
+    help: "Most TCP connections at once from one IP address",
+    default: String(D.maxConnectionsPerIp),
+  },
+  {
+    name: "flood-rate",
+    value: "N",
+    help: "Messages per second per member, may be fractional; 0 = off",
+    default: String(D.floodRate),
+  },
+  {
+    name: "flood-burst",
+    value: "N",
+    help: "Messages a member may send in one burst",
+    default: String(D.floodBurst),
+  },
+  {
+    name: "join-rate",
+    value: "N",
+    help: "Room requests per second from one IP address; 0 = off",
+    default: String(D.joinRate),
+  },
+  HELP_FLAG,
+];
+
+/** The help text of `kaiwa serve`. */
+export const SERVE_USAGE = `Usage: kaiwa serve [flags]
+
+Runs the chat server: rooms over TCP (TCRP) and messages over UDP, both on --port.
+Every limit is a flag. SIGINT or SIGTERM stops the server cleanly (exit code 0).
+
+Flags:
+${formatFlags(SERVE_FLAGS)}`;
+
+/**
+ * Turns the arguments after `kaiwa serve` into {@linkcode ServeOptions}; what is not given keeps
+ * its default. Throws {@linkcode UsageError} for an unknown flag, a bad value or an argument.
+ *
+ * @example
+ * ```ts
+ * import { parseServeArgs } from "./serve_command.ts";
+ * parseServeArgs(["--port", "0", "--quiet"]).logLevel; // "quiet"
+ * ```
+ */
+export function parseServeArgs(args: readonly string[]): ServeOptions {
+  const flags = parseFlags(args, SERVE_FLAGS);
+  const options: ServeOptions = { ...DEFAULT_SERVE_OPTIONS };
+  const given = (name: string, parse: (text: string, flag: string) => void) => {
+    const text = flags.string(name);
+    if (text !== undefined) parse(text, `--${name}`);
+  };
+  given("host", (t, f) => options.host = parseText(t, f));
+  given("port", (t, f) => options.port = parsePort(t, f, 0));
+  given("timeout", (t, f) => options.timeoutSeconds = parseSeconds(t, f));
+  given("lobby-port", (t, f) => options.lobbyPort = parsePort(t, f, 0));
+  given("max-rooms", (t, f) => options.maxRooms = parseInteger(t, f, 1));
+  given("max-room-members", (t, f) => options.maxRoomMembers = parseInteger(t, f, 1));
+  given("request-timeout", (t, f) => options.requestTimeoutSeconds = parseSeconds(t, f));
+  given("max-connections", (t, f) => options.maxConnections = parseInteger(t, f, 1));
+  given("max-connections-per-ip", (t, f) => options.maxConnectionsPerIp = parseInteger(t, f, 1));
+  given("flood-rate", (t, f) => options.floodRate = parseDecimal(t, f, 0));
+  given("flood-burst", (t, f) => options.floodBurst = parseInteger(t, f, 1));
+  given("join-rate", (t, f) => options.joinRate = parseDecimal(t, f, 0));
+  const quiet = flags.boolean("quiet");
+  const verbose = flags.boolean("verbose");
+  if (quiet && verbose) throw new UsageError("--quiet and --verbose exclude each other");
+  if (quiet) options.logLevel = "quiet";
+  if (verbose) options.logLevel = "verbose";
+  // Both would be UDP sockets on one port: refuse here rather than fail to bind later.
+  if (options.lobbyPort !== null && options.lobbyPort !== 0 && options.lobbyPort === options.port) {
+    throw new UsageError(`--lobby-port must differ from --port (both are ${options.port})`);
+  }
+  return options;
+}

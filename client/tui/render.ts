@@ -1,0 +1,163 @@
+/**
+ * Formats chat lines and notices for the terminal: local time, sender, text; a stable colour per
+ * name; notices dim. Everything that came from the network goes through {@link sanitizeForTerminal}
+ * here, so a caller cannot forget it. Colour is all or nothing: with {@link ColorMode} "none" the
+ * output holds no escape byte at all.
+ *
+ * @module
+ */
+
+import { sanitizeForTerminal } from "./sanitize.ts";
+
+/** How many colours the terminal has, as far as we use them; "none" means no escape codes at all. */
+export type ColorMode = "none" | "16" | "256";
+
+/** How lines are drawn. */
+export interface RenderStyle {
+  /** Colour support; "none" for NO_COLOR, TERM=dumb or output that is not a terminal. */
+  readonly color: ColorMode;
+}
+
+/** What decides the colour mode; the I/O layer reads these from the environment and the tty. */
+export interface TerminalTraits {
+  /** Value of NO_COLOR, if set. Any non-empty value turns colour off (https://no-color.org). */
+  readonly noColor?: string;
+  /** Value of TERM, if set. */
+  readonly term?: string;
+  /** Value of COLORTERM, if set ("truecolor" or "24bit" imply 256 colours at least). */
+  readonly colorTerm?: string;
+  /** Whether the output is a terminal. */
+  readonly isTerminal: boolean;
+}
+
+/** One chat message to show. */
+export interface ChatLine {
+  /** When it was sent or received (milliseconds since the epoch, or a Date); shown as local HH:MM. */
+  readonly time: Date | number;
+  /** Who sent it (untrusted). */
+  readonly sender: string;
+  /** What they wrote (untrusted). */
+  readonly text: string;
+  /** True for our own message, as the server confirmed it: its name is shown in bold. */
+  readonly self: boolean;
+}
+
+/** Marks a notice line, where a chat line has its sender. */
+export const NOTICE_MARKER = "*";
+
+/**
+ * Name colours of the 256-colour palette: mid-bright hues readable on dark and light backgrounds
+ * (no near-black, near-white or pale yellow).
+ */
+const PALETTE_256 = [32, 37, 35, 70, 136, 166, 160, 162, 127, 98, 62, 30] as const;
+/** Name colours of the 16-colour palette: normal and bright red…cyan, without bright yellow. */
+const PALETTE_16 = [31, 32, 33, 34, 35, 36, 91, 92, 94, 95, 96] as const;
+
+const SGR_RESET = "\x1b[0m";
+const SGR_BOLD = "1";
+const SGR_DIM = "2";
+const SGR_256_FOREGROUND = "38;5;";
+const FNV_OFFSET_BASIS = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+const TWO_DIGITS = 2;
+
+/**
+ * Picks the colour mode from the terminal's traits.
+ *
+ * @example
+ * ```ts
+ * detectColorMode({ term: "xterm-256color", isTerminal: true }); // "256"
+ * detectColorMode({ noColor: "1", term: "xterm-256color", isTerminal: true }); // "none"
+ * ```
+ */
+export function detectColorMode(traits: TerminalTraits): ColorMode {
+  if (!traits.isTerminal || (traits.noColor ?? "") !== "" || traits.term === "dumb") return "none";
+  const colorTerm = traits.colorTerm?.toLowerCase() ?? "";
+  if (traits.term?.includes("256color") || colorTerm === "truecolor" || colorTerm === "24bit") {
+    return "256";
+  }
+  return "16";
+}
+
+/**
+ * A stable 32-bit FNV-1a hash of the name's code points: the same name gets the same colour in
+ * every session and on every machine.
+ */
+function hashName(name: string): number {
+  let hash = FNV_OFFSET_BASIS;
+  for (const char of name) {
+    hash ^= char.codePointAt(0)!;
+    hash = Math.imul(hash, FNV_PRIME) >>> 0;
+  }
+  return hash;
+}
+
+/**
+ * The SGR parameters that colour `name` in `mode` ("" for "none").
+ *
+ * @example
+ * ```ts
+ * nameColor("alice", "256") === nameColor("alice", "256"); // true, always
+ * ```
+ */
+export function nameColor(name: string, mode: ColorMode): string {
+  if (mode === "none") return "";
+  const hash = hashName(name);
+  if (mode === "256") return SGR_256_FOREGROUND + PALETTE_256[hash % PALETTE_256.length];
+  return String(PALETTE_16[hash % PALETTE_16.length]);
+}
+
+/**
+ * Local wall-clock time as "HH:MM".
+ *
+ * @example
+ * ```ts
+ * formatClock(new Date(2024, 0, 1, 9, 5)); // "09:05"
+ * ```
+ */
+export function formatClock(time: Date | number): string {
+  const date = typeof time === "number" ? new Date(time) : time;
+  const hours = String(date.getHours()).padStart(TWO_DIGITS, "0");
+  const minutes = String(date.getMinutes()).padStart(TWO_DIGITS, "0");
+  return `${hours}:${minutes}`;
+}
+
+/** Wraps `text` in an SGR sequence, or returns it as is without colour. */
+function paint(text: string, parameters: string, style: RenderStyle): string {
+  if (style.color === "none" || parameters === "") return text;
+  return `\x1b[${parameters}m${text}${SGR_RESET}`;
+}
+
+/**
+ * One chat line: "HH:MM sender: text" (time dim, sender in its colour, bold when it is us).
+ *
+ * @example
+ * ```ts
+ * formatChatLine({ time: new Date(2024, 0, 1, 9, 5), sender: "bob", text: "hi", self: false },
+ *   { color: "none" }); // "09:05 bob: hi"
+ * ```
+ */
+export function formatChatLine(line: ChatLine, style: RenderStyle): string {
+  const clock = paint(formatClock(line.time), SGR_DIM, style);
+  const color = nameColor(line.sender, style.color);
+  const parameters = line.self && color !== "" ? `${SGR_BOLD};${color}` : color;
+  const sender = paint(`${sanitizeForTerminal(line.sender)}:`, parameters, style);
+  return `${clock} ${sender} ${sanitizeForTerminal(line.text)}`;
+}
+
+/**
+ * A notice line, all dim: "HH:MM * text". `text` (untrusted) is given without the marker, e.g.
+ * "alice joined".
+ *
+ * @example
+ * ```ts
+ * formatNotice("alice joined", new Date(2024, 0, 1, 9, 5), { color: "none" }); // "09:05 * alice joined"
+ * ```
+ */
+export function formatNotice(text: string, time: Date | number, style: RenderStyle): string {
+  return paint(
+    `${formatClock(time)} ${NOTICE_MARKER} ${sanitizeForTerminal(text)}`,
+    SGR_DIM,
+    style,
+  );
+}
