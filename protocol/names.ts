@@ -10,11 +10,28 @@ import { MAX_NAME_BYTES } from "./constants.ts";
 import { InvalidTextError } from "./errors.ts";
 import { decodeUtf8, encodeUtf8 } from "./utf8.ts";
 
-// C0, DEL and C1 controls; the line and paragraph separators, which end lines in some terminals.
-// deno-lint-ignore no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
-// Bidi embeddings, overrides, isolates and marks: they reorder what is displayed around them.
-const BIDI_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+const DELETE = 0x7f;
+const C1_LAST = 0x9f;
+const LINE_SEPARATOR = 0x2028;
+const PARAGRAPH_SEPARATOR = 0x2029;
+
+/**
+ * True for C0 controls, DEL, C1 controls and the line and paragraph separators, which end lines
+ * in some terminals (§1.2).
+ */
+export function isControlCharacter(code: number): boolean {
+  return code < 0x20 || (code >= DELETE && code <= C1_LAST) || code === LINE_SEPARATOR ||
+    code === PARAGRAPH_SEPARATOR;
+}
+
+/**
+ * True for the bidirectional embeddings, overrides, isolates and marks (U+202A–202E,
+ * U+2066–2069, U+200E, U+200F, U+061C), which reorder what is displayed around them (§1.2).
+ */
+export function isBidiControl(code: number): boolean {
+  return (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069) ||
+    code === 0x200e || code === 0x200f || code === 0x061c;
+}
 
 /**
  * Checks a name against the naming rules and returns it unchanged.
@@ -49,11 +66,15 @@ function checkRules(name: string, byteLength: number, what: string): string {
       `Invalid ${what}: ${byteLength} bytes exceeds ${MAX_NAME_BYTES}`,
     );
   }
-  if (CONTROL.test(name)) {
-    throw new InvalidTextError(`Invalid ${what}: it contains a control character`);
-  }
-  if (BIDI_CONTROL.test(name)) {
-    throw new InvalidTextError(`Invalid ${what}: it contains a bidirectional control character`);
+  // Every character these rules forbid is in the BMP, so UTF-16 code units are enough.
+  for (let i = 0; i < name.length; i++) {
+    const code = name.charCodeAt(i);
+    if (isControlCharacter(code)) {
+      throw new InvalidTextError(`Invalid ${what}: it contains a control character`);
+    }
+    if (isBidiControl(code)) {
+      throw new InvalidTextError(`Invalid ${what}: it contains a bidirectional control character`);
+    }
   }
   return name;
 }

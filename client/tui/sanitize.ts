@@ -14,19 +14,16 @@
  * @module
  */
 
+import { isBidiControl, isControlCharacter } from "../../protocol/mod.ts";
+
 /** What a control character or escape sequence is shown as: U+FFFD REPLACEMENT CHARACTER. */
 export const CONTROL_PLACEHOLDER = "\uFFFD";
-
-/** Everything that needs attention; text without any of these is returned unchanged (fast path). */
-const UNSAFE_PATTERN =
-  /[\p{Cc}\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]/u;
 
 const TAB = 0x09;
 const LINE_FEED = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const BELL = 0x07;
 const ESC = 0x1b;
-const DELETE = 0x7f;
 const C1_FIRST = 0x80;
 const C1_LAST = 0x9f;
 const C1_DCS = 0x90;
@@ -52,16 +49,18 @@ const STRING_INTRODUCERS = new Set([
 /** 8-bit introducers of the same string sequences. */
 const C1_STRING_INTRODUCERS = new Set([C1_OSC, C1_DCS, C1_SOS, C1_PM, C1_APC]);
 
-/** True for U+202A–202E, U+2066–2069, U+200E, U+200F and U+061C. */
-function isBidiControl(code: number): boolean {
-  return (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069) ||
-    code === 0x200e || code === 0x200f || code === 0x061c;
-}
-
-/** True for C0 controls, DEL, C1 controls and the Unicode line/paragraph separators. */
-function isControl(code: number): boolean {
-  return code < 0x20 || (code >= DELETE && code <= C1_LAST) || code === 0x2028 ||
-    code === 0x2029;
+/** True when no character needs attention, so the text is returned unchanged (fast path). */
+function isSafe(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (
+      isControlCharacter(code) || isBidiControl(code) ||
+      (code >= HIGH_SURROGATE_FIRST && code <= LOW_SURROGATE_LAST)
+    ) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** Index just after a CSI whose parameters start at `from`, or -1 when it is malformed or cut. */
@@ -129,7 +128,7 @@ function surrogatePairLength(text: string, index: number): number {
  * ```
  */
 export function sanitizeForTerminal(text: string): string {
-  if (!UNSAFE_PATTERN.test(text)) return text;
+  if (isSafe(text)) return text;
   let out = "";
   let runStart = 0;
   let i = 0;
@@ -145,7 +144,7 @@ export function sanitizeForTerminal(text: string): string {
     } else if (code === TAB) {
       replacement = " ";
       next = i + 1;
-    } else if (isControl(code)) {
+    } else if (isControlCharacter(code)) {
       replacement = CONTROL_PLACEHOLDER;
       next = i + 1;
     } else if (isBidiControl(code)) {
@@ -182,7 +181,7 @@ export function sanitizeForTerminal(text: string): string {
  * ```
  */
 export function sanitizeInput(text: string): string {
-  if (!UNSAFE_PATTERN.test(text)) return text;
+  if (isSafe(text)) return text;
   let out = "";
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
@@ -194,7 +193,7 @@ export function sanitizeInput(text: string): string {
         out += text.slice(i, i + 2);
         i++;
       }
-    } else if (!isControl(code) && !isBidiControl(code)) {
+    } else if (!isControlCharacter(code) && !isBidiControl(code)) {
       out += text[i];
     }
   }
