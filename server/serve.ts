@@ -1,0 +1,63 @@
+/**
+ * `kaiwa serve` in the foreground: start, say where, wait for SIGINT or SIGTERM, stop cleanly.
+ *
+ * @module
+ */
+
+import { ExitCode } from "../cli/exit_codes.ts";
+import { formatHostPort, ListenError } from "./listen.ts";
+import { Logger, stderrSink } from "./log.ts";
+import type { ServeOptions } from "./options.ts";
+import { type ServerDeps, startServer } from "./server.ts";
+
+const STOP_SIGNALS: readonly Deno.Signal[] = Deno.build.os === "windows"
+  ? ["SIGINT", "SIGBREAK"]
+  : ["SIGINT", "SIGTERM"];
+
+/**
+ * Runs the server until SIGINT or SIGTERM and returns the exit code: 0 after a clean stop, 1 when
+ * a listener cannot be bound (one line on stderr, no stack trace).
+ *
+ * The "listening" line is printed even with --quiet: it is how scripts learn that the server is
+ * ready, and on which port.
+ */
+export async function serve(options: ServeOptions, deps: ServerDeps = {}): Promise<number> {
+  const sink = deps.logSink ?? stderrSink;
+  const log = new Logger(options.logLevel, sink);
+  let server;
+  try {
+    server = await startServer(options, deps);
+  } catch (error) {
+    if (error instanceof ListenError) {
+      log.error(`cannot listen on ${formatHostPort(error.host, error.port)}: ${error.reason}`);
+    } else {
+      log.error(`cannot start: ${(error as Error).message}`);
+    }
+    return ExitCode.Failure;
+  }
+  const { tcpAddr, udpAddr } = server;
+  sink(
+    tcpAddr.port === udpAddr.port
+      ? `kaiwa: listening on tcp+udp ${formatHostPort(options.host, tcpAddr.port)}`
+      : `kaiwa: listening on tcp ${
+        formatHostPort(options.host, tcpAddr.port)
+      } and udp port ${udpAddr.port}`,
+  );
+  if (server.lobbyAddr !== undefined) {
+    log.info(`stage 1 lobby on udp ${formatHostPort(options.host, server.lobbyAddr.port)}`);
+  }
+  await stopSignal();
+  await server.shutdown();
+  return ExitCode.Ok;
+}
+
+/** Resolves on the first stop signal, removing its listeners. */
+function stopSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      for (const signal of STOP_SIGNALS) Deno.removeSignalListener(signal, stop);
+      resolve();
+    };
+    for (const signal of STOP_SIGNALS) Deno.addSignalListener(signal, stop);
+  });
+}

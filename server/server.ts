@@ -1,0 +1,154 @@
+/**
+ * Assembles a running server from its parts: listeners, state, front ends, outbox and timers.
+ *
+ * @module
+ */
+
+import { Lobby } from "./lobby.ts";
+import { bindPair, listenUdp } from "./listen.ts";
+import { Logger, type LogSink } from "./log.ts";
+import type { ServeOptions } from "./options.ts";
+import { Outbox } from "./outbox.ts";
+import { type PasswordHasher, scryptHasher } from "./password.ts";
+import { ServerState, type TokenGenerator } from "./state/mod.ts";
+import { TcpFront } from "./tcp_front.ts";
+import { UdpFront } from "./udp_front.ts";
+import { UdpNotifier } from "./udp_notifier.ts";
+
+const MS_PER_SECOND = 1000;
+/** How often timeouts are applied. */
+export const SWEEP_INTERVAL_MS = 1000;
+/** How often pending joins are announced: joins within one tick become one event. */
+export const JOIN_FLUSH_INTERVAL_MS = 100;
+/** How long shutdown waits for the goodbye datagrams to go out; the whole stop stays under 2 s. */
+export const SHUTDOWN_DRAIN_MS = 1500;
+
+/** What tests (or embedders) may replace. */
+export interface ServerDeps {
+  /** The clock, in ms since the epoch; events carry it and timeouts follow it. */
+  now?: () => number;
+  /** Makes tokens. */
+  newToken?: TokenGenerator;
+  /** Hashes and checks passwords. */
+  hasher?: PasswordHasher;
+  /** Where log lines go (stderr by default). */
+  logSink?: LogSink;
+}
+
+/** A running server. */
+export interface ServerHandle {
+  /** Where the TCRP listener is bound. */
+  readonly tcpAddr: Deno.NetAddr;
+  /** Where the UDP socket is bound (the same port as TCP unless port 0 found none free for both). */
+  readonly udpAddr: Deno.NetAddr;
+  /** Where the Stage 1 lobby is bound, when it is on. */
+  readonly lobbyAddr?: Deno.NetAddr;
+  /** The state, for tests: rooms, members, drop counters, and sweep/flushJoins to drive time. */
+  readonly state: ServerState;
+  /** The lobby, when it is on. */
+  readonly lobby?: Lobby;
+  /** Stops at once, without telling anyone. */
+  close(): Promise<void>;
+  /** Tells every member the server is shutting down, waits briefly for that to go out, stops. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Binds the listeners and starts serving. Port 0 picks free ports (read them from the handle).
+ *
+ * @throws {ListenError} when a listener cannot be bound; nothing stays open then.
+ *
+ * @example
+ * ```ts
+ * const server = await startServer({ ...DEFAULT_SERVE_OPTIONS, host: "127.0.0.1", port: 0 });
+ * console.log(server.tcpAddr.port);
+ * await server.shutdown();
+ * ```
+ */
+export function startServer(options: ServeOptions, deps: ServerDeps = {}): Promise<ServerHandle> {
+  try {
+    return Promise.resolve(start(options, deps));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
+  const now = deps.now ?? Date.now;
+  const log = new Logger(options.logLevel, deps.logSink);
+  const { listener, socket } = bindPair(options.host, options.port);
+  let lobbySocket: Deno.DatagramConn | null = null;
+  if (options.lobbyPort !== null) {
+    try {
+      lobbySocket = listenUdp(options.host, options.lobbyPort);
+    } catch (error) {
+      listener.close();
+      socket.close();
+      throw error;
+    }
+  }
+
+  // Deliveries are reported from the sender loop, which only runs once `state` exists.
+  const outbox = new Outbox(
+    (bytes, address) => socket.send(bytes, address),
+    (member, delivered) => {
+      if (delivered) state.deliverySucceeded(member);
+      else state.deliveryFailed(member, now());
+    },
+  );
+  const state = new ServerState(
+    options,
+    new UdpNotifier(outbox, options.floodRate),
+    log,
+    deps.newToken,
+  );
+  const tcp = new TcpFront(listener, {
+    state,
+    hasher: deps.hasher ?? scryptHasher,
+    log,
+    now,
+    requestTimeoutMs: options.requestTimeoutSeconds * MS_PER_SECOND,
+  }, options);
+  const udp = new UdpFront(socket, state, now, log);
+  const lobby = lobbySocket === null
+    ? undefined
+    : new Lobby(lobbySocket, options.timeoutSeconds, now, log);
+
+  const sweeper = setInterval(() => {
+    state.sweep(now());
+    lobby?.sweep(now());
+  }, SWEEP_INTERVAL_MS);
+  const flusher = setInterval(() => state.flushJoins(now()), JOIN_FLUSH_INTERVAL_MS);
+
+  let closing: Promise<void> | null = null;
+  const close = () => {
+    closing ??= (async () => {
+      clearInterval(sweeper);
+      clearInterval(flusher);
+      await tcp.close();
+      await udp.close();
+      await outbox.close();
+      await lobby?.close();
+    })();
+    return closing;
+  };
+  const shutdown = async () => {
+    if (closing !== null) return closing;
+    // No new members while the others are told goodbye.
+    await tcp.close();
+    state.shutdown(now());
+    log.info("shutting down");
+    await outbox.drain(SHUTDOWN_DRAIN_MS);
+    await close();
+  };
+
+  return {
+    tcpAddr: tcp.addr,
+    udpAddr: udp.addr,
+    lobbyAddr: lobby?.addr,
+    state,
+    lobby,
+    close,
+    shutdown,
+  };
+}

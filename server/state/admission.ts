@@ -1,0 +1,45 @@
+/**
+ * The vocabulary of admissions: the limits the state enforces, a validated create or join
+ * request, and its outcome.
+ *
+ * @module
+ */
+
+import type { Status } from "../../protocol/constants.ts";
+import type { Member } from "./member.ts";
+
+/** The limits the state enforces (a subset of `ServeOptions`). */
+export interface StateConfig {
+  /** Seconds of silence after which a member is removed. */
+  timeoutSeconds: number;
+  /** Most rooms at once. */
+  maxRooms: number;
+  /** Most members in one room. */
+  maxRoomMembers: number;
+  /** Chat messages per second per member; 0 = no flood control. */
+  floodRate: number;
+  /** Burst size of flood control. */
+  floodBurst: number;
+  /** TCRP requests per second per IP address; 0 = no limit. */
+  joinRate: number;
+}
+
+/** A validated create or join request, with the address it came from. */
+export interface AdmissionRequest {
+  /** Room name, validated. */
+  roomName: string;
+  /** Its UTF-8 bytes as received. */
+  roomNameBytes: Uint8Array;
+  /** Username, validated. */
+  username: string;
+  /** True when the client asked for kaiwa's binary events. */
+  kaiwa: boolean;
+  /** The client's IP address as seen on TCP. */
+  ip: string;
+}
+
+/** The outcome of a create or join: a status, and the new member when it is Ok. */
+export type Admission = { status: typeof Status.Ok; member: Member } | {
+  status: Exclude<Status, typeof Status.Ok>;
+  member: null;
+};

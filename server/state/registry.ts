@@ -1,0 +1,302 @@
+/**
+ * The server state: rooms, members and tokens, and every rule about who is in which room.
+ * No sockets and no timers: front ends call it with the current time, and it reports what must
+ * be sent through a {@link Notifier}.
+ *
+ * @module
+ */
+
+import { CloseReason, LeaveReason, RemoveReason, Status } from "../../protocol/constants.ts";
+import type { RoomSummary } from "../../protocol/response.ts";
+import type { Logger } from "../log.ts";
+import type { PasswordHash } from "../password.ts";
+import { type DropCounters, type DropReason, newDropCounters } from "./counters.ts";
+import type { Admission, AdmissionRequest, StateConfig } from "./admission.ts";
+import { Member, type UdpAddress } from "./member.ts";
+import type { Notifier } from "./notifier.ts";
+import { RequestLimiter } from "./request_limiter.ts";
+import { Room } from "./room.ts";
+import { TokenBucket } from "./token_bucket.ts";
+import { randomToken, type TokenGenerator, tokenPrefix } from "./tokens.ts";
+
+const MS_PER_SECOND = 1000;
+/** Consecutive failed deliveries after which a member is considered gone. */
+export const MAX_DELIVERY_FAILURES = 3;
+/** Attempts at drawing a token not already in use before giving up (a broken generator). */
+const TOKEN_ATTEMPTS = 8;
+
+const LEAVE_TO_CLOSE: Record<LeaveReason, CloseReason> = {
+  [LeaveReason.Left]: CloseReason.HostLeft,
+  [LeaveReason.TimedOut]: CloseReason.HostTimedOut,
+  [LeaveReason.Unreachable]: CloseReason.HostUnreachable,
+};
+
+const encoder = new TextEncoder();
+
+/**
+ * All rooms and members of one server.
+ *
+ * @example
+ * ```ts
+ * const state = new ServerState(config, notifier, new Logger("quiet"));
+ * const { status, member } = state.createRoom(request, null, Date.now());
+ * ```
+ */
+export class ServerState {
+  /** Rooms by name. Read-only for everything outside the state. */
+  readonly rooms: Map<string, Room> = new Map();
+  /** Datagrams dropped without an answer, by reason. */
+  readonly counters: DropCounters = newDropCounters();
+  readonly #tokens = new Map<string, Member>();
+  readonly #requests: RequestLimiter;
+  readonly #config: StateConfig;
+  readonly #notifier: Notifier;
+  readonly #log: Logger;
+  readonly #newToken: TokenGenerator;
+
+  /** Creates an empty state. */
+  constructor(
+    config: StateConfig,
+    notifier: Notifier,
+    log: Logger,
+    newToken: TokenGenerator = randomToken,
+  ) {
+    this.#config = config;
+    this.#notifier = notifier;
+    this.#log = log;
+    this.#newToken = newToken;
+    this.#requests = new RequestLimiter(config.joinRate);
+  }
+
+  /** The notifier, for the datagram handler. */
+  get notifier(): Notifier {
+    return this.#notifier;
+  }
+
+  /** The limits in force. */
+  get config(): Readonly<StateConfig> {
+    return this.#config;
+  }
+
+  /** Number of members with a token, over all rooms. */
+  get memberCount(): number {
+    return this.#tokens.size;
+  }
+
+  /** The member holding `token`, if any. */
+  memberByToken(token: string): Member | undefined {
+    return this.#tokens.get(token);
+  }
+
+  /** Counts a dropped datagram (and logs it when verbose). */
+  countDrop(reason: DropReason, from: string): void {
+    this.counters[reason] += 1;
+    this.counters.total += 1;
+    if (this.#log.isVerbose) this.#log.verbose(`dropped a datagram from ${from}: ${reason}`);
+  }
+
+  /** Per-IP request limit: false when `ip` sent more TCRP requests than joinRate allows. */
+  allowRequest(ip: string, now: number): boolean {
+    return this.#requests.allow(ip, now);
+  }
+
+  /** A summary of every room, for ListRooms. */
+  listRooms(): RoomSummary[] {
+    const list: RoomSummary[] = [];
+    for (const room of this.rooms.values()) {
+      list.push({ name: room.name, members: room.members.size, password: room.password !== null });
+    }
+    return list;
+  }
+
+  /** Creates a room with the requester as its host. */
+  createRoom(request: AdmissionRequest, password: PasswordHash | null, now: number): Admission {
+    if (this.rooms.has(request.roomName)) return { status: Status.RoomExists, member: null };
+    if (this.rooms.size >= this.#config.maxRooms) {
+      return { status: Status.ServerFull, member: null };
+    }
+    const room = new Room(request.roomName, request.roomNameBytes, password);
+    const member = this.#newMember(room, request, now);
+    room.host = member;
+    this.rooms.set(room.name, room);
+    this.#log.info(`room "${room.name}" created by "${member.name}" from ${member.ip}`);
+    this.#admit(room, member);
+    return { status: Status.Ok, member };
+  }
+
+  /**
+   * The password hash of a room: undefined when there is no such room, null when it is open.
+   * The front end verifies the password (asynchronously) before calling {@link joinRoom}.
+   */
+  passwordOf(roomName: string): PasswordHash | null | undefined {
+    return this.rooms.get(roomName)?.password;
+  }
+
+  /**
+   * Adds the requester to a room. `verified` is the hash its password was checked against: the
+   * room may have been closed and re-created during the check, so the same hash is required.
+   */
+  joinRoom(request: AdmissionRequest, verified: PasswordHash | null, now: number): Admission {
+    const room = this.rooms.get(request.roomName);
+    if (room === undefined) return { status: Status.RoomNotFound, member: null };
+    if (room.password !== null && room.password !== verified) {
+      return { status: Status.WrongPassword, member: null };
+    }
+    if (room.members.has(request.username)) return { status: Status.NameTaken, member: null };
+    if (room.members.size >= this.#config.maxRoomMembers) {
+      return { status: Status.RoomFull, member: null };
+    }
+    const member = this.#newMember(room, request, now);
+    this.#log.info(`"${member.name}" joined room "${room.name}" from ${member.ip}`);
+    this.#admit(room, member);
+    return { status: Status.Ok, member };
+  }
+
+  /** Binds a member to the UDP port it announced on TCP, unless a datagram bound it already. */
+  announcePort(member: Member, port: number): void {
+    if (!member.active || member.address !== null) return;
+    this.bindAddress(member, { transport: "udp", hostname: member.ip, port });
+  }
+
+  /** Binds a member to its UDP address, once. */
+  bindAddress(member: Member, address: UdpAddress): void {
+    member.address = address;
+    this.#log.verbose(
+      `"${member.name}" (${tokenPrefix(member.token)}) bound to udp port ${address.port}`,
+    );
+  }
+
+  /** Takes back a token that never reached its client (the TCP write failed): no announcement. */
+  withdraw(member: Member, now: number): void {
+    if (!member.active) return;
+    if (member.isHost) this.#closeRoom(member.room, CloseReason.HostLeft, member, now);
+    else this.#remove(member);
+  }
+
+  /** The member asked to leave (`/exit` or Leave). */
+  leave(member: Member, now: number): void {
+    this.#depart(member, LeaveReason.Left, now);
+  }
+
+  /** Announces the members that joined since the last flush, one event per room. */
+  flushJoins(now: number): void {
+    for (const room of this.rooms.values()) {
+      if (room.pendingJoins.length === 0) continue;
+      const joiners = room.pendingJoins.filter((member) => member.active);
+      room.pendingJoins = [];
+      for (const member of joiners) member.announced = true;
+      if (joiners.length > 0) this.#notifier.joined(room, joiners, now);
+    }
+  }
+
+  /** Applies timeouts: removes silent members and forgets idle request limits. */
+  sweep(now: number): void {
+    const deadline = now - this.#config.timeoutSeconds * MS_PER_SECOND;
+    const silent: Member[] = [];
+    for (const room of this.rooms.values()) {
+      for (const member of room.members.values()) {
+        if (member.lastActive < deadline) silent.push(member);
+      }
+    }
+    for (const member of silent) {
+      // A host removed earlier in this loop closed its room and deactivated everyone in it.
+      if (!member.active) continue;
+      this.#log.info(`"${member.name}" timed out in room "${member.room.name}"`);
+      this.#notifier.removed(member, RemoveReason.Inactivity, now);
+      this.#depart(member, LeaveReason.TimedOut, now);
+    }
+    this.#requests.sweep(now);
+  }
+
+  /** A delivery to `member` failed; after a few in a row it is removed as unreachable. */
+  deliveryFailed(member: Member, now: number): void {
+    if (!member.active) return;
+    member.failures += 1;
+    if (member.failures < MAX_DELIVERY_FAILURES) return;
+    this.#log.info(`"${member.name}" is unreachable in room "${member.room.name}"`);
+    this.#depart(member, LeaveReason.Unreachable, now);
+  }
+
+  /** A delivery to `member` succeeded. */
+  deliverySucceeded(member: Member): void {
+    member.failures = 0;
+  }
+
+  /** The server stops: every member of every room is told, then everything is forgotten. */
+  shutdown(now: number): void {
+    for (const room of this.rooms.values()) {
+      this.#notifier.shutdown(room, now);
+      for (const member of room.members.values()) member.active = false;
+      room.open = false;
+    }
+    this.rooms.clear();
+    this.#tokens.clear();
+  }
+
+  #newMember(room: Room, request: AdmissionRequest, now: number): Member {
+    const flood = this.#config.floodRate > 0
+      ? new TokenBucket(this.#config.floodRate, this.#config.floodBurst, now)
+      : null;
+    return new Member({
+      name: request.username,
+      nameBytes: encoder.encode(request.username),
+      token: this.#uniqueToken(),
+      kaiwa: request.kaiwa,
+      ip: request.ip,
+      room,
+      flood,
+      now,
+    });
+  }
+
+  #uniqueToken(): string {
+    for (let attempt = 0; attempt < TOKEN_ATTEMPTS; attempt++) {
+      const token = this.#newToken();
+      if (!this.#tokens.has(token)) return token;
+    }
+    throw new Error(`Cannot issue a token: ${TOKEN_ATTEMPTS} draws were all in use`);
+  }
+
+  #admit(room: Room, member: Member): void {
+    room.members.set(member.name, member);
+    room.pendingJoins.push(member);
+    this.#tokens.set(member.token, member);
+  }
+
+  #depart(member: Member, reason: LeaveReason, now: number): void {
+    if (!member.active) return;
+    const room = member.room;
+    if (member.isHost) {
+      this.#closeRoom(room, LEAVE_TO_CLOSE[reason], member, now);
+      return;
+    }
+    this.#remove(member);
+    this.#log.info(`"${member.name}" left room "${room.name}" (reason ${reason})`);
+    // A member that leaves before its arrival was announced leaves unannounced too.
+    if (member.announced && room.members.size > 0) {
+      this.#notifier.left(room, [member.name], reason, now);
+    }
+  }
+
+  #closeRoom(room: Room, reason: CloseReason, except: Member | null, now: number): void {
+    if (!room.open) return;
+    this.#notifier.roomClosed(room, reason, except, now);
+    room.open = false;
+    for (const member of room.members.values()) {
+      member.active = false;
+      this.#tokens.delete(member.token);
+    }
+    room.members.clear();
+    room.pendingJoins = [];
+    this.rooms.delete(room.name);
+    this.#log.info(`room "${room.name}" closed (reason ${reason})`);
+  }
+
+  // Only ever called for a member that is not the host, so its room is never left empty: the
+  // host's departure closes the room instead.
+  #remove(member: Member): void {
+    member.active = false;
+    member.room.members.delete(member.name);
+    this.#tokens.delete(member.token);
+  }
+}

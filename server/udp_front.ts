@@ -1,0 +1,81 @@
+/**
+ * The UDP side of the server: one receive loop feeding datagrams to the state, and the outbox
+ * that sends what the state asks for.
+ *
+ * @module
+ */
+
+import { MAX_DATAGRAM_SIZE } from "../protocol/mod.ts";
+import type { Logger } from "./log.ts";
+import { DropReason, handleDatagram, type ServerState } from "./state/mod.ts";
+
+/**
+ * Size of the one receive buffer: larger than any valid datagram, because Deno silently
+ * truncates a datagram to the buffer, and a truncated oversized datagram must still be seen as
+ * oversized.
+ */
+export const RECEIVE_BUFFER_SIZE = 2 * MAX_DATAGRAM_SIZE + 1;
+
+/** Called with each datagram received; `bytes` is valid only during the call. */
+export type DatagramHandler = (bytes: Uint8Array, address: Deno.NetAddr) => void;
+
+/**
+ * Receives datagrams into one reused buffer until the socket is closed. Datagrams over 4096
+ * bytes go to `oversize` instead of `handle`.
+ */
+export async function receiveDatagrams(
+  socket: Deno.DatagramConn,
+  handle: DatagramHandler,
+  oversize: (address: Deno.NetAddr) => void,
+  log: Logger,
+): Promise<void> {
+  const buffer = new Uint8Array(RECEIVE_BUFFER_SIZE);
+  for (;;) {
+    let received: [Uint8Array, Deno.Addr];
+    try {
+      received = await socket.receive(buffer);
+    } catch (error) {
+      if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
+        return;
+      }
+      // E.g. an ICMP error reported on the socket: it concerns one peer, not the listener.
+      log.verbose(`udp receive failed: ${(error as Error).message}`);
+      continue;
+    }
+    const [bytes, address] = received;
+    if (bytes.length > MAX_DATAGRAM_SIZE) oversize(address as Deno.NetAddr);
+    else handle(bytes, address as Deno.NetAddr);
+  }
+}
+
+/** Feeds the state with the datagrams of `socket` until the socket is closed. */
+export class UdpFront {
+  readonly #socket: Deno.DatagramConn;
+  readonly #loop: Promise<void>;
+
+  /** Starts receiving. */
+  constructor(socket: Deno.DatagramConn, state: ServerState, now: () => number, log: Logger) {
+    this.#socket = socket;
+    this.#loop = receiveDatagrams(
+      socket,
+      (bytes, address) => handleDatagram(state, bytes, address.hostname, address.port, now()),
+      (address) => state.countDrop(DropReason.Oversize, address.hostname),
+      log,
+    );
+  }
+
+  /** The address the socket is bound to. */
+  get addr(): Deno.NetAddr {
+    return this.#socket.addr as Deno.NetAddr;
+  }
+
+  /** Closes the socket and waits for the receive loop to end. */
+  async close(): Promise<void> {
+    try {
+      this.#socket.close();
+    } catch {
+      // Already closed.
+    }
+    await this.#loop;
+  }
+}

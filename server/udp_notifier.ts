@@ -1,0 +1,212 @@
+/**
+ * The {@link Notifier} over UDP: encodes each message once per format (standard text, kaiwa
+ * binary) and queues the same bytes for every recipient.
+ *
+ * @module
+ */
+
+import {
+  type CloseReason,
+  encodeChatEvent,
+  encodeEvent,
+  encodeNameListEvents,
+  encodeTextChat,
+  encodeUtf8,
+  EVENT_HEADER_SIZE,
+  formatTextNotice,
+  type KaiwaEvent,
+  type LeaveReason,
+  MAX_EVENT_SIZE,
+  MAX_NAME_LIST_BYTES,
+  type MemberEntry,
+  NoticeCode,
+  type RemoveReason,
+} from "../protocol/mod.ts";
+import type { Outbox } from "./outbox.ts";
+import type { Member, Notifier, Room } from "./state/mod.ts";
+
+/** Bytes a MEMBERS event spends on its count, and on each entry besides the name. */
+const MEMBERS_COUNT_BYTES = 2;
+const MEMBER_ENTRY_OVERHEAD = 2;
+
+/** What the server says in each notice, by code. */
+function noticeText(code: NoticeCode, floodRate: number): string {
+  switch (code) {
+    case NoticeCode.RateLimited:
+      return `slow down: at most ${floodRate} messages per second; some of yours were dropped`;
+    case NoticeCode.InvalidText:
+      return "your message was not valid UTF-8 and was dropped";
+    case NoticeCode.UnknownCommand:
+      return "unknown command ignored";
+  }
+}
+
+/**
+ * Turns state notifications into datagrams on an {@link Outbox}. Members without a bound
+ * address yet are skipped: there is nowhere to send to.
+ */
+export class UdpNotifier implements Notifier {
+  readonly #outbox: Outbox;
+  readonly #floodRate: number;
+
+  /** Creates a notifier that queues on `outbox`; `floodRate` goes into "slow down" notices. */
+  constructor(outbox: Outbox, floodRate: number) {
+    this.#outbox = outbox;
+    this.#floodRate = floodRate;
+  }
+
+  /** @inheritdoc */
+  chat(room: Room, sender: Member, seq: number, text: Uint8Array, now: number): void {
+    let standard: Uint8Array | null = null;
+    let kaiwa: Uint8Array | null = null;
+    for (const member of room.members.values()) {
+      if (member.address === null) continue;
+      if (member.kaiwa) {
+        kaiwa ??= encodeChatEvent(now, seq, sender.nameBytes, text);
+        this.#outbox.push(kaiwa, member.address, member);
+      } else if (member !== sender) {
+        standard ??= encodeTextChat(sender.nameBytes, text);
+        this.#outbox.push(standard, member.address, member);
+      }
+    }
+  }
+
+  /** @inheritdoc */
+  joined(room: Room, joiners: readonly Member[], now: number): void {
+    const names = joiners.map((member) => member.name);
+    const skip = new Set(joiners);
+    this.#nameList(room, "joined", names, 0, now, (member) => !skip.has(member));
+  }
+
+  /** @inheritdoc */
+  left(room: Room, names: readonly string[], reason: LeaveReason, now: number): void {
+    this.#nameList(room, "left", names, reason, now, () => true);
+  }
+
+  /** @inheritdoc */
+  roomClosed(room: Room, reason: CloseReason, except: Member | null, now: number): void {
+    const event: KaiwaEvent = { type: "room-closed", time: now, reason };
+    this.#broadcast(room.members.values(), event, except);
+  }
+
+  /** @inheritdoc */
+  removed(member: Member, reason: RemoveReason, now: number): void {
+    this.#broadcast([member], { type: "removed", time: now, reason }, null);
+  }
+
+  /** @inheritdoc */
+  members(member: Member, now: number): void {
+    if (member.address === null) return;
+    const entries: MemberEntry[] = [];
+    for (const other of member.room.members.values()) {
+      entries.push({ name: other.name, host: other.isHost, you: other === member });
+    }
+    for (const group of splitMembers(entries)) {
+      this.#outbox.push(
+        encodeEvent({ type: "members", time: now, members: group }),
+        member.address,
+        member,
+      );
+    }
+  }
+
+  /** @inheritdoc */
+  pong(member: Member, now: number): void {
+    this.#broadcast([member], { type: "pong", time: now }, null);
+  }
+
+  /** @inheritdoc */
+  notice(member: Member, code: NoticeCode, now: number): void {
+    const text = noticeText(code, this.#floodRate);
+    this.#broadcast([member], { type: "notice", time: now, code, text }, null);
+  }
+
+  /** @inheritdoc */
+  shutdown(room: Room, now: number): void {
+    this.#broadcast(room.members.values(), { type: "shutdown", time: now }, null);
+  }
+
+  /** Sends `event` to each recipient but `except`, encoded at most once per format. */
+  #broadcast(recipients: Iterable<Member>, event: KaiwaEvent, except: Member | null): void {
+    let standard: Uint8Array | null | undefined;
+    let kaiwa: Uint8Array | undefined;
+    for (const member of recipients) {
+      if (member === except || member.address === null) continue;
+      if (member.kaiwa) {
+        kaiwa ??= encodeEvent(event);
+        this.#outbox.push(kaiwa, member.address, member);
+      } else {
+        if (standard === undefined) {
+          const text = formatTextNotice(event);
+          standard = text === null ? null : encodeUtf8(text);
+        }
+        if (standard !== null) this.#outbox.push(standard, member.address, member);
+      }
+    }
+  }
+
+  /** JOINED or LEFT to the room's members that pass `include`, long lists split. */
+  #nameList(
+    room: Room,
+    type: "joined" | "left",
+    names: readonly string[],
+    reason: number,
+    now: number,
+    include: (member: Member) => boolean,
+  ): void {
+    let kaiwa: Uint8Array[] | undefined;
+    let standard: Uint8Array[] | undefined;
+    for (const member of room.members.values()) {
+      if (member.address === null || !include(member)) continue;
+      if (member.kaiwa) {
+        kaiwa ??= encodeNameListEvents(type, now, names, reason);
+        for (const bytes of kaiwa) this.#outbox.push(bytes, member.address, member);
+      } else {
+        standard ??= splitNames(names).map((group) => {
+          const event: KaiwaEvent = type === "joined"
+            ? { type, time: now, names: group }
+            : { type, time: now, reason, names: group };
+          return encodeUtf8(formatTextNotice(event) ?? "");
+        });
+        for (const bytes of standard) this.#outbox.push(bytes, member.address, member);
+      }
+    }
+  }
+}
+
+/** Splits names into groups whose text stays within one name list's budget. */
+function splitNames(names: readonly string[]): string[][] {
+  return splitBySize(names, (name) => encodeUtf8(name).length + 2, MAX_NAME_LIST_BYTES);
+}
+
+/**
+ * Splits a member list so that each group fits one MEMBERS event.
+ * Local workaround: protocol/ has no splitting encoder for MEMBERS (encodeEvent throws past
+ * MAX_EVENT_SIZE), so a large room is listed in several events.
+ */
+function splitMembers(entries: readonly MemberEntry[]): MemberEntry[][] {
+  const budget = MAX_EVENT_SIZE - EVENT_HEADER_SIZE - MEMBERS_COUNT_BYTES;
+  return splitBySize(
+    entries,
+    (entry) => encodeUtf8(entry.name).length + MEMBER_ENTRY_OVERHEAD,
+    budget,
+  );
+}
+
+function splitBySize<T>(items: readonly T[], cost: (item: T) => number, budget: number): T[][] {
+  const groups: T[][] = [];
+  let group: T[] = [];
+  let size = 0;
+  for (const item of items) {
+    const itemCost = cost(item);
+    if (group.length > 0 && size + itemCost > budget) {
+      groups.push(group);
+      group = [];
+      size = 0;
+    }
+    group.push(item);
+    size += itemCost;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}

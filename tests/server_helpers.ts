@@ -1,0 +1,288 @@
+/**
+ * Shared helpers for the server tests: a controllable clock, a quiet test server, a client-side
+ * TCRP request, and a UDP client whose receives always end by a deadline.
+ *
+ * @module
+ */
+
+import {
+  decodeEvent,
+  decodeRoomList,
+  decodeStatus,
+  decodeToken,
+  encodeClientDatagram,
+  encodePortAnnouncement,
+  encodeRoomRequest,
+  encodeTcrpFrame,
+  type KaiwaEvent,
+  type RoomList,
+  type RoomRequest,
+  State,
+  Status,
+  type TcrpFrame,
+  TcrpFrameReader,
+} from "../protocol/mod.ts";
+import {
+  DEFAULT_SERVE_OPTIONS,
+  type ServeOptions,
+  type ServerDeps,
+  type ServerHandle,
+  startServer,
+} from "../server/mod.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+/** How long a receive that expects something waits before the test fails. */
+export const RECEIVE_TIMEOUT_MS = 2_000;
+/** How long a receive that expects nothing waits (bounded, and backed by a drop counter). */
+export const SILENCE_MS = 150;
+const POLL_MS = 5;
+
+/** A clock that moves only when told. */
+export class FakeClock {
+  /** Current time in ms since the epoch. */
+  time = 1_700_000_000_000;
+  /** The clock function to inject. */
+  readonly now = (): number => this.time;
+  /** Moves the clock forward. */
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
+
+/** Options of a test server: loopback, free ports, no limits unless a test sets them. */
+export const TEST_OPTIONS: ServeOptions = {
+  ...DEFAULT_SERVE_OPTIONS,
+  host: "127.0.0.1",
+  port: 0,
+  logLevel: "verbose",
+  floodRate: 0,
+  joinRate: 0,
+};
+
+/** A started test server with its clock and its log lines. */
+export interface TestServer {
+  readonly server: ServerHandle;
+  readonly clock: FakeClock;
+  readonly logs: string[];
+  /** The UDP address clients send to. */
+  readonly udp: Deno.NetAddr;
+  /** The TCP port. */
+  readonly tcpPort: number;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Starts a server on 127.0.0.1 with a fake clock; `await using` closes it. */
+export async function startTestServer(
+  overrides: Partial<ServeOptions> = {},
+  deps: ServerDeps = {},
+): Promise<TestServer> {
+  const clock = new FakeClock();
+  const logs: string[] = [];
+  const server = await startServer({ ...TEST_OPTIONS, ...overrides }, {
+    now: clock.now,
+    logSink: (line) => logs.push(line),
+    ...deps,
+  });
+  return {
+    server,
+    clock,
+    logs,
+    udp: server.udpAddr,
+    tcpPort: server.tcpAddr.port,
+    [Symbol.asyncDispose]: () => server.close(),
+  };
+}
+
+/** The answer to a TCRP request as the client sees it. */
+export interface TcrpAnswer {
+  status: number;
+  /** The room name bytes echoed in the status frame, as text. */
+  roomName: string;
+  token: string | null;
+  list: RoomList | null;
+}
+
+/** How a request payload is given: a request, raw bytes, or nothing. */
+export type Payload = RoomRequest | Uint8Array | null;
+
+/**
+ * Sends one TCRP request and reads the answer; with `announcePort`, sends the 2-byte UDP port
+ * announcement after the token. The connection is then closed.
+ */
+export async function tcrpRequest(
+  port: number,
+  operation: number,
+  roomName: string | Uint8Array,
+  payload: Payload,
+  options: { announcePort?: number } = {},
+): Promise<TcrpAnswer> {
+  const body = payload === null
+    ? new Uint8Array(0)
+    : payload instanceof Uint8Array
+    ? payload
+    : encodeRoomRequest(payload);
+  using conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(encodeTcrpFrame({ operation, state: State.Request, roomName, payload: body }));
+  const frames = await readFrames(conn, 1);
+  const status = decodeStatus(frames[0]);
+  const answer: TcrpAnswer = {
+    status,
+    roomName: decoder.decode(frames[0].roomName),
+    token: null,
+    list: null,
+  };
+  if (status !== Status.Ok) return answer;
+  const complete = (await readFrames(conn, 1))[0];
+  if (operation === 3) answer.list = decodeRoomList(complete);
+  else answer.token = decodeToken(complete);
+  if (options.announcePort !== undefined) {
+    await conn.write(encodePortAnnouncement(options.announcePort));
+  }
+  return answer;
+}
+
+interface FrameSource {
+  readonly reader: TcrpFrameReader;
+  readonly ready: TcrpFrame[];
+}
+const sources = new WeakMap<Deno.Conn, FrameSource>();
+
+/** Reads `count` frames from `conn`; frames that arrived beyond those wait for the next call. */
+export async function readFrames(conn: Deno.Conn, count: number): Promise<TcrpFrame[]> {
+  let source = sources.get(conn);
+  if (source === undefined) {
+    source = { reader: new TcrpFrameReader(), ready: [] };
+    sources.set(conn, source);
+  }
+  const chunk = new Uint8Array(4096);
+  while (source.ready.length < count) {
+    const n = await conn.read(chunk);
+    if (n === null) {
+      throw new Error(`Connection closed after ${source.ready.length} of ${count} frames`);
+    }
+    source.ready.push(...source.reader.push(chunk.subarray(0, n)));
+  }
+  return source.ready.splice(0, count);
+}
+
+/** A request as kaiwa sends it. */
+export function roomRequest(
+  username: string,
+  options: { password?: string; kaiwa?: boolean } = {},
+): RoomRequest {
+  return { username, password: options.password ?? null, eventFormat: options.kaiwa ? 1 : 0 };
+}
+
+/** Polls until `condition` holds; throws after the receive timeout. */
+export async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + RECEIVE_TIMEOUT_MS;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/** A UDP client socket whose receives end by a deadline. `await using` closes it. */
+export class UdpClient {
+  readonly socket: Deno.DatagramConn;
+  #pending: Promise<[Uint8Array, Deno.Addr]> | null = null;
+
+  /** Binds a client socket on `hostname` (127.0.0.1 by default), port 0. */
+  constructor(hostname = "127.0.0.1") {
+    this.socket = Deno.listenDatagram({ hostname, port: 0, transport: "udp" });
+  }
+
+  /** The client's port. */
+  get port(): number {
+    return (this.socket.addr as Deno.NetAddr).port;
+  }
+
+  /** Sends raw bytes. */
+  async sendRaw(bytes: Uint8Array, to: Deno.NetAddr): Promise<void> {
+    await this.socket.send(bytes, to);
+  }
+
+  /** Sends a client datagram with `message` (text is UTF-8 encoded). */
+  async send(
+    to: Deno.NetAddr,
+    room: string,
+    token: string,
+    message: string | Uint8Array,
+  ): Promise<void> {
+    const body = typeof message === "string" ? encoder.encode(message) : message;
+    await this.sendRaw(encodeClientDatagram(encoder.encode(room), encoder.encode(token), body), to);
+  }
+
+  /** The next datagram, or null when none arrives within `timeoutMs`. */
+  async receive(timeoutMs = RECEIVE_TIMEOUT_MS): Promise<Uint8Array | null> {
+    this.#pending ??= this.socket.receive();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<null>((resolve) =>
+      timer = setTimeout(() => resolve(null), timeoutMs)
+    );
+    const result = await Promise.race([this.#pending, timeout]);
+    clearTimeout(timer);
+    if (result === null) return null;
+    this.#pending = null;
+    return result[0];
+  }
+
+  /** The next datagram as text; throws when none arrives. */
+  async receiveText(): Promise<string> {
+    const bytes = await this.receive();
+    if (bytes === null) throw new Error("No datagram arrived");
+    return decoder.decode(bytes);
+  }
+
+  /** The next datagram as a kaiwa event; throws when none arrives. */
+  async receiveEvent(): Promise<KaiwaEvent> {
+    const bytes = await this.receive();
+    if (bytes === null) throw new Error("No event arrived");
+    return decodeEvent(bytes);
+  }
+
+  /** Closes the socket and settles the pending receive. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.socket.close();
+    await this.#pending?.catch(() => {});
+  }
+}
+
+/** How `enter` joins: kaiwa or standard, password, and whether the port is announced on TCP. */
+export interface EnterOptions {
+  kaiwa?: boolean;
+  password?: string;
+  announce?: boolean;
+}
+
+/**
+ * Creates or joins a room with `client` and waits until the server bound the client's address
+ * (through the port announcement, or a keep-alive). Pending joins are then announced at once,
+ * so each member already in the room gets exactly one notice of this arrival.
+ * A kaiwa client gets its MEMBERS event from the keep-alive: the caller reads it.
+ */
+export async function enter(
+  test: TestServer,
+  client: UdpClient,
+  operation: number,
+  room: string,
+  username: string,
+  options: EnterOptions = {},
+): Promise<string> {
+  const answer = await tcrpRequest(
+    test.tcpPort,
+    operation,
+    room,
+    roomRequest(username, options),
+    options.announce ? { announcePort: client.port } : {},
+  );
+  const token = answer.token;
+  if (answer.status !== Status.Ok || token === null) {
+    throw new Error(`Cannot enter room ${room}: status ${answer.status}`);
+  }
+  if (!options.announce) await client.send(test.udp, room, token, new Uint8Array(0));
+  await waitFor(() => test.server.state.memberByToken(token)?.address != null, `${username} bound`);
+  test.server.state.flushJoins(test.clock.now());
+  return token;
+}

@@ -1,0 +1,78 @@
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { Status } from "../protocol/mod.ts";
+import { Logger } from "../server/log.ts";
+import { Outbox } from "../server/outbox.ts";
+import { type Member, ServerState, type UdpAddress } from "../server/state/mod.ts";
+import { UdpNotifier } from "../server/udp_notifier.ts";
+
+const encoder = new TextEncoder();
+const CONFIG = {
+  timeoutSeconds: 300,
+  maxRooms: 10,
+  maxRoomMembers: 10,
+  floodRate: 0,
+  floodBurst: 1,
+  joinRate: 0,
+};
+
+/** A state whose notifier queues on an outbox whose sends are recorded (or fail). */
+function setup(fail = false) {
+  const sent: { bytes: Uint8Array; address: UdpAddress }[] = [];
+  const outbox = new Outbox((bytes, address) => {
+    sent.push({ bytes, address });
+    return fail ? Promise.reject(new Error("Unreachable")) : Promise.resolve(bytes.length);
+  }, (member, delivered) => {
+    if (delivered) state.deliverySucceeded(member);
+    else state.deliveryFailed(member, 0);
+  });
+  const state = new ServerState(CONFIG, new UdpNotifier(outbox, 1), new Logger("quiet"));
+  let port = 1000;
+  const add = (name: string, kaiwa: boolean): Member => {
+    const request = {
+      roomName: "r",
+      roomNameBytes: encoder.encode("r"),
+      username: name,
+      kaiwa,
+      ip: "10.0.0.1",
+    };
+    const admission = state.rooms.has("r")
+      ? state.joinRoom(request, null, 0)
+      : state.createRoom(request, null, 0);
+    strictEqual(admission.status, Status.Ok);
+    const member = admission.member as Member;
+    state.announcePort(member, ++port);
+    return member;
+  };
+  return { sent, outbox, state, add };
+}
+
+Deno.test("UdpNotifier encodes once per format and the outbox sends in order", async (t) => {
+  await t.step(
+    "one text buffer for the standard others, one event for every kaiwa member",
+    async () => {
+      const { sent, outbox, state, add } = setup();
+      const ann = add("ann", false);
+      add("bob", false);
+      add("cid", false);
+      add("dee", true);
+      add("eve", true);
+      state.notifier.chat(ann.room, ann, 1, encoder.encode("hi"), 0);
+      await outbox.drain(1_000);
+      deepStrictEqual(sent.map((s) => s.address.port), [1002, 1003, 1004, 1005]);
+      strictEqual(sent[0].bytes, sent[1].bytes);
+      strictEqual(sent[2].bytes, sent[3].bytes);
+      strictEqual(new TextDecoder().decode(sent[0].bytes), "ann: hi");
+      await outbox.close();
+    },
+  );
+  await t.step("three failed deliveries remove the member as unreachable", async () => {
+    const { outbox, state, add } = setup(true);
+    const ann = add("ann", false);
+    const bob = add("bob", false);
+    for (let i = 0; i < 3; i++) state.notifier.chat(ann.room, ann, i + 1, encoder.encode("x"), 0);
+    await outbox.drain(1_000);
+    ok(!bob.active);
+    ok(ann.active);
+    await outbox.close();
+  });
+});
