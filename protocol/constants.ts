@@ -61,7 +61,7 @@ export const UDP_PORT_ANNOUNCEMENT_SIZE = 2;
 
 /** Largest room name, username or token in bytes: each is length-prefixed by one byte. */
 export const MAX_NAME_BYTES = 255;
-/** Largest token in bytes (§2.5). */
+/** Largest token in bytes (§1.1). */
 export const MAX_TOKEN_BYTES = 255;
 /** Largest client → server datagram, headers included (§3.1, §5). */
 export const MAX_DATAGRAM_SIZE = 4096;
@@ -139,7 +139,7 @@ export const NoticeCode = {
 /** A notice code. */
 export type NoticeCode = typeof NoticeCode[keyof typeof NoticeCode];
 
-/** Flag bits of a MEMBERS entry (§4.3). */
+/** Flag bits of a MEMBERS entry (§4.2). */
 export const MemberFlag = {
   Host: 1,
   You: 2,

@@ -43,12 +43,15 @@ export type KaiwaEvent =
 const TWO_TO_32 = 2 ** 32;
 const CHAT_FIXED_SIZE = EVENT_HEADER_SIZE + 4 + 1;
 const NAME_LIST_COUNT_SIZE = 2;
+// A Members entry spends a flags byte and a length byte besides its name.
+const MEMBER_ENTRY_OVERHEAD = 2;
 
 /**
  * Encodes a chat event from bytes the server already holds; called once per relayed message,
  * whatever the number of recipients.
  *
- * @throws {RangeError} when the sender is empty or over 255 bytes, or seq is not a u32.
+ * @throws {RangeError} when the sender is empty or over 255 bytes, seq is not a u32, or the event
+ * would exceed the largest event size.
  */
 export function encodeChatEvent(
   time: number,
@@ -60,7 +63,7 @@ export function encodeChatEvent(
   if (!Number.isInteger(seq) || seq < 0 || seq >= TWO_TO_32) {
     throw new RangeError(`Cannot encode chat event: seq ${seq} is not a u32`);
   }
-  const out = new Uint8Array(CHAT_FIXED_SIZE + sender.length + text.length);
+  const out = new Uint8Array(checkEventSize(CHAT_FIXED_SIZE + sender.length + text.length));
   const view = writeHeader(out, EventType.Chat, time);
   view.setUint32(EVENT_HEADER_SIZE, seq);
   out[CHAT_FIXED_SIZE - 1] = sender.length;
@@ -72,8 +75,8 @@ export function encodeChatEvent(
 /**
  * Encodes any event.
  *
- * @throws {RangeError} when a field is out of range, or a name list exceeds one event's limit
- * (use `encodeNameListEvents` to split long lists).
+ * @throws {RangeError} when a field is out of range, the event would exceed the largest event
+ * size, or a name list exceeds one event's limit (use `encodeNameListEvents` to split long lists).
  *
  * @example
  * ```ts
@@ -119,6 +122,18 @@ export function encodeEvent(event: KaiwaEvent): Uint8Array {
 }
 
 /**
+ * Splits names into groups whose name list fits one Joined or Left event (§4.2); the server
+ * also uses the groups to keep each standard text notice to one datagram.
+ */
+export function splitNameList(names: readonly string[]): string[][] {
+  return groupBySize(
+    names,
+    (name) => 1 + encodeUtf8(name).length,
+    MAX_NAME_LIST_BYTES - NAME_LIST_COUNT_SIZE,
+  );
+}
+
+/**
  * Encodes a Joined or Left event for any number of names, split into as many events as needed
  * so that each name list stays within one event's limit.
  */
@@ -128,26 +143,25 @@ export function encodeNameListEvents(
   names: readonly string[],
   reason = 0,
 ): Uint8Array[] {
-  const events: Uint8Array[] = [];
-  let group: string[] = [];
-  let size = NAME_LIST_COUNT_SIZE;
-  const flush = () => {
-    events.push(
-      encodeEvent(
-        type === "joined" ? { type, time, names: group } : { type, time, reason, names: group },
-      ),
-    );
-    group = [];
-    size = NAME_LIST_COUNT_SIZE;
-  };
-  for (const name of names) {
-    const cost = 1 + encodeUtf8(name).length;
-    if (group.length > 0 && size + cost > MAX_NAME_LIST_BYTES) flush();
-    group.push(name);
-    size += cost;
-  }
-  if (group.length > 0) flush();
-  return events;
+  return splitNameList(names).map((group) =>
+    encodeEvent(
+      type === "joined" ? { type, time, names: group } : { type, time, reason, names: group },
+    )
+  );
+}
+
+/**
+ * Encodes a member list as consecutive Members events, each within the event size limit
+ * (§4.2: Members events add up; a large room's list arrives in several).
+ */
+export function encodeMembersEvents(time: number, members: readonly MemberEntry[]): Uint8Array[] {
+  const budget = MAX_EVENT_SIZE - EVENT_HEADER_SIZE - NAME_LIST_COUNT_SIZE;
+  return groupBySize(
+    members,
+    (member) => MEMBER_ENTRY_OVERHEAD + encodeUtf8(member.name).length,
+    budget,
+  )
+    .map((group) => encodeEvent({ type: "members", time, members: group }));
 }
 
 /**
@@ -252,7 +266,10 @@ function encodeNameList(names: readonly string[]): Uint8Array {
 
 function encodeMembers(members: readonly MemberEntry[]): Uint8Array {
   const encoded = members.map((member) => checkName(encodeUtf8(member.name)));
-  const size = encoded.reduce((n, name) => n + 2 + name.length, NAME_LIST_COUNT_SIZE);
+  const size = encoded.reduce(
+    (n, name) => n + MEMBER_ENTRY_OVERHEAD + name.length,
+    NAME_LIST_COUNT_SIZE,
+  );
   if (members.length > 0xffff || EVENT_HEADER_SIZE + size > MAX_EVENT_SIZE) {
     throw new RangeError(
       `Cannot encode members event: ${members.length} members do not fit in one event`,
@@ -265,7 +282,7 @@ function encodeMembers(members: readonly MemberEntry[]): Uint8Array {
     out[offset] = (member.host ? MemberFlag.Host : 0) | (member.you ? MemberFlag.You : 0);
     out[offset + 1] = encoded[i].length;
     out.set(encoded[i], offset + 2);
-    offset += 2 + encoded[i].length;
+    offset += MEMBER_ENTRY_OVERHEAD + encoded[i].length;
   });
   return out;
 }
@@ -276,7 +293,7 @@ function withBody(
   fixed: number[],
   tail: Uint8Array = new Uint8Array(0),
 ): Uint8Array {
-  const out = new Uint8Array(EVENT_HEADER_SIZE + fixed.length + tail.length);
+  const out = new Uint8Array(checkEventSize(EVENT_HEADER_SIZE + fixed.length + tail.length));
   writeHeader(out, type, time);
   out.set(fixed, EVENT_HEADER_SIZE);
   out.set(tail, EVENT_HEADER_SIZE + fixed.length);
@@ -295,6 +312,13 @@ function writeHeader(out: Uint8Array, type: number, time: number): DataView {
   return view;
 }
 
+function checkEventSize(size: number): number {
+  if (size > MAX_EVENT_SIZE) {
+    throw new RangeError(`Cannot encode event: ${size} bytes exceeds ${MAX_EVENT_SIZE}`);
+  }
+  return size;
+}
+
 function checkName(name: Uint8Array): Uint8Array {
   if (name.length === 0 || name.length > MAX_NAME_BYTES) {
     throw new RangeError(
@@ -309,4 +333,23 @@ function checkByte(value: number): number {
     throw new RangeError(`Cannot encode event: ${value} is not a byte`);
   }
   return value;
+}
+
+/** Groups items in order so that the costs in each group add up to at most `budget`. */
+function groupBySize<T>(items: readonly T[], cost: (item: T) => number, budget: number): T[][] {
+  const groups: T[][] = [];
+  let group: T[] = [];
+  let size = 0;
+  for (const item of items) {
+    const itemCost = cost(item);
+    if (group.length > 0 && size + itemCost > budget) {
+      groups.push(group);
+      group = [];
+      size = 0;
+    }
+    group.push(item);
+    size += itemCost;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
 }

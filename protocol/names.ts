@@ -66,6 +66,11 @@ function checkRules(name: string, byteLength: number, what: string): string {
       `Invalid ${what}: ${byteLength} bytes exceeds ${MAX_NAME_BYTES}`,
     );
   }
+  // A lone surrogate (from a JSON escape such as "\ud800") has no UTF-8 form: distinct names
+  // would collapse into the same U+FFFD bytes on the wire.
+  if (!name.isWellFormed()) {
+    throw new InvalidTextError(`Invalid ${what}: it is not valid Unicode`);
+  }
   // Every character these rules forbid is in the BMP, so UTF-16 code units are enough.
   for (let i = 0; i < name.length; i++) {
     const code = name.charCodeAt(i);

@@ -82,6 +82,8 @@ export function encodeTokenFrame(
 /**
  * Encodes the Complete frame of a ListRooms response: `{"rooms":[…],"truncated":bool}`. Rooms
  * that would push the frame past `maxPayloadSize` are left out and `truncated` is set.
+ *
+ * @throws {RangeError} when `maxPayloadSize` cannot hold even an empty list.
  */
 export function encodeRoomListFrame(
   rooms: readonly RoomSummary[],
@@ -89,6 +91,11 @@ export function encodeRoomListFrame(
 ): Uint8Array {
   // The suffix is sized for "false", the longer of the two, so the budget holds either way.
   let budget = maxPayloadSize - LIST_PREFIX.length - listSuffix(false).length;
+  if (budget < 0) {
+    throw new RangeError(
+      `Cannot encode room list: a limit of ${maxPayloadSize} bytes is too small`,
+    );
+  }
   const entries: string[] = [];
   for (const room of rooms) {
     const entry = JSON.stringify({
@@ -193,11 +200,16 @@ export function encodePortAnnouncement(port: number): Uint8Array {
 /**
  * Decodes the UDP port announcement.
  *
- * @throws {TruncatedError} when it is not exactly 2 bytes.
- * @throws {ProtocolError} when it announces port 0.
+ * @throws {TruncatedError} when it is shorter than 2 bytes.
+ * @throws {ProtocolError} when it is longer than 2 bytes or announces port 0.
  */
 export function decodePortAnnouncement(bytes: Uint8Array): number {
-  if (bytes.length !== UDP_PORT_ANNOUNCEMENT_SIZE) {
+  if (bytes.length > UDP_PORT_ANNOUNCEMENT_SIZE) {
+    throw new ProtocolError(
+      `Cannot decode UDP port announcement: got ${bytes.length} bytes, expected ${UDP_PORT_ANNOUNCEMENT_SIZE}`,
+    );
+  }
+  if (bytes.length < UDP_PORT_ANNOUNCEMENT_SIZE) {
     throw new TruncatedError(
       `Cannot decode UDP port announcement: got ${bytes.length} bytes, need ${UDP_PORT_ANNOUNCEMENT_SIZE}`,
     );

@@ -9,25 +9,20 @@ import {
   type CloseReason,
   encodeChatEvent,
   encodeEvent,
+  encodeMembersEvents,
   encodeNameListEvents,
   encodeTextChat,
   encodeUtf8,
-  EVENT_HEADER_SIZE,
   formatTextNotice,
   type KaiwaEvent,
   type LeaveReason,
-  MAX_EVENT_SIZE,
-  MAX_NAME_LIST_BYTES,
   type MemberEntry,
   NoticeCode,
   type RemoveReason,
+  splitNameList,
 } from "../protocol/mod.ts";
 import type { Outbox } from "./outbox.ts";
 import type { Member, Notifier, Room } from "./state/mod.ts";
-
-/** Bytes a MEMBERS event spends on its count, and on each entry besides the name. */
-const MEMBERS_COUNT_BYTES = 2;
-const MEMBER_ENTRY_OVERHEAD = 2;
 
 /** What the server says in each notice, by code. */
 function noticeText(code: NoticeCode, floodRate: number): string {
@@ -101,12 +96,8 @@ export class UdpNotifier implements Notifier {
     for (const other of member.room.members.values()) {
       entries.push({ name: other.name, host: other.isHost, you: other === member });
     }
-    for (const group of splitMembers(entries)) {
-      this.#outbox.push(
-        encodeEvent({ type: "members", time: now, members: group }),
-        member.address,
-        member,
-      );
+    for (const bytes of encodeMembersEvents(now, entries)) {
+      this.#outbox.push(bytes, member.address, member);
     }
   }
 
@@ -162,7 +153,7 @@ export class UdpNotifier implements Notifier {
         kaiwa ??= encodeNameListEvents(type, now, names, reason);
         for (const bytes of kaiwa) this.#outbox.push(bytes, member.address, member);
       } else {
-        standard ??= splitNames(names).map((group) => {
+        standard ??= splitNameList(names).map((group) => {
           const event: KaiwaEvent = type === "joined"
             ? { type, time: now, names: group }
             : { type, time: now, reason, names: group };
@@ -172,41 +163,4 @@ export class UdpNotifier implements Notifier {
       }
     }
   }
-}
-
-/** Splits names into groups whose text stays within one name list's budget. */
-function splitNames(names: readonly string[]): string[][] {
-  return splitBySize(names, (name) => encodeUtf8(name).length + 2, MAX_NAME_LIST_BYTES);
-}
-
-/**
- * Splits a member list so that each group fits one MEMBERS event.
- * Local workaround: protocol/ has no splitting encoder for MEMBERS (encodeEvent throws past
- * MAX_EVENT_SIZE), so a large room is listed in several events.
- */
-function splitMembers(entries: readonly MemberEntry[]): MemberEntry[][] {
-  const budget = MAX_EVENT_SIZE - EVENT_HEADER_SIZE - MEMBERS_COUNT_BYTES;
-  return splitBySize(
-    entries,
-    (entry) => encodeUtf8(entry.name).length + MEMBER_ENTRY_OVERHEAD,
-    budget,
-  );
-}
-
-function splitBySize<T>(items: readonly T[], cost: (item: T) => number, budget: number): T[][] {
-  const groups: T[][] = [];
-  let group: T[] = [];
-  let size = 0;
-  for (const item of items) {
-    const itemCost = cost(item);
-    if (group.length > 0 && size + itemCost > budget) {
-      groups.push(group);
-      group = [];
-      size = 0;
-    }
-    group.push(item);
-    size += itemCost;
-  }
-  if (group.length > 0) groups.push(group);
-  return groups;
 }
