@@ -26,7 +26,7 @@ Deno.test("formatEventLine keeps hostile text on one safe line", { permissions: 
     sender: "ann",
     text: "a\nb\u001b[2Jc\u202e",
   }, false)!;
-  strictEqual(/[\n\u001b\u202e]/.test(line), false, line);
+  for (const unsafe of ["\n", "\u001b", "\u202e"]) strictEqual(line.includes(unsafe), false, line);
 });
 
 Deno.test("formatEventLine in JSON mode gives one parseable line per event", {
