@@ -1,0 +1,89 @@
+/**
+ * A real `kaiwa join` process in pipe mode, for end-to-end tests: lines to its stdin, lines from
+ * its stdout, and its exit code and stderr at the end.
+ *
+ * @module
+ */
+
+import { LineReader } from "../client/line_reader.ts";
+import type { ServerHandle } from "../server/mod.ts";
+
+const MAIN = new URL("../main.ts", import.meta.url).pathname;
+const POLL_MS = 20;
+const POLL_TRIES = 500;
+
+/** A client process with line access to its stdout and a writer on its stdin. */
+export class PipeClient {
+  readonly #child: Deno.ChildProcess;
+  readonly #stdout: LineReader;
+  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  readonly #stderr: Promise<string>;
+
+  constructor(port: number, args: string[], env: Record<string, string> = {}) {
+    this.#child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net",
+        "--allow-env",
+        MAIN,
+        "join",
+        ...args,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        String(port),
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1", ...env },
+    }).spawn();
+    this.#stdout = new LineReader(this.#child.stdout);
+    this.#stdin = this.#child.stdin.getWriter();
+    this.#stderr = new Response(this.#child.stderr).text();
+  }
+
+  async send(line: string): Promise<void> {
+    await this.#stdin.write(new TextEncoder().encode(`${line}\n`));
+  }
+
+  /** Reads stdout lines until one equals `expected` (or the process ends); returns those seen. */
+  async waitForLine(expected: string): Promise<string[]> {
+    const seen: string[] = [];
+    for (let line = await this.#stdout.next(); line !== null; line = await this.#stdout.next()) {
+      seen.push(line);
+      if (line === expected) return seen;
+    }
+    throw new Error(
+      `stdout ended without ${JSON.stringify(expected)}; saw ${JSON.stringify(seen)}`,
+    );
+  }
+
+  /** Reads the next stdout line, or null at the end. */
+  nextLine(): Promise<string | null> {
+    return this.#stdout.next();
+  }
+
+  /** Closes stdin (EOF) and waits for the exit; returns the code and stderr. */
+  async finish(): Promise<{ code: number; stderr: string }> {
+    await this.#stdin.close().catch(() => {});
+    return await this.exited();
+  }
+
+  /** Waits for the exit without closing stdin; drains stdout so the child is never blocked. */
+  async exited(): Promise<{ code: number; stderr: string }> {
+    while (await this.#stdout.next() !== null) { /* drain */ }
+    const { code } = await this.#child.status;
+    await this.#stdin.close().catch(() => {});
+    return { code, stderr: await this.#stderr };
+  }
+}
+
+/** Waits until `name` is in `room` with its UDP address bound, i.e. ready to receive. */
+export async function untilBound(server: ServerHandle, room: string, name: string): Promise<void> {
+  for (let i = 0; i < POLL_TRIES; i++) {
+    if (server.state.rooms.get(room)?.members.get(name)?.address) return;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+  throw new Error(`${name} never became a bound member of ${room}`);
+}
