@@ -8,6 +8,7 @@
 import { ExitCode } from "../cli/exit_codes.ts";
 import { enterRoom } from "./enter_room.ts";
 import { ClientError } from "./errors.ts";
+import { joinInteractive } from "./interactive/mod.ts";
 import { LineReader } from "./line_reader.ts";
 import type { JoinOptions } from "./options.ts";
 import { LineOutput } from "./output.ts";
@@ -24,7 +25,9 @@ export { ClientError } from "./errors.ts";
 export async function join(options: JoinOptions): Promise<number> {
   const errors = new LineOutput(Deno.stderr);
   try {
-    return await joinWithPipes(options, errors);
+    return Deno.stdin.isTerminal()
+      ? await joinInteractive(options)
+      : await joinWithPipes(options, errors);
   } catch (error) {
     if (!(error instanceof ClientError)) throw error;
     errors.line(`kaiwa: ${error.message}`);

@@ -1,0 +1,114 @@
+/**
+ * What the chat screen shows for each event, and what it knows of the room: the member list
+ * and whether we are its host. Pure: events and times in, formatted lines out.
+ *
+ * @module
+ */
+
+import { formatTextNotice, type KaiwaEvent, type MemberEntry } from "../../protocol/mod.ts";
+import { endMessage } from "../session_end.ts";
+import type { SessionEnd } from "../session.ts";
+import { formatChatLine, formatNotice, type RenderStyle } from "../tui/render.ts";
+
+/** What a view starts from. */
+export interface ChatViewOptions {
+  /** The room's name. */
+  room: string;
+  /** Our username. */
+  name: string;
+  /** True when we created the room (until a member list says otherwise). */
+  created: boolean;
+  /** Colour or not. */
+  style: RenderStyle;
+}
+
+/** The notice a host gets on the first `/quit`. */
+export const HOST_QUIT_WARNING =
+  "you are the host: leaving closes the room for everyone — type /quit again to leave";
+
+/** The wire notices start with this marker; the screen draws its own. */
+const TEXT_NOTICE_PREFIX = "* ";
+
+/** The room as the screen knows it, and the lines each event becomes. */
+export class ChatView {
+  readonly #options: ChatViewOptions;
+  #members: MemberEntry[];
+
+  /** Starts with only us in the list, host when we created the room. */
+  constructor(options: ChatViewOptions) {
+    this.#options = options;
+    this.#members = [{ name: options.name, host: options.created, you: true }];
+  }
+
+  /** The members as last known, in the server's order plus arrivals since. */
+  get members(): readonly MemberEntry[] {
+    return this.#members;
+  }
+
+  /** Whether we are the room's host, so that leaving closes it. */
+  get isHost(): boolean {
+    return this.#members.some((member) => member.you && member.host);
+  }
+
+  /** The prompt of the input line. */
+  get prompt(): string {
+    return `[${this.#options.room}] ${this.#options.name}> `;
+  }
+
+  /** The first line on the chat screen. */
+  welcome(time: number): string {
+    const { room, created } = this.#options;
+    const what = created ? `you created ${room} and are its host` : `you joined ${room}`;
+    return this.notice(`${what}; /help lists the commands`, time);
+  }
+
+  /** Takes an event into account and returns the lines to print for it (maybe none). */
+  eventLines(event: KaiwaEvent, self: boolean): string[] {
+    const { style } = this.#options;
+    switch (event.type) {
+      case "chat":
+        return [
+          formatChatLine({ time: event.time, sender: event.sender, text: event.text, self }, style),
+        ];
+      case "members":
+        this.#members = event.members.map((member) => ({ ...member }));
+        return [this.notice(this.#describeMembers(), event.time)];
+      case "joined":
+        for (const name of event.names) {
+          if (!this.#members.some((member) => member.name === name)) {
+            this.#members.push({ name, host: false, you: false });
+          }
+        }
+        break;
+      case "left": {
+        const gone = new Set(event.names);
+        this.#members = this.#members.filter((member) => member.you || !gone.has(member.name));
+        break;
+      }
+      case "pong":
+        return [];
+    }
+    const text = formatTextNotice(event);
+    return text === null ? [] : [this.notice(text.slice(TEXT_NOTICE_PREFIX.length), event.time)];
+  }
+
+  /** The notice for a session's end, or null when an event already said why. */
+  endLines(end: SessionEnd, time: number): string[] {
+    const message = endMessage(end);
+    return message === null ? [] : [this.notice(message, time)];
+  }
+
+  /** A dim notice line (the text is made terminal-safe). */
+  notice(text: string, time: number): string {
+    return formatNotice(text, time, this.#options.style);
+  }
+
+  #describeMembers(): string {
+    const names = this.#members.map((member) => {
+      const marks = [member.host ? "host" : "", member.you ? "you" : ""].filter((mark) => mark);
+      return marks.length === 0 ? member.name : `${member.name} (${marks.join(", ")})`;
+    });
+    const count = this.#members.length;
+    return `${count} in ${this.#options.room}: ${names.join(", ")}`;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The interactive client, wired: the entry questions, then the chat screen over a session, on
+ * any {@link Terminal}. The process's own terminal is opened by `joinInteractive` (mod.ts).
+ *
+ * @module
+ */
+
+import { ExitCode } from "../../cli/exit_codes.ts";
+import { enterRoom } from "../enter_room.ts";
+import type { JoinOptions } from "../options.ts";
+import { listRooms, type ServerAddress } from "../room_request.ts";
+import { ChatSession, type SessionOptions } from "../session.ts";
+import { exitCodeFor } from "../session_end.ts";
+import { detectColorMode, type TerminalTraits } from "../tui/render.ts";
+import { ChatScreen } from "./chat_screen.ts";
+import { ChatView } from "./chat_view.ts";
+import { chooseAndEnter } from "./entry_flow.ts";
+import { TerminalPrompter } from "./prompter.ts";
+import type { Terminal } from "./terminal.ts";
+
+/** What the interactive client runs on. */
+export interface InteractiveDeps {
+  /** The terminal (raw mode already on). */
+  terminal: Terminal;
+  /** What decides colour and cursor codes (NO_COLOR, TERM, COLORTERM, output is a terminal). */
+  traits: TerminalTraits;
+  /** Milliseconds since the epoch, for local notices. */
+  clock?: () => number;
+  /** Session timings, for tests. */
+  session?: Pick<SessionOptions, "tickMs" | "liveness" | "outbox">;
+}
+
+/** A terminal that cannot move its cursor. */
+const DUMB_TERMINAL = "dumb";
+
+/**
+ * Runs the interactive client to its end and returns the exit code: 0 when the user quits or
+ * leaves, else the code of the session's end (see `exitCodeFor`).
+ *
+ * @throws {ClientError} when the server is unreachable or refuses what the command line asked.
+ */
+export async function runInteractive(options: JoinOptions, deps: InteractiveDeps): Promise<number> {
+  const { terminal, traits } = deps;
+  const clock = deps.clock ?? Date.now;
+  const ansi = traits.term !== DUMB_TERMINAL;
+  const server: ServerAddress = { host: options.host, port: options.port };
+  const list = () => listRooms(server);
+  const entered = await chooseAndEnter(options, {
+    prompter: new TerminalPrompter(terminal, ansi),
+    enter: (request) => enterRoom(server, request),
+    list,
+  });
+  if (entered === null) return ExitCode.Ok;
+  const { entry, request } = entered;
+  const view = new ChatView({
+    room: request.room,
+    name: request.name,
+    created: request.create,
+    style: { color: detectColorMode(traits) },
+  });
+  const screen = new ChatScreen({ terminal, view, ansi, clock, listRooms: list });
+  const session = new ChatSession({
+    ...deps.session,
+    socket: entry.socket,
+    server: entry.server,
+    roomName: request.room,
+    username: request.name,
+    token: entry.token,
+    onEvent: (event, self) => screen.event(event, self),
+    onUndelivered: (text) => screen.undelivered(text),
+  });
+  return exitCodeFor(await screen.run(session));
+}

@@ -1,0 +1,253 @@
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { ChatScreen, type ScreenSession } from "../client/interactive/chat_screen.ts";
+import { ChatView, HOST_QUIT_WARNING } from "../client/interactive/chat_view.ts";
+import { TerminalPrompter } from "../client/interactive/prompter.ts";
+import { ClientError } from "../client/errors.ts";
+import type { SayResult, SessionEnd } from "../client/session.ts";
+import { ExitCode } from "../cli/exit_codes.ts";
+import { encodeUtf8, type RoomList } from "../protocol/mod.ts";
+import { FakeTerminal, plain } from "./client_interactive_fakes.ts";
+
+const TIME = new Date(2024, 0, 1, 9, 5).getTime();
+const MAX_BYTES = 32;
+
+/** A session that records what the screen asks of it and ends when told. */
+class FakeSession implements ScreenSession {
+  readonly said: string[] = [];
+  whoCount = 0;
+  leaveCount = 0;
+  readonly maxMessageBytes = MAX_BYTES;
+  #finish: (end: SessionEnd) => void = () => {};
+
+  run(): Promise<SessionEnd> {
+    return new Promise((resolve) => this.#finish = resolve);
+  }
+
+  say(text: string): SayResult {
+    if (encodeUtf8(text).length > MAX_BYTES) return "too-long";
+    this.said.push(text);
+    return "queued";
+  }
+
+  who(): void {
+    this.whoCount++;
+  }
+
+  leave(): Promise<void> {
+    this.leaveCount++;
+    this.#finish({ kind: "left" });
+    return Promise.resolve();
+  }
+
+  end(end: SessionEnd): void {
+    this.#finish(end);
+  }
+}
+
+function setUp(options: { created?: boolean; listRooms?: () => Promise<RoomList> } = {}) {
+  const terminal = new FakeTerminal(60);
+  const view = new ChatView({
+    room: "lobby",
+    name: "ann",
+    created: options.created ?? false,
+    style: { color: "none" },
+  });
+  const screen = new ChatScreen({
+    terminal,
+    view,
+    ansi: true,
+    clock: () => TIME,
+    listRooms: options.listRooms ?? (() => Promise.resolve({ rooms: [], truncated: false })),
+  });
+  const session = new FakeSession();
+  const running = screen.run(session);
+  return { terminal, screen, session, running };
+}
+
+Deno.test("ChatScreen: the input line and the session", { permissions: "none" }, async (t) => {
+  await t.step("a line is sent, and shown only when the server confirms it", async () => {
+    const { terminal, screen, session, running } = setUp();
+    terminal.type("こんにちは", true);
+    await terminal.idle();
+    deepStrictEqual(session.said, ["こんにちは"]);
+    ok(!plain(terminal.output).includes("ann: こんにちは"));
+    screen.event({ type: "chat", time: TIME, seq: 1, sender: "ann", text: "こんにちは" }, true);
+    ok(plain(terminal.output).includes("09:05 ann: こんにちは"));
+    session.end({ kind: "left" });
+    deepStrictEqual(await running, { kind: "left" });
+  });
+
+  await t.step(
+    "an incoming line is printed above, and the half-typed input is redrawn",
+    async () => {
+      const { terminal, screen, session, running } = setUp();
+      terminal.type("half typed");
+      await terminal.idle();
+      const before = terminal.output.length;
+      screen.event({ type: "chat", time: TIME, seq: 1, sender: "bob", text: "🎉 yo" }, false);
+      const written = terminal.output.slice(before);
+      strictEqual(plain(written), "\r09:05 bob: 🎉 yo\r\n\r[lobby] ann> half typed\r");
+      session.end({ kind: "left" });
+      await running;
+    },
+  );
+
+  await t.step("a message too long is not sent and stays in the editor", async () => {
+    const { terminal, screen, session, running } = setUp();
+    terminal.type("x".repeat(MAX_BYTES + 1), true);
+    await terminal.idle();
+    deepStrictEqual(session.said, []);
+    strictEqual(screen.editor.text, "x".repeat(MAX_BYTES + 1));
+    ok(plain(terminal.output).includes(`* message too long: ${MAX_BYTES} bytes max, not sent`));
+    session.end({ kind: "left" });
+    await running;
+  });
+
+  await t.step("/who asks the session; /help and unknown commands are notices", async () => {
+    const { terminal, session, running } = setUp();
+    terminal.type("/who", true);
+    terminal.type("/help", true);
+    terminal.type("/nope", true);
+    await terminal.idle();
+    strictEqual(session.whoCount, 1);
+    const output = plain(terminal.output);
+    ok(output.includes("* /rooms"), output);
+    ok(output.includes("* unknown command /nope: /help lists the commands"), output);
+    deepStrictEqual(session.said, []);
+    session.end({ kind: "left" });
+    await running;
+  });
+
+  await t.step("/rooms lists the rooms, or says why it cannot", async () => {
+    const list = { rooms: [{ name: "lobby", members: 2, password: true }], truncated: false };
+    const ok1 = setUp({ listRooms: () => Promise.resolve(list) });
+    ok1.terminal.type("/rooms", true);
+    await ok1.terminal.waitFor("lobby (2 members) 🔒");
+    ok1.session.end({ kind: "left" });
+    await ok1.running;
+    const failing = setUp({
+      listRooms: () =>
+        Promise.reject(new ClientError("Cannot reach the server", ExitCode.Unreachable)),
+    });
+    failing.terminal.type("/rooms", true);
+    await failing.terminal.waitFor("* Cannot reach the server");
+    failing.session.end({ kind: "left" });
+    await failing.running;
+  });
+
+  await t.step("a resize redraws the input for the new width", async () => {
+    const { terminal, session, running } = setUp();
+    terminal.type("abcdefghijklmnopqrstuvwxyz");
+    await terminal.idle();
+    const before = terminal.output.length;
+    terminal.resize(24);
+    // 24 columns: the prompt (13), one cell kept for the cursor, 10 cells of input.
+    strictEqual(plain(terminal.output.slice(before)), "\r[lobby] ann> qrstuvwxyz\r");
+    session.end({ kind: "left" });
+    await running;
+    ok(terminal.resizeListenerRemoved);
+  });
+
+  await t.step("the end of the session is said, and the screen is left clean", async () => {
+    const { terminal, screen, session, running } = setUp();
+    screen.event({ type: "room-closed", time: TIME, reason: 1 }, false);
+    session.end({ kind: "room-closed", reason: 1 });
+    await running;
+    ok(plain(terminal.output).includes("* the room was closed: the host left"));
+    ok(terminal.output.endsWith("\r\x1b[K\x1b[?2004l"), JSON.stringify(terminal.output.slice(-20)));
+    const lost = setUp();
+    lost.session.end({ kind: "lost" });
+    await lost.running;
+    ok(plain(lost.terminal.output).includes("* Connection lost: the server has not answered"));
+  });
+});
+
+Deno.test("ChatScreen: leaving", { permissions: "none" }, async (t) => {
+  await t.step("/quit and /exit leave at once when we are not the host", async () => {
+    for (const command of ["/quit", "/exit"]) {
+      const { terminal, session, running } = setUp();
+      terminal.type(command, true);
+      deepStrictEqual(await running, { kind: "left" });
+      strictEqual(session.leaveCount, 1);
+    }
+  });
+
+  await t.step("the host is warned on the first /quit and leaves on the second", async () => {
+    const { terminal, session, running } = setUp({ created: true });
+    terminal.type("/quit", true);
+    await terminal.idle();
+    strictEqual(session.leaveCount, 0);
+    ok(plain(terminal.output).includes(`* ${HOST_QUIT_WARNING}`));
+    terminal.type("/quit", true);
+    await running;
+    strictEqual(session.leaveCount, 1);
+  });
+
+  await t.step("Ctrl-C and Ctrl-D on an empty line count as /quit", async () => {
+    const host = setUp({ created: true });
+    host.terminal.press({ type: "ctrl-c" });
+    await host.terminal.idle();
+    strictEqual(host.session.leaveCount, 0);
+    host.terminal.press({ type: "ctrl-d" });
+    await host.running;
+    strictEqual(host.session.leaveCount, 1);
+    const member = setUp();
+    member.terminal.type("draft");
+    member.terminal.press({ type: "ctrl-d" }, { type: "ctrl-a" }, { type: "ctrl-k" }, {
+      type: "ctrl-d",
+    });
+    await member.running;
+    strictEqual(member.session.leaveCount, 1);
+  });
+
+  await t.step("the end of input (or a stop signal) leaves, host or not", async () => {
+    const { terminal, session, running } = setUp({ created: true });
+    terminal.end();
+    await running;
+    strictEqual(session.leaveCount, 1);
+  });
+});
+
+Deno.test(
+  "TerminalPrompter reads a line, a password without echo",
+  { permissions: "none" },
+  async (t) => {
+    await t.step("an answer is edited and left on screen", async () => {
+      const terminal = new FakeTerminal();
+      const prompter = new TerminalPrompter(terminal, true);
+      const answer = prompter.ask("room: ");
+      terminal.type("lobbx");
+      terminal.press({ type: "backspace" }, { type: "text", text: "y" }, { type: "enter" });
+      strictEqual(await answer, "lobby");
+      ok(
+        plain(terminal.output).endsWith("room: lobby\r\n"),
+        JSON.stringify(plain(terminal.output)),
+      );
+    });
+
+    await t.step("a secret never reaches the screen", async () => {
+      const terminal = new FakeTerminal();
+      const prompter = new TerminalPrompter(terminal, true);
+      const answer = prompter.ask("password: ", true);
+      terminal.type("hunter2", true);
+      strictEqual(await answer, "hunter2");
+      ok(!terminal.output.includes("hunter2"));
+      ok(!terminal.output.includes("*******"));
+    });
+
+    await t.step("Enter alone answers empty; Ctrl-C and the end of input give up", async () => {
+      const terminal = new FakeTerminal();
+      const prompter = new TerminalPrompter(terminal, false);
+      const empty = prompter.ask("password (empty for none): ", true);
+      terminal.press({ type: "enter" });
+      strictEqual(await empty, "");
+      const interrupted = prompter.ask("room: ");
+      terminal.press({ type: "text", text: "lob" }, { type: "ctrl-c" });
+      strictEqual(await interrupted, null);
+      const ended = prompter.ask("room: ");
+      terminal.end();
+      strictEqual(await ended, null);
+      ok(!terminal.output.includes("\x1b"), "TERM=dumb: no escape codes");
+    });
+  },
+);
