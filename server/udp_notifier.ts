@@ -69,13 +69,20 @@ export class UdpNotifier implements Notifier {
   /** @inheritdoc */
   joined(room: Room, joiners: readonly Member[], now: number): void {
     const names = joiners.map((member) => member.name);
-    const skip = new Set(joiners);
-    this.#nameList(room, "joined", names, 0, now, (member) => !skip.has(member));
+    const batch = new Set(joiners);
+    // Everyone already there hears of every arrival, encoded once per format.
+    this.#nameList(excluding(room.members.values(), batch), "joined", names, 0, now);
+    // Arrivals within one flush hear of each other: each gets the others' names. A batch holds
+    // one flush interval's arrivals into one room, so encoding per arrival stays cheap.
+    if (joiners.length < 2) return;
+    for (const joiner of joiners) {
+      this.#nameList([joiner], "joined", names.filter((name) => name !== joiner.name), 0, now);
+    }
   }
 
   /** @inheritdoc */
   left(room: Room, names: readonly string[], reason: LeaveReason, now: number): void {
-    this.#nameList(room, "left", names, reason, now, () => true);
+    this.#nameList(room.members.values(), "left", names, reason, now);
   }
 
   /** @inheritdoc */
@@ -136,19 +143,18 @@ export class UdpNotifier implements Notifier {
     }
   }
 
-  /** JOINED or LEFT to the room's members that pass `include`, long lists split. */
+  /** JOINED or LEFT to `recipients`, long lists split, encoded at most once per format. */
   #nameList(
-    room: Room,
+    recipients: Iterable<Member>,
     type: "joined" | "left",
     names: readonly string[],
     reason: number,
     now: number,
-    include: (member: Member) => boolean,
   ): void {
     let kaiwa: Uint8Array[] | undefined;
     let standard: Uint8Array[] | undefined;
-    for (const member of room.members.values()) {
-      if (member.address === null || !include(member)) continue;
+    for (const member of recipients) {
+      if (member.address === null) continue;
       if (member.kaiwa) {
         kaiwa ??= encodeNameListEvents(type, now, names, reason);
         for (const bytes of kaiwa) this.#outbox.push(bytes, member.address, member);
@@ -163,4 +169,9 @@ export class UdpNotifier implements Notifier {
       }
     }
   }
+}
+
+/** The members not in `leftOut`. */
+function* excluding(members: Iterable<Member>, leftOut: ReadonlySet<Member>): Iterable<Member> {
+  for (const member of members) if (!leftOut.has(member)) yield member;
 }

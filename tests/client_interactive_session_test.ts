@@ -7,19 +7,10 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { ExitCode } from "../cli/exit_codes.ts";
 import { runInteractive } from "../client/interactive/run_interactive.ts";
 import { DEFAULT_JOIN_OPTIONS, type JoinOptions } from "../client/options.ts";
-import { DEFAULT_SERVE_OPTIONS, JOIN_FLUSH_INTERVAL_MS, startServer } from "../server/mod.ts";
+import { DEFAULT_SERVE_OPTIONS, startServer } from "../server/mod.ts";
 import { FakeTerminal, plain } from "./client_interactive_fakes.ts";
 
 const NO_COLOR = { noColor: "1", term: "xterm-256color", isTerminal: true } as const;
-
-/**
- * Lets the server announce the creator's own arrival before anyone else joins. Today a member
- * whose arrival is announced in the same batch as another's is not told of the other (the
- * server skips every joiner of a batch), which these tests are not about.
- */
-function letJoinsFlush(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 2 * JOIN_FLUSH_INTERVAL_MS));
-}
 
 async function startQuietServer() {
   return await startServer(
@@ -53,7 +44,6 @@ Deno.test("two interactive users chat over a real server", async (t) => {
         traits: NO_COLOR,
       });
       await alice.waitFor("1 in lobby: alice (host, you)");
-      await letJoinsFlush();
     });
 
     await t.step("bob joins through the menu", async () => {
@@ -131,7 +121,6 @@ Deno.test("an interactive join asks for the password the room needs", async () =
     await carol.waitFor("password (empty for none): ");
     carol.type("s3cret", true);
     await carol.waitFor("1 in vault: carol (host, you)");
-    await letJoinsFlush();
 
     daveRun = runInteractive({ ...base, room: "vault", name: "dave" }, {
       terminal: dave,

@@ -4,14 +4,10 @@
  * The other members are pipe-mode clients.
  */
 
-import { ok, strictEqual } from "node:assert/strict";
+import { strictEqual } from "node:assert/strict";
 import { ExitCode } from "../cli/exit_codes.ts";
-import {
-  DEFAULT_SERVE_OPTIONS,
-  JOIN_FLUSH_INTERVAL_MS,
-  type ServerHandle,
-  startServer,
-} from "../server/mod.ts";
+import { DEFAULT_SERVE_OPTIONS, type ServerHandle, startServer } from "../server/mod.ts";
+import { PipeClient } from "./pipe_client.ts";
 
 const TMUX = "tmux";
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -108,75 +104,6 @@ class TmuxPane {
   }
 }
 
-/** A pipe-mode client: lines in on stdin, events out on stdout. */
-class PipeClient {
-  readonly #child: Deno.ChildProcess;
-  readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #reading: Promise<void>;
-  output = "";
-  readonly status: Promise<Deno.CommandStatus>;
-
-  constructor(port: number, room: string, name: string) {
-    this.#child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-net",
-        "--allow-env",
-        "main.ts",
-        "join",
-        room,
-        "--name",
-        name,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        `${port}`,
-      ],
-      cwd: ROOT,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "null",
-    }).spawn();
-    this.#stdin = this.#child.stdin.getWriter();
-    this.#reading = this.#child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
-      new WritableStream({ write: (chunk) => void (this.output += chunk) }),
-    );
-    this.status = this.#child.status;
-  }
-
-  async say(line: string): Promise<void> {
-    await this.#stdin.write(new TextEncoder().encode(`${line}\n`));
-  }
-
-  /** Ends stdin: the client leaves. */
-  async close(): Promise<void> {
-    await this.#stdin.close().catch(() => {});
-  }
-
-  waitFor(text: string, tries = START_TRIES): Promise<true> {
-    return poll(
-      () => this.output.includes(text) ? true : undefined,
-      () => `${JSON.stringify(text)} from the pipe client:\n${this.output}`,
-      tries,
-    );
-  }
-
-  /** Waits for the exit and the end of its output; kills it first when `force`. */
-  async finish(force = false): Promise<Deno.CommandStatus> {
-    if (force) {
-      try {
-        this.#child.kill("SIGKILL");
-      } catch {
-        // Already exited.
-      }
-    }
-    await this.close();
-    const status = await this.status;
-    await this.#reading;
-    return status;
-  }
-}
-
 /** The last non-empty line of a screen: where the input line is. */
 function lastLine(screen: string): string {
   return screen.split("\n").filter((line) => line.trim() !== "").at(-1) ?? "";
@@ -222,43 +149,40 @@ Deno.test({
         .map((word) => `'${word}'`).join(" ");
       await alice.start(`cd '${ROOT}' && ${command}; echo "EXIT=$?"; sleep 30`);
       await alice.waitFor("1 in lobby: alice (host, you)", START_TRIES);
-      // The creator's own arrival must be announced before others join (see the session test).
-      await delay(2 * JOIN_FLUSH_INTERVAL_MS);
 
-      const bob = new PipeClient(port, "lobby", "bob");
+      const bob = new PipeClient(port, ["lobby", "--name", "bob"]);
       clients.push(bob);
       await alice.waitFor("* bob joined", START_TRIES);
 
       await alice.type("half typed");
       await alice.waitFor("[lobby] alice> half typed");
-      await bob.say("こんにちは、alice 🎉🇯🇵");
+      await bob.send("こんにちは、alice 🎉🇯🇵");
       const screen = await alice.waitFor("bob: こんにちは、alice 🎉🇯🇵");
       strictEqual(lastLine(screen), "[lobby] alice> half typed", screen);
 
       await alice.type("", true);
-      await bob.waitFor("alice: half typed");
+      await bob.waitForLine("alice: half typed");
       await alice.waitFor("alice: half typed");
       strictEqual(lastLine(alice.screen), "[lobby] alice>", alice.screen);
 
       await alice.type("/who", true);
       await alice.waitFor("2 in lobby: alice (host, you), bob");
 
-      await bob.close();
       strictEqual((await bob.finish()).code, ExitCode.Ok);
       await alice.waitFor("* bob left");
 
-      const carol = new PipeClient(port, "lobby", "carol");
+      const carol = new PipeClient(port, ["lobby", "--name", "carol"]);
       clients.push(carol);
       await alice.waitFor("* carol joined", START_TRIES);
       await alice.type("/quit", true);
       await alice.waitFor("you are the host: leaving closes the room for everyone");
       await alice.type("/quit", true);
       await alice.waitFor("EXIT=0");
-      strictEqual((await carol.finish()).code, ExitCode.RoomClosed);
-      ok(carol.output.includes("* the room was closed: the host left"), carol.output);
+      await carol.waitForLine("* the room was closed: the host left");
+      strictEqual((await carol.exited()).code, ExitCode.RoomClosed);
     } finally {
       await alice.kill();
-      for (const client of clients) await client.finish(true);
+      for (const client of clients) await client.kill();
       await server.close();
     }
   },

@@ -70,6 +70,16 @@ export class PipeClient {
     return await this.exited();
   }
 
+  /** Kills the process if it still runs (cleanup after a failed test) and waits for it. */
+  async kill(): Promise<void> {
+    try {
+      this.#child.kill("SIGKILL");
+    } catch {
+      // Already exited.
+    }
+    await this.exited();
+  }
+
   /** Waits for the exit without closing stdin; drains stdout so the child is never blocked. */
   async exited(): Promise<{ code: number; stderr: string }> {
     while (await this.#stdout.next() !== null) { /* drain */ }

@@ -1,0 +1,54 @@
+/**
+ * Join notices are coalesced per flush; members who arrive within the same flush must still be
+ * told of each other, not only of the members already there.
+ */
+
+import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { Operation, Status } from "../protocol/mod.ts";
+import {
+  roomRequest,
+  startTestServer,
+  tcrpRequest,
+  type TestServer,
+  UdpClient,
+  waitFor,
+} from "./server_helpers.ts";
+
+/** Enters without flushing joins, so that several arrivals fall into one batch. */
+async function arrive(
+  test: TestServer,
+  client: UdpClient,
+  operation: number,
+  name: string,
+  kaiwa: boolean,
+): Promise<void> {
+  const answer = await tcrpRequest(test.tcpPort, operation, "batch", roomRequest(name, { kaiwa }), {
+    announcePort: client.port,
+  });
+  strictEqual(answer.status, Status.Ok);
+  await waitFor(
+    () => test.server.state.memberByToken(answer.token!)?.address != null,
+    `${name} bound`,
+  );
+}
+
+Deno.test("members arriving in the same join batch are each told of the others", async () => {
+  const test = await startTestServer({ logLevel: "quiet" });
+  await using alice = new UdpClient();
+  await using bob = new UdpClient();
+  await using carol = new UdpClient();
+  try {
+    await arrive(test, alice, Operation.CreateRoom, "alice", true);
+    await arrive(test, bob, Operation.JoinRoom, "bob", false);
+    await arrive(test, carol, Operation.JoinRoom, "carol", true);
+    test.server.state.flushJoins(test.clock.now());
+
+    const aliceEvent = await alice.receiveEvent();
+    deepStrictEqual(aliceEvent.type === "joined" && aliceEvent.names.sort(), ["bob", "carol"]);
+    strictEqual(await bob.receiveText(), "* alice, carol joined");
+    const carolEvent = await carol.receiveEvent();
+    deepStrictEqual(carolEvent.type === "joined" && carolEvent.names.sort(), ["alice", "bob"]);
+  } finally {
+    await test.server.close();
+  }
+});
