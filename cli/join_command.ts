@@ -32,8 +32,11 @@ export const JOIN_FLAGS: readonly FlagSpec[] = [
 /** The help text of `kaiwa join`. */
 export const JOIN_USAGE = `Usage: kaiwa join [ROOM] [flags]
 
-Enters the chat room ROOM on a kaiwa server, or creates it with --create. Without ROOM or
---name, asks for them. Lines typed (or piped in) are sent; end of input leaves the room.
+Enters the chat room ROOM on a kaiwa server, or creates it with --create. In a terminal,
+without ROOM or --name it shows a menu (create, join, list rooms, quit) and asks for what is
+missing; in the chat, /help lists the commands, and /quit, Ctrl-C or Ctrl-D on an empty line
+leave (a host is warned first: leaving closes the room). With stdin not a terminal it is a pipe:
+one message per input line, one received event per output line; end of input leaves the room.
 The password flags exclude each other; without one, no password is sent.
 
 Flags:

@@ -22,16 +22,8 @@ export async function readPasswordWithoutTerminal(
   switch (source.kind) {
     case "none":
       return null;
-    case "env": {
-      const value = Deno.env.get(source.variable);
-      if (value === undefined) {
-        throw new ClientError(
-          `The environment variable ${source.variable} for --password-env is not set`,
-          ExitCode.Usage,
-        );
-      }
-      return value;
-    }
+    case "env":
+      return readPasswordFromEnv(source.variable);
     case "stdin": {
       const line = await stdin.next();
       if (line === null) {
@@ -45,4 +37,20 @@ export async function readPasswordWithoutTerminal(
         ExitCode.Usage,
       );
   }
+}
+
+/**
+ * Reads the password from the environment variable named by `--password-env`.
+ *
+ * @throws {ClientError} when the variable is not set.
+ */
+export function readPasswordFromEnv(variable: string): string {
+  const value = Deno.env.get(variable);
+  if (value === undefined) {
+    throw new ClientError(
+      `The environment variable ${variable} for --password-env is not set`,
+      ExitCode.Usage,
+    );
+  }
+  return value;
 }

@@ -11,9 +11,8 @@ import { ExitCode } from "../../cli/exit_codes.ts";
 import type { RoomList } from "../../protocol/mod.ts";
 import type { EntryRequest, RoomEntry } from "../enter_room.ts";
 import { ClientError } from "../errors.ts";
-import { LineReader } from "../line_reader.ts";
 import type { JoinOptions, PasswordSource } from "../options.ts";
-import { readPasswordWithoutTerminal } from "../password_source.ts";
+import { readPasswordFromEnv } from "../password_source.ts";
 import { checkName, MENU_HELP, MENU_LINES, MENU_PROMPT, parseMenuChoice } from "./menu.ts";
 import type { Prompter } from "./prompter.ts";
 import { describeRoomList } from "./room_list.ts";
@@ -141,9 +140,7 @@ async function enterWithPassword(
     if (answer === null) return null;
     password = answer === "" ? null : answer;
   } else {
-    password = source.kind === "env"
-      ? await readPasswordWithoutTerminal(source, new LineReader(new ReadableStream()))
-      : null;
+    password = source.kind === "env" ? readPasswordFromEnv(source.variable) : null;
   }
   let typed = typedFirst ? 1 : 0;
   for (;;) {
