@@ -7,6 +7,7 @@
  */
 
 import { MAX_DATAGRAM_SIZE, parseStage1Datagram } from "../protocol/mod.ts";
+import type { FaultLog } from "./faults.ts";
 import type { Logger } from "./log.ts";
 import { Outbox } from "./outbox.ts";
 import { LobbyClients } from "./state/mod.ts";
@@ -20,8 +21,14 @@ export class Lobby {
   readonly #loop: Promise<void>;
   #dropped = 0;
 
-  /** Starts the lobby on an already bound socket. */
-  constructor(socket: Deno.DatagramConn, timeoutSeconds: number, now: () => number, log: Logger) {
+  /** Starts the lobby on an already bound socket; handler faults go to `faults`. */
+  constructor(
+    socket: Deno.DatagramConn,
+    timeoutSeconds: number,
+    now: () => number,
+    log: Logger,
+    faults: FaultLog,
+  ) {
     this.#socket = socket;
     this.#clients = new LobbyClients(timeoutSeconds);
     this.#outbox = new Outbox((bytes, address) => socket.send(bytes, address));
@@ -40,6 +47,7 @@ export class Lobby {
           return drop(address, (error as Error).message);
         }
         const sender = this.#clients.heard(address.hostname, address.port, now());
+        if (sender === null) return drop(address, "the lobby is full");
         let copy: Uint8Array | null = null;
         for (const other of this.#clients.others(sender)) {
           // One copy for all recipients: `bytes` is the reused receive buffer.
@@ -49,6 +57,7 @@ export class Lobby {
       },
       (address) => drop(address, `over ${MAX_DATAGRAM_SIZE} bytes`),
       log,
+      faults,
     );
   }
 
@@ -57,7 +66,7 @@ export class Lobby {
     return this.#socket.addr as Deno.NetAddr;
   }
 
-  /** Datagrams dropped as malformed or oversized. */
+  /** Datagrams dropped as malformed, oversized, or from a new client while the lobby is full. */
   get dropped(): number {
     return this.#dropped;
   }

@@ -5,6 +5,7 @@
  * @module
  */
 
+export { FAULT_LOG_INTERVAL_MS, FaultLog } from "./faults.ts";
 export { ListenError } from "./listen.ts";
 export { Logger, type LogSink } from "./log.ts";
 export { DEFAULT_SERVE_OPTIONS, type LogLevel, type ServeOptions } from "./options.ts";

@@ -4,13 +4,14 @@
  * @module
  */
 
+import { FaultLog } from "./faults.ts";
 import { Lobby } from "./lobby.ts";
 import { bindPair, listenUdp } from "./listen.ts";
 import { Logger, type LogSink } from "./log.ts";
 import type { ServeOptions } from "./options.ts";
-import { Outbox } from "./outbox.ts";
+import { Outbox, type SendDatagram } from "./outbox.ts";
 import { type PasswordHasher, scryptHasher } from "./password.ts";
-import { ServerState, type TokenGenerator } from "./state/mod.ts";
+import { ServerState, type TokenGenerator, type UdpAddress } from "./state/mod.ts";
 import { TcpFront } from "./tcp_front.ts";
 import { UdpFront } from "./udp_front.ts";
 import { UdpNotifier } from "./udp_notifier.ts";
@@ -33,6 +34,11 @@ export interface ServerDeps {
   hasher?: PasswordHasher;
   /** Where log lines go (stderr by default). */
   logSink?: LogSink;
+  /**
+   * Sends one datagram from the server's UDP socket (by default `socket.send`); a rejection is a
+   * failed delivery. Tests use it to make deliveries fail, as the system cannot be made to.
+   */
+  send?: (socket: Deno.DatagramConn, bytes: Uint8Array, address: UdpAddress) => Promise<unknown>;
 }
 
 /** A running server. */
@@ -47,6 +53,10 @@ export interface ServerHandle {
   readonly state: ServerState;
   /** The lobby, when it is on. */
   readonly lobby?: Lobby;
+  /** The TCRP front end: open connections and the IP addresses they come from. */
+  readonly tcp: TcpFront;
+  /** Exceptions escaping a handler, counted; each was logged or summed up in a later line. */
+  readonly faults: FaultLog;
   /** Stops at once, without telling anyone. */
   close(): Promise<void>;
   /** Tells every member the server is shutting down, waits briefly for that to go out, stops. */
@@ -88,14 +98,17 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
     }
   }
 
+  const faults = new FaultLog(log, now);
+  const sendDatagram = deps.send;
+  const send: SendDatagram = sendDatagram === undefined
+    ? (bytes, address) => socket.send(bytes, address)
+    : (bytes, address) => sendDatagram(socket, bytes, address);
   // Deliveries are reported from the sender loop, which only runs once `state` exists.
-  const outbox = new Outbox(
-    (bytes, address) => socket.send(bytes, address),
-    (member, delivered) => {
+  const outbox = new Outbox(send, (member, delivered) =>
+    faults.guard("a delivery report", () => {
       if (delivered) state.deliverySucceeded(member);
       else state.deliveryFailed(member, now());
-    },
-  );
+    }));
   const state = new ServerState(
     options,
     new UdpNotifier(outbox, options.floodRate),
@@ -106,19 +119,25 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
     state,
     hasher: deps.hasher ?? scryptHasher,
     log,
+    faults,
     now,
     requestTimeoutMs: options.requestTimeoutSeconds * MS_PER_SECOND,
   }, options);
-  const udp = new UdpFront(socket, state, now, log);
+  const udp = new UdpFront(socket, state, now, log, faults);
   const lobby = lobbySocket === null
     ? undefined
-    : new Lobby(lobbySocket, options.timeoutSeconds, now, log);
+    : new Lobby(lobbySocket, options.timeoutSeconds, now, log, faults);
 
-  const sweeper = setInterval(() => {
-    state.sweep(now());
-    lobby?.sweep(now());
-  }, SWEEP_INTERVAL_MS);
-  const flusher = setInterval(() => state.flushJoins(now()), JOIN_FLUSH_INTERVAL_MS);
+  // A timer callback that throws would end the process: each tick is guarded.
+  const sweeper = setInterval(() =>
+    faults.guard("the timeout sweep", () => {
+      state.sweep(now());
+      lobby?.sweep(now());
+    }), SWEEP_INTERVAL_MS);
+  const flusher = setInterval(
+    () => faults.guard("announcing joins", () => state.flushJoins(now())),
+    JOIN_FLUSH_INTERVAL_MS,
+  );
 
   let closing: Promise<void> | null = null;
   const close = () => {
@@ -136,10 +155,13 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
     if (closing !== null) return closing;
     // No new members while the others are told goodbye.
     await tcp.close();
-    state.shutdown(now());
+    faults.guard("shutting down", () => state.shutdown(now()));
     log.info("shutting down");
     await outbox.drain(SHUTDOWN_DRAIN_MS);
     await close();
+    log.info(
+      `stopped; ${state.counters.total} datagrams dropped unanswered, ${faults.count} faults`,
+    );
   };
 
   return {
@@ -148,6 +170,8 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
     lobbyAddr: lobby?.addr,
     state,
     lobby,
+    tcp,
+    faults,
     close,
     shutdown,
   };

@@ -10,6 +10,12 @@
 
 import { closeQuietly, serveConnection, type SessionContext } from "./tcp_session.ts";
 
+/**
+ * Pause after a failed accept. Accept fails at once and again while the process is out of file
+ * descriptors; retrying without a pause would spin a core until one is freed.
+ */
+const ACCEPT_RETRY_MS = 50;
+
 /** The connection caps. */
 export interface ConnectionLimits {
   /** Most concurrent connections. */
@@ -47,6 +53,11 @@ export class TcpFront {
     return this.#open.size;
   }
 
+  /** IP addresses with a connection open now: the per-IP count forgets the others. */
+  get trackedIps(): number {
+    return this.#perIp.size;
+  }
+
   /** Stops accepting, closes every open connection and waits for their sessions to end. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -65,10 +76,16 @@ export class TcpFront {
       } catch (error) {
         if (this.#closed) return;
         // Accept fails transiently (e.g. too many open files); keep serving the others.
-        this.#ctx.log.error(`cannot accept a connection: ${(error as Error).message}`);
+        this.#ctx.faults.report("accepting a connection", error);
+        await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
         continue;
       }
-      this.#admit(conn);
+      try {
+        this.#admit(conn);
+      } catch (error) {
+        closeQuietly(conn);
+        this.#ctx.faults.report("admitting a connection", error);
+      }
     }
   }
 
@@ -78,7 +95,8 @@ export class TcpFront {
     if (
       this.#open.size >= this.#limits.maxConnections || fromIp >= this.#limits.maxConnectionsPerIp
     ) {
-      this.#ctx.log.info(`refused a connection from ${ip}: too many connections`);
+      // Verbose: a connection flood must not become a log flood.
+      this.#ctx.log.verbose(`refused a connection from ${ip}: too many connections`);
       closeQuietly(conn);
       return;
     }

@@ -23,6 +23,7 @@ import {
   TcrpFrameReader,
   UDP_PORT_ANNOUNCEMENT_SIZE,
 } from "../protocol/mod.ts";
+import type { FaultLog } from "./faults.ts";
 import type { Logger } from "./log.ts";
 import type { PasswordHasher } from "./password.ts";
 import {
@@ -49,6 +50,8 @@ export interface SessionContext {
   readonly hasher: PasswordHasher;
   /** The log. */
   readonly log: Logger;
+  /** Where exceptions escaping a request's handling are counted and logged. */
+  readonly faults: FaultLog;
   /** The clock. */
   readonly now: () => number;
   /** Time a connection has for its request, and again for its port announcement. */
@@ -85,6 +88,25 @@ class Deadline {
   }
 }
 
+/**
+ * The errors a connection's own I/O ends with: the peer went away, or the deadline closed it.
+ * Anything else escaping a session is a fault of the server.
+ */
+const CONNECTION_ERRORS: readonly (new (...args: never[]) => Error)[] = [
+  Deno.errors.BadResource,
+  Deno.errors.BrokenPipe,
+  Deno.errors.ConnectionAborted,
+  Deno.errors.ConnectionReset,
+  Deno.errors.Interrupted,
+  Deno.errors.NotConnected,
+  Deno.errors.TimedOut,
+  Deno.errors.UnexpectedEof,
+];
+
+function isConnectionError(error: unknown): boolean {
+  return CONNECTION_ERRORS.some((type) => error instanceof type);
+}
+
 /** Closes a connection that may already be closed. */
 export function closeQuietly(conn: Deno.Conn): void {
   try {
@@ -109,17 +131,20 @@ export async function serveConnection(
       frame = await readRequest(conn, reader);
     } catch (error) {
       if (!(error instanceof RefusedRequest)) throw error;
-      ctx.log.info(`refused a request from ${ip}: ${error.message}`);
-      await writeFrame(
-        conn,
-        encodeStatusFrame(error.operation, error.roomName, Status.InvalidRequest),
-      );
+      // An oversized request is a request too: it counts against the per-IP limit.
+      const status = ctx.state.allowRequest(ip, ctx.now())
+        ? Status.InvalidRequest
+        : Status.TooManyRequests;
+      logRefusal(ctx, status, `refused a request from ${ip}: ${error.message}`);
+      await writeFrame(conn, encodeStatusFrame(error.operation, error.roomName, status));
       return;
     }
     if (frame === null) return;
     const answer = await answerRequest(frame, ip, ctx);
     if (answer.status !== Status.Ok) {
-      ctx.log.info(
+      logRefusal(
+        ctx,
+        answer.status,
         `refused operation ${frame.operation} from ${ip}: ${STATUS_NAMES[answer.status]}`,
       );
     }
@@ -134,7 +159,9 @@ export async function serveConnection(
   } catch (error) {
     // A closed or reset connection ends the session; the deadline closing it is the usual case.
     if (deadline.expired) ctx.log.verbose(`closed a connection from ${ip}: request timed out`);
-    else ctx.log.verbose(`connection from ${ip} ended: ${(error as Error).message}`);
+    else if (isConnectionError(error)) {
+      ctx.log.verbose(`connection from ${ip} ended: ${(error as Error).message}`);
+    } else ctx.faults.report(`a connection from ${ip}`, error);
   } finally {
     deadline.clear();
     closeQuietly(conn);
@@ -164,9 +191,18 @@ async function answerRequest(frame: TcrpFrame, ip: string, ctx: SessionContext):
     }
   } catch (error) {
     if (error instanceof ProtocolError) return { status: Status.InvalidRequest };
-    ctx.log.error(`request from ${ip} failed: ${(error as Error).message}`);
+    ctx.faults.report(`a request from ${ip}`, error);
     return { status: Status.ServerError };
   }
+}
+
+/**
+ * Refusals are normal events, except those a flood causes by nature (the request rate limit):
+ * logging each of those would turn a request flood into a log flood.
+ */
+function logRefusal(ctx: SessionContext, status: Status, line: string): void {
+  if (status === Status.TooManyRequests) ctx.log.verbose(line);
+  else ctx.log.info(line);
 }
 
 async function admit(frame: TcrpFrame, ip: string, ctx: SessionContext): Promise<Answer> {

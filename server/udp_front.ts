@@ -6,6 +6,7 @@
  */
 
 import { MAX_DATAGRAM_SIZE } from "../protocol/mod.ts";
+import type { FaultLog } from "./faults.ts";
 import type { Logger } from "./log.ts";
 import { DropReason, handleDatagram, type ServerState } from "./state/mod.ts";
 
@@ -21,13 +22,15 @@ export type DatagramHandler = (bytes: Uint8Array, address: Deno.NetAddr) => void
 
 /**
  * Receives datagrams into one reused buffer until the socket is closed. Datagrams over 4096
- * bytes go to `oversize` instead of `handle`.
+ * bytes go to `oversize` instead of `handle`. Whatever a handler throws is reported to `faults`
+ * and the loop goes on: one bad datagram must not stop the relay for everyone.
  */
 export async function receiveDatagrams(
   socket: Deno.DatagramConn,
   handle: DatagramHandler,
   oversize: (address: Deno.NetAddr) => void,
   log: Logger,
+  faults: FaultLog,
 ): Promise<void> {
   const buffer = new Uint8Array(RECEIVE_BUFFER_SIZE);
   for (;;) {
@@ -42,9 +45,14 @@ export async function receiveDatagrams(
       log.verbose(`udp receive failed: ${(error as Error).message}`);
       continue;
     }
-    const [bytes, address] = received;
-    if (bytes.length > MAX_DATAGRAM_SIZE) oversize(address as Deno.NetAddr);
-    else handle(bytes, address as Deno.NetAddr);
+    const [bytes, source] = received;
+    const address = source as Deno.NetAddr;
+    try {
+      if (bytes.length > MAX_DATAGRAM_SIZE) oversize(address);
+      else handle(bytes, address);
+    } catch (error) {
+      faults.report(`a datagram from ${address.hostname}`, error);
+    }
   }
 }
 
@@ -53,14 +61,21 @@ export class UdpFront {
   readonly #socket: Deno.DatagramConn;
   readonly #loop: Promise<void>;
 
-  /** Starts receiving. */
-  constructor(socket: Deno.DatagramConn, state: ServerState, now: () => number, log: Logger) {
+  /** Starts receiving; handler faults go to `faults`. */
+  constructor(
+    socket: Deno.DatagramConn,
+    state: ServerState,
+    now: () => number,
+    log: Logger,
+    faults: FaultLog,
+  ) {
     this.#socket = socket;
     this.#loop = receiveDatagrams(
       socket,
       (bytes, address) => handleDatagram(state, bytes, address.hostname, address.port, now()),
       (address) => state.countDrop(DropReason.Oversize, address.hostname),
       log,
+      faults,
     );
   }
 

@@ -5,6 +5,7 @@
  * @module
  */
 
+import net from "node:net";
 import {
   decodeEvent,
   decodeRoomList,
@@ -285,4 +286,67 @@ export async function enter(
   await waitFor(() => test.server.state.memberByToken(token)?.address != null, `${username} bound`);
   test.server.state.flushJoins(test.clock.now());
   return token;
+}
+
+/**
+ * Opens a TCP connection to the test server from `localAddress`: 127.0.0.2 and friends stand for
+ * other hosts (Deno.connect cannot choose its source address; node:net can).
+ */
+export function connectFrom(localAddress: string, port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: "127.0.0.1", port, localAddress });
+    socket.once("connect", () => {
+      socket.off("error", reject);
+      // Errors after the connection (a reset by the server) end it like a close does.
+      socket.on("error", () => {});
+      resolve(socket);
+    });
+    socket.once("error", reject);
+  });
+}
+
+/** Resolves with everything `socket` received once the other side has closed it. */
+export function receivedUntilClosed(socket: net.Socket): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  socket.on("data", (chunk: Uint8Array) => chunks.push(chunk));
+  return new Promise((resolve) => {
+    const done = () => resolve(Uint8Array.from(chunks.flatMap((chunk) => [...chunk])));
+    if (socket.destroyed) done();
+    else socket.once("close", done);
+  });
+}
+
+/** Destroys node sockets and waits until each one is closed. */
+export async function destroyAll(sockets: readonly net.Socket[]): Promise<void> {
+  const closed = sockets.map((socket) =>
+    socket.destroyed ? Promise.resolve() : new Promise((resolve) => socket.once("close", resolve))
+  );
+  for (const socket of sockets) socket.destroy();
+  await Promise.all(closed);
+}
+
+/**
+ * Sends one TCRP request from `localAddress` and returns the status of the answer, or null when
+ * the server closed the connection without one.
+ */
+export async function tcrpStatusFrom(
+  localAddress: string,
+  port: number,
+  operation: number,
+  roomName: string,
+  payload: Payload,
+): Promise<number | null> {
+  const body = payload === null
+    ? new Uint8Array(0)
+    : payload instanceof Uint8Array
+    ? payload
+    : encodeRoomRequest(payload);
+  const socket = await connectFrom(localAddress, port);
+  const received = receivedUntilClosed(socket);
+  socket.write(encodeTcrpFrame({ operation, state: State.Request, roomName, payload: body }));
+  // The server closes after the answer (after the token, once the announcement deadline passes):
+  // ending our side makes it close at once.
+  socket.end();
+  const frames = new TcrpFrameReader().push(await received);
+  return frames.length === 0 ? null : decodeStatus(frames[0]);
 }

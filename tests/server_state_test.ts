@@ -413,9 +413,21 @@ Deno.test("state helpers", async (t) => {
     const a = lobby.heard("10.0.0.1", 1, 0);
     strictEqual(lobby.heard("10.0.0.1", 1, 5_000), a);
     const b = lobby.heard("10.0.0.1", 2, 0);
+    ok(a !== null && b !== null);
     deepStrictEqual([...lobby.others(a)], [b]);
     lobby.sweep(10_001);
     strictEqual(lobby.size, 1);
     deepStrictEqual([...lobby.others(b)], [a]);
+  });
+  await t.step("LobbyClients remembers no new client once full, until one is forgotten", () => {
+    const lobby = new LobbyClients(10, 2);
+    const a = lobby.heard("10.0.0.1", 1, 0);
+    ok(lobby.heard("10.0.0.2", 1, 5_000) !== null);
+    strictEqual(lobby.heard("10.0.0.3", 1, 5_000), null);
+    strictEqual(lobby.heard("10.0.0.1", 1, 5_000), a);
+    strictEqual(lobby.size, 2);
+    lobby.sweep(15_001);
+    ok(lobby.heard("10.0.0.3", 1, 15_001) !== null);
+    strictEqual(lobby.size, 1);
   });
 });

@@ -8,6 +8,11 @@
 import type { UdpAddress } from "./member.ts";
 
 const MS_PER_SECOND = 1000;
+/**
+ * Most clients the lobby remembers. Any source address becomes a client by sending one
+ * datagram, so without a cap a stream of spoofed sources would grow the map for a whole timeout.
+ */
+export const MAX_LOBBY_CLIENTS = 4096;
 
 interface LobbyClient {
   readonly address: UdpAddress;
@@ -16,15 +21,17 @@ interface LobbyClient {
 
 /**
  * Lobby clients by address. A client exists once it has sent a datagram and is forgotten after
- * `timeoutSeconds` of silence.
+ * `timeoutSeconds` of silence. At most `maxClients` are remembered.
  */
 export class LobbyClients {
   readonly #clients = new Map<string, LobbyClient>();
   readonly #timeoutMs: number;
+  readonly #maxClients: number;
 
   /** Creates an empty lobby. */
-  constructor(timeoutSeconds: number) {
+  constructor(timeoutSeconds: number, maxClients = MAX_LOBBY_CLIENTS) {
     this.#timeoutMs = timeoutSeconds * MS_PER_SECOND;
+    this.#maxClients = maxClients;
   }
 
   /** How many clients the lobby knows. */
@@ -34,12 +41,14 @@ export class LobbyClients {
 
   /**
    * Records that `hostname`:`port` spoke and returns the address object of that client, created
-   * once per client so relaying never builds addresses.
+   * once per client so relaying never builds addresses. Null for a new client when the lobby is
+   * full: it is not remembered, and its datagram is not relayed.
    */
-  heard(hostname: string, port: number, now: number): UdpAddress {
+  heard(hostname: string, port: number, now: number): UdpAddress | null {
     const key = `${hostname}|${port}`;
     let client = this.#clients.get(key);
     if (client === undefined) {
+      if (this.#clients.size >= this.#maxClients) return null;
       client = { address: { transport: "udp", hostname, port }, lastSeen: now };
       this.#clients.set(key, client);
     }

@@ -8,7 +8,7 @@
 
 export { type DropCounters, DropReason, newDropCounters } from "./counters.ts";
 export { handleDatagram } from "./datagrams.ts";
-export { LobbyClients } from "./lobby_clients.ts";
+export { LobbyClients, MAX_LOBBY_CLIENTS } from "./lobby_clients.ts";
 export { Member, type UdpAddress } from "./member.ts";
 export type { Notifier } from "./notifier.ts";
 export type { Admission, AdmissionRequest, StateConfig } from "./admission.ts";

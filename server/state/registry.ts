@@ -95,6 +95,11 @@ export class ServerState {
     if (this.#log.isVerbose) this.#log.verbose(`dropped a datagram from ${from}: ${reason}`);
   }
 
+  /** IP addresses whose request rate is tracked; forgotten by {@link sweep} once idle. */
+  get trackedRequestIps(): number {
+    return this.#requests.size;
+  }
+
   /** Per-IP request limit: false when `ip` sent more TCRP requests than joinRate allows. */
   allowRequest(ip: string, now: number): boolean {
     return this.#requests.allow(ip, now);
@@ -180,13 +185,13 @@ export class ServerState {
 
   /** Announces the members that joined since the last flush, one event per room. */
   flushJoins(now: number): void {
-    for (const room of this.rooms.values()) {
-      if (room.pendingJoins.length === 0) continue;
+    eachItem(this.rooms.values(), (room) => {
+      if (room.pendingJoins.length === 0) return;
       const joiners = room.pendingJoins.filter((member) => member.active);
       room.pendingJoins = [];
       for (const member of joiners) member.announced = true;
       if (joiners.length > 0) this.#notifier.joined(room, joiners, now);
-    }
+    });
   }
 
   /** Applies timeouts: removes silent members and forgets idle request limits. */
@@ -198,14 +203,17 @@ export class ServerState {
         if (member.lastActive < deadline) silent.push(member);
       }
     }
-    for (const member of silent) {
-      // A host removed earlier in this loop closed its room and deactivated everyone in it.
-      if (!member.active) continue;
-      this.#log.info(`"${member.name}" timed out in room "${member.room.name}"`);
-      this.#notifier.removed(member, RemoveReason.Inactivity, now);
-      this.#depart(member, LeaveReason.TimedOut, now);
-    }
     this.#requests.sweep(now);
+    eachItem(silent, (member) => {
+      // A host removed earlier in this loop closed its room and deactivated everyone in it.
+      if (!member.active) return;
+      this.#log.info(`"${member.name}" timed out in room "${member.room.name}"`);
+      try {
+        this.#notifier.removed(member, RemoveReason.Inactivity, now);
+      } finally {
+        this.#depart(member, LeaveReason.TimedOut, now);
+      }
+    });
   }
 
   /** A delivery to `member` failed; after a few in a row it is removed as unreachable. */
@@ -224,13 +232,16 @@ export class ServerState {
 
   /** The server stops: every member of every room is told, then everything is forgotten. */
   shutdown(now: number): void {
-    for (const room of this.rooms.values()) {
-      this.#notifier.shutdown(room, now);
-      for (const member of room.members.values()) member.active = false;
-      room.open = false;
+    try {
+      eachItem(this.rooms.values(), (room) => this.#notifier.shutdown(room, now));
+    } finally {
+      for (const room of this.rooms.values()) {
+        for (const member of room.members.values()) member.active = false;
+        room.open = false;
+      }
+      this.rooms.clear();
+      this.#tokens.clear();
     }
-    this.rooms.clear();
-    this.#tokens.clear();
   }
 
   #newMember(room: Room, request: AdmissionRequest, now: number): Member {
@@ -280,16 +291,20 @@ export class ServerState {
 
   #closeRoom(room: Room, reason: CloseReason, except: Member | null, now: number): void {
     if (!room.open) return;
-    this.#notifier.roomClosed(room, reason, except, now);
-    room.open = false;
-    for (const member of room.members.values()) {
-      member.active = false;
-      this.#tokens.delete(member.token);
+    try {
+      this.#notifier.roomClosed(room, reason, except, now);
+    } finally {
+      // Even when telling the members failed, the room must go: nothing else would remove it.
+      room.open = false;
+      for (const member of room.members.values()) {
+        member.active = false;
+        this.#tokens.delete(member.token);
+      }
+      room.members.clear();
+      room.pendingJoins = [];
+      this.rooms.delete(room.name);
+      this.#log.info(`room "${room.name}" closed (reason ${reason})`);
     }
-    room.members.clear();
-    room.pendingJoins = [];
-    this.rooms.delete(room.name);
-    this.#log.info(`room "${room.name}" closed (reason ${reason})`);
   }
 
   // Only ever called for a member that is not the host, so its room is never left empty: the
@@ -299,4 +314,20 @@ export class ServerState {
     member.room.members.delete(member.name);
     this.#tokens.delete(member.token);
   }
+}
+
+/**
+ * Runs `step` for every item even when some throw, then rethrows the first error: a fault while
+ * telling one room or member must not stop the state from changing for the others.
+ */
+function eachItem<T>(items: Iterable<T>, step: (item: T) => void): void {
+  let failure: { error: unknown } | null = null;
+  for (const item of items) {
+    try {
+      step(item);
+    } catch (error) {
+      failure ??= { error };
+    }
+  }
+  if (failure !== null) throw failure.error;
 }
