@@ -52,3 +52,28 @@ Deno.test("members arriving in the same join batch are each told of the others",
     await test.server.close();
   }
 });
+
+Deno.test("a newcomer's first message never reaches anyone before the news of its arrival", async () => {
+  const test = await startTestServer({ logLevel: "quiet" });
+  await using host = new UdpClient();
+  await using newcomer = new UdpClient();
+  try {
+    await arrive(test, host, Operation.CreateRoom, "host", false);
+    test.server.state.flushJoins(test.clock.now());
+    const answer = await tcrpRequest(
+      test.tcpPort,
+      Operation.JoinRoom,
+      "batch",
+      roomRequest("new"),
+      {
+        announcePort: newcomer.port,
+      },
+    );
+    // No flush in between: the message itself must bring the arrival out first.
+    await newcomer.send(test.udp, "batch", answer.token!, "hi, I am new");
+    strictEqual(await host.receiveText(), "* new joined");
+    strictEqual(await host.receiveText(), "new: hi, I am new");
+  } finally {
+    await test.server.close();
+  }
+});

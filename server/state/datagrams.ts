@@ -108,6 +108,7 @@ function handleCommand(state: ServerState, member: Member, message: Uint8Array, 
 
 function relay(state: ServerState, sender: Member, text: Uint8Array, now: number): void {
   if (!withinFloodLimit(state, sender, now)) return;
+  state.announceArrivals(sender.room, now);
   state.notifier.chat(sender.room, sender, sender.room.nextSeq(), text, now);
 }
 

@@ -48,6 +48,8 @@ export class ServerState {
   /** Datagrams dropped without an answer, by reason. */
   readonly counters: DropCounters = newDropCounters();
   readonly #tokens = new Map<string, Member>();
+  /** Rooms with arrivals not yet announced: the periodic flush visits only these. */
+  readonly #roomsWithArrivals = new Set<Room>();
   readonly #requests: RequestLimiter;
   readonly #config: StateConfig;
   readonly #notifier: Notifier;
@@ -185,13 +187,22 @@ export class ServerState {
 
   /** Announces the members that joined since the last flush, one event per room. */
   flushJoins(now: number): void {
-    eachItem(this.rooms.values(), (room) => {
-      if (room.pendingJoins.length === 0) return;
-      const joiners = room.pendingJoins.filter((member) => member.active);
-      room.pendingJoins = [];
-      for (const member of joiners) member.announced = true;
-      if (joiners.length > 0) this.#notifier.joined(room, joiners, now);
-    });
+    const rooms = [...this.#roomsWithArrivals];
+    this.#roomsWithArrivals.clear();
+    eachItem(rooms, (room) => this.announceArrivals(room, now));
+  }
+
+  /**
+   * Announces a room's pending arrivals now. The relay calls it before each chat message, so
+   * that nobody reads a newcomer's words before learning that it arrived.
+   */
+  announceArrivals(room: Room, now: number): void {
+    if (room.pendingJoins.length === 0) return;
+    this.#roomsWithArrivals.delete(room);
+    const joiners = room.pendingJoins.filter((member) => member.active);
+    room.pendingJoins = [];
+    for (const member of joiners) member.announced = true;
+    if (joiners.length > 0) this.#notifier.joined(room, joiners, now);
   }
 
   /** Applies timeouts: removes silent members and forgets idle request limits. */
@@ -271,6 +282,7 @@ export class ServerState {
   #admit(room: Room, member: Member): void {
     room.members.set(member.name, member);
     room.pendingJoins.push(member);
+    this.#roomsWithArrivals.add(room);
     this.#tokens.set(member.token, member);
   }
 
@@ -302,6 +314,7 @@ export class ServerState {
       }
       room.members.clear();
       room.pendingJoins = [];
+      this.#roomsWithArrivals.delete(room);
       this.rooms.delete(room.name);
       this.#log.info(`room "${room.name}" closed (reason ${reason})`);
     }
