@@ -224,7 +224,14 @@ Deno.test("handleDatagram authenticates every datagram", async (t) => {
     deepStrictEqual(ann.address, { transport: "udp", hostname: IP, port: 7000 });
     send(state, ann, "two", { port: 7001 });
     strictEqual(state.counters.wrongAddress, 1);
-    deepStrictEqual(notifier.take(), [["chat", "r", "ann", 1, "one"]]);
+    // The relay announces the pending arrivals before the first chat message.
+    deepStrictEqual(notifier.take(), [["joined", "r", ["ann", "bob"]], [
+      "chat",
+      "r",
+      "ann",
+      1,
+      "one",
+    ]]);
   });
   await t.step("an announced port binds before any datagram and is not overridden later", () => {
     const { state } = setup();
@@ -245,7 +252,7 @@ Deno.test("handleDatagram runs a standard member's text", async (t) => {
     send(state, ann, "", { now: 20 });
     send(state, ann, "again", { now: 30 });
     strictEqual(ann.lastActive, 30);
-    deepStrictEqual(notifier.take(), [["chat", "r", "ann", 1, "hello"], [
+    deepStrictEqual(notifier.take(), [["joined", "r", ["ann"]], ["chat", "r", "ann", 1, "hello"], [
       "chat",
       "r",
       "ann",
@@ -298,7 +305,10 @@ Deno.test("handleDatagram runs a kaiwa member's commands", async (t) => {
     send(state, ann, Uint8Array.of(Command.Chat));
     send(state, ann, Uint8Array.of(Command.Who));
     send(state, ann, Uint8Array.of(Command.Ping));
-    deepStrictEqual(notifier.take(), [["chat", "r", "ann", 1, "hi"], ["members", "ann"], [
+    deepStrictEqual(notifier.take(), [["joined", "r", ["ann"]], ["chat", "r", "ann", 1, "hi"], [
+      "members",
+      "ann",
+    ], [
       "pong",
       "ann",
     ]]);
@@ -357,6 +367,7 @@ Deno.test("ServerState limits floods and failing deliveries", async (t) => {
     send(state, ann, "e", { now: 1_000 });
     send(state, ann, "f", { now: 1_000 });
     deepStrictEqual(notifier.take(), [
+      ["joined", "r", ["ann"]],
       ["chat", "r", "ann", 1, "a"],
       ["chat", "r", "ann", 2, "b"],
       ["notice", "ann", NoticeCode.RateLimited],
