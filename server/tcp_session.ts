@@ -154,7 +154,7 @@ export async function serveConnection(
       await deliverToken(conn, frame, answer.member, ctx);
       deadline.restart(ctx.requestTimeoutMs);
       const port = await readAnnouncement(conn, reader);
-      if (port !== null) ctx.state.announcePort(answer.member, port);
+      if (port !== null) ctx.state.announcePort(answer.member, port, ctx.now());
     }
   } catch (error) {
     // A closed or reset connection ends the session; the deadline closing it is the usual case.

@@ -85,7 +85,8 @@ Deno.test("pipe mode --json writes one JSON event per line", async () => {
     );
     await host.waitForLine("* bot joined");
     await host.send("hello bot");
-    const chat = JSON.parse((await bot.nextLine())!);
+    let chat = JSON.parse((await bot.nextLine())!);
+    while (chat.type !== "chat") chat = JSON.parse((await bot.nextLine())!);
     strictEqual(chat.type, "chat");
     strictEqual(chat.sender, "host");
     strictEqual(chat.text, "hello bot");

@@ -7,12 +7,20 @@ import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { Operation, Status } from "../protocol/mod.ts";
 import {
   roomRequest,
+  SILENCE_MS,
   startTestServer,
   tcrpRequest,
   type TestServer,
   UdpClient,
   waitFor,
 } from "./server_helpers.ts";
+
+/** The names of the next event, which must be a Joined event. */
+async function joinedNames(client: UdpClient): Promise<string[]> {
+  const event = await client.receiveEvent();
+  if (event.type !== "joined") throw new Error(`expected a joined event, got ${event.type}`);
+  return event.names.sort();
+}
 
 /** Enters without flushing joins, so that several arrivals fall into one batch. */
 async function arrive(
@@ -43,11 +51,31 @@ Deno.test("members arriving in the same join batch are each told of the others",
     await arrive(test, carol, Operation.JoinRoom, "carol", true);
     test.server.state.flushJoins(test.clock.now());
 
-    const aliceEvent = await alice.receiveEvent();
-    deepStrictEqual(aliceEvent.type === "joined" && aliceEvent.names.sort(), ["bob", "carol"]);
-    strictEqual(await bob.receiveText(), "* alice, carol joined");
-    const carolEvent = await carol.receiveEvent();
-    deepStrictEqual(carolEvent.type === "joined" && carolEvent.names.sort(), ["alice", "bob"]);
+    // Kaiwa members get the member list when bound, then the batch's news.
+    strictEqual((await alice.receiveEvent()).type, "members");
+    deepStrictEqual(await joinedNames(alice), ["bob", "carol"]);
+    strictEqual(await bob.receiveText(), "* carol joined");
+    strictEqual((await carol.receiveEvent()).type, "members");
+    deepStrictEqual(await joinedNames(carol), ["bob"]);
+  } finally {
+    await test.server.close();
+  }
+});
+
+Deno.test("a room's creator is never announced as joining", async () => {
+  const test = await startTestServer({ logLevel: "quiet" });
+  await using host = new UdpClient();
+  await using guest = new UdpClient();
+  try {
+    await arrive(test, host, Operation.CreateRoom, "host", false);
+    await arrive(test, guest, Operation.JoinRoom, "guest", false);
+    test.server.state.flushJoins(test.clock.now());
+    strictEqual(await host.receiveText(), "* guest joined");
+    strictEqual(
+      await guest.receive(SILENCE_MS),
+      null,
+      "the guest is not told that the host joined",
+    );
   } finally {
     await test.server.close();
   }

@@ -167,7 +167,8 @@ Deno.test("ServerState announces joins together", async (t) => {
     admitted(state.joinRoom(request("r", "cid"), null, 0));
     deepStrictEqual(notifier.take(), []);
     state.flushJoins(0);
-    deepStrictEqual(notifier.take(), [["joined", "r", ["ann", "bob", "cid"]]]);
+    // The creator's arrival is not announced: there was nobody to tell.
+    deepStrictEqual(notifier.take(), [["joined", "r", ["bob", "cid"]]]);
     state.flushJoins(0);
     deepStrictEqual(notifier.take(), []);
   });
@@ -225,7 +226,7 @@ Deno.test("handleDatagram authenticates every datagram", async (t) => {
     send(state, ann, "two", { port: 7001 });
     strictEqual(state.counters.wrongAddress, 1);
     // The relay announces the pending arrivals before the first chat message.
-    deepStrictEqual(notifier.take(), [["joined", "r", ["ann", "bob"]], [
+    deepStrictEqual(notifier.take(), [["joined", "r", ["bob"]], [
       "chat",
       "r",
       "ann",
@@ -236,8 +237,8 @@ Deno.test("handleDatagram authenticates every datagram", async (t) => {
   await t.step("an announced port binds before any datagram and is not overridden later", () => {
     const { state } = setup();
     const ann = admitted(state.createRoom(request("r", "ann"), null, 0));
-    state.announcePort(ann, 6000);
-    state.announcePort(ann, 6001);
+    state.announcePort(ann, 6000, 0);
+    state.announcePort(ann, 6001, 0);
     strictEqual(ann.address?.port, 6000);
     send(state, ann, "x", { port: 7000 });
     strictEqual(state.counters.wrongAddress, 1);
@@ -252,7 +253,7 @@ Deno.test("handleDatagram runs a standard member's text", async (t) => {
     send(state, ann, "", { now: 20 });
     send(state, ann, "again", { now: 30 });
     strictEqual(ann.lastActive, 30);
-    deepStrictEqual(notifier.take(), [["joined", "r", ["ann"]], ["chat", "r", "ann", 1, "hello"], [
+    deepStrictEqual(notifier.take(), [["chat", "r", "ann", 1, "hello"], [
       "chat",
       "r",
       "ann",
@@ -294,7 +295,7 @@ Deno.test("handleDatagram runs a standard member's text", async (t) => {
 Deno.test("handleDatagram runs a kaiwa member's commands", async (t) => {
   const { state, notifier } = setup();
   const ann = admitted(state.createRoom(request("r", "ann", true), null, 0));
-  await t.step("the first datagram brings the member list", () => {
+  await t.step("binding the address (here by the first datagram) brings the member list", () => {
     send(state, ann, new Uint8Array(0));
     deepStrictEqual(notifier.take(), [["members", "ann"]]);
     send(state, ann, new Uint8Array(0));
@@ -305,7 +306,7 @@ Deno.test("handleDatagram runs a kaiwa member's commands", async (t) => {
     send(state, ann, Uint8Array.of(Command.Chat));
     send(state, ann, Uint8Array.of(Command.Who));
     send(state, ann, Uint8Array.of(Command.Ping));
-    deepStrictEqual(notifier.take(), [["joined", "r", ["ann"]], ["chat", "r", "ann", 1, "hi"], [
+    deepStrictEqual(notifier.take(), [["chat", "r", "ann", 1, "hi"], [
       "members",
       "ann",
     ], [
@@ -367,7 +368,6 @@ Deno.test("ServerState limits floods and failing deliveries", async (t) => {
     send(state, ann, "e", { now: 1_000 });
     send(state, ann, "f", { now: 1_000 });
     deepStrictEqual(notifier.take(), [
-      ["joined", "r", ["ann"]],
       ["chat", "r", "ann", 1, "a"],
       ["chat", "r", "ann", 2, "b"],
       ["notice", "ann", NoticeCode.RateLimited],

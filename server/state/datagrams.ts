@@ -48,16 +48,12 @@ export function handleDatagram(
   if (!sameName(member.room, parts.roomName)) return state.countDrop(DropReason.WrongRoom, host);
   if (member.ip !== host) return state.countDrop(DropReason.WrongAddress, host);
   if (member.address === null) {
-    state.bindAddress(member, { transport: "udp", hostname: host, port });
+    state.bindAddress(member, { transport: "udp", hostname: host, port }, now);
   } else if (member.address.port !== port) {
     return state.countDrop(DropReason.WrongAddress, host);
   }
   member.lastActive = now;
   if (member.kaiwa) {
-    if (!member.greeted) {
-      member.greeted = true;
-      state.notifier.members(member, now);
-    }
     handleCommand(state, member, parts.message, now);
   } else {
     handleText(state, member, parts.message, now);

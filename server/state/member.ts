@@ -44,8 +44,6 @@ export class Member {
   active = true;
   /** True once the room was told it joined, so a quick leave is not announced alone. */
   announced = false;
-  /** True once a kaiwa member received the member list on its first datagram. */
-  greeted = false;
   /** Consecutive failed deliveries. */
   failures = 0;
   /** When it was last told to slow down, so the notice is not repeated more than once a second. */

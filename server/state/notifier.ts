@@ -30,7 +30,7 @@ export interface Notifier {
   roomClosed(room: Room, reason: CloseReason, except: Member | null, now: number): void;
   /** Tell `member` it is being removed. */
   removed(member: Member, reason: RemoveReason, now: number): void;
-  /** Send `member` the list of its room's members (kaiwa only). */
+  /** Send `member` the list of its room's members (kaiwa only: on arrival, and for Who). */
   members(member: Member, now: number): void;
   /** Answer a kaiwa member's ping. */
   pong(member: Member, now: number): void;

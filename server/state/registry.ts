@@ -127,6 +127,8 @@ export class ServerState {
     room.host = member;
     this.rooms.set(room.name, room);
     this.#log.info(`room "${room.name}" created by "${member.name}" from ${member.ip}`);
+    // The creator's arrival is never announced: there was nobody to tell.
+    member.announced = true;
     this.#admit(room, member);
     return { status: Status.Ok, member };
   }
@@ -160,17 +162,22 @@ export class ServerState {
   }
 
   /** Binds a member to the UDP port it announced on TCP, unless a datagram bound it already. */
-  announcePort(member: Member, port: number): void {
+  announcePort(member: Member, port: number, now: number): void {
     if (!member.active || member.address !== null) return;
-    this.bindAddress(member, { transport: "udp", hostname: member.ip, port });
+    this.bindAddress(member, { transport: "udp", hostname: member.ip, port }, now);
   }
 
-  /** Binds a member to its UDP address, once. */
-  bindAddress(member: Member, address: UdpAddress): void {
+  /**
+   * Binds a member to its UDP address, once. A kaiwa member then gets the member list at once:
+   * arrivals announced before it could receive anything are in that list, so none goes untold.
+   * (Standard clients have no member list in their protocol; see docs/protocol.md §4.2.)
+   */
+  bindAddress(member: Member, address: UdpAddress, now: number): void {
     member.address = address;
     this.#log.verbose(
       `"${member.name}" (${tokenPrefix(member.token)}) bound to udp port ${address.port}`,
     );
+    if (member.kaiwa) this.#notifier.members(member, now);
   }
 
   /** Takes back a token that never reached its client (the TCP write failed): no announcement. */
@@ -281,8 +288,10 @@ export class ServerState {
 
   #admit(room: Room, member: Member): void {
     room.members.set(member.name, member);
-    room.pendingJoins.push(member);
-    this.#roomsWithArrivals.add(room);
+    if (!member.announced) {
+      room.pendingJoins.push(member);
+      this.#roomsWithArrivals.add(room);
+    }
     this.#tokens.set(member.token, member);
   }
 
