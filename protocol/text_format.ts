@@ -42,9 +42,9 @@ export function formatTextNotice(event: KaiwaEvent): string | null {
     case "joined":
       return `${NOTICE_PREFIX}${event.names.join(", ")} joined`;
     case "left":
-      return `${NOTICE_PREFIX}${event.names.join(", ")} ${LEFT_VERB[event.reason] ?? "left"}`;
+      return `${NOTICE_PREFIX}${event.names.join(", ")} ${describeLeave(event.reason)}`;
     case "room-closed":
-      return `${NOTICE_PREFIX}the room was closed: ${CLOSE_CAUSE[event.reason] ?? "it ended"}`;
+      return `${NOTICE_PREFIX}the room was closed: ${describeClose(event.reason)}`;
     case "removed":
       return `${NOTICE_PREFIX}you were removed ${REMOVE_CAUSE[event.reason] ?? "by the server"}`;
     case "shutdown":
@@ -56,6 +56,19 @@ export function formatTextNotice(event: KaiwaEvent): string | null {
     case "pong":
       return null;
   }
+}
+
+/**
+ * How a member left, as words ("left", "timed out", "became unreachable"); shared by the notices
+ * and the server's log. An unknown code reads as "left".
+ */
+export function describeLeave(reason: number): string {
+  return LEFT_VERB[reason] ?? "left";
+}
+
+/** Why a room closed, as words ("the host left", …); an unknown code reads as "it ended". */
+export function describeClose(reason: number): string {
+  return CLOSE_CAUSE[reason] ?? "it ended";
 }
 
 const LEFT_VERB: Record<number, string> = {

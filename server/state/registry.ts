@@ -8,6 +8,7 @@
 
 import { CloseReason, LeaveReason, RemoveReason, Status } from "../../protocol/constants.ts";
 import type { RoomSummary } from "../../protocol/response.ts";
+import { describeClose, describeLeave } from "../../protocol/text_format.ts";
 import type { Logger } from "../log.ts";
 import type { PasswordHash } from "../password.ts";
 import { type DropCounters, type DropReason, newDropCounters } from "./counters.ts";
@@ -303,7 +304,7 @@ export class ServerState {
       return;
     }
     this.#remove(member);
-    this.#log.info(`"${member.name}" left room "${room.name}" (reason ${reason})`);
+    this.#log.info(`"${member.name}" ${describeLeave(reason)}: room "${room.name}"`);
     // A member that leaves before its arrival was announced leaves unannounced too.
     if (member.announced && room.members.size > 0) {
       this.#notifier.left(room, [member.name], reason, now);
@@ -325,7 +326,7 @@ export class ServerState {
       room.pendingJoins = [];
       this.#roomsWithArrivals.delete(room);
       this.rooms.delete(room.name);
-      this.#log.info(`room "${room.name}" closed (reason ${reason})`);
+      this.#log.info(`room "${room.name}" closed: ${describeClose(reason)}`);
     }
   }
 
