@@ -87,6 +87,11 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     help: "Room requests per second from one IP address; 0 = off",
     default: String(D.joinRate),
   },
+  {
+    name: "fast-udp",
+    help: "Send UDP in batches with sendmmsg (Linux; needs deno run --allow-ffi)",
+    default: onOff(D.fastUdp),
+  },
   HELP_FLAG,
 ];
 
@@ -128,6 +133,7 @@ export function parseServeArgs(args: readonly string[]): ServeOptions {
   given("flood-rate", (t, f) => options.floodRate = parseDecimal(t, f, 0));
   given("flood-burst", (t, f) => options.floodBurst = parseInteger(t, f, 1));
   given("join-rate", (t, f) => options.joinRate = parseDecimal(t, f, 0));
+  if (flags.boolean("fast-udp")) options.fastUdp = true;
   const quiet = flags.boolean("quiet");
   const verbose = flags.boolean("verbose");
   if (quiet && verbose) throw new UsageError("--quiet and --verbose exclude each other");

@@ -27,10 +27,11 @@ export const TARGETS = [
 ] as const;
 
 /**
- * What the program may do, baked into the binary: talk on the network and read its environment
- * (`KAIWA_DEBUG`, `--password-env`); nothing else. `--unstable-net` enables UDP sockets.
+ * What the program may do, baked into the binary: talk on the network, read its environment
+ * (`KAIWA_DEBUG`, `--password-env`), and call libc's sendmmsg/recvmmsg for `kaiwa serve
+ * --fast-udp` on Linux; nothing else. `--unstable-net` enables UDP sockets.
  */
-const PERMISSIONS = ["--allow-net", "--allow-env", "--unstable-net"];
+const PERMISSIONS = ["--allow-net", "--allow-env", "--allow-ffi", "--unstable-net"];
 
 /** The environment variable naming a local denort. */
 const DENORT_VARIABLE = "DENORT_BIN";

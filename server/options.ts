@@ -35,6 +35,11 @@ export interface ServeOptions {
   floodBurst: number;
   /** TCRP requests per second per IP address; 0 turns it off (`--join-rate`). */
   joinRate: number;
+  /**
+   * Send UDP in batches with `sendmmsg` (`--fast-udp`): Linux only, needs `--allow-ffi`; the
+   * server falls back to one `DatagramConn.send` per datagram, saying so, when it cannot.
+   */
+  fastUdp: boolean;
 }
 
 /** The defaults, as `kaiwa serve --help` lists them. */
@@ -52,4 +57,5 @@ export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = {
   floodRate: 5,
   floodBurst: 10,
   joinRate: 20,
+  fastUdp: false,
 };

@@ -12,6 +12,23 @@ export type SendDatagram = (bytes: Uint8Array, address: UdpAddress) => Promise<u
 /** Told the outcome of each delivery to a member. */
 export type DeliveryListener = (member: Member, delivered: boolean) => void;
 
+/**
+ * Where the state's datagrams go: the {@link Outbox} (one awaited `DatagramConn.send` each, the
+ * portable path) or the batched `sendmmsg` queue of the Linux fast path.
+ */
+export interface DatagramQueue {
+  /** Datagrams dropped because the queue was full. */
+  readonly overflow: number;
+  /** Datagrams waiting to be sent. */
+  readonly pending: number;
+  /** Queues `bytes` for `address`; `member` (if any) is told about the outcome. */
+  push(bytes: Uint8Array, address: UdpAddress, member: Member | null): void;
+  /** Resolves once everything queued so far was sent, or after `timeoutMs`, whichever is first. */
+  drain(timeoutMs: number): Promise<void>;
+  /** Stops sending; what is still queued is dropped. */
+  close(): Promise<void>;
+}
+
 /** Most datagrams queued at once; beyond that new ones are dropped rather than hoarding memory. */
 export const MAX_QUEUED_DATAGRAMS = 65_536;
 /** Consumed queue entries kept before the array is compacted. */
@@ -27,7 +44,7 @@ interface Delivery {
  * A FIFO of datagrams and the loop that sends them. The same `bytes` may be queued for many
  * recipients: they are never modified.
  */
-export class Outbox {
+export class Outbox implements DatagramQueue {
   readonly #send: SendDatagram;
   readonly #onDelivery: DeliveryListener;
   #queue: (Delivery | undefined)[] = [];

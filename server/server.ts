@@ -9,11 +9,14 @@ import { Lobby } from "./lobby.ts";
 import { bindPair, listenUdp } from "./listen.ts";
 import { Logger, type LogSink } from "./log.ts";
 import type { ServeOptions } from "./options.ts";
-import { Outbox, type SendDatagram } from "./outbox.ts";
+import { BatchOutbox, SEND_AT_ONCE_THRESHOLD } from "./batch_outbox.ts";
+import { MmsgReceiver } from "./fast_udp/mmsg_receiver.ts";
+import { attachFastUdp } from "./fast_udp/mod.ts";
+import { type DatagramQueue, type DeliveryListener, Outbox, type SendDatagram } from "./outbox.ts";
 import { type PasswordHasher, scryptHasher } from "./password.ts";
 import { ServerState, type TokenGenerator, type UdpAddress } from "./state/mod.ts";
 import { TcpFront } from "./tcp_front.ts";
-import { UdpFront } from "./udp_front.ts";
+import { type BatchReceive, RECEIVE_BUFFER_SIZE, UdpFront } from "./udp_front.ts";
 import { UdpNotifier } from "./udp_notifier.ts";
 
 const MS_PER_SECOND = 1000;
@@ -99,16 +102,13 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
   }
 
   const faults = new FaultLog(log, now);
-  const sendDatagram = deps.send;
-  const send: SendDatagram = sendDatagram === undefined
-    ? (bytes, address) => socket.send(bytes, address)
-    : (bytes, address) => sendDatagram(socket, bytes, address);
-  // Deliveries are reported from the sender loop, which only runs once `state` exists.
-  const outbox = new Outbox(send, (member, delivered) =>
+  // Deliveries are reported from the sender, which only runs once `state` exists.
+  const onDelivery: DeliveryListener = (member, delivered) =>
     faults.guard("a delivery report", () => {
       if (delivered) state.deliverySucceeded(member);
       else state.deliveryFailed(member, now());
-    }));
+    });
+  const { outbox, batch, release } = makeOutbox(options, deps, socket, log, onDelivery);
   const state = new ServerState(
     options,
     new UdpNotifier(outbox, options.floodRate),
@@ -123,7 +123,7 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
     now,
     requestTimeoutMs: options.requestTimeoutSeconds * MS_PER_SECOND,
   }, options);
-  const udp = new UdpFront(socket, state, now, log, faults);
+  const udp = new UdpFront(socket, state, now, log, faults, batch);
   const lobby = lobbySocket === null
     ? undefined
     : new Lobby(lobbySocket, options.timeoutSeconds, now, log, faults);
@@ -145,8 +145,11 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
       clearInterval(sweeper);
       clearInterval(flusher);
       await tcp.close();
+      // The batched path sends on the socket's descriptor: stop it before the socket closes.
+      if (release !== null) await outbox.close();
       await udp.close();
       await outbox.close();
+      release?.();
       await lobby?.close();
     })();
     return closing;
@@ -175,4 +178,46 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
     close,
     shutdown,
   };
+}
+
+/** The outbox, the batched receive and what to release once closed (the fast path's libc). */
+interface OutboxChoice {
+  readonly outbox: DatagramQueue;
+  readonly batch: BatchReceive | null;
+  readonly release: (() => void) | null;
+}
+
+/**
+ * The batched `sendmmsg` outbox and `recvmmsg` receive when `--fast-udp` asks for them and they
+ * can run, else Deno's one op per datagram.
+ */
+function makeOutbox(
+  options: ServeOptions,
+  deps: ServerDeps,
+  socket: Deno.DatagramConn,
+  log: Logger,
+  onDelivery: DeliveryListener,
+): OutboxChoice {
+  const sendDatagram = deps.send;
+  // A test's own `send` (to make deliveries fail) only exists on Deno's path.
+  if (options.fastUdp && sendDatagram === undefined) {
+    const fast = attachFastUdp(socket);
+    if (typeof fast !== "string") {
+      log.verbose("udp: --fast-udp on: sendmmsg and recvmmsg batches");
+      const outbox = new BatchOutbox(fast.libc, fast.fd, onDelivery);
+      return {
+        outbox,
+        batch: {
+          receiver: new MmsgReceiver(fast.libc, fast.fd, RECEIVE_BUFFER_SIZE),
+          busy: () => outbox.pending >= SEND_AT_ONCE_THRESHOLD,
+        },
+        release: () => fast.libc.close(),
+      };
+    }
+    log.info(`udp: --fast-udp is unavailable (${fast}); sending one datagram at a time`);
+  }
+  const send: SendDatagram = sendDatagram === undefined
+    ? (bytes, address) => socket.send(bytes, address)
+    : (bytes, address) => sendDatagram(socket, bytes, address);
+  return { outbox: new Outbox(send, onDelivery), batch: null, release: null };
 }

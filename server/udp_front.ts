@@ -7,6 +7,7 @@
 
 import { MAX_DATAGRAM_SIZE } from "../protocol/mod.ts";
 import type { FaultLog } from "./faults.ts";
+import { type MmsgReceiver, RECEIVE_SLOTS } from "./fast_udp/mmsg_receiver.ts";
 import type { Logger } from "./log.ts";
 import { DropReason, handleDatagram, type ServerState } from "./state/mod.ts";
 
@@ -21,6 +22,20 @@ export const RECEIVE_BUFFER_SIZE = 2 * MAX_DATAGRAM_SIZE + 1;
 export type DatagramHandler = (bytes: Uint8Array, address: Deno.NetAddr) => void;
 
 /**
+ * Most datagrams taken with `recvmmsg` after one `receive()`: then the loop awaits again, so
+ * timers and TCP get their turn even under a flood.
+ */
+export const MAX_BATCH_RECEIVED = 1_024;
+
+/** The batched receive of the fast path: drains what waits on the socket after each receive. */
+export interface BatchReceive {
+  /** The receiver on the socket's descriptor. */
+  readonly receiver: MmsgReceiver;
+  /** True when the receiver must stop draining (e.g. too much waits to be sent). */
+  readonly busy: () => boolean;
+}
+
+/**
  * Receives datagrams into one reused buffer until the socket is closed. Datagrams over 4096
  * bytes go to `oversize` instead of `handle`. Whatever a handler throws is reported to `faults`
  * and the loop goes on: one bad datagram must not stop the relay for everyone.
@@ -31,8 +46,19 @@ export async function receiveDatagrams(
   oversize: (address: Deno.NetAddr) => void,
   log: Logger,
   faults: FaultLog,
+  batch: BatchReceive | null = null,
 ): Promise<void> {
   const buffer = new Uint8Array(RECEIVE_BUFFER_SIZE);
+  const dispatch = (bytes: Uint8Array, address: Deno.NetAddr) => {
+    try {
+      if (bytes.length > MAX_DATAGRAM_SIZE) oversize(address);
+      else handle(bytes, address);
+    } catch (error) {
+      faults.report(`a datagram from ${address.hostname}`, error);
+    }
+  };
+  const dispatchBatched = (bytes: Uint8Array, hostname: string, port: number) =>
+    dispatch(bytes, { transport: "udp", hostname, port });
   for (;;) {
     let received: [Uint8Array, Deno.Addr];
     try {
@@ -45,13 +71,12 @@ export async function receiveDatagrams(
       log.verbose(`udp receive failed: ${(error as Error).message}`);
       continue;
     }
-    const [bytes, source] = received;
-    const address = source as Deno.NetAddr;
-    try {
-      if (bytes.length > MAX_DATAGRAM_SIZE) oversize(address);
-      else handle(bytes, address);
-    } catch (error) {
-      faults.report(`a datagram from ${address.hostname}`, error);
+    dispatch(received[0], received[1] as Deno.NetAddr);
+    if (batch === null) continue;
+    for (let taken = 0; taken < MAX_BATCH_RECEIVED && !batch.busy();) {
+      const count = batch.receiver.receive(dispatchBatched);
+      taken += count;
+      if (count < RECEIVE_SLOTS) break;
     }
   }
 }
@@ -61,13 +86,14 @@ export class UdpFront {
   readonly #socket: Deno.DatagramConn;
   readonly #loop: Promise<void>;
 
-  /** Starts receiving; handler faults go to `faults`. */
+  /** Starts receiving; handler faults go to `faults`; `batch` drains backlogs (fast path). */
   constructor(
     socket: Deno.DatagramConn,
     state: ServerState,
     now: () => number,
     log: Logger,
     faults: FaultLog,
+    batch: BatchReceive | null = null,
   ) {
     this.#socket = socket;
     this.#loop = receiveDatagrams(
@@ -76,6 +102,7 @@ export class UdpFront {
       (address) => state.countDrop(DropReason.Oversize, address.hostname),
       log,
       faults,
+      batch,
     );
   }
 

@@ -21,7 +21,7 @@ import {
   type RemoveReason,
   splitNameList,
 } from "../protocol/mod.ts";
-import type { Outbox } from "./outbox.ts";
+import type { DatagramQueue } from "./outbox.ts";
 import type { Member, Notifier, Room } from "./state/mod.ts";
 
 /** What the server says in each notice, by code. */
@@ -37,15 +37,15 @@ function noticeText(code: NoticeCode, floodRate: number): string {
 }
 
 /**
- * Turns state notifications into datagrams on an {@link Outbox}. Members without a bound
+ * Turns state notifications into datagrams on a {@link DatagramQueue}. Members without a bound
  * address yet are skipped: there is nowhere to send to.
  */
 export class UdpNotifier implements Notifier {
-  readonly #outbox: Outbox;
+  readonly #outbox: DatagramQueue;
   readonly #floodRate: number;
 
   /** Creates a notifier that queues on `outbox`; `floodRate` goes into "slow down" notices. */
-  constructor(outbox: Outbox, floodRate: number) {
+  constructor(outbox: DatagramQueue, floodRate: number) {
     this.#outbox = outbox;
     this.#floodRate = floodRate;
   }

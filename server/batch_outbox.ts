@@ -1,0 +1,179 @@
+/**
+ * The outbound queue of the batched UDP path: what the state queues during one handler is sent
+ * right after it, in a microtask, with one `sendmmsg` per up to 1,024 datagrams. Sending is then a
+ * few synchronous system calls instead of one awaited op per datagram, and the receive loop's
+ * next receive is already waiting when they run.
+ *
+ * @module
+ */
+
+import { MmsgSender } from "./fast_udp/mmsg_sender.ts";
+import type { Libc } from "./fast_udp/libc.ts";
+import { packedSockaddr } from "./fast_udp/sockaddr.ts";
+import { type DatagramQueue, type DeliveryListener, MAX_QUEUED_DATAGRAMS } from "./outbox.ts";
+import type { Member, UdpAddress } from "./state/mod.ts";
+
+/** How long to wait before retrying when the socket's send buffer is full. */
+const BLOCKED_RETRY_MS = 1;
+/**
+ * Queued datagrams that are sent at once rather than after the handler: a batch receive can
+ * handle many messages in one go, and a big room's fan-out must not pile up meanwhile.
+ */
+export const SEND_AT_ONCE_THRESHOLD = 4_096;
+
+/** One payload and everyone it goes to: a chat message queues once, not once per recipient. */
+interface Message {
+  readonly bytes: Uint8Array;
+  readonly sockaddrs: number[];
+  readonly members: (Member | null)[];
+}
+
+/** A {@link DatagramQueue} that sends with `sendmmsg` on the socket `fd`. */
+export class BatchOutbox implements DatagramQueue {
+  readonly #sender: MmsgSender;
+  readonly #onDelivery: DeliveryListener;
+  #queue: Message[] = [];
+  /** Index of the message being sent, and of its next recipient. */
+  #head = 0;
+  #cursor = 0;
+  #queued = 0;
+  #scheduled = false;
+  /** True while sending: a delivery report that queues more is picked up by the same loop. */
+  #sending = false;
+  #retry: ReturnType<typeof setTimeout> | undefined;
+  #idle: (() => void)[] = [];
+  #closed = false;
+  #overflow = 0;
+
+  /** Sends on `fd` (a bound IPv4 UDP socket) through `libc`; `onDelivery` hears of each member. */
+  constructor(libc: Libc, fd: number, onDelivery: DeliveryListener = () => {}) {
+    this.#onDelivery = onDelivery;
+    this.#sender = new MmsgSender(libc, fd, (member, delivered) => {
+      if (member !== null && !this.#closed) this.#onDelivery(member, delivered);
+    });
+  }
+
+  /** @inheritdoc */
+  get overflow(): number {
+    return this.#overflow;
+  }
+
+  /** @inheritdoc */
+  get pending(): number {
+    return this.#queued + this.#sender.unsent;
+  }
+
+  /** @inheritdoc */
+  push(bytes: Uint8Array, address: UdpAddress, member: Member | null): void {
+    if (this.#closed) return;
+    if (this.pending >= MAX_QUEUED_DATAGRAMS) {
+      this.#overflow += 1;
+      return;
+    }
+    const sockaddr = packedSockaddr(address);
+    if (sockaddr < 0) {
+      // Not IPv4: this socket cannot reach it.
+      if (member !== null) this.#onDelivery(member, false);
+      return;
+    }
+    let last = this.#queue.length > this.#head ? this.#queue[this.#queue.length - 1] : undefined;
+    if (last?.bytes !== bytes) {
+      last = { bytes, sockaddrs: [], members: [] };
+      this.#queue.push(last);
+    }
+    last.sockaddrs.push(sockaddr);
+    last.members.push(member);
+    this.#queued += 1;
+    if (this.#sending || this.#retry !== undefined) return;
+    if (this.#queued >= SEND_AT_ONCE_THRESHOLD) {
+      this.#flush();
+    } else if (!this.#scheduled) {
+      this.#scheduled = true;
+      queueMicrotask(this.#flush);
+    }
+  }
+
+  /** @inheritdoc */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.pending === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.#idle.push(resolve)),
+      new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs)),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /** Drops what is queued and sends no more. Call before the socket closes: its fd is reused. */
+  close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#retry);
+    this.#retry = undefined;
+    this.#queue = [];
+    this.#head = 0;
+    this.#cursor = 0;
+    this.#queued = 0;
+    this.#sender.clear();
+    this.#notifyIdle();
+    return Promise.resolve();
+  }
+
+  readonly #flush = (): void => {
+    this.#scheduled = false;
+    this.#retry = undefined;
+    if (this.#closed || this.#sending) return;
+    this.#sending = true;
+    let done: boolean;
+    try {
+      done = this.#send();
+    } finally {
+      this.#sending = false;
+    }
+    if (this.#closed) return;
+    if (done) this.#notifyIdle();
+    else this.#retry = setTimeout(this.#flush, BLOCKED_RETRY_MS);
+  };
+
+  /** Sends everything queued; false when the socket would block (the rest stays queued). */
+  #send(): boolean {
+    const sender = this.#sender;
+    for (;;) {
+      if (!sender.flush()) return false;
+      // Reports of the last flush may have queued more: only an empty queue ends the loop.
+      if (this.#head >= this.#queue.length) {
+        this.#queue = [];
+        this.#head = 0;
+        this.#cursor = 0;
+        return true;
+      }
+      this.#fill();
+    }
+  }
+
+  /** Moves queued datagrams into the sender's batch, flushing each full batch. */
+  #fill(): void {
+    const sender = this.#sender;
+    while (this.#head < this.#queue.length) {
+      const message = this.#queue[this.#head];
+      const { bytes, sockaddrs, members } = message;
+      let offset = sender.stage(bytes);
+      while (this.#cursor < sockaddrs.length) {
+        if (sender.full || offset < 0) {
+          if (!sender.flush()) return;
+          offset = sender.stage(bytes);
+        }
+        const index = this.#cursor++;
+        sender.add(offset, bytes.length, sockaddrs[index], members[index]);
+        this.#queued -= 1;
+      }
+      this.#head += 1;
+      this.#cursor = 0;
+    }
+  }
+
+  #notifyIdle(): void {
+    const waiting = this.#idle;
+    this.#idle = [];
+    for (const resolve of waiting) resolve();
+  }
+}

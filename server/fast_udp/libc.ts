@@ -1,0 +1,75 @@
+/**
+ * The few libc calls the batched UDP sender needs, through Deno's FFI (Linux only, `--allow-ffi`).
+ *
+ * @module
+ */
+
+/** `AF_INET` (<sys/socket.h>). */
+export const AF_INET = 2;
+/** `SOL_SOCKET`. */
+export const SOL_SOCKET = 1;
+/** `SO_TYPE`. */
+export const SO_TYPE = 3;
+/** `SOCK_DGRAM`. */
+export const SOCK_DGRAM = 2;
+/** `MSG_DONTWAIT`: never block the event loop, even if the socket were blocking. */
+export const MSG_DONTWAIT = 0x40;
+/** `MSG_TRUNC` in `msg_flags`: the datagram was longer than the buffer. */
+export const MSG_TRUNC = 0x20;
+/** errno values the sender tells apart. */
+export const Errno = { EINTR: 4, EAGAIN: 11, ENOBUFS: 105 } as const;
+
+const LIBC_PATH = "libc.so.6";
+/** The CPU architectures whose `struct mmsghdr` layout {@link MmsgSender} writes (LP64, LE). */
+const SUPPORTED_ARCHS: readonly string[] = ["x86_64", "aarch64"];
+
+const SYMBOLS = {
+  // int sendmmsg(int sockfd, struct mmsghdr *msgvec, unsigned int vlen, int flags)
+  sendmmsg: { parameters: ["i32", "buffer", "u32", "i32"], result: "i32" },
+  // int recvmmsg(int sockfd, struct mmsghdr *msgvec, unsigned int vlen, int flags,
+  //              struct timespec *timeout)
+  recvmmsg: { parameters: ["i32", "buffer", "u32", "i32", "pointer"], result: "i32" },
+  getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
+  __errno_location: { parameters: [], result: "pointer" },
+} as const;
+
+/** The opened library: its calls and the calling thread's errno. */
+export interface Libc {
+  /** The bound functions. */
+  readonly symbols: Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+  /** errno of this thread, as the last failed call left it. */
+  errno(): number;
+  /** Unloads the library. */
+  close(): void;
+}
+
+/** Why the batched sender cannot run here, or null when it can. */
+export function unavailableReason(): string | null {
+  if (Deno.build.os !== "linux") return `it needs Linux, this is ${Deno.build.os}`;
+  if (!SUPPORTED_ARCHS.includes(Deno.build.arch)) return `unsupported CPU ${Deno.build.arch}`;
+  if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+    return "it needs --allow-ffi";
+  }
+  return null;
+}
+
+/**
+ * Opens libc.
+ *
+ * @throws {Error} when the library or a symbol cannot be loaded.
+ */
+export function openLibc(): Libc {
+  const library = Deno.dlopen(LIBC_PATH, SYMBOLS);
+  const location = library.symbols.__errno_location();
+  if (location === null) {
+    library.close();
+    throw new Error("Cannot locate errno: __errno_location returned null");
+  }
+  const errnoView = new Deno.UnsafePointerView(location);
+  return {
+    symbols: library.symbols,
+    errno: () => errnoView.getInt32(),
+    close: () => library.close(),
+  };
+}

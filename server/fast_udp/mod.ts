@@ -1,0 +1,40 @@
+/**
+ * The Linux fast path for the server's UDP sends: `sendmmsg(2)` through Deno's FFI, on the very
+ * socket `Deno.listenDatagram` bound (receiving stays Deno's).
+ *
+ * @module
+ */
+
+import { type Libc, openLibc, unavailableReason } from "./libc.ts";
+import { findUdpSocketFd } from "./socket_fd.ts";
+
+export type { Libc } from "./libc.ts";
+
+/** The server socket's descriptor and the library to send on it with. */
+export interface FastUdp {
+  /** libc, opened; close it after the last send. */
+  readonly libc: Libc;
+  /** The descriptor of the server's UDP socket (owned by Deno: never closed here). */
+  readonly fd: number;
+}
+
+/**
+ * Prepares batched sending on `socket`, or says why it cannot be (not Linux, no `--allow-ffi`,
+ * an IPv6 socket, the descriptor not found).
+ */
+export function attachFastUdp(socket: Deno.DatagramConn): FastUdp | string {
+  const reason = unavailableReason();
+  if (reason !== null) return reason;
+  let libc: Libc;
+  try {
+    libc = openLibc();
+  } catch (error) {
+    return `libc cannot be loaded: ${(error as Error).message}`;
+  }
+  const fd = findUdpSocketFd(libc, socket.addr as Deno.NetAddr);
+  if (fd === null) {
+    libc.close();
+    return "it supports IPv4 sockets only, and needs to find the socket's descriptor";
+  }
+  return { libc, fd };
+}
