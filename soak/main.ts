@@ -25,7 +25,7 @@ import {
   TcrpFrameReader,
 } from "../protocol/mod.ts";
 import { SoakMember } from "./members.ts";
-import { ServerProcess } from "./server_process.ts";
+import { ServerProcess } from "../bench/server_process.ts";
 import { cycleState, runStateCycles } from "./state_cycles.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -51,6 +51,13 @@ const SERVER_FLAGS = ["--join-rate", "0", "--max-connections-per-ip", "64"];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const report = (line: string) => console.log(`soak: ${line}`);
+const KIB = 1024;
+
+/** The server's resident memory in KiB, or null when it cannot be read. */
+async function rssKiB(server: ServerProcess): Promise<number | null> {
+  const bytes = await server.residentBytes();
+  return bytes === null ? null : Math.round(bytes / KIB);
+}
 
 function options() {
   const { values } = parseArgs({
@@ -175,7 +182,7 @@ async function chat(server: ServerProcess, count: number, durationMs: number, sa
   while (performance.now() - start < durationMs) {
     const elapsed = performance.now() - start;
     if (elapsed >= nextSample) {
-      rss.push(`${(elapsed / 1000).toFixed(0)}s ${(await server.rssKiB()) ?? "?"} KiB`);
+      rss.push(`${(elapsed / 1000).toFixed(0)}s ${(await rssKiB(server)) ?? "?"} KiB`);
       nextSample += sampleMs;
     }
     const sends: Promise<void>[] = [];
@@ -193,7 +200,7 @@ async function chat(server: ServerProcess, count: number, durationMs: number, sa
     await sleep(TICK_MS);
   }
   await sleep(SETTLE_MS);
-  rss.push(`end ${(await server.rssKiB()) ?? "?"} KiB`);
+  rss.push(`end ${(await rssKiB(server)) ?? "?"} KiB`);
   garbage.close();
   let expected = 0;
   let received = 0;
@@ -218,18 +225,18 @@ async function chat(server: ServerProcess, count: number, durationMs: number, sa
 }
 
 async function shutdownWithMembers(server: ServerProcess, members: SoakMember[]): Promise<void> {
-  const code = await server.stop("SIGTERM");
+  const { code } = await server.stop("SIGTERM");
   await sleep(500);
   const told = members.filter((member) => member.toldShutdown).length;
   await Promise.all(members.map((member) => member.close()));
   report(`SIGTERM: exit ${code}; ${told} of ${members.length} members got the shutdown notice`);
-  const stopped = server.lines.find((line) => line.includes("stopped;"));
-  const faults = server.lines.filter((line) => line.includes("fault in"));
+  const stopped = server.log.find((line) => line.includes("stopped;"));
+  const faults = server.log.filter((line) => line.includes("fault in"));
   report(`server's last word: ${stopped ?? "(none)"}; ${faults.length} fault lines logged`);
 }
 
 async function restartedServer(): Promise<void> {
-  const first = await ServerProcess.start(0, []);
+  const first = await ServerProcess.start();
   const client = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-net", "--allow-env", MAIN, "join", "soak-restart", "--name", "x"]
       .concat(["--create", "--host", "127.0.0.1", "--port", String(first.port)]),
@@ -238,9 +245,9 @@ async function restartedServer(): Promise<void> {
     stderr: "piped",
   }).spawn();
   const stderr = new Response(client.stderr).text();
-  while (!first.lines.some((line) => line.includes('room "soak-restart" created'))) await sleep(20);
+  while (!first.log.some((line) => line.includes('room "soak-restart" created'))) await sleep(20);
   await first.stop("SIGKILL");
-  const second = await ServerProcess.start(first.port, []);
+  const second = await ServerProcess.start({ port: first.port });
   const killedAt = performance.now();
   const status = await Promise.race([client.status, sleep(RESTART_WAIT_MS).then(() => null)]);
   if (status === null) client.kill("SIGKILL");
@@ -262,8 +269,8 @@ async function main(): Promise<void> {
     `${members} members, ${durationMs / 1000} s of chat; ${navigator.hardwareConcurrency} cores`,
   );
   report(heapAroundCycles());
-  const server = await ServerProcess.start(0, SERVER_FLAGS);
-  report(`server pid ${server.pid} on port ${server.port}; VmRSS ${await server.rssKiB()} KiB`);
+  const server = await ServerProcess.start({ flags: SERVER_FLAGS });
+  report(`server pid ${server.pid} on port ${server.port}; VmRSS ${await rssKiB(server)} KiB`);
 
   await joinLatency(server);
   const chatting = await chat(server, members, durationMs, sampleMs);

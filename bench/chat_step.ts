@@ -1,0 +1,104 @@
+/**
+ * One measurement step of chat load: send at a paced rate for a while, wait for the last
+ * deliveries, and compare what arrived with what was expected.
+ *
+ * @module
+ */
+
+import type { ClientPool } from "./client_pool.ts";
+import { cpuPercent, ownCpuSeconds, udpDrops } from "./proc_stats.ts";
+import type { ServerProcess } from "./server_process.ts";
+import type { ResultRow } from "./table.ts";
+
+/** Loss a step may have and still pass (the issue's "under 0.1%"). */
+export const MAX_LOSS_PERCENT = 0.1;
+/** Share of the offered rate the generator must actually send for a step to count. */
+const MIN_SENT_SHARE = 0.95;
+/** Deliveries are over once nothing arrived for this long. */
+const QUIET_MS = 300;
+const MS_PER_SECOND = 1000;
+const PERCENT = 100;
+
+/** What the steps of one run share. */
+export interface StepContext {
+  /** The server under test. */
+  readonly server: ServerProcess;
+  /** The members. */
+  readonly pool: ClientPool;
+  /** Members per room: each message is expected at every other member of its room. */
+  readonly roomSize: number;
+  /** How long each step sends, ms. */
+  readonly durationMs: number;
+  /** Longest wait for late deliveries after sending, ms. */
+  readonly drainMs: number;
+}
+
+/** A measured step: its table row and whether it met the loss criterion. */
+export interface StepResult {
+  /** The row for the table. */
+  readonly row: ResultRow;
+  /** Loss under {@link MAX_LOSS_PERCENT} and the offered rate actually sent. */
+  readonly passed: boolean;
+  /** The rate offered, messages per second. */
+  readonly rate: number;
+}
+
+let stepCounter = 0;
+
+/** Sends `rate` messages per second in all for one step and measures the deliveries. */
+export async function measureStep(
+  ctx: StepContext,
+  label: string,
+  rate: number,
+): Promise<StepResult> {
+  const { server, pool } = ctx;
+  const step = ++stepCounter;
+  await pool.beginStep(step);
+  const serverPorts = new Set([server.port]);
+  const clientPorts = new Set(pool.ports);
+  const serverDropsBefore = await udpDrops(serverPorts);
+  const clientDropsBefore = await udpDrops(clientPorts);
+  const serverCpuBefore = await server.cpuSeconds();
+  const ownCpuBefore = ownCpuSeconds();
+  const { sent, elapsedMs } = await pool.send(step, rate, ctx.durationMs);
+  const generatorCpu = cpuPercent(ownCpuBefore, ownCpuSeconds(), elapsedMs);
+  const serverCpu = cpuPercent(serverCpuBefore, await server.cpuSeconds(), elapsedMs);
+  await pool.waitQuiet(QUIET_MS, ctx.drainMs);
+  const report = await pool.report();
+  const serverDrops = difference(serverDropsBefore, await udpDrops(serverPorts));
+  const clientDrops = difference(clientDropsBefore, await udpDrops(clientPorts));
+
+  const expected = sent * (ctx.roomSize - 1);
+  const lossPercent = expected === 0 ? 0 : ((expected - report.received) * PERCENT) / expected;
+  const seconds = elapsedMs / MS_PER_SECOND;
+  const sentShare = sent / (rate * seconds);
+  const passed = lossPercent < MAX_LOSS_PERCENT && sentShare >= MIN_SENT_SHARE;
+  const notes = [
+    passed ? "pass" : "FAIL",
+    `kernel drops srv ${serverDrops ?? "?"} cli ${clientDrops ?? "?"}`,
+  ];
+  if (sentShare < MIN_SENT_SHARE) {
+    notes.push(`generator sent only ${Math.round(sentShare * PERCENT)}%`);
+  }
+  if (report.stale > 0) notes.push(`${report.stale} late from earlier steps`);
+  if (report.sendErrors > 0) notes.push(`${report.sendErrors} send errors`);
+  return {
+    rate,
+    passed,
+    row: {
+      scenario: label,
+      offered: rate,
+      messagesIn: sent / seconds,
+      deliveries: report.received / seconds,
+      lossPercent,
+      latency: report.latency.summary(),
+      serverCpu,
+      generatorCpu,
+      note: notes.join("; "),
+    },
+  };
+}
+
+function difference(before: number | null, after: number | null): number | null {
+  return before === null || after === null ? null : after - before;
+}

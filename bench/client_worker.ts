@@ -1,0 +1,231 @@
+/**
+ * A benchmark worker: owns a share of the simulated members, one UDP socket each, receives on
+ * all of them (each into its own reused buffer) and sends paced chat messages from them.
+ * Spreading members over workers puts the receiving on several threads.
+ *
+ * @module
+ */
+
+/// <reference lib="deno.worker" />
+
+import { encodeClientDatagram, encodeUtf8, MAX_EVENT_SIZE } from "../protocol/mod.ts";
+import { LatencyHistogram } from "./latency_histogram.ts";
+import {
+  ChatParser,
+  encodeChatText,
+  isNotice,
+  nowMicros,
+  readJoinedNames,
+} from "./message_text.ts";
+import type { MemberCredentials, WorkerCommand, WorkerReply } from "./worker_messages.ts";
+
+/** Room for the largest datagram the server sends: long join notices come close to it. */
+const RECEIVE_BUFFER_SIZE = MAX_EVENT_SIZE;
+/** How often the sender wakes to send what is due. */
+const SEND_TICK_MS = 2;
+/** Most sends in flight at once: more would starve this thread's receive loops. */
+const MAX_SEND_BATCH = 64;
+const MS_PER_SECOND = 1000;
+const LOOPBACK = "127.0.0.1";
+
+interface Sender {
+  readonly socket: Deno.DatagramConn;
+  readonly roomName: Uint8Array;
+  readonly token: Uint8Array;
+}
+
+const sockets: Deno.DatagramConn[] = [];
+const senders: Sender[] = [];
+const sendersByIndex = new Map<number, Sender>();
+const histogram = new LatencyHistogram();
+const parser = new ChatParser();
+let server: Deno.NetAddr = { transport: "udp", hostname: LOOPBACK, port: 0 };
+let joinedNames = new Uint32Array(0);
+let lastJoinedMicros = new Float64Array(0);
+let trackNames = 0;
+let heard = new Uint8Array(0);
+/** The socket whose join notice is being read, for {@link markHeard}. */
+let hearing = 0;
+let loops: Promise<void>[] = [];
+let step = -1;
+let received = 0;
+let stale = 0;
+let notices = 0;
+let datagrams = 0;
+let sendErrors = 0;
+let nextSender = 0;
+let nextMessageId = 0;
+
+function open(count: number, serverHost: string, serverPort: number, names: number): number[] {
+  server = { transport: "udp", hostname: serverHost, port: serverPort };
+  joinedNames = new Uint32Array(count);
+  lastJoinedMicros = new Float64Array(count);
+  trackNames = names;
+  heard = new Uint8Array(count * names);
+  for (let i = 0; i < count; i++) {
+    sockets.push(Deno.listenDatagram({ transport: "udp", hostname: LOOPBACK, port: 0 }));
+  }
+  loops = sockets.map((socket, index) => receiveLoop(socket, index));
+  return sockets.map((socket) => (socket.addr as Deno.NetAddr).port);
+}
+
+async function receiveLoop(socket: Deno.DatagramConn, index: number): Promise<void> {
+  const buffer = new Uint8Array(RECEIVE_BUFFER_SIZE);
+  for (;;) {
+    let length: number;
+    try {
+      length = (await socket.receive(buffer))[0].length;
+    } catch (error) {
+      if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
+        return;
+      }
+      continue;
+    }
+    datagrams++;
+    if (isNotice(buffer, length)) {
+      notices++;
+      hearing = index;
+      const names = readJoinedNames(buffer, length, markHeard);
+      if (names > 0) {
+        joinedNames[index] += names;
+        lastJoinedMicros[index] = nowMicros();
+      }
+    } else if (!parser.parse(buffer, length)) {
+      notices++;
+    } else if (parser.step === step) {
+      received++;
+      histogram.record(nowMicros() - parser.sentMicros);
+    } else {
+      stale++;
+    }
+  }
+}
+
+function markHeard(member: number): void {
+  if (member >= 0 && member < trackNames) heard[hearing * trackNames + member] = 1;
+}
+
+function addMembers(members: readonly MemberCredentials[]): void {
+  for (const member of members) {
+    const sender = {
+      socket: sockets[member.index],
+      roomName: encodeUtf8(member.roomName),
+      token: encodeUtf8(member.token),
+    };
+    senders.push(sender);
+    sendersByIndex.set(member.index, sender);
+  }
+}
+
+async function sendOne(sender: Sender, message: Uint8Array): Promise<void> {
+  try {
+    await sender.socket.send(encodeClientDatagram(sender.roomName, sender.token, message), server);
+  } catch {
+    sendErrors++;
+  }
+}
+
+/** Sends `rate` messages per second for `durationMs`, in small batches, round-robin. */
+async function sendPaced(
+  sendStep: number,
+  rate: number,
+  durationMs: number,
+): Promise<{ sent: number; elapsedMs: number }> {
+  let sent = 0;
+  // Message k is due at k / rate: the first at once, the last just before the end.
+  const total = Math.ceil((rate * durationMs) / MS_PER_SECOND);
+  const start = performance.now();
+  for (;;) {
+    const elapsed = performance.now() - start;
+    if (elapsed >= durationMs || senders.length === 0) break;
+    const dueByNow = Math.min(Math.floor((rate * elapsed) / MS_PER_SECOND) + 1, total);
+    const due = Math.min(dueByNow - sent, MAX_SEND_BATCH);
+    if (due > 0) {
+      const batch: Promise<void>[] = [];
+      for (let i = 0; i < due; i++) {
+        const sender = senders[nextSender];
+        nextSender = (nextSender + 1) % senders.length;
+        batch.push(sendOne(sender, encodeChatText(sendStep, nextMessageId++)));
+      }
+      await Promise.all(batch);
+      sent += due;
+    }
+    await new Promise((resolve) => setTimeout(resolve, SEND_TICK_MS));
+  }
+  return { sent, elapsedMs: performance.now() - start };
+}
+
+function report(): WorkerReply {
+  return {
+    kind: "report",
+    received,
+    stale,
+    notices,
+    latencyCounts: histogram.counts.slice(),
+    maxLatencyMicros: histogram.maxMicros,
+    joinedNames: joinedNames.slice(),
+    lastJoinedMicros: lastJoinedMicros.slice(),
+    heard: heard.slice(),
+    sendErrors,
+  };
+}
+
+async function close(): Promise<void> {
+  for (const socket of sockets) {
+    try {
+      socket.close();
+    } catch {
+      // Already closed.
+    }
+  }
+  await Promise.all(loops);
+}
+
+async function handle(command: WorkerCommand): Promise<WorkerReply> {
+  switch (command.kind) {
+    case "open":
+      return {
+        kind: "opened",
+        ports: open(command.count, command.serverHost, command.serverPort, command.trackNames),
+      };
+    case "members":
+      addMembers(command.members);
+      return { kind: "ack" };
+    case "step":
+      step = command.step;
+      received = 0;
+      stale = 0;
+      notices = 0;
+      histogram.reset();
+      return { kind: "ack" };
+    case "send":
+      return { kind: "sent", ...(await sendPaced(command.step, command.rate, command.durationMs)) };
+    case "say": {
+      const sender = sendersByIndex.get(command.index);
+      if (sender === undefined) throw new Error(`Member ${command.index} has no token`);
+      await sendOne(sender, encodeUtf8(command.text));
+      return { kind: "ack" };
+    }
+    case "poll":
+      return { kind: "progress", datagrams };
+    case "report":
+      return report();
+    case "close":
+      await close();
+      return { kind: "ack" };
+  }
+}
+
+// Commands are handled one at a time, so replies come back in order.
+let queue: Promise<void> = Promise.resolve();
+self.onmessage = (event: MessageEvent<WorkerCommand>) => {
+  queue = queue.then(async () => {
+    let reply: WorkerReply;
+    try {
+      reply = await handle(event.data);
+    } catch (error) {
+      reply = { kind: "failed", message: (error as Error).message };
+    }
+    self.postMessage(reply);
+  });
+};

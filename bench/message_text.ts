@@ -1,0 +1,121 @@
+/**
+ * The text the benchmark's clients chat with, and how a receiver reads it back.
+ *
+ * A chat message is ASCII `<step> <id> <sentMicros>`: the measurement step it belongs to (late
+ * deliveries of an earlier step are not counted in the next), a message id, and the send time in
+ * microseconds since the epoch. The server relays it to standard clients as
+ * `<username>: <step> <id> <sentMicros>`, so a receiver parses the three numbers from the end of
+ * the datagram without decoding any text. Join notices arrive as `* a, b, c joined`.
+ *
+ * @module
+ */
+
+const SPACE = 0x20;
+const COMMA = 0x2c;
+const ASTERISK = 0x2a;
+const LETTER_M = 0x6d;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+const DECIMAL_BASE = 10;
+const MICROS_PER_MS = 1000;
+const JOINED_SUFFIX = new TextEncoder().encode(" joined");
+const encoder = new TextEncoder();
+
+/** Microseconds since the epoch, comparable across threads (each worker has its own origin). */
+export function nowMicros(): number {
+  return (performance.timeOrigin + performance.now()) * MICROS_PER_MS;
+}
+
+/** The chat text of message `id` in `step`, stamped with the current time. */
+export function encodeChatText(step: number, id: number): Uint8Array {
+  return encoder.encode(`${step} ${id} ${Math.round(nowMicros())}`);
+}
+
+/**
+ * Reads relayed chat datagrams without allocating: {@link parse} fills the fields of this one
+ * reused object.
+ */
+export class ChatParser {
+  /** Step of the last parsed message. */
+  step = 0;
+  /** Id of the last parsed message. */
+  id = 0;
+  /** Send time of the last parsed message, µs since the epoch. */
+  sentMicros = 0;
+  #end = 0;
+
+  /**
+   * Parses `bytes[0, length)` as `<name>: <step> <id> <sentMicros>`; false when it is not one
+   * (a notice, or a foreign message).
+   */
+  parse(bytes: Uint8Array, length: number): boolean {
+    this.#end = length;
+    const sent = this.#number(bytes);
+    const id = this.#number(bytes);
+    const step = this.#number(bytes);
+    if (sent < 0 || id < 0 || step < 0) return false;
+    this.sentMicros = sent;
+    this.id = id;
+    this.step = step;
+    return true;
+  }
+
+  /** Reads the decimal number ending at #end, moving #end before the space preceding it. */
+  #number(bytes: Uint8Array): number {
+    let start = this.#end;
+    while (start > 0 && bytes[start - 1] >= DIGIT_0 && bytes[start - 1] <= DIGIT_9) start--;
+    if (start === this.#end || start === 0 || bytes[start - 1] !== SPACE) return -1;
+    let value = 0;
+    for (let i = start; i < this.#end; i++) value = value * DECIMAL_BASE + bytes[i] - DIGIT_0;
+    this.#end = start - 1;
+    return value;
+  }
+}
+
+/** True when `bytes[0, length)` is a server notice (`* ...`) rather than a chat message. */
+export function isNotice(bytes: Uint8Array, length: number): boolean {
+  return length >= 2 && bytes[0] === ASTERISK && bytes[1] === SPACE;
+}
+
+/**
+ * Reads a `* a, b, c joined` notice in `bytes[0, length)`: calls `onName` with the member
+ * number of each name of the form `m<number>` (the benchmark's usernames; -1 for any other
+ * name) and returns how many names it carries; 0 for any other notice.
+ */
+export function readJoinedNames(
+  bytes: Uint8Array,
+  length: number,
+  onName: (member: number) => void,
+): number {
+  if (!isNotice(bytes, length) || length < JOINED_SUFFIX.length + 2) return 0;
+  const end = length - JOINED_SUFFIX.length;
+  for (let i = 0; i < JOINED_SUFFIX.length; i++) {
+    if (bytes[end + i] !== JOINED_SUFFIX[i]) return 0;
+  }
+  let names = 0;
+  // Names are separated by ", "; the benchmark's usernames contain no comma.
+  for (let start = 2; start < end;) {
+    let stop = start;
+    while (stop < end && bytes[stop] !== COMMA) stop++;
+    onName(memberNumber(bytes, start, stop));
+    names++;
+    start = stop + 2;
+  }
+  return names;
+}
+
+/** The number of a name `m<number>` in `bytes[start, stop)`, or -1. */
+function memberNumber(bytes: Uint8Array, start: number, stop: number): number {
+  if (stop - start < 2 || bytes[start] !== LETTER_M) return -1;
+  let value = 0;
+  for (let i = start + 1; i < stop; i++) {
+    if (bytes[i] < DIGIT_0 || bytes[i] > DIGIT_9) return -1;
+    value = value * DECIMAL_BASE + bytes[i] - DIGIT_0;
+  }
+  return value;
+}
+
+/** The username of member number `k` of a room. */
+export function memberName(k: number): string {
+  return `m${k}`;
+}

@@ -1,0 +1,97 @@
+/**
+ * Filling rooms with the pool's members over TCRP, and closing them again.
+ *
+ * Member `m` of a fill is member `m % roomSize` of room `m / roomSize`; the first member of each
+ * room creates it (and is its host), the others join once every room exists.
+ *
+ * @module
+ */
+
+import type { ClientPool } from "./client_pool.ts";
+import { memberName } from "./message_text.ts";
+import { type JoinRequest, requestTokens } from "./tcrp_client.ts";
+
+/** Connections open at once while filling: enough to keep the server busy. */
+const JOIN_CONCURRENCY = 32;
+/** What a standard client sends to leave; the host leaving closes the room for everyone. */
+const EXIT_MESSAGE = "/exit";
+const MS_PER_SECOND = 1000;
+
+/** Which rooms a fill makes. */
+export interface RoomLayout {
+  /** Room names are this prefix and the room number. */
+  readonly prefix: string;
+  /** Number of rooms. */
+  readonly rooms: number;
+  /** Members per room. */
+  readonly roomSize: number;
+}
+
+/** How a fill went. */
+export interface FillResult {
+  /** Each member's token, by member index. */
+  readonly tokens: string[];
+  /** From the first request to the last token, ms. */
+  readonly elapsedMs: number;
+  /** Creates and joins per second. */
+  readonly joinsPerSecond: number;
+}
+
+/** The name of room `r`. */
+function roomName(layout: RoomLayout, r: number): string {
+  return `${layout.prefix}${r}`;
+}
+
+/** The index of the host of room `r`. */
+function hostOf(layout: RoomLayout, r: number): number {
+  return r * layout.roomSize;
+}
+
+function requests(layout: RoomLayout, ports: readonly number[] | null): JoinRequest[] {
+  const list: JoinRequest[] = [];
+  for (let m = 0; m < layout.rooms * layout.roomSize; m++) {
+    const k = m % layout.roomSize;
+    list.push({
+      create: k === 0,
+      roomName: roomName(layout, m / layout.roomSize | 0),
+      username: memberName(k),
+      udpPort: ports === null ? null : ports[m],
+    });
+  }
+  return list;
+}
+
+/**
+ * Creates and fills the rooms of `layout`. With a pool, members announce their sockets' ports
+ * and get their tokens registered for sending; without one (`ports` null) they announce no port,
+ * so the server never sends to them: members that only occupy memory.
+ */
+export async function fillRooms(
+  host: string,
+  port: number,
+  layout: RoomLayout,
+  pool: ClientPool | null,
+): Promise<FillResult> {
+  const all = requests(layout, pool === null ? null : pool.ports);
+  const creates = all.filter((request) => request.create);
+  const joins = all.filter((request) => !request.create);
+  const start = performance.now();
+  const hostTokens = await requestTokens(host, port, creates, JOIN_CONCURRENCY);
+  const joinTokens = await requestTokens(host, port, joins, JOIN_CONCURRENCY);
+  const elapsedMs = performance.now() - start;
+  const tokens: string[] = [];
+  let h = 0;
+  let j = 0;
+  for (const request of all) tokens.push(request.create ? hostTokens[h++] : joinTokens[j++]);
+  if (pool !== null) {
+    await pool.register(
+      tokens.map((token, member) => ({ member, roomName: all[member].roomName, token })),
+    );
+  }
+  return { tokens, elapsedMs, joinsPerSecond: (all.length * MS_PER_SECOND) / elapsedMs };
+}
+
+/** Closes every room of `layout`: each host says "/exit", which closes its room for all. */
+export async function closeRooms(pool: ClientPool, layout: RoomLayout): Promise<void> {
+  for (let r = 0; r < layout.rooms; r++) await pool.say(hostOf(layout, r), EXIT_MESSAGE);
+}
