@@ -81,6 +81,11 @@ export class UdpNotifier implements Notifier {
   }
 
   /** @inheritdoc */
+  missedArrivals(member: Member, arrivals: readonly Member[], now: number): void {
+    this.#nameList([member], "joined", arrivals.map((arrival) => arrival.name), 0, now);
+  }
+
+  /** @inheritdoc */
   left(room: Room, names: readonly string[], reason: LeaveReason, now: number): void {
     this.#nameList(room.members.values(), "left", names, reason, now);
   }

@@ -36,6 +36,10 @@ export class CountingNotifier implements Notifier {
     this.calls++;
   }
   /** @inheritdoc */
+  missedArrivals(): void {
+    this.calls++;
+  }
+  /** @inheritdoc */
   left(): void {
     this.calls++;
   }

@@ -105,3 +105,31 @@ Deno.test("a newcomer's first message never reaches anyone before the news of it
     await test.server.close();
   }
 });
+
+Deno.test("a standard member bound after arrivals were announced is told of them then", async () => {
+  const test = await startTestServer({ logLevel: "quiet" });
+  await using host = new UdpClient();
+  await using late = new UdpClient();
+  await using early = new UdpClient();
+  try {
+    await arrive(test, host, Operation.CreateRoom, "host", false);
+    // "late" has its token but no address yet (it announced no port and sent nothing).
+    const answer = await tcrpRequest(
+      test.tcpPort,
+      Operation.JoinRoom,
+      "batch",
+      roomRequest("late"),
+    );
+    strictEqual(answer.status, Status.Ok);
+    await arrive(test, early, Operation.JoinRoom, "early", false);
+    test.server.state.flushJoins(test.clock.now());
+    strictEqual(await host.receiveText(), "* late, early joined");
+
+    // Its first datagram binds it: it learns of the arrival it could not receive.
+    await late.send(test.udp, "batch", answer.token!, "");
+    strictEqual(await late.receiveText(), "* early joined");
+    strictEqual(await late.receive(SILENCE_MS), null);
+  } finally {
+    await test.server.close();
+  }
+});

@@ -40,6 +40,9 @@ class RecordingNotifier implements Notifier {
   joined(room: Room, joiners: readonly Member[]): void {
     this.calls.push(["joined", room.name, joiners.map((m) => m.name)]);
   }
+  missedArrivals(member: Member, arrivals: readonly Member[]): void {
+    this.calls.push(["missedArrivals", member.name, arrivals.map((m) => m.name)]);
+  }
   left(room: Room, names: readonly string[], reason: number): void {
     this.calls.push(["left", room.name, [...names], reason]);
   }
@@ -337,6 +340,8 @@ Deno.test("ServerState.sweep removes silent members", async (t) => {
     state.flushJoins(0);
     notifier.take();
     send(state, ann, "", { now: 8_000 });
+    // Bound only now, ann is told of the arrival announced while it had no address.
+    deepStrictEqual(notifier.take(), [["missedArrivals", "ann", ["bob"]]]);
     state.sweep(10_000);
     deepStrictEqual(notifier.take(), []);
     state.sweep(10_001);

@@ -44,6 +44,10 @@ export class Member {
   active = true;
   /** True once the room was told it joined, so a quick leave is not announced alone. */
   announced = false;
+  /** The room's arrival round when this member was admitted. */
+  admittedRound = 0;
+  /** The room's arrival round that announced this member. */
+  announcedRound = 0;
   /** Consecutive failed deliveries. */
   failures = 0;
   /** When it was last told to slow down, so the notice is not repeated more than once a second. */

@@ -24,6 +24,8 @@ export interface Notifier {
   chat(room: Room, sender: Member, seq: number, text: Uint8Array, now: number): void;
   /** `joiners` arrived: tell every other member of the room. */
   joined(room: Room, joiners: readonly Member[], now: number): void;
+  /** Tell `member` of `arrivals`, announced while it had no address to receive them at. */
+  missedArrivals(member: Member, arrivals: readonly Member[], now: number): void;
   /** `names` left the room for `reason`: tell every remaining member. */
   left(room: Room, names: readonly string[], reason: LeaveReason, now: number): void;
   /** The room closes: tell every member but `except` (the host that left, or null). */

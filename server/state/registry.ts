@@ -169,16 +169,23 @@ export class ServerState {
   }
 
   /**
-   * Binds a member to its UDP address, once. A kaiwa member then gets the member list at once:
-   * arrivals announced before it could receive anything are in that list, so none goes untold.
-   * (Standard clients have no member list in their protocol; see docs/protocol.md §4.2.)
+   * Binds a member to its UDP address, once, and tells it what it could not receive before: a
+   * kaiwa member gets the member list; a standard member, whose protocol has no list, gets the
+   * arrivals announced since it was admitted. So no arrival goes untold, whenever it binds.
    */
   bindAddress(member: Member, address: UdpAddress, now: number): void {
     member.address = address;
     this.#log.verbose(
       `"${member.name}" (${tokenPrefix(member.token)}) bound to udp port ${address.port}`,
     );
-    if (member.kaiwa) this.#notifier.members(member, now);
+    if (member.kaiwa) return this.#notifier.members(member, now);
+    const missed: Member[] = [];
+    for (const other of member.room.members.values()) {
+      if (other !== member && other.announced && other.announcedRound > member.admittedRound) {
+        missed.push(other);
+      }
+    }
+    if (missed.length > 0) this.#notifier.missedArrivals(member, missed, now);
   }
 
   /** Takes back a token that never reached its client (the TCP write failed): no announcement. */
@@ -209,7 +216,11 @@ export class ServerState {
     this.#roomsWithArrivals.delete(room);
     const joiners = room.pendingJoins.filter((member) => member.active);
     room.pendingJoins = [];
-    for (const member of joiners) member.announced = true;
+    room.arrivalRound++;
+    for (const member of joiners) {
+      member.announced = true;
+      member.announcedRound = room.arrivalRound;
+    }
     if (joiners.length > 0) this.#notifier.joined(room, joiners, now);
   }
 
@@ -288,6 +299,7 @@ export class ServerState {
   }
 
   #admit(room: Room, member: Member): void {
+    member.admittedRound = room.arrivalRound;
     room.members.set(member.name, member);
     if (!member.announced) {
       room.pendingJoins.push(member);

@@ -19,6 +19,8 @@ export class Room {
   readonly members: Map<string, Member> = new Map();
   /** Members that joined since the last flush; announced together as one JOINED event. */
   pendingJoins: Member[] = [];
+  /** How many times arrivals were announced; members note it to tell what they missed. */
+  arrivalRound = 0;
   /** The creator; the room closes when it goes. Set right after construction. */
   host!: Member;
   /** False once closed. */
