@@ -2,11 +2,13 @@
  * The outbound queue of the batched UDP path: what the state queues during one handler is sent
  * right after it, in a microtask, with one `sendmmsg` per up to 1,024 datagrams. Sending is then a
  * few synchronous system calls instead of one awaited op per datagram, and the receive loop's
- * next receive is already waiting when they run.
+ * next receive is already waiting when they run. The ICMP errors that come back for those
+ * datagrams are read after each send and on a short timer.
  *
  * @module
  */
 
+import { ErrorQueue, type UnreachableHandler } from "./fast_udp/error_queue.ts";
 import { MmsgSender } from "./fast_udp/mmsg_sender.ts";
 import type { Libc } from "./fast_udp/libc.ts";
 import { packedSockaddr } from "./fast_udp/sockaddr.ts";
@@ -20,6 +22,11 @@ const BLOCKED_RETRY_MS = 1;
  * handle many messages in one go, and a big room's fan-out must not pile up meanwhile.
  */
 export const SEND_AT_ONCE_THRESHOLD = 4_096;
+/**
+ * How often the socket's error queue is read besides after each send: ICMP errors from a real
+ * network come back a round trip later, and queued errors take room in the receive buffer.
+ */
+export const ERROR_POLL_INTERVAL_MS = 50;
 
 /** One payload and everyone it goes to: a chat message queues once, not once per recipient. */
 interface Message {
@@ -44,13 +51,30 @@ export class BatchOutbox implements DatagramQueue {
   #idle: (() => void)[] = [];
   #closed = false;
   #overflow = 0;
+  readonly #errors: ErrorQueue | null;
+  readonly #onUnreachable: UnreachableHandler;
+  readonly #errorPoll: ReturnType<typeof setInterval> | undefined;
 
-  /** Sends on `fd` (a bound IPv4 UDP socket) through `libc`; `onDelivery` hears of each member. */
-  constructor(libc: Libc, fd: number, onDelivery: DeliveryListener = () => {}) {
+  /**
+   * Sends on `fd` (a bound IPv4 UDP socket) through `libc`; `onDelivery` hears of each member.
+   * With `onUnreachable`, the socket's error queue (`IP_RECVERR`, already enabled) is read and
+   * each destination an ICMP error declared unreachable is reported there.
+   */
+  constructor(
+    libc: Libc,
+    fd: number,
+    onDelivery: DeliveryListener = () => {},
+    onUnreachable: UnreachableHandler | null = null,
+  ) {
     this.#onDelivery = onDelivery;
     this.#sender = new MmsgSender(libc, fd, (member, delivered) => {
       if (member !== null && !this.#closed) this.#onDelivery(member, delivered);
     });
+    this.#onUnreachable = onUnreachable ?? (() => {});
+    this.#errors = onUnreachable === null ? null : new ErrorQueue(libc, fd);
+    this.#errorPoll = onUnreachable === null
+      ? undefined
+      : setInterval(this.#readErrors, ERROR_POLL_INTERVAL_MS);
   }
 
   /** @inheritdoc */
@@ -107,6 +131,7 @@ export class BatchOutbox implements DatagramQueue {
   /** Drops what is queued and sends no more. Call before the socket closes: its fd is reused. */
   close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#errorPoll);
     clearTimeout(this.#retry);
     this.#retry = undefined;
     this.#queue = [];
@@ -130,8 +155,16 @@ export class BatchOutbox implements DatagramQueue {
       this.#sending = false;
     }
     if (this.#closed) return;
-    if (done) this.#notifyIdle();
-    else this.#retry = setTimeout(this.#flush, BLOCKED_RETRY_MS);
+    if (!done) this.#retry = setTimeout(this.#flush, BLOCKED_RETRY_MS);
+    // On loopback the ICMP error is queued before sendmmsg returns. What its report queues (the
+    // member's departure) goes out with the retry or a new flush.
+    this.#readErrors();
+    if (this.pending === 0) this.#notifyIdle();
+  };
+
+  /** Reports what the error queue holds; what that queues is sent by a later flush. */
+  readonly #readErrors = (): void => {
+    if (!this.#closed) this.#errors?.drain(this.#onUnreachable);
   };
 
   /** Sends everything queued; false when the socket would block (the rest stays queued). */

@@ -11,6 +11,7 @@ import { Logger, type LogSink } from "./log.ts";
 import type { ServeOptions } from "./options.ts";
 import { BatchOutbox, SEND_AT_ONCE_THRESHOLD } from "./batch_outbox.ts";
 import { MmsgReceiver } from "./fast_udp/mmsg_receiver.ts";
+import type { UnreachableHandler } from "./fast_udp/error_queue.ts";
 import { attachFastUdp } from "./fast_udp/mod.ts";
 import { type DatagramQueue, type DeliveryListener, Outbox, type SendDatagram } from "./outbox.ts";
 import { type PasswordHasher, scryptHasher } from "./password.ts";
@@ -108,7 +109,12 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
       if (delivered) state.deliverySucceeded(member);
       else state.deliveryFailed(member, now());
     });
-  const { outbox, batch, release } = makeOutbox(options, deps, socket, log, onDelivery);
+  const onUnreachable: UnreachableHandler = (hostname, port) =>
+    faults.guard("an ICMP error report", () => state.unreachable(hostname, port, now()));
+  const { outbox, batch, release } = makeOutbox(options, deps, socket, log, {
+    onDelivery,
+    onUnreachable,
+  });
   const state = new ServerState(
     options,
     new UdpNotifier(outbox, options.floodRate),
@@ -187,6 +193,14 @@ interface OutboxChoice {
   readonly release: (() => void) | null;
 }
 
+/** Where the outbox reports what became of the datagrams it sent. */
+interface DeliveryReports {
+  /** Each datagram to a member, sent or refused. */
+  readonly onDelivery: DeliveryListener;
+  /** Each address an ICMP error declared unreachable (fast path only). */
+  readonly onUnreachable: UnreachableHandler;
+}
+
 /**
  * The batched `sendmmsg` outbox and `recvmmsg` receive when `--fast-udp` asks for them and they
  * can run, else Deno's one op per datagram.
@@ -196,15 +210,21 @@ function makeOutbox(
   deps: ServerDeps,
   socket: Deno.DatagramConn,
   log: Logger,
-  onDelivery: DeliveryListener,
+  reports: DeliveryReports,
 ): OutboxChoice {
+  const { onDelivery, onUnreachable } = reports;
   const sendDatagram = deps.send;
   // A test's own `send` (to make deliveries fail) only exists on Deno's path.
   if (options.fastUdp && sendDatagram === undefined) {
     const fast = attachFastUdp(socket);
     if (typeof fast !== "string") {
-      log.verbose("udp: --fast-udp on: sendmmsg and recvmmsg batches");
-      const outbox = new BatchOutbox(fast.libc, fast.fd, onDelivery);
+      log.verbose("udp: --fast-udp on: sendmmsg and recvmmsg batches, ICMP errors read");
+      // A datagram the kernel took may still come back as an ICMP error: taking it is no
+      // success, or it would wipe the failures those errors count. Refusals still count.
+      const onRefused: DeliveryListener = (member, delivered) => {
+        if (!delivered) onDelivery(member, false);
+      };
+      const outbox = new BatchOutbox(fast.libc, fast.fd, onRefused, onUnreachable);
       return {
         outbox,
         batch: {

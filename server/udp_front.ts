@@ -67,7 +67,8 @@ export async function receiveDatagrams(
       if (error instanceof Deno.errors.BadResource || error instanceof Deno.errors.Interrupted) {
         return;
       }
-      // E.g. an ICMP error reported on the socket: it concerns one peer, not the listener.
+      // E.g. an ICMP error pending on the socket (IP_RECVERR, on the fast path) fails one receive:
+      // it concerns one peer, not the listener, and the error queue is what counts it.
       log.verbose(`udp receive failed: ${(error as Error).message}`);
       continue;
     }

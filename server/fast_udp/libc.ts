@@ -1,5 +1,5 @@
 /**
- * The few libc calls the batched UDP sender needs, through Deno's FFI (Linux only, `--allow-ffi`).
+ * The few libc calls the fast UDP path needs, through Deno's FFI (Linux only, `--allow-ffi`).
  *
  * @module
  */
@@ -16,8 +16,21 @@ export const SOCK_DGRAM = 2;
 export const MSG_DONTWAIT = 0x40;
 /** `MSG_TRUNC` in `msg_flags`: the datagram was longer than the buffer. */
 export const MSG_TRUNC = 0x20;
-/** errno values the sender tells apart. */
-export const Errno = { EINTR: 4, EAGAIN: 11, ENOBUFS: 105 } as const;
+/** `MSG_ERRQUEUE`: read the socket's error queue instead of its datagrams. */
+export const MSG_ERRQUEUE = 0x2000;
+/** `SOL_IP` (= `IPPROTO_IP`): the level of `IP_RECVERR`, as option and as control message. */
+export const SOL_IP = 0;
+/** `IP_RECVERR`: queue ICMP errors with the address they concern (ip(7)). */
+export const IP_RECVERR = 11;
+/** errno values the fast path tells apart. */
+export const Errno = {
+  EINTR: 4,
+  EAGAIN: 11,
+  ENETUNREACH: 101,
+  ENOBUFS: 105,
+  ECONNREFUSED: 111,
+  EHOSTUNREACH: 113,
+} as const;
 
 const LIBC_PATH = "libc.so.6";
 /** The CPU architectures whose `struct mmsghdr` layout {@link MmsgSender} writes (LP64, LE). */
@@ -31,6 +44,10 @@ const SYMBOLS = {
   recvmmsg: { parameters: ["i32", "buffer", "u32", "i32", "pointer"], result: "i32" },
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   getsockopt: { parameters: ["i32", "i32", "i32", "buffer", "buffer"], result: "i32" },
+  // int setsockopt(int sockfd, int level, int optname, const void *optval, socklen_t optlen)
+  setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+  // ssize_t recvmsg(int sockfd, struct msghdr *msg, int flags)
+  recvmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
 

@@ -21,13 +21,12 @@ import {
   WORD,
   writePointer,
 } from "./mmsghdr.ts";
+import { dottedQuad } from "./sockaddr.ts";
 
 /** Datagrams taken per `recvmmsg` call at most. */
 export const RECEIVE_SLOTS = 64;
 /** Distinct source addresses whose text form is kept; the cache restarts beyond that. */
 const MAX_CACHED_HOSTS = 4_096;
-const OCTET_BITS = 8;
-const OCTET_MASK = 0xff;
 
 /** Called with each datagram taken; `bytes` is valid only during the call. */
 export type ReceivedHandler = (bytes: Uint8Array, hostname: string, port: number) => void;
@@ -69,8 +68,8 @@ export class MmsgReceiver {
   /**
    * Takes up to {@link RECEIVE_SLOTS} waiting datagrams and hands each to `handle`; returns how
    * many it took (0 when none was waiting). A truncated datagram arrives with `slotSize` bytes.
-   * An error other than "nothing waiting" (e.g. an ICMP error queued on the socket) is left for
-   * Deno's next `receive` to report.
+   * A pending socket error (with `IP_RECVERR`, an ICMP error for an earlier send) fails one call
+   * and is cleared by it while datagrams may still wait behind it: the call is then made again.
    */
   receive(handle: ReceivedHandler): number {
     const words = this.#words;
@@ -78,10 +77,16 @@ export class MmsgReceiver {
       words[(slot * MMSGHDR_SIZE + MSG_NAMELEN) / WORD] = SOCKADDR_IN_SIZE;
     }
     let count: number;
-    do {
+    let errorCleared = false;
+    for (;;) {
       count = this.#libc.symbols.recvmmsg(this.#fd, this.#bytes, RECEIVE_SLOTS, MSG_DONTWAIT, null);
-    } while (count < 0 && this.#libc.errno() === Errno.EINTR);
-    if (count <= 0) return 0;
+      if (count >= 0) break;
+      const errno = this.#libc.errno();
+      if (errno === Errno.EINTR) continue;
+      if (errno === Errno.EAGAIN || errorCleared) return 0;
+      errorCleared = true;
+    }
+    if (count === 0) return 0;
     for (let slot = 0; slot < count; slot++) {
       const header = (slot * MMSGHDR_SIZE) / WORD;
       const flags = words[header + MSG_FLAGS / WORD];
@@ -102,8 +107,7 @@ export class MmsgReceiver {
     let host = this.#hosts.get(word);
     if (host === undefined) {
       if (this.#hosts.size >= MAX_CACHED_HOSTS) this.#hosts.clear();
-      host = `${word & OCTET_MASK}.${word >>> OCTET_BITS & OCTET_MASK}.` +
-        `${word >>> 2 * OCTET_BITS & OCTET_MASK}.${word >>> 3 * OCTET_BITS}`;
+      host = dottedQuad(word);
       this.#hosts.set(word, host);
     }
     return host;

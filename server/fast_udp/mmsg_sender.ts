@@ -40,8 +40,8 @@ const BUFFER_SIZE = ARENA_OFFSET + ARENA_BYTES;
  * A batch being filled and sent on one socket. Not thread-safe; one per socket and thread.
  * Hard per-datagram errors (e.g. EMSGSIZE, EPERM, ENETUNREACH) are detected: `sendmmsg` stops at
  * the failing datagram, the retry starting there fails with its errno, and that datagram is
- * reported failed. ICMP errors that arrive later (port unreachable) are not seen, as with
- * `DatagramConn.send`.
+ * reported failed. ICMP errors that arrive later (port unreachable) are not this sender's to
+ * report: with `IP_RECVERR` they wait in the socket's error queue (see `ErrorQueue`).
  */
 export class MmsgSender {
   readonly #libc: Libc;
@@ -55,6 +55,8 @@ export class MmsgSender {
   #filled = 0;
   #sent = 0;
   #arenaUsed = 0;
+  /** The slot whose send failed once and was tried again, or -1. */
+  #retried = -1;
 
   /** Prepares a sender on the socket `fd`; `onSent` hears of every datagram's outcome. */
   constructor(libc: Libc, fd: number, onSent: SentListener) {
@@ -126,21 +128,30 @@ export class MmsgSender {
       const errno = this.#libc.errno();
       if (errno === Errno.EINTR) continue;
       if (errno === Errno.EAGAIN || errno === Errno.ENOBUFS) return false;
+      // A pending socket error (an ICMP error for an earlier datagram, kept by IP_RECVERR) fails
+      // the next call once and is cleared by it: only a datagram refused twice is refused.
+      if (this.#retried !== this.#sent) {
+        this.#retried = this.#sent;
+        continue;
+      }
       // The first unsent datagram itself is refused: report it and go on with the next.
       this.#report(1, false);
     }
-    this.#filled = 0;
-    this.#sent = 0;
-    this.#arenaUsed = 0;
+    this.#reset();
     return true;
   }
 
   /** Forgets the batch unsent (the socket is closing). */
   clear(): void {
     this.#members.fill(null);
+    this.#reset();
+  }
+
+  #reset(): void {
     this.#filled = 0;
     this.#sent = 0;
     this.#arenaUsed = 0;
+    this.#retried = -1;
   }
 
   #report(count: number, delivered: boolean): void {

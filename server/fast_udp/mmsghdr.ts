@@ -1,6 +1,6 @@
 /**
  * The layout of `struct mmsghdr`, `struct iovec` and `struct sockaddr_in` on 64-bit little-endian
- * Linux (x86_64, aarch64), shared by the batched sender and receiver.
+ * Linux (x86_64, aarch64), shared by the batched sender and receiver and the error queue.
  *
  * @module
  */
@@ -15,6 +15,10 @@ export const MSG_NAMELEN = 8;
 export const MSG_IOV = 16;
 /** `msg_iovlen`: one iovec. */
 export const MSG_IOVLEN = 24;
+/** `msg_control`: where ancillary data (control messages) goes. */
+export const MSG_CONTROL = 32;
+/** `msg_controllen`: its size (the kernel writes the size it used there). */
+export const MSG_CONTROLLEN = 40;
 /** `msg_flags`: set by `recvmmsg` (e.g. MSG_TRUNC). */
 export const MSG_FLAGS = 48;
 /** `msg_len`: bytes sent or received. */

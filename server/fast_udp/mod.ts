@@ -1,10 +1,12 @@
 /**
- * The Linux fast path for the server's UDP sends: `sendmmsg(2)` through Deno's FFI, on the very
- * socket `Deno.listenDatagram` bound (receiving stays Deno's).
+ * The Linux fast path for the server's UDP socket, through Deno's FFI on the very socket
+ * `Deno.listenDatagram` bound: `sendmmsg(2)` batches, `recvmmsg(2)` drains after Deno's
+ * `receive`, and the ICMP errors `IP_RECVERR` queues for the datagrams sent.
  *
  * @module
  */
 
+import { enableErrorQueue } from "./error_queue.ts";
 import { type Libc, openLibc, unavailableReason } from "./libc.ts";
 import { findUdpSocketFd } from "./socket_fd.ts";
 
@@ -19,8 +21,8 @@ export interface FastUdp {
 }
 
 /**
- * Prepares batched sending on `socket`, or says why it cannot be (not Linux, no `--allow-ffi`,
- * an IPv6 socket, the descriptor not found).
+ * Prepares batched sending on `socket` and turns on its ICMP error queue, or says why it cannot
+ * be (not Linux, no `--allow-ffi`, an IPv6 socket, the descriptor not found).
  */
 export function attachFastUdp(socket: Deno.DatagramConn): FastUdp | string {
   const reason = unavailableReason();
@@ -35,6 +37,11 @@ export function attachFastUdp(socket: Deno.DatagramConn): FastUdp | string {
   if (fd === null) {
     libc.close();
     return "it supports IPv4 sockets only, and needs to find the socket's descriptor";
+  }
+  if (!enableErrorQueue(libc, fd)) {
+    const errno = libc.errno();
+    libc.close();
+    return `IP_RECVERR cannot be set (errno ${errno})`;
   }
   return { libc, fd };
 }

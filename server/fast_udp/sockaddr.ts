@@ -28,6 +28,12 @@ export function ipv4Word(hostname: string): number | null {
   return word;
 }
 
+/** The dotted form of an IPv4 address word as {@link ipv4Word} makes it. */
+export function dottedQuad(word: number): string {
+  return `${word & OCTET_MAX}.${word >>> BITS_PER_OCTET & OCTET_MAX}.` +
+    `${word >>> 2 * BITS_PER_OCTET & OCTET_MAX}.${word >>> 3 * BITS_PER_OCTET}`;
+}
+
 /** Address and port packed in one number: `ipv4Word * 65536 + port`; -1 when not IPv4. */
 const packed = new WeakMap<UdpAddress, number>();
 

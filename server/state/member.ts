@@ -50,6 +50,8 @@ export class Member {
   announcedRound = 0;
   /** Consecutive failed deliveries. */
   failures = 0;
+  /** {@link lastActive} when the last failure was counted: if it moved since, the count restarts. */
+  activeAtLastFailure = Number.NaN;
   /** When it was last told to slow down, so the notice is not repeated more than once a second. */
   lastRateNotice = Number.NEGATIVE_INFINITY;
 

@@ -49,6 +49,8 @@ export class ServerState {
   /** Datagrams dropped without an answer, by reason. */
   readonly counters: DropCounters = newDropCounters();
   readonly #tokens = new Map<string, Member>();
+  /** Bound members by `addressKey`: an ICMP error names an address, not a member. */
+  readonly #byAddress = new Map<string, Set<Member>>();
   /** Rooms with arrivals not yet announced: the periodic flush visits only these. */
   readonly #roomsWithArrivals = new Set<Room>();
   readonly #requests: RequestLimiter;
@@ -84,6 +86,11 @@ export class ServerState {
   /** Number of members with a token, over all rooms. */
   get memberCount(): number {
     return this.#tokens.size;
+  }
+
+  /** Number of distinct UDP addresses members are bound to. */
+  get boundAddressCount(): number {
+    return this.#byAddress.size;
   }
 
   /** The member holding `token`, if any. */
@@ -175,6 +182,10 @@ export class ServerState {
    */
   bindAddress(member: Member, address: UdpAddress, now: number): void {
     member.address = address;
+    const key = addressKey(address.hostname, address.port);
+    const bound = this.#byAddress.get(key);
+    if (bound === undefined) this.#byAddress.set(key, new Set([member]));
+    else bound.add(member);
     this.#log.verbose(
       `"${member.name}" (${tokenPrefix(member.token)}) bound to udp port ${address.port}`,
     );
@@ -246,13 +257,28 @@ export class ServerState {
     });
   }
 
-  /** A delivery to `member` failed; after a few in a row it is removed as unreachable. */
+  /**
+   * A delivery to `member` failed; after a few in a row it is removed as unreachable. A valid
+   * datagram from it since the previous failure proves it still there: the count starts again
+   * (the fast path learns of failures only, from ICMP errors, never of successes).
+   */
   deliveryFailed(member: Member, now: number): void {
     if (!member.active) return;
+    if (member.lastActive !== member.activeAtLastFailure) member.failures = 0;
+    member.activeAtLastFailure = member.lastActive;
     member.failures += 1;
     if (member.failures < MAX_DELIVERY_FAILURES) return;
     this.#log.info(`"${member.name}" is unreachable in room "${member.room.name}"`);
     this.#depart(member, LeaveReason.Unreachable, now);
+  }
+
+  /**
+   * An ICMP error said `hostname`:`port` cannot be reached (port, host or network unreachable)
+   * for a datagram sent there: a failed delivery for each member bound to that address.
+   */
+  unreachable(hostname: string, port: number, now: number): void {
+    const bound = this.#byAddress.get(addressKey(hostname, port));
+    if (bound !== undefined) eachItem([...bound], (member) => this.deliveryFailed(member, now));
   }
 
   /** A delivery to `member` succeeded. */
@@ -271,6 +297,7 @@ export class ServerState {
       }
       this.rooms.clear();
       this.#tokens.clear();
+      this.#byAddress.clear();
     }
   }
 
@@ -333,6 +360,7 @@ export class ServerState {
       for (const member of room.members.values()) {
         member.active = false;
         this.#tokens.delete(member.token);
+        this.#unbind(member);
       }
       room.members.clear();
       room.pendingJoins = [];
@@ -348,7 +376,20 @@ export class ServerState {
     member.active = false;
     member.room.members.delete(member.name);
     this.#tokens.delete(member.token);
+    this.#unbind(member);
   }
+
+  #unbind(member: Member): void {
+    if (member.address === null) return;
+    const key = addressKey(member.address.hostname, member.address.port);
+    const bound = this.#byAddress.get(key);
+    if (bound?.delete(member) && bound.size === 0) this.#byAddress.delete(key);
+  }
+}
+
+/** The key of a UDP address in the by-address index (the port has no colon: unambiguous). */
+function addressKey(hostname: string, port: number): string {
+  return `${hostname}:${port}`;
 }
 
 /**
