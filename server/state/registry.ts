@@ -13,6 +13,7 @@ import type { Logger } from "../log.ts";
 import type { PasswordHash } from "../password.ts";
 import { type DropCounters, type DropReason, newDropCounters } from "./counters.ts";
 import type { Admission, AdmissionRequest, StateConfig } from "./admission.ts";
+import { AddressIndex } from "./address_index.ts";
 import { Member, type UdpAddress } from "./member.ts";
 import type { Notifier } from "./notifier.ts";
 import { RequestLimiter } from "./request_limiter.ts";
@@ -49,8 +50,8 @@ export class ServerState {
   /** Datagrams dropped without an answer, by reason. */
   readonly counters: DropCounters = newDropCounters();
   readonly #tokens = new Map<string, Member>();
-  /** Bound members by `addressKey`: an ICMP error names an address, not a member. */
-  readonly #byAddress = new Map<string, Set<Member>>();
+  /** Bound members by address: an ICMP error names an address, not a member. */
+  readonly #byAddress = new AddressIndex();
   /** Rooms with arrivals not yet announced: the periodic flush visits only these. */
   readonly #roomsWithArrivals = new Set<Room>();
   readonly #requests: RequestLimiter;
@@ -182,10 +183,7 @@ export class ServerState {
    */
   bindAddress(member: Member, address: UdpAddress, now: number): void {
     member.address = address;
-    const key = addressKey(address.hostname, address.port);
-    const bound = this.#byAddress.get(key);
-    if (bound === undefined) this.#byAddress.set(key, new Set([member]));
-    else bound.add(member);
+    this.#byAddress.add(member, address);
     this.#log.verbose(
       `"${member.name}" (${tokenPrefix(member.token)}) bound to udp port ${address.port}`,
     );
@@ -277,8 +275,10 @@ export class ServerState {
    * for a datagram sent there: a failed delivery for each member bound to that address.
    */
   unreachable(hostname: string, port: number, now: number): void {
-    const bound = this.#byAddress.get(addressKey(hostname, port));
-    if (bound !== undefined) eachItem([...bound], (member) => this.deliveryFailed(member, now));
+    eachItem(
+      this.#byAddress.membersAt(hostname, port),
+      (member) => this.deliveryFailed(member, now),
+    );
   }
 
   /** A delivery to `member` succeeded. */
@@ -360,7 +360,7 @@ export class ServerState {
       for (const member of room.members.values()) {
         member.active = false;
         this.#tokens.delete(member.token);
-        this.#unbind(member);
+        this.#byAddress.remove(member);
       }
       room.members.clear();
       room.pendingJoins = [];
@@ -376,20 +376,8 @@ export class ServerState {
     member.active = false;
     member.room.members.delete(member.name);
     this.#tokens.delete(member.token);
-    this.#unbind(member);
+    this.#byAddress.remove(member);
   }
-
-  #unbind(member: Member): void {
-    if (member.address === null) return;
-    const key = addressKey(member.address.hostname, member.address.port);
-    const bound = this.#byAddress.get(key);
-    if (bound?.delete(member) && bound.size === 0) this.#byAddress.delete(key);
-  }
-}
-
-/** The key of a UDP address in the by-address index (the port has no colon: unambiguous). */
-function addressKey(hostname: string, port: number): string {
-  return `${hostname}:${port}`;
 }
 
 /**
