@@ -14,6 +14,7 @@ import type { Libc } from "./fast_udp/libc.ts";
 import { packedSockaddr } from "./fast_udp/sockaddr.ts";
 import { type DatagramQueue, type DeliveryListener, MAX_QUEUED_DATAGRAMS } from "./outbox.ts";
 import type { Member, UdpAddress } from "./state/mod.ts";
+import { IdleSignal } from "./idle_signal.ts";
 
 /** How long to wait before retrying when the socket's send buffer is full. */
 const BLOCKED_RETRY_MS = 1;
@@ -48,7 +49,7 @@ export class BatchOutbox implements DatagramQueue {
   /** True while sending: a delivery report that queues more is picked up by the same loop. */
   #sending = false;
   #retry: ReturnType<typeof setTimeout> | undefined;
-  #idle: (() => void)[] = [];
+  readonly #idle = new IdleSignal();
   #closed = false;
   #overflow = 0;
   readonly #errors: ErrorQueue | null;
@@ -120,12 +121,7 @@ export class BatchOutbox implements DatagramQueue {
   /** @inheritdoc */
   async drain(timeoutMs: number): Promise<void> {
     if (this.pending === 0) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      new Promise<void>((resolve) => this.#idle.push(resolve)),
-      new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs)),
-    ]);
-    clearTimeout(timer);
+    await this.#idle.wait(timeoutMs);
   }
 
   /** Drops what is queued and sends no more. Call before the socket closes: its fd is reused. */
@@ -139,7 +135,7 @@ export class BatchOutbox implements DatagramQueue {
     this.#cursor = 0;
     this.#queued = 0;
     this.#sender.clear();
-    this.#notifyIdle();
+    this.#idle.notify();
     return Promise.resolve();
   }
 
@@ -159,7 +155,7 @@ export class BatchOutbox implements DatagramQueue {
     // On loopback the ICMP error is queued before sendmmsg returns. What its report queues (the
     // member's departure) goes out with the retry or a new flush.
     this.#readErrors();
-    if (this.pending === 0) this.#notifyIdle();
+    if (this.pending === 0) this.#idle.notify();
   };
 
   /** Reports what the error queue holds; what that queues is sent by a later flush. */
@@ -202,11 +198,5 @@ export class BatchOutbox implements DatagramQueue {
       this.#head += 1;
       this.#cursor = 0;
     }
-  }
-
-  #notifyIdle(): void {
-    const waiting = this.#idle;
-    this.#idle = [];
-    for (const resolve of waiting) resolve();
   }
 }

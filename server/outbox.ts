@@ -6,6 +6,7 @@
  */
 
 import type { Member, UdpAddress } from "./state/mod.ts";
+import { IdleSignal } from "./idle_signal.ts";
 
 /** Sends one datagram; a rejection counts as a failed delivery. */
 export type SendDatagram = (bytes: Uint8Array, address: UdpAddress) => Promise<unknown>;
@@ -50,7 +51,7 @@ export class Outbox implements DatagramQueue {
   #queue: (Delivery | undefined)[] = [];
   #head = 0;
   #wake: (() => void) | null = null;
-  #idle: (() => void)[] = [];
+  readonly #idle = new IdleSignal();
   #closed = false;
   #overflow = 0;
   readonly #loop: Promise<void>;
@@ -86,12 +87,7 @@ export class Outbox implements DatagramQueue {
   /** Resolves once everything queued so far was sent, or after `timeoutMs`, whichever is first. */
   async drain(timeoutMs: number): Promise<void> {
     if (this.pending === 0) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      new Promise<void>((resolve) => this.#idle.push(resolve)),
-      new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs)),
-    ]);
-    clearTimeout(timer);
+    await this.#idle.wait(timeoutMs);
   }
 
   /** Stops the sender loop; what is still queued is dropped. Call after closing the socket. */
@@ -101,14 +97,14 @@ export class Outbox implements DatagramQueue {
     this.#head = 0;
     this.#wake?.();
     await this.#loop;
-    this.#notifyIdle();
+    this.#idle.notify();
   }
 
   async #run(): Promise<void> {
     while (!this.#closed) {
       const delivery = this.#take();
       if (delivery === undefined) {
-        this.#notifyIdle();
+        this.#idle.notify();
         await new Promise<void>((resolve) => this.#wake = resolve);
         this.#wake = null;
         continue;
@@ -137,11 +133,5 @@ export class Outbox implements DatagramQueue {
       this.#head = 0;
     }
     return delivery;
-  }
-
-  #notifyIdle(): void {
-    const waiting = this.#idle;
-    this.#idle = [];
-    for (const resolve of waiting) resolve();
   }
 }

@@ -1,35 +1,18 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { BatchOutbox } from "../server/batch_outbox.ts";
-import { type Libc, openLibc, unavailableReason } from "../server/fast_udp/libc.ts";
 import { MmsgReceiver, RECEIVE_SLOTS } from "../server/fast_udp/mmsg_receiver.ts";
 import { BATCH_SLOTS, MmsgSender } from "../server/fast_udp/mmsg_sender.ts";
 import { ipv4Word, packedSockaddr } from "../server/fast_udp/sockaddr.ts";
 import { findUdpSocketFd } from "../server/fast_udp/socket_fd.ts";
 import type { Member, UdpAddress } from "../server/state/mod.ts";
+import { fastSocket, ignoreFastUdp } from "./fast_udp_fixture.ts";
 import { RECEIVE_TIMEOUT_MS, UdpClient } from "./server_helpers.ts";
 
-/** The fast path runs only on Linux with --allow-ffi; elsewhere these tests are skipped. */
-const ignore = unavailableReason() !== null;
+const ignore = ignoreFastUdp;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** Receivers for the over-one-batch test: each gets few enough datagrams for its buffer. */
 const RECEIVERS = 16;
-
-/** A sending socket, its descriptor and libc; `await using` releases them. */
-function sendingSocket() {
-  const socket = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
-  const libc: Libc = openLibc();
-  const fd = findUdpSocketFd(libc, socket.addr as Deno.NetAddr);
-  return {
-    socket,
-    libc,
-    fd,
-    [Symbol.dispose]() {
-      socket.close();
-      libc.close();
-    },
-  };
-}
 
 function addressOf(client: UdpClient): UdpAddress {
   return { transport: "udp", hostname: "127.0.0.1", port: client.port };
@@ -58,7 +41,7 @@ Deno.test({
   name: "findUdpSocketFd finds the descriptor of a Deno datagram socket",
   ignore,
   fn() {
-    using sending = sendingSocket();
+    using sending = fastSocket();
     ok(sending.fd !== null && sending.fd > 2);
     const port = (sending.socket.addr as Deno.NetAddr).port;
     const other = port === 65535 ? port - 1 : port + 1;
@@ -73,7 +56,7 @@ Deno.test({
   name: "MmsgSender sends more than one batch in order, from the socket's own port",
   ignore,
   async fn() {
-    using sending = sendingSocket();
+    using sending = fastSocket();
     const clients = Array.from({ length: RECEIVERS }, () => new UdpClient());
     try {
       const outcomes: boolean[] = [];
@@ -109,7 +92,7 @@ Deno.test({
   name: "BatchOutbox reports a refused datagram as failed and still sends the rest",
   ignore,
   async fn() {
-    using sending = sendingSocket();
+    using sending = fastSocket();
     await using ann = new UdpClient();
     await using bob = new UdpClient();
     const [annMember, nowhere, bobMember] = ["ann", "nowhere", "bob"].map((name) =>
@@ -140,7 +123,7 @@ Deno.test({
   name: "MmsgReceiver takes what waits, a batch at a time, with each sender's address",
   ignore,
   async fn() {
-    using receiving = sendingSocket();
+    using receiving = fastSocket();
     await using ann = new UdpClient();
     const to = receiving.socket.addr as Deno.NetAddr;
     const slotSize = 100;

@@ -3,11 +3,10 @@ import { LeaveReason, Operation } from "../protocol/mod.ts";
 import { BatchOutbox } from "../server/batch_outbox.ts";
 import { FaultLog } from "../server/faults.ts";
 import { enableErrorQueue, ErrorQueue } from "../server/fast_udp/error_queue.ts";
-import { Errno, type Libc, openLibc, unavailableReason } from "../server/fast_udp/libc.ts";
+import { Errno } from "../server/fast_udp/libc.ts";
 import { MmsgReceiver } from "../server/fast_udp/mmsg_receiver.ts";
 import { MmsgSender } from "../server/fast_udp/mmsg_sender.ts";
 import { packedSockaddr } from "../server/fast_udp/sockaddr.ts";
-import { findUdpSocketFd } from "../server/fast_udp/socket_fd.ts";
 import { Logger } from "../server/log.ts";
 import { MAX_DELIVERY_FAILURES, type Member, type UdpAddress } from "../server/state/mod.ts";
 import { receiveDatagrams } from "../server/udp_front.ts";
@@ -20,6 +19,7 @@ import {
   UdpClient,
   waitFor,
 } from "./server_helpers.ts";
+import { type FastSocket, fastSocket, ignoreFastUdp } from "./fast_udp_fixture.ts";
 
 /**
  * ICMP "port unreachable" on the `--fast-udp` path: the socket's error queue (IP_RECVERR) names
@@ -27,7 +27,7 @@ import {
  * MAX_DELIVERY_FAILURES of them. Loopback answers a datagram to a closed port with that ICMP
  * error. Deno's own sockets never see it: the control case shows the member staying.
  */
-const ignore = unavailableReason() !== null;
+const ignore = ignoreFastUdp;
 const { CreateRoom, JoinRoom } = Operation;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -47,21 +47,13 @@ async function closedPort(): Promise<number> {
 }
 
 /** A Deno socket with IP_RECVERR on, its descriptor and libc; `using` releases them. */
-function watchedSocket() {
-  const socket = Deno.listenDatagram({ transport: "udp", hostname: LOOPBACK, port: 0 });
-  const libc: Libc = openLibc();
-  const fd = findUdpSocketFd(libc, socket.addr as Deno.NetAddr);
+/** A socket whose error queue is on; its descriptor is known. */
+function watchedSocket(): FastSocket & { fd: number } {
+  const watched = fastSocket();
+  const fd = watched.fd;
   ok(fd !== null);
-  ok(enableErrorQueue(libc, fd));
-  return {
-    socket,
-    libc,
-    fd,
-    [Symbol.dispose]() {
-      socket.close();
-      libc.close();
-    },
-  };
+  ok(enableErrorQueue(watched.libc, fd));
+  return Object.assign(watched, { fd });
 }
 
 /** The next text `client` receives that is not chat (a notice), or null when none comes. */
