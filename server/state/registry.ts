@@ -343,7 +343,7 @@ export class ServerState {
       return;
     }
     this.#remove(member);
-    this.#log.info(`"${member.name}" ${describeLeave(reason)}: room "${room.name}"`);
+    this.#log.info(`room "${room.name}": "${member.name}" ${describeLeave(reason)}`);
     // A member that leaves before its arrival was announced leaves unannounced too.
     if (member.announced && room.members.size > 0) {
       this.#notifier.left(room, [member.name], reason, now);
