@@ -4,21 +4,9 @@
  * @module
  */
 
-import {
-  decodeStatus,
-  decodeToken,
-  encodePortAnnouncement,
-  encodeRequestFrame,
-  Operation,
-  Status,
-  type TcrpFrame,
-  TcrpFrameReader,
-} from "../protocol/mod.ts";
+import { requestRoom } from "../client/room_request.ts";
+import { Operation } from "../protocol/mod.ts";
 
-/** Bytes read from the connection at a time: a status and a token frame fit easily. */
-const READ_CHUNK_SIZE = 1024;
-/** Frames a create or join is answered with: the status, then the token. */
-const ANSWER_FRAMES = 2;
 /** Standard text events: the cheapest for the server to encode and for receivers to parse. */
 const STANDARD_TEXT = 0;
 
@@ -34,47 +22,24 @@ export interface JoinRequest {
   readonly udpPort: number | null;
 }
 
-/** The server refused a request the benchmark needed. */
-export class JoinRefusedError extends Error {
-  /** The status byte the server answered. */
-  readonly status: number;
-
-  /** Records the refused request and its status. */
-  constructor(request: JoinRequest, status: number) {
-    const statusName = Object.entries(Status).find(([, code]) => code === status)?.[0];
-    super(
-      `Server refused ${request.create ? "create" : "join"} of "${request.username}" in ` +
-        `"${request.roomName}": status ${status} (${statusName ?? "unknown"})`,
-    );
-    this.name = "JoinRefusedError";
-    this.status = status;
-  }
-}
-
-/** Creates or joins a room on `host:port` and returns the token. */
+/**
+ * Creates or joins a room on `host:port` through the client's own TCRP exchange and returns the
+ * token, announcing the member's UDP port when it has one.
+ */
 export async function requestToken(
   host: string,
   port: number,
   request: JoinRequest,
 ): Promise<string> {
-  const conn = await Deno.connect({ hostname: host, port });
-  try {
-    const operation = request.create ? Operation.CreateRoom : Operation.JoinRoom;
-    await writeAll(
-      conn,
-      encodeRequestFrame(operation, request.roomName, {
-        username: request.username,
-        password: null,
-        eventFormat: STANDARD_TEXT,
-      }),
-    );
-    const frames = await readFrames(conn, request);
-    const token = decodeToken(frames[1]);
-    if (request.udpPort !== null) await writeAll(conn, encodePortAnnouncement(request.udpPort));
-    return token;
-  } finally {
-    conn.close();
-  }
+  const ticket = await requestRoom(
+    { host, port },
+    request.create ? Operation.CreateRoom : Operation.JoinRoom,
+    request.roomName,
+    { username: request.username, password: null, eventFormat: STANDARD_TEXT },
+  );
+  if (request.udpPort === null) ticket.close();
+  else await ticket.announce(request.udpPort);
+  return ticket.token;
 }
 
 /**
@@ -97,25 +62,4 @@ export async function requestTokens(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, requests.length) }, lane));
   return tokens;
-}
-
-async function readFrames(conn: Deno.Conn, request: JoinRequest): Promise<TcrpFrame[]> {
-  const reader = new TcrpFrameReader();
-  const chunk = new Uint8Array(READ_CHUNK_SIZE);
-  const frames: TcrpFrame[] = [];
-  while (frames.length < ANSWER_FRAMES) {
-    const n = await conn.read(chunk);
-    if (n === null) throw new Error(`Server closed the connection of "${request.username}"`);
-    frames.push(...reader.push(chunk.subarray(0, n)));
-    if (frames.length > 0) {
-      const status = decodeStatus(frames[0]);
-      if (status !== Status.Ok) throw new JoinRefusedError(request, status);
-    }
-  }
-  return frames;
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
 }

@@ -17,13 +17,8 @@
 
 import net from "node:net";
 import { parseArgs } from "node:util";
-import {
-  decodeStatus,
-  encodeRequestFrame,
-  Operation,
-  Status,
-  TcrpFrameReader,
-} from "../protocol/mod.ts";
+import { requestRoom } from "../client/room_request.ts";
+import { Operation } from "../protocol/mod.ts";
 import { SoakMember } from "./members.ts";
 import { ServerProcess } from "../bench/server_process.ts";
 import { cycleState, runStateCycles } from "./state_cycles.ts";
@@ -103,23 +98,12 @@ function heapAroundCycles(): string {
 /** Milliseconds from connecting to holding a token, for a create of `room`. */
 async function timedCreate(port: number, room: string): Promise<number> {
   const start = performance.now();
-  using conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  await conn.write(encodeRequestFrame(Operation.CreateRoom, room, {
+  const ticket = await requestRoom({ host: "127.0.0.1", port }, Operation.CreateRoom, room, {
     username: "lat",
     password: null,
     eventFormat: 0,
-  }));
-  const reader = new TcrpFrameReader();
-  const chunk = new Uint8Array(512);
-  const frames = [];
-  while (frames.length < 2) {
-    const n = await conn.read(chunk);
-    if (n === null) throw new Error(`Create ${room}: closed after ${frames.length} frames`);
-    frames.push(...reader.push(chunk.subarray(0, n)));
-    if (frames.length > 0 && decodeStatus(frames[0]) !== Status.Ok) {
-      throw new Error(`Create ${room}: status ${decodeStatus(frames[0])}`);
-    }
-  }
+  });
+  ticket.close();
   return performance.now() - start;
 }
 

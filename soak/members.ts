@@ -9,14 +9,10 @@ import {
   Command,
   decodeEvent,
   encodeClientDatagram,
-  encodePortAnnouncement,
-  encodeRequestFrame,
   MAX_EVENT_SIZE,
   Operation,
-  Status,
-  TcrpFrameReader,
 } from "../protocol/mod.ts";
-import { decodeStatus, decodeToken } from "../protocol/mod.ts";
+import { requestRoom } from "../client/room_request.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -55,24 +51,11 @@ export class SoakMember {
   async enter(port: number, create: boolean): Promise<void> {
     const operation = create ? Operation.CreateRoom : Operation.JoinRoom;
     const request = { username: `m${this.index}`, password: null, eventFormat: this.kaiwa ? 1 : 0 };
-    using conn = await Deno.connect({ hostname: "127.0.0.1", port });
-    await conn.write(encodeRequestFrame(operation, this.room, request));
-    const reader = new TcrpFrameReader();
-    const frames = [];
-    const chunk = new Uint8Array(1024);
-    while (frames.length < 2) {
-      const n = await conn.read(chunk);
-      if (n === null) throw new Error(`m${this.index}: the server closed the connection`);
-      frames.push(...reader.push(chunk.subarray(0, n)));
-      if (frames.length === 1 && decodeStatus(frames[0]) !== Status.Ok) {
-        throw new Error(`m${this.index}: refused with status ${decodeStatus(frames[0])}`);
-      }
-    }
-    const token = decodeToken(frames[1]);
-    await conn.write(encodePortAnnouncement((this.socket.addr as Deno.NetAddr).port));
+    const ticket = await requestRoom({ host: "127.0.0.1", port }, operation, this.room, request);
+    await ticket.announce((this.socket.addr as Deno.NetAddr).port);
     this.#datagramHead = encodeClientDatagram(
       encoder.encode(this.room),
-      encoder.encode(token),
+      encoder.encode(ticket.token),
       new Uint8Array(0),
     );
     this.#server = { transport: "udp", hostname: "127.0.0.1", port };
