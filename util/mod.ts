@@ -1,0 +1,11 @@
+/**
+ * The bottom layer: small helpers every other folder may use. It imports nothing of kaiwa.
+ *
+ * @module
+ */
+
+export { concatBytes } from "./bytes.ts";
+export { errorMessage } from "./errors.ts";
+export { preview, PREVIEW_CHARS } from "./text.ts";
+export { MS_PER_SECOND } from "./time.ts";
+export { type ByteWriter, writeAll } from "./write_all.ts";
