@@ -9,19 +9,17 @@
 import { MAX_DATAGRAM_SIZE, parseStage1Datagram } from "../protocol/mod.ts";
 import type { FaultLog } from "./faults.ts";
 import type { Logger } from "./log.ts";
-import { Outbox } from "./outbox.ts";
 import { LobbyClients } from "./state/mod.ts";
-import { receiveDatagrams } from "./udp_front.ts";
+import { DenoUdpTransport } from "./udp/deno_transport.ts";
+import type { UdpTransport } from "./udp/transport.ts";
 
-/** The lobby socket, its clients and its outbox. */
+/** The lobby socket's transport and its clients. */
 export class Lobby {
-  readonly #socket: Deno.DatagramConn;
   readonly #clients: LobbyClients;
-  readonly #outbox: Outbox;
-  readonly #loop: Promise<void>;
+  readonly #transport: UdpTransport;
   #dropped = 0;
 
-  /** Starts the lobby on an already bound socket; handler faults go to `faults`. */
+  /** Starts relaying on `socket`; clients are forgotten after `timeoutSeconds` of silence. */
   constructor(
     socket: Deno.DatagramConn,
     timeoutSeconds: number,
@@ -29,41 +27,40 @@ export class Lobby {
     log: Logger,
     faults: FaultLog,
   ) {
-    this.#socket = socket;
     this.#clients = new LobbyClients(timeoutSeconds);
-    this.#outbox = new Outbox((bytes, address) => socket.send(bytes, address));
-    const drop = (address: Deno.NetAddr, reason: string) => {
+    const drop = (hostname: string, reason: string) => {
       this.#dropped += 1;
-      if (log.isVerbose) {
-        log.verbose(`lobby dropped a datagram from ${address.hostname}: ${reason}`);
-      }
+      if (log.isVerbose) log.verbose(`lobby dropped a datagram from ${hostname}: ${reason}`);
     };
-    this.#loop = receiveDatagrams(
-      socket,
-      (bytes, address) => {
-        try {
-          parseStage1Datagram(bytes);
-        } catch (error) {
-          return drop(address, (error as Error).message);
-        }
-        const sender = this.#clients.heard(address.hostname, address.port, now());
-        if (sender === null) return drop(address, "the lobby is full");
-        let copy: Uint8Array | null = null;
-        for (const other of this.#clients.others(sender)) {
-          // One copy for all recipients: `bytes` is the reused receive buffer.
-          copy ??= bytes.slice();
-          this.#outbox.push(copy, other, null);
-        }
+    this.#transport = new DenoUdpTransport(socket, {
+      events: {
+        received: (bytes, hostname, port) => {
+          try {
+            parseStage1Datagram(bytes);
+          } catch (error) {
+            return drop(hostname, (error as Error).message);
+          }
+          const sender = this.#clients.heard(hostname, port, now());
+          if (sender === null) return drop(hostname, "the lobby is full");
+          let copy: Uint8Array | null = null;
+          for (const other of this.#clients.others(sender)) {
+            // One copy for all recipients: `bytes` is the reused receive buffer.
+            copy ??= bytes.slice();
+            this.#transport.send(copy, other);
+          }
+        },
+        oversize: (hostname) => drop(hostname, `over ${MAX_DATAGRAM_SIZE} bytes`),
+        // A lobby client that cannot be reached is forgotten by its timeout.
+        failed: () => {},
       },
-      (address) => drop(address, `over ${MAX_DATAGRAM_SIZE} bytes`),
       log,
       faults,
-    );
+    });
   }
 
   /** The address the lobby socket is bound to. */
   get addr(): Deno.NetAddr {
-    return this.#socket.addr as Deno.NetAddr;
+    return this.#transport.addr;
   }
 
   /** Datagrams dropped as malformed, oversized, or from a new client while the lobby is full. */
@@ -81,14 +78,8 @@ export class Lobby {
     this.#clients.sweep(now);
   }
 
-  /** Closes the socket and stops both loops. */
-  async close(): Promise<void> {
-    try {
-      this.#socket.close();
-    } catch {
-      // Already closed.
-    }
-    await this.#loop;
-    await this.#outbox.close();
+  /** Closes the socket and stops relaying. */
+  close(): Promise<void> {
+    return this.#transport.close();
   }
 }

@@ -11,11 +11,4 @@ export { Logger, type LogSink } from "./log.ts";
 export { DEFAULT_SERVE_OPTIONS, type LogLevel, type ServeOptions } from "./options.ts";
 export { type PasswordHash, type PasswordHasher, scryptHasher } from "./password.ts";
 export { serve } from "./serve.ts";
-export {
-  JOIN_FLUSH_INTERVAL_MS,
-  type ServerDeps,
-  type ServerHandle,
-  SHUTDOWN_DRAIN_MS,
-  startServer,
-  SWEEP_INTERVAL_MS,
-} from "./server.ts";
+export { type ServerDeps, type ServerHandle, startServer } from "./server.ts";

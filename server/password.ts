@@ -5,6 +5,9 @@
  */
 
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import type { PasswordHash } from "./state/mod.ts";
+
+export type { PasswordHash };
 
 /** Bytes of random salt per password. */
 const SALT_BYTES = 16;
@@ -12,14 +15,6 @@ const SALT_BYTES = 16;
 const KEY_BYTES = 32;
 /** scrypt cost parameters: the Node.js defaults (N = 2^14, r = 8, p = 1), about 16 MiB each. */
 const SCRYPT_OPTIONS = { N: 16_384, r: 8, p: 1 } as const;
-
-/** A password as the server keeps it: never the clear text. */
-export interface PasswordHash {
-  /** Random salt of this hash. */
-  readonly salt: Uint8Array;
-  /** scrypt(password, salt). */
-  readonly key: Uint8Array;
-}
 
 /** Hashes and checks passwords; injectable so tests can use something cheaper. */
 export interface PasswordHasher {

@@ -4,29 +4,28 @@
  * @module
  */
 
+import { MS_PER_SECOND } from "../util/mod.ts";
 import { FaultLog } from "./faults.ts";
+import { attachFastUdp } from "./fast_udp/mod.ts";
+import { FastUdpTransport } from "./fast_udp/transport.ts";
 import { Lobby } from "./lobby.ts";
 import { bindPair, listenUdp } from "./listen.ts";
 import { Logger, type LogSink } from "./log.ts";
 import type { ServeOptions } from "./options.ts";
-import { BatchOutbox, SEND_AT_ONCE_THRESHOLD } from "./batch_outbox.ts";
-import { MmsgReceiver } from "./fast_udp/mmsg_receiver.ts";
-import type { UnreachableHandler } from "./fast_udp/error_queue.ts";
-import { attachFastUdp } from "./fast_udp/mod.ts";
-import { type DatagramQueue, type DeliveryListener, Outbox, type SendDatagram } from "./outbox.ts";
 import { type PasswordHasher, scryptHasher } from "./password.ts";
-import { ServerState, type TokenGenerator, type UdpAddress } from "./state/mod.ts";
+import { DropReason, type Notifier, ServerState, type TokenGenerator } from "./state/mod.ts";
+import { stateLog } from "./state_log.ts";
 import { TcpFront } from "./tcp_front.ts";
-import { type BatchReceive, RECEIVE_BUFFER_SIZE, UdpFront } from "./udp_front.ts";
+import { DenoUdpTransport, type TransportContext } from "./udp/deno_transport.ts";
+import type { PeerAddress, TransportEvents, UdpTransport } from "./udp/transport.ts";
 import { UdpNotifier } from "./udp_notifier.ts";
 
-const MS_PER_SECOND = 1000;
 /** How often timeouts are applied. */
-export const SWEEP_INTERVAL_MS = 1000;
+const SWEEP_INTERVAL_MS = 1000;
 /** How often pending joins are announced: joins within one tick become one event. */
-export const JOIN_FLUSH_INTERVAL_MS = 100;
+const JOIN_FLUSH_INTERVAL_MS = 100;
 /** How long shutdown waits for the goodbye datagrams to go out; the whole stop stays under 2 s. */
-export const SHUTDOWN_DRAIN_MS = 1500;
+const SHUTDOWN_DRAIN_MS = 1500;
 
 /** What tests (or embedders) may replace. */
 export interface ServerDeps {
@@ -42,7 +41,7 @@ export interface ServerDeps {
    * Sends one datagram from the server's UDP socket (by default `socket.send`); a rejection is a
    * failed delivery. Tests use it to make deliveries fail, as the system cannot be made to.
    */
-  send?: (socket: Deno.DatagramConn, bytes: Uint8Array, address: UdpAddress) => Promise<unknown>;
+  send?: (socket: Deno.DatagramConn, bytes: Uint8Array, address: PeerAddress) => Promise<unknown>;
 }
 
 /** A running server. */
@@ -55,6 +54,8 @@ export interface ServerHandle {
   readonly lobbyAddr?: Deno.NetAddr;
   /** The state, for tests: rooms, members, drop counters, and sweep/flushJoins to drive time. */
   readonly state: ServerState;
+  /** What the state sends through; tests replace its methods to inject faults. */
+  readonly notifier: Notifier;
   /** The lobby, when it is on. */
   readonly lobby?: Lobby;
   /** The TCRP front end: open connections and the IP addresses they come from. */
@@ -103,22 +104,19 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
   }
 
   const faults = new FaultLog(log, now);
-  // Deliveries are reported from the sender, which only runs once `state` exists.
-  const onDelivery: DeliveryListener = (member, delivered) =>
-    faults.guard("a delivery report", () => {
-      if (delivered) state.deliverySucceeded(member);
-      else state.deliveryFailed(member, now());
-    });
-  const onUnreachable: UnreachableHandler = (hostname, port) =>
-    faults.guard("an ICMP error report", () => state.unreachable(hostname, port, now()));
-  const { outbox, batch, release } = makeOutbox(options, deps, socket, log, {
-    onDelivery,
-    onUnreachable,
-  });
+  // The transport reports to the state, which needs the transport's `send` to exist first.
+  const events: TransportEvents = {
+    received: (bytes, hostname, port) => state.receive(bytes, hostname, port, now()),
+    oversize: (hostname) => state.countDrop(DropReason.Oversize, hostname),
+    failed: (hostname, port) =>
+      faults.guard("a delivery report", () => state.unreachable(hostname, port, now())),
+  };
+  const udp = makeTransport(options, deps, socket, { events, log, faults });
+  const notifier = new UdpNotifier(udp, options.floodRate);
   const state = new ServerState(
     options,
-    new UdpNotifier(outbox, options.floodRate),
-    log,
+    notifier,
+    stateLog(log),
     deps.newToken,
   );
   const tcp = new TcpFront(listener, {
@@ -129,7 +127,6 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
     now,
     requestTimeoutMs: options.requestTimeoutSeconds * MS_PER_SECOND,
   }, options);
-  const udp = new UdpFront(socket, state, now, log, faults, batch);
   const lobby = lobbySocket === null
     ? undefined
     : new Lobby(lobbySocket, options.timeoutSeconds, now, log, faults);
@@ -151,11 +148,7 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
       clearInterval(sweeper);
       clearInterval(flusher);
       await tcp.close();
-      // The batched path sends on the socket's descriptor: stop it before the socket closes.
-      if (release !== null) await outbox.close();
       await udp.close();
-      await outbox.close();
-      release?.();
       await lobby?.close();
     })();
     return closing;
@@ -166,7 +159,7 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
     await tcp.close();
     faults.guard("shutting down", () => state.shutdown(now()));
     log.info("shutting down");
-    await outbox.drain(SHUTDOWN_DRAIN_MS);
+    await udp.drain(SHUTDOWN_DRAIN_MS);
     await close();
     log.info(
       `stopped; ${state.counters.total} datagrams dropped unanswered, ${faults.count} faults`,
@@ -178,6 +171,7 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
     udpAddr: udp.addr,
     lobbyAddr: lobby?.addr,
     state,
+    notifier,
     lobby,
     tcp,
     faults,
@@ -186,58 +180,32 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
   };
 }
 
-/** The outbox, the batched receive and what to release once closed (the fast path's libc). */
-interface OutboxChoice {
-  readonly outbox: DatagramQueue;
-  readonly batch: BatchReceive | null;
-  readonly release: (() => void) | null;
-}
-
-/** Where the outbox reports what became of the datagrams it sent. */
-interface DeliveryReports {
-  /** Each datagram to a member, sent or refused. */
-  readonly onDelivery: DeliveryListener;
-  /** Each address an ICMP error declared unreachable (fast path only). */
-  readonly onUnreachable: UnreachableHandler;
-}
-
 /**
- * The batched `sendmmsg` outbox and `recvmmsg` receive when `--fast-udp` asks for them and they
- * can run, else Deno's one op per datagram.
+ * The fast path's transport (`sendmmsg` and `recvmmsg`) when `--fast-udp` asks for it and it can
+ * run, else Deno's one op per datagram.
  */
-function makeOutbox(
+function makeTransport(
   options: ServeOptions,
   deps: ServerDeps,
   socket: Deno.DatagramConn,
-  log: Logger,
-  reports: DeliveryReports,
-): OutboxChoice {
-  const { onDelivery, onUnreachable } = reports;
+  context: TransportContext,
+): UdpTransport {
+  const { log } = context;
   const sendDatagram = deps.send;
   // A test's own `send` (to make deliveries fail) only exists on Deno's path.
   if (options.fastUdp && sendDatagram === undefined) {
     const fast = attachFastUdp(socket);
     if (typeof fast !== "string") {
       log.verbose("udp: --fast-udp on: sendmmsg and recvmmsg batches, ICMP errors read");
-      // A datagram the kernel took may still come back as an ICMP error: taking it is no
-      // success, or it would wipe the failures those errors count. Refusals still count.
-      const onRefused: DeliveryListener = (member, delivered) => {
-        if (!delivered) onDelivery(member, false);
-      };
-      const outbox = new BatchOutbox(fast.libc, fast.fd, onRefused, onUnreachable);
-      return {
-        outbox,
-        batch: {
-          receiver: new MmsgReceiver(fast.libc, fast.fd, RECEIVE_BUFFER_SIZE),
-          busy: () => outbox.pending >= SEND_AT_ONCE_THRESHOLD,
-        },
-        release: () => fast.libc.close(),
-      };
+      return new FastUdpTransport(socket, fast, context);
     }
     log.info(`udp: --fast-udp is unavailable (${fast}); sending one datagram at a time`);
   }
-  const send: SendDatagram = sendDatagram === undefined
-    ? (bytes, address) => socket.send(bytes, address)
-    : (bytes, address) => sendDatagram(socket, bytes, address);
-  return { outbox: new Outbox(send, onDelivery), batch: null, release: null };
+  return new DenoUdpTransport(
+    socket,
+    context,
+    sendDatagram === undefined
+      ? undefined
+      : (bytes, address) => sendDatagram(socket, bytes, address),
+  );
 }

@@ -21,8 +21,8 @@ import {
   type RemoveReason,
   splitNameList,
 } from "../protocol/mod.ts";
-import type { DatagramQueue } from "./outbox.ts";
 import type { Member, Notifier, Room } from "./state/mod.ts";
+import type { UdpTransport } from "./udp/transport.ts";
 
 /** What the server says in each notice, by code. */
 function noticeText(code: NoticeCode, floodRate: number): string {
@@ -41,12 +41,12 @@ function noticeText(code: NoticeCode, floodRate: number): string {
  * address yet are skipped: there is nowhere to send to.
  */
 export class UdpNotifier implements Notifier {
-  readonly #outbox: DatagramQueue;
+  readonly #transport: Pick<UdpTransport, "send">;
   readonly #floodRate: number;
 
-  /** Creates a notifier that queues on `outbox`; `floodRate` goes into "slow down" notices. */
-  constructor(outbox: DatagramQueue, floodRate: number) {
-    this.#outbox = outbox;
+  /** Creates a notifier that sends through `transport`; `floodRate` goes into "slow down" notices. */
+  constructor(transport: Pick<UdpTransport, "send">, floodRate: number) {
+    this.#transport = transport;
     this.#floodRate = floodRate;
   }
 
@@ -58,10 +58,10 @@ export class UdpNotifier implements Notifier {
       if (member.address === null) continue;
       if (member.kaiwa) {
         kaiwa ??= encodeChatEvent(now, seq, sender.nameBytes, text);
-        this.#outbox.push(kaiwa, member.address, member);
+        this.#transport.send(kaiwa, member.address);
       } else if (member !== sender) {
         standard ??= encodeTextChat(sender.nameBytes, text);
-        this.#outbox.push(standard, member.address, member);
+        this.#transport.send(standard, member.address);
       }
     }
   }
@@ -109,7 +109,7 @@ export class UdpNotifier implements Notifier {
       entries.push({ name: other.name, host: other.isHost, you: other === member });
     }
     for (const bytes of encodeMembersEvents(now, entries)) {
-      this.#outbox.push(bytes, member.address, member);
+      this.#transport.send(bytes, member.address);
     }
   }
 
@@ -137,13 +137,13 @@ export class UdpNotifier implements Notifier {
       if (member === except || member.address === null) continue;
       if (member.kaiwa) {
         kaiwa ??= encodeEvent(event);
-        this.#outbox.push(kaiwa, member.address, member);
+        this.#transport.send(kaiwa, member.address);
       } else {
         if (standard === undefined) {
           const text = formatTextNotice(event);
           standard = text === null ? null : encodeUtf8(text);
         }
-        if (standard !== null) this.#outbox.push(standard, member.address, member);
+        if (standard !== null) this.#transport.send(standard, member.address);
       }
     }
   }
@@ -162,7 +162,7 @@ export class UdpNotifier implements Notifier {
       if (member.address === null) continue;
       if (member.kaiwa) {
         kaiwa ??= encodeNameListEvents(type, now, names, reason);
-        for (const bytes of kaiwa) this.#outbox.push(bytes, member.address, member);
+        for (const bytes of kaiwa) this.#transport.send(bytes, member.address);
       } else {
         standard ??= splitNameList(names).map((group) => {
           const event: KaiwaEvent = type === "joined"
@@ -170,7 +170,7 @@ export class UdpNotifier implements Notifier {
             : { type, time: now, reason, names: group };
           return encodeUtf8(formatTextNotice(event) ?? "");
         });
-        for (const bytes of standard) this.#outbox.push(bytes, member.address, member);
+        for (const bytes of standard) this.#transport.send(bytes, member.address);
       }
     }
   }

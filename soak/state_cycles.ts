@@ -7,9 +7,9 @@
 
 import { Command, encodeClientDatagram } from "../protocol/mod.ts";
 import { Logger } from "../server/log.ts";
+import { stateLog } from "../server/state_log.ts";
 import {
   type AdmissionRequest,
-  handleDatagram,
   type Member,
   type Notifier,
   ServerState,
@@ -83,7 +83,7 @@ export function cycleState(): { state: ServerState; notifier: CountingNotifier }
       joinRate: 20,
     },
     notifier,
-    new Logger("quiet", () => {}),
+    stateLog(new Logger("quiet", () => {})),
     () => `token-${++counter}`,
   );
   return { state, notifier };
@@ -116,11 +116,11 @@ export function runStateCycles(state: ServerState, cycles: number, start = 0): n
       throw new Error(`Cycle ${i}: an admission was refused`);
     }
     state.flushJoins(now);
-    handleDatagram(state, datagram(host, encoder.encode(`hello ${i}`)), ip, 1000, now);
-    handleDatagram(state, datagram(kaiwa, Uint8Array.of(Command.Ping)), ip, 1001, now);
-    handleDatagram(state, datagram(plain, new Uint8Array(0)), ip, 1002, now);
-    handleDatagram(state, datagram(kaiwa, Uint8Array.of(Command.Who)), "192.0.2.1", 1001, now);
-    handleDatagram(state, datagram(kaiwa, Uint8Array.of(Command.Leave)), ip, 1001, now);
+    state.receive(datagram(host, encoder.encode(`hello ${i}`)), ip, 1000, now);
+    state.receive(datagram(kaiwa, Uint8Array.of(Command.Ping)), ip, 1001, now);
+    state.receive(datagram(plain, new Uint8Array(0)), ip, 1002, now);
+    state.receive(datagram(kaiwa, Uint8Array.of(Command.Who)), "192.0.2.1", 1001, now);
+    state.receive(datagram(kaiwa, Uint8Array.of(Command.Leave)), ip, 1001, now);
     if (i % 2 === 0) state.leave(plain, now);
     state.leave(host, now);
     if (i % SWEEP_EVERY === 0) state.sweep(now);

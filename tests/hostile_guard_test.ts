@@ -6,7 +6,7 @@
 import { ok, strictEqual } from "node:assert/strict";
 import { Operation, Status } from "../protocol/mod.ts";
 import { FAULT_LOG_INTERVAL_MS, FaultLog, Logger, type PasswordHasher } from "../server/mod.ts";
-import { receiveDatagrams } from "../server/udp_front.ts";
+import { receiveDatagrams } from "../server/udp/receive_loop.ts";
 import {
   enter,
   FakeClock,
@@ -65,7 +65,7 @@ Deno.test("a datagram whose handling throws is a counted fault; the relay goes o
   const annToken = await enter(test, ann, CreateRoom, "r", "ann");
   await enter(test, bob, JoinRoom, "r", "bob");
   strictEqual(await ann.receiveText(), "* bob joined");
-  const notifier = test.server.state.notifier;
+  const notifier = test.server.notifier;
   const chat = notifier.chat;
 
   await t.step("one fault: counted, logged, nothing relayed", async () => {
@@ -120,18 +120,20 @@ Deno.test("the receive loop shared by the UDP front and the lobby survives a thr
   const socket = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
   await using client = new UdpClient();
   const handled: number[] = [];
-  const loop = receiveDatagrams(
-    socket,
-    (bytes) => {
-      if (bytes[0] === 0) throw new RangeError("Injected handler fault");
-      handled.push(bytes[0]);
+  const loop = receiveDatagrams(socket, {
+    events: {
+      received: (bytes) => {
+        if (bytes[0] === 0) throw new RangeError("Injected handler fault");
+        handled.push(bytes[0]);
+      },
+      oversize: () => {
+        throw new RangeError("Injected oversize fault");
+      },
     },
-    () => {
-      throw new RangeError("Injected oversize fault");
-    },
-    new Logger("quiet", () => {}),
+    log: new Logger("quiet", () => {}),
     faults,
-  );
+    extra: null,
+  });
   const server = socket.addr as Deno.NetAddr;
   await client.sendRaw(Uint8Array.of(0), server);
   await client.sendRaw(new Uint8Array(5000), server);
@@ -151,9 +153,9 @@ Deno.test("a throwing timer tick is a fault: the member still goes, the timers k
   const annToken = await enter(test, ann, CreateRoom, "r", "ann");
   await enter(test, bob, JoinRoom, "r", "bob");
   strictEqual(await ann.receiveText(), "* bob joined");
-  const { state } = test.server;
-  const removed = state.notifier.removed;
-  state.notifier.removed = () => {
+  const { state, notifier } = test.server;
+  const removed = notifier.removed;
+  notifier.removed = () => {
     throw new Error("Injected removal fault");
   };
   // Ann speaks halfway, so that whenever the sweeper runs, only bob is past the timeout.
@@ -166,7 +168,7 @@ Deno.test("a throwing timer tick is a fault: the member still goes, the timers k
   strictEqual(state.memberCount, 1);
   strictEqual(await ann.receiveText(), "* bob timed out");
   strictEqual(await bob.receive(SILENCE_MS), null);
-  state.notifier.removed = removed;
+  notifier.removed = removed;
   // The join flusher still runs: a newcomer is announced without the test flushing by hand.
   const answer = await tcrpRequest(test.tcpPort, JoinRoom, "r", roomRequest("cat"), {
     announcePort: cat.port,
@@ -181,7 +183,7 @@ Deno.test("shutdown tells the other rooms and stops even when one room's notice 
   await using bob = new UdpClient();
   await enter(test, ann, CreateRoom, "bad", "ann");
   await enter(test, bob, CreateRoom, "good", "bob");
-  const notifier = test.server.state.notifier;
+  const notifier = test.server.notifier;
   const shutdown = notifier.shutdown;
   notifier.shutdown = (room, now) => {
     if (room.name === "bad") throw new Error("Injected shutdown fault");

@@ -1,15 +1,15 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { LeaveReason, Operation } from "../protocol/mod.ts";
-import { BatchOutbox } from "../server/batch_outbox.ts";
 import { FaultLog } from "../server/faults.ts";
+import { BatchSendQueue } from "../server/fast_udp/batch_queue.ts";
 import { enableErrorQueue, ErrorQueue } from "../server/fast_udp/error_queue.ts";
 import { Errno } from "../server/fast_udp/libc.ts";
 import { MmsgReceiver } from "../server/fast_udp/mmsg_receiver.ts";
 import { MmsgSender } from "../server/fast_udp/mmsg_sender.ts";
 import { packedSockaddr } from "../server/fast_udp/sockaddr.ts";
 import { Logger } from "../server/log.ts";
-import { MAX_DELIVERY_FAILURES, type Member, type UdpAddress } from "../server/state/mod.ts";
-import { receiveDatagrams } from "../server/udp_front.ts";
+import { MAX_DELIVERY_FAILURES, type UdpAddress } from "../server/state/mod.ts";
+import { receiveDatagrams } from "../server/udp/receive_loop.ts";
 import {
   enter,
   RECEIVE_TIMEOUT_MS,
@@ -158,17 +158,13 @@ Deno.test({
     const log = new Logger("verbose", (line) => logs.push(line));
     const faults = new FaultLog(log, Date.now);
     const received: string[] = [];
-    const loop = receiveDatagrams(
-      watched.socket,
-      (bytes) => received.push(decoder.decode(bytes)),
-      () => {},
+    const receiver = new MmsgReceiver(watched.libc, watched.fd, 64);
+    const loop = receiveDatagrams(watched.socket, {
+      events: { received: (bytes) => received.push(decoder.decode(bytes)), oversize: () => {} },
       log,
       faults,
-      {
-        receiver: new MmsgReceiver(watched.libc, watched.fd, 64),
-        busy: () => false,
-      },
-    );
+      extra: (dispatch) => receiver.receive(dispatch),
+    });
     try {
       const to = watched.socket.addr as Deno.NetAddr;
       // Each error is left pending for the waiting receive: nothing reads the error queue here.
@@ -189,7 +185,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "BatchOutbox reports each ICMP unreachable and keeps delivering to the others",
+  name: "BatchSendQueue reports each ICMP unreachable and keeps delivering to the others",
   ignore,
   async fn() {
     using watched = watchedSocket();
@@ -197,19 +193,16 @@ Deno.test({
     const dead = await closedPort();
     const failed: string[] = [];
     const unreachable: number[] = [];
-    const outbox = new BatchOutbox(
+    const outbox = new BatchSendQueue(
       watched.libc,
       watched.fd,
-      (member, delivered) => {
-        if (!delivered) failed.push(member.name);
-      },
+      (address) => failed.push(address.port === dead ? "gone" : "here"),
       (_hostname, port) => unreachable.push(port),
     );
-    const [gone, here] = ["gone", "here"].map((name) => ({ name }) as unknown as Member);
     for (const text of ["1", "2", "3"]) {
       const bytes = encoder.encode(text);
-      outbox.push(bytes, addressOf(dead), gone);
-      outbox.push(bytes, addressOf(live.port), here);
+      outbox.push(bytes, addressOf(dead));
+      outbox.push(bytes, addressOf(live.port));
       await outbox.drain(RECEIVE_TIMEOUT_MS);
     }
     await waitFor(() => unreachable.length === 3, "three ICMP errors");

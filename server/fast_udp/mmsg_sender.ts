@@ -6,7 +6,6 @@
  * @module
  */
 
-import type { Member } from "../state/mod.ts";
 import { AF_INET, Errno, type Libc, MSG_DONTWAIT } from "./libc.ts";
 import {
   addressOf,
@@ -15,19 +14,19 @@ import {
   IOVEC_SIZE,
   linkHeaders,
   MMSGHDR_SIZE,
-  PORT_SPACE,
   SOCKADDR_IN_SIZE,
   WORD,
   writePointer,
 } from "./mmsghdr.ts";
+import { PORT_SPACE } from "./sockaddr.ts";
 
 /** Datagrams per `sendmmsg` call at most (the kernel's UIO_MAXIOV is 1024). */
 export const BATCH_SLOTS = 1_024;
 /** Bytes of payload one batch may carry; a payload that does not fit starts the next batch. */
 export const ARENA_BYTES = 256 * 1_024;
 
-/** Told whether each datagram went out. */
-export type SentListener = (member: Member | null, delivered: boolean) => void;
+/** Told whether each datagram went out, with the tag it was added with. */
+export type SentListener<Tag> = (tag: Tag, delivered: boolean) => void;
 
 const PAYLOAD_ALIGN = 8;
 /** Where the pieces lie in the native buffer. */
@@ -43,14 +42,15 @@ const BUFFER_SIZE = ARENA_OFFSET + ARENA_BYTES;
  * reported failed. ICMP errors that arrive later (port unreachable) are not this sender's to
  * report: with `IP_RECVERR` they wait in the socket's error queue (see `ErrorQueue`).
  */
-export class MmsgSender {
+export class MmsgSender<Tag> {
   readonly #libc: Libc;
   readonly #fd: number;
-  readonly #onSent: SentListener;
+  readonly #onSent: SentListener<Tag>;
   readonly #bytes: Uint8Array;
   readonly #words: Uint32Array;
   readonly #base: number;
-  readonly #members: (Member | null)[] = new Array(BATCH_SLOTS).fill(null);
+  /** The tag of each slot's datagram, for its report; cleared once reported. */
+  readonly #tags: (Tag | undefined)[] = new Array(BATCH_SLOTS).fill(undefined);
   /** Slots filled so far, and the first one not yet sent (after a blocked flush). */
   #filled = 0;
   #sent = 0;
@@ -59,7 +59,7 @@ export class MmsgSender {
   #retried = -1;
 
   /** Prepares a sender on the socket `fd`; `onSent` hears of every datagram's outcome. */
-  constructor(libc: Libc, fd: number, onSent: SentListener) {
+  constructor(libc: Libc, fd: number, onSent: SentListener<Tag>) {
     this.#libc = libc;
     this.#fd = fd;
     this.#onSent = onSent;
@@ -94,9 +94,10 @@ export class MmsgSender {
 
   /**
    * Adds a datagram of the staged payload at `offset` (`length` bytes) for `sockaddr` (an address
-   * packed by `packedSockaddr`). The batch must not be {@link full}.
+   * packed by `packedSockaddr`); `tag` comes back with its report. The batch must not be
+   * {@link full}.
    */
-  add(offset: number, length: number, sockaddr: number, member: Member | null): void {
+  add(offset: number, length: number, sockaddr: number, tag: Tag): void {
     const slot = this.#filled++;
     const iov = IOV_BASE_OFFSET + slot * IOVEC_SIZE;
     writePointer(this.#words, iov, this.#base + ARENA_OFFSET + offset);
@@ -105,7 +106,7 @@ export class MmsgSender {
     const name = (SOCKADDR_OFFSET + slot * SOCKADDR_IN_SIZE) / WORD;
     this.#words[name] = familyAndPort(AF_INET, port);
     this.#words[name + 1] = (sockaddr - port) / PORT_SPACE;
-    this.#members[slot] = member;
+    this.#tags[slot] = tag;
   }
 
   /**
@@ -143,7 +144,7 @@ export class MmsgSender {
 
   /** Forgets the batch unsent (the socket is closing). */
   clear(): void {
-    this.#members.fill(null);
+    this.#tags.fill(undefined);
     this.#reset();
   }
 
@@ -157,9 +158,9 @@ export class MmsgSender {
   #report(count: number, delivered: boolean): void {
     const end = this.#sent + count;
     for (let slot = this.#sent; slot < end; slot++) {
-      const member = this.#members[slot];
-      this.#members[slot] = null;
-      this.#onSent(member, delivered);
+      const tag = this.#tags[slot] as Tag;
+      this.#tags[slot] = undefined;
+      this.#onSent(tag, delivered);
     }
     this.#sent = end;
   }

@@ -31,8 +31,6 @@ export const IOV_LEN = 8;
 export const SOCKADDR_IN_SIZE = 16;
 /** Bytes per element of the `Uint32Array` the structures are written through. */
 export const WORD = 4;
-/** Ports are 16 bits: a packed address is `ipv4Word * PORT_SPACE + port`. */
-export const PORT_SPACE = 0x1_0000;
 
 const TWO_POW_32 = 0x1_0000_0000;
 const BYTE = 8;

@@ -4,12 +4,13 @@
  * @module
  */
 
-import type { UdpAddress } from "../state/mod.ts";
+import type { PeerAddress } from "../udp/transport.ts";
 
 const OCTETS = 4;
 const OCTET_MAX = 255;
 const BITS_PER_OCTET = 8;
-const PORT_SPACE = 0x1_0000;
+/** Ports are 16 bits: a packed address is `ipv4Word * PORT_SPACE + port`. */
+export const PORT_SPACE = 0x1_0000;
 const DOTTED_QUAD = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
 /**
@@ -35,13 +36,13 @@ export function dottedQuad(word: number): string {
 }
 
 /** Address and port packed in one number: `ipv4Word * 65536 + port`; -1 when not IPv4. */
-const packed = new WeakMap<UdpAddress, number>();
+const packed = new WeakMap<PeerAddress, number>();
 
 /**
  * `address` packed as `ipv4Word * 65536 + port`, or -1 when it is not IPv4. Member addresses
  * are created once when a member binds, so each is parsed once.
  */
-export function packedSockaddr(address: UdpAddress): number {
+export function packedSockaddr(address: PeerAddress): number {
   let value = packed.get(address);
   if (value === undefined) {
     const word = ipv4Word(address.hostname);

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Member, UdpAddress } from "./member.ts";
+import type { Member, UdpAddress } from "./room.ts";
 
 /** The members bound to each UDP address. Socket-free, like the rest of the state. */
 export class AddressIndex {

@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { Status } from "../../protocol/constants.ts";
-import type { Member } from "./member.ts";
+import type { Status } from "../../protocol/mod.ts";
+import type { Member } from "./room.ts";
 
 /** The limits the state enforces (a subset of `ServeOptions`). */
 export interface StateConfig {

@@ -1,23 +1,43 @@
 /**
- * What a client datagram does to the state: authentication against token, room and address,
+ * What a client datagram asks of the state: authentication against token, room and address,
  * then keep-alive, chat, leave or a kaiwa command. Runs once per datagram, so it copies nothing.
+ * It decides; the state (through {@linkcode DatagramOps}) changes.
  *
  * @module
  */
 
-import { NoticeCode, STANDARD_EXIT_MESSAGE } from "../../protocol/constants.ts";
-import { decodeCommand } from "../../protocol/commands.ts";
-import { parseClientDatagram } from "../../protocol/datagram.ts";
-import { InvalidTextError, SizeLimitError } from "../../protocol/errors.ts";
-import { decodeUtf8 } from "../../protocol/utf8.ts";
+import {
+  decodeCommand,
+  decodeUtf8,
+  InvalidTextError,
+  NoticeCode,
+  parseClientDatagram,
+  SizeLimitError,
+  STANDARD_EXIT_MESSAGE,
+} from "../../protocol/mod.ts";
 import { DropReason } from "./counters.ts";
-import type { Member } from "./member.ts";
-import type { ServerState } from "./registry.ts";
-import { sameName } from "./room.ts";
+import { type Member, sameName } from "./room.ts";
 
-const MS_PER_SECOND = 1000;
-/** Shortest gap between two "slow down" notices to the same member. */
-const RATE_NOTICE_INTERVAL_MS = MS_PER_SECOND;
+/** The operations a datagram can ask for; the state implements them. */
+export interface DatagramOps {
+  /** The member holding `token`, if any. */
+  memberByToken(token: string): Member | undefined;
+  /** Counts a datagram dropped for `reason`. */
+  countDrop(reason: DropReason, from: string): void;
+  /** Binds or checks the member's address and marks it active; false when dropped. */
+  touch(member: Member, hostname: string, port: number, now: number): boolean;
+  /** Relays validated UTF-8 `text` from `sender`. */
+  chat(sender: Member, text: Uint8Array, now: number): void;
+  /** Sends `member` its room's member list. */
+  who(member: Member, now: number): void;
+  /** Answers a ping. */
+  ping(member: Member, now: number): void;
+  /** The member leaves. */
+  leave(member: Member, now: number): void;
+  /** Tells `member` its datagram was refused for `code`. */
+  refuse(member: Member, code: NoticeCode, now: number): void;
+}
+
 /** Token bytes are ASCII; anything else simply matches no token. */
 const tokenDecoder = new TextDecoder();
 const EXIT_BYTES = new TextEncoder().encode(STANDARD_EXIT_MESSAGE);
@@ -29,7 +49,7 @@ const CR = 0x0d;
  * it is only read during the call.
  */
 export function handleDatagram(
-  state: ServerState,
+  ops: DatagramOps,
   bytes: Uint8Array,
   host: string,
   port: number,
@@ -40,47 +60,42 @@ export function handleDatagram(
     parts = parseClientDatagram(bytes);
   } catch (error) {
     const reason = error instanceof SizeLimitError ? DropReason.Oversize : DropReason.Malformed;
-    state.countDrop(reason, host);
+    ops.countDrop(reason, host);
     return;
   }
-  const member = state.memberByToken(tokenDecoder.decode(parts.token));
-  if (member === undefined) return state.countDrop(DropReason.UnknownToken, host);
-  if (!sameName(member.room, parts.roomName)) return state.countDrop(DropReason.WrongRoom, host);
-  if (member.ip !== host) return state.countDrop(DropReason.WrongAddress, host);
-  if (member.address === null) {
-    state.bindAddress(member, { transport: "udp", hostname: host, port }, now);
-  } else if (member.address.port !== port) {
-    return state.countDrop(DropReason.WrongAddress, host);
-  }
-  member.lastActive = now;
+  const member = ops.memberByToken(tokenDecoder.decode(parts.token));
+  if (member === undefined) return ops.countDrop(DropReason.UnknownToken, host);
+  if (!sameName(member.room, parts.roomName)) return ops.countDrop(DropReason.WrongRoom, host);
+  if (member.ip !== host) return ops.countDrop(DropReason.WrongAddress, host);
+  if (!ops.touch(member, host, port, now)) return;
   if (member.kaiwa) {
-    handleCommand(state, member, parts.message, now);
+    handleCommand(ops, member, parts.message, now);
   } else {
-    handleText(state, member, parts.message, now);
+    handleText(ops, member, parts.message, now);
   }
 }
 
-function handleText(state: ServerState, member: Member, message: Uint8Array, now: number): void {
+function handleText(ops: DatagramOps, member: Member, message: Uint8Array, now: number): void {
   if (message.length === 0) return;
-  if (isExit(message)) return state.leave(member, now);
+  if (isExit(message)) return ops.leave(member, now);
   try {
     decodeUtf8(message, "chat text");
   } catch {
-    return state.countDrop(DropReason.InvalidText, member.ip);
+    return ops.countDrop(DropReason.InvalidText, member.ip);
   }
-  relay(state, member, message, now);
+  ops.chat(member, message, now);
 }
 
-function handleCommand(state: ServerState, member: Member, message: Uint8Array, now: number): void {
+function handleCommand(ops: DatagramOps, member: Member, message: Uint8Array, now: number): void {
   let command;
   try {
     command = decodeCommand(message);
   } catch (error) {
-    state.countDrop(DropReason.InvalidText, member.ip);
+    ops.countDrop(DropReason.InvalidText, member.ip);
     const code = error instanceof InvalidTextError
       ? NoticeCode.InvalidText
       : NoticeCode.UnknownCommand;
-    state.notifier.notice(member, code, now);
+    ops.refuse(member, code, now);
     return;
   }
   switch (command.type) {
@@ -88,34 +103,15 @@ function handleCommand(state: ServerState, member: Member, message: Uint8Array, 
       return;
     case "chat":
       // The command byte is followed by the text, already validated by decodeCommand.
-      if (command.text.length > 0) relay(state, member, message.subarray(1), now);
+      if (command.text.length > 0) ops.chat(member, message.subarray(1), now);
       return;
     case "leave":
-      return state.leave(member, now);
+      return ops.leave(member, now);
     case "who":
-      if (withinFloodLimit(state, member, now)) state.notifier.members(member, now);
-      return;
+      return ops.who(member, now);
     case "ping":
-      // Pings are never rate limited: a client uses them to tell whether the server is alive.
-      state.notifier.pong(member, now);
-      return;
+      return ops.ping(member, now);
   }
-}
-
-function relay(state: ServerState, sender: Member, text: Uint8Array, now: number): void {
-  if (!withinFloodLimit(state, sender, now)) return;
-  state.announceArrivals(sender.room, now);
-  state.notifier.chat(sender.room, sender, sender.room.nextSeq(), text, now);
-}
-
-function withinFloodLimit(state: ServerState, member: Member, now: number): boolean {
-  if (member.flood === null || member.flood.take(now)) return true;
-  state.countDrop(DropReason.Flood, member.ip);
-  if (now - member.lastRateNotice >= RATE_NOTICE_INTERVAL_MS) {
-    member.lastRateNotice = now;
-    state.notifier.notice(member, NoticeCode.RateLimited, now);
-  }
-  return false;
 }
 
 /** "/exit", optionally followed by the line ending a line-oriented client adds. */

@@ -5,9 +5,9 @@
  * @module
  */
 
-import type { UdpAddress } from "./member.ts";
+import { MS_PER_SECOND } from "../../util/mod.ts";
+import type { UdpAddress } from "./room.ts";
 
-const MS_PER_SECOND = 1000;
 /**
  * Most clients the lobby remembers. Any source address becomes a client by sending one
  * datagram, so without a cap a stream of spoofed sources would grow the map for a whole timeout.

@@ -1,20 +1,20 @@
 /**
  * The server's state, free of sockets and timers: rooms, members, tokens, timeouts and flood
  * limits. Front ends feed it requests, datagrams and the time; it answers through a
- * {@link Notifier}.
+ * {@link Notifier} and reports its changes to {@link StateEvents}. It imports only `protocol/`,
+ * `util/` and itself.
  *
  * @module
  */
 
 export { type DropCounters, DropReason, newDropCounters } from "./counters.ts";
-export { handleDatagram } from "./datagrams.ts";
+export type { StateEvents } from "./events.ts";
 export { LobbyClients, MAX_LOBBY_CLIENTS } from "./lobby_clients.ts";
-export { Member, type UdpAddress } from "./member.ts";
 export type { Notifier } from "./notifier.ts";
 export type { Admission, AdmissionRequest, StateConfig } from "./admission.ts";
-export { MAX_DELIVERY_FAILURES, ServerState } from "./registry.ts";
+export { MAX_DELIVERY_FAILURES, ServerState } from "./server_state.ts";
 export { RequestLimiter } from "./request_limiter.ts";
-export { Room, sameName } from "./room.ts";
+export { Member, type PasswordHash, Room, sameName, type UdpAddress } from "./room.ts";
 export { TokenBucket } from "./token_bucket.ts";
 export {
   LOGGED_TOKEN_CHARS,

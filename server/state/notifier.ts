@@ -5,14 +5,8 @@
  * @module
  */
 
-import type {
-  CloseReason,
-  LeaveReason,
-  NoticeCode,
-  RemoveReason,
-} from "../../protocol/constants.ts";
-import type { Member } from "./member.ts";
-import type { Room } from "./room.ts";
+import type { CloseReason, LeaveReason, NoticeCode, RemoveReason } from "../../protocol/mod.ts";
+import type { Member, Room } from "./room.ts";
 
 /**
  * The state's outbox. Every call happens synchronously while the state changes, so the byte

@@ -1,11 +1,22 @@
 /**
- * A room: its members, its host, its message counter and the joins not yet announced.
+ * A room and its members: who is in it, who hosts it, its message counter and the joins not yet
+ * announced. One concept in one file: a member always belongs to exactly one room.
  *
  * @module
  */
 
-import type { PasswordHash } from "../password.ts";
-import type { Member } from "./member.ts";
+import type { TokenBucket } from "./token_bucket.ts";
+
+/**
+ * A room's password hash, as the state keeps it: the state never reads it, it only compares
+ * hashes by identity (a join must have been checked against the room's current hash).
+ */
+export interface PasswordHash {
+  /** Random salt of this hash. */
+  readonly salt: Uint8Array;
+  /** The derived key, e.g. scrypt(password, salt). */
+  readonly key: Uint8Array;
+}
 
 /** A chat room. Mutated only by the state module. */
 export class Room {
@@ -49,4 +60,79 @@ export function sameName(room: Room, bytes: Uint8Array): boolean {
     if (name[i] !== bytes[i]) return false;
   }
   return true;
+}
+
+/**
+ * Where a member's datagrams come from and go to. Structurally a `Deno.NetAddr`, created once
+ * when the member is bound, so sends never build an address object.
+ */
+export interface UdpAddress {
+  /** Always "udp". */
+  readonly transport: "udp";
+  /** IP address as the sockets report it. */
+  readonly hostname: string;
+  /** UDP port. */
+  readonly port: number;
+}
+
+/** Everything the server knows about a member. Mutated only by the state module. */
+export class Member {
+  /** Username, validated. */
+  readonly name: string;
+  /** The username's UTF-8 bytes, encoded once for every message it sends. */
+  readonly nameBytes: Uint8Array;
+  /** Session token (22 characters of base64url). */
+  readonly token: string;
+  /** True for kaiwa clients (binary events), false for standard ones (text). */
+  readonly kaiwa: boolean;
+  /** IP address the TCRP request came from; datagrams must come from it too. */
+  readonly ip: string;
+  /** The room it belongs to. */
+  readonly room: Room;
+  /** Flood control, or null when it is off. */
+  readonly flood: TokenBucket | null;
+  /** Bound UDP address: the announced port, or the source of its first valid datagram. */
+  address: UdpAddress | null = null;
+  /** Time of its last valid datagram (or of its join). */
+  lastActive: number;
+  /** False once it has left or was removed; queued work for it is then skipped. */
+  active = true;
+  /** True once the room was told it joined, so a quick leave is not announced alone. */
+  announced = false;
+  /** The room's arrival round when this member was admitted. */
+  admittedRound = 0;
+  /** The room's arrival round that announced this member. */
+  announcedRound = 0;
+  /** Consecutive failed deliveries. */
+  failures = 0;
+  /** {@link lastActive} when the last failure was counted: if it moved since, the count restarts. */
+  activeAtLastFailure = Number.NaN;
+  /** When it was last told to slow down, so the notice is not repeated more than once a second. */
+  lastRateNotice = Number.NEGATIVE_INFINITY;
+
+  /** Creates a member; the registry adds it to its room. */
+  constructor(init: {
+    name: string;
+    nameBytes: Uint8Array;
+    token: string;
+    kaiwa: boolean;
+    ip: string;
+    room: Room;
+    flood: TokenBucket | null;
+    now: number;
+  }) {
+    this.name = init.name;
+    this.nameBytes = init.nameBytes;
+    this.token = init.token;
+    this.kaiwa = init.kaiwa;
+    this.ip = init.ip;
+    this.room = init.room;
+    this.flood = init.flood;
+    this.lastActive = init.now;
+  }
+
+  /** True when it is the host of its room. */
+  get isHost(): boolean {
+    return this.room.host === this;
+  }
 }

@@ -4,7 +4,7 @@
  * @module
  */
 
-const MS_PER_SECOND = 1000;
+import { MS_PER_SECOND } from "../../util/mod.ts";
 
 /**
  * Allows `rate` events per second on average and bursts of up to `burst`. Time comes from the

@@ -6,26 +6,33 @@
  * @module
  */
 
-import { CloseReason, LeaveReason, RemoveReason, Status } from "../../protocol/constants.ts";
-import type { RoomSummary } from "../../protocol/response.ts";
-import { describeClose, describeLeave } from "../../protocol/text_format.ts";
-import type { Logger } from "../log.ts";
-import type { PasswordHash } from "../password.ts";
-import { type DropCounters, type DropReason, newDropCounters } from "./counters.ts";
+import {
+  CloseReason,
+  LeaveReason,
+  NoticeCode,
+  RemoveReason,
+  type RoomSummary,
+  Status,
+} from "../../protocol/mod.ts";
+import { MS_PER_SECOND } from "../../util/mod.ts";
+import { type DropCounters, DropReason, newDropCounters } from "./counters.ts";
 import type { Admission, AdmissionRequest, StateConfig } from "./admission.ts";
 import { AddressIndex } from "./address_index.ts";
-import { Member, type UdpAddress } from "./member.ts";
+import { type DatagramOps, handleDatagram } from "./datagrams.ts";
+import { eachItem } from "./each_item.ts";
+import type { StateEvents } from "./events.ts";
 import type { Notifier } from "./notifier.ts";
 import { RequestLimiter } from "./request_limiter.ts";
-import { Room } from "./room.ts";
+import { Member, type PasswordHash, Room, type UdpAddress } from "./room.ts";
 import { TokenBucket } from "./token_bucket.ts";
-import { randomToken, type TokenGenerator, tokenPrefix } from "./tokens.ts";
+import { randomToken, type TokenGenerator } from "./tokens.ts";
 
-const MS_PER_SECOND = 1000;
 /** Consecutive failed deliveries after which a member is considered gone. */
 export const MAX_DELIVERY_FAILURES = 3;
 /** Attempts at drawing a token not already in use before giving up (a broken generator). */
 const TOKEN_ATTEMPTS = 8;
+/** Shortest gap between two "slow down" notices to the same member. */
+const RATE_NOTICE_INTERVAL_MS = MS_PER_SECOND;
 
 const LEAVE_TO_CLOSE: Record<LeaveReason, CloseReason> = {
   [LeaveReason.Left]: CloseReason.HostLeft,
@@ -40,11 +47,11 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
- * const state = new ServerState(config, notifier, new Logger("quiet"));
+ * const state = new ServerState(config, notifier, stateLog(new Logger("quiet")));
  * const { status, member } = state.createRoom(request, null, Date.now());
  * ```
  */
-export class ServerState {
+export class ServerState implements DatagramOps {
   /** Rooms by name. Read-only for everything outside the state. */
   readonly rooms: Map<string, Room> = new Map();
   /** Datagrams dropped without an answer, by reason. */
@@ -57,26 +64,21 @@ export class ServerState {
   readonly #requests: RequestLimiter;
   readonly #config: StateConfig;
   readonly #notifier: Notifier;
-  readonly #log: Logger;
+  readonly #events: StateEvents;
   readonly #newToken: TokenGenerator;
 
-  /** Creates an empty state. */
+  /** Creates an empty state that sends through `notifier` and reports to `events`. */
   constructor(
     config: StateConfig,
     notifier: Notifier,
-    log: Logger,
+    events: StateEvents,
     newToken: TokenGenerator = randomToken,
   ) {
     this.#config = config;
     this.#notifier = notifier;
-    this.#log = log;
+    this.#events = events;
     this.#newToken = newToken;
     this.#requests = new RequestLimiter(config.joinRate);
-  }
-
-  /** The notifier, for the datagram handler. */
-  get notifier(): Notifier {
-    return this.#notifier;
   }
 
   /** The limits in force. */
@@ -99,11 +101,59 @@ export class ServerState {
     return this.#tokens.get(token);
   }
 
-  /** Counts a dropped datagram (and logs it when verbose). */
+  /** Counts a dropped datagram and reports it. */
   countDrop(reason: DropReason, from: string): void {
     this.counters[reason] += 1;
     this.counters.total += 1;
-    if (this.#log.isVerbose) this.#log.verbose(`dropped a datagram from ${from}: ${reason}`);
+    this.#events.datagramDropped(reason, from);
+  }
+
+  /**
+   * Handles one datagram from `hostname`:`port`: authenticates it, then runs what it asks for.
+   * `bytes` may be a view of a reused receive buffer: it is only read during the call.
+   */
+  receive(bytes: Uint8Array, hostname: string, port: number, now: number): void {
+    handleDatagram(this, bytes, hostname, port, now);
+  }
+
+  /**
+   * A valid datagram from `member` came from `hostname`:`port`: binds the member there if it had
+   * no address yet and marks it active. False (and dropped) when the port is not its own.
+   */
+  touch(member: Member, hostname: string, port: number, now: number): boolean {
+    if (member.address === null) {
+      this.#bind(member, { transport: "udp", hostname, port }, now);
+    } else if (member.address.port !== port) {
+      this.countDrop(DropReason.WrongAddress, hostname);
+      return false;
+    }
+    member.lastActive = now;
+    return true;
+  }
+
+  /**
+   * Relays `text` (UTF-8, validated) from `sender` to its room, within its flood limit; the room's
+   * pending arrivals are announced first.
+   */
+  chat(sender: Member, text: Uint8Array, now: number): void {
+    if (!this.#withinFloodLimit(sender, now)) return;
+    this.announceArrivals(sender.room, now);
+    this.#notifier.chat(sender.room, sender, sender.room.nextSeq(), text, now);
+  }
+
+  /** Sends `member` its room's member list (kaiwa's Who), within its flood limit. */
+  who(member: Member, now: number): void {
+    if (this.#withinFloodLimit(member, now)) this.#notifier.members(member, now);
+  }
+
+  /** Answers a kaiwa member's ping. Never rate limited: clients use it to tell the server lives. */
+  ping(member: Member, now: number): void {
+    this.#notifier.pong(member, now);
+  }
+
+  /** Tells `member` that what it sent was refused for `code` (bad text, unknown command). */
+  refuse(member: Member, code: NoticeCode, now: number): void {
+    this.#notifier.notice(member, code, now);
   }
 
   /** IP addresses whose request rate is tracked; forgotten by {@link sweep} once idle. */
@@ -135,7 +185,7 @@ export class ServerState {
     const member = this.#newMember(room, request, now);
     room.host = member;
     this.rooms.set(room.name, room);
-    this.#log.info(`room "${room.name}" created by "${member.name}" from ${member.ip}`);
+    this.#events.roomCreated(room, member);
     // The creator's arrival is never announced: there was nobody to tell.
     member.announced = true;
     this.#admit(room, member);
@@ -165,7 +215,7 @@ export class ServerState {
       return { status: Status.RoomFull, member: null };
     }
     const member = this.#newMember(room, request, now);
-    this.#log.info(`"${member.name}" joined room "${room.name}" from ${member.ip}`);
+    this.#events.memberJoined(member);
     this.#admit(room, member);
     return { status: Status.Ok, member };
   }
@@ -173,7 +223,7 @@ export class ServerState {
   /** Binds a member to the UDP port it announced on TCP, unless a datagram bound it already. */
   announcePort(member: Member, port: number, now: number): void {
     if (!member.active || member.address !== null) return;
-    this.bindAddress(member, { transport: "udp", hostname: member.ip, port }, now);
+    this.#bind(member, { transport: "udp", hostname: member.ip, port }, now);
   }
 
   /**
@@ -181,12 +231,10 @@ export class ServerState {
    * kaiwa member gets the member list; a standard member, whose protocol has no list, gets the
    * arrivals announced since it was admitted. So no arrival goes untold, whenever it binds.
    */
-  bindAddress(member: Member, address: UdpAddress, now: number): void {
+  #bind(member: Member, address: UdpAddress, now: number): void {
     member.address = address;
     this.#byAddress.add(member, address);
-    this.#log.verbose(
-      `"${member.name}" (${tokenPrefix(member.token)}) bound to udp port ${address.port}`,
-    );
+    this.#events.memberBound(member);
     if (member.kaiwa) return this.#notifier.members(member, now);
     const missed: Member[] = [];
     for (const other of member.room.members.values()) {
@@ -246,7 +294,7 @@ export class ServerState {
     eachItem(silent, (member) => {
       // A host removed earlier in this loop closed its room and deactivated everyone in it.
       if (!member.active) return;
-      this.#log.info(`"${member.name}" timed out in room "${member.room.name}"`);
+      this.#events.memberTimedOut(member);
       try {
         this.#notifier.removed(member, RemoveReason.Inactivity, now);
       } finally {
@@ -266,7 +314,7 @@ export class ServerState {
     member.activeAtLastFailure = member.lastActive;
     member.failures += 1;
     if (member.failures < MAX_DELIVERY_FAILURES) return;
-    this.#log.info(`"${member.name}" is unreachable in room "${member.room.name}"`);
+    this.#events.memberUnreachable(member);
     this.#depart(member, LeaveReason.Unreachable, now);
   }
 
@@ -279,11 +327,6 @@ export class ServerState {
       this.#byAddress.membersAt(hostname, port),
       (member) => this.deliveryFailed(member, now),
     );
-  }
-
-  /** A delivery to `member` succeeded. */
-  deliverySucceeded(member: Member): void {
-    member.failures = 0;
   }
 
   /** The server stops: every member of every room is told, then everything is forgotten. */
@@ -299,6 +342,16 @@ export class ServerState {
       this.#tokens.clear();
       this.#byAddress.clear();
     }
+  }
+
+  #withinFloodLimit(member: Member, now: number): boolean {
+    if (member.flood === null || member.flood.take(now)) return true;
+    this.countDrop(DropReason.Flood, member.ip);
+    if (now - member.lastRateNotice >= RATE_NOTICE_INTERVAL_MS) {
+      member.lastRateNotice = now;
+      this.#notifier.notice(member, NoticeCode.RateLimited, now);
+    }
+    return false;
   }
 
   #newMember(room: Room, request: AdmissionRequest, now: number): Member {
@@ -343,7 +396,7 @@ export class ServerState {
       return;
     }
     this.#remove(member);
-    this.#log.info(`room "${room.name}": "${member.name}" ${describeLeave(reason)}`);
+    this.#events.memberLeft(member, reason);
     // A member that leaves before its arrival was announced leaves unannounced too.
     if (member.announced && room.members.size > 0) {
       this.#notifier.left(room, [member.name], reason, now);
@@ -366,7 +419,7 @@ export class ServerState {
       room.pendingJoins = [];
       this.#roomsWithArrivals.delete(room);
       this.rooms.delete(room.name);
-      this.#log.info(`room "${room.name}" closed: ${describeClose(reason)}`);
+      this.#events.roomClosed(room, reason);
     }
   }
 
@@ -378,20 +431,4 @@ export class ServerState {
     this.#tokens.delete(member.token);
     this.#byAddress.remove(member);
   }
-}
-
-/**
- * Runs `step` for every item even when some throw, then rethrows the first error: a fault while
- * telling one room or member must not stop the state from changing for the others.
- */
-function eachItem<T>(items: Iterable<T>, step: (item: T) => void): void {
-  let failure: { error: unknown } | null = null;
-  for (const item of items) {
-    try {
-      step(item);
-    } catch (error) {
-      failure ??= { error };
-    }
-  }
-  if (failure !== null) throw failure.error;
 }

@@ -1,8 +1,9 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { Status } from "../protocol/mod.ts";
 import { Logger } from "../server/log.ts";
-import { Outbox } from "../server/outbox.ts";
 import { type Member, ServerState, type UdpAddress } from "../server/state/mod.ts";
+import { stateLog } from "../server/state_log.ts";
+import { SendQueue } from "../server/udp/send_queue.ts";
 import { UdpNotifier } from "../server/udp_notifier.ts";
 
 const encoder = new TextEncoder();
@@ -15,17 +16,15 @@ const CONFIG = {
   joinRate: 0,
 };
 
-/** A state whose notifier queues on an outbox whose sends are recorded (or fail). */
+/** A state whose notifier queues on a send queue whose sends are recorded (or fail). */
 function setup(fail = false) {
   const sent: { bytes: Uint8Array; address: UdpAddress }[] = [];
-  const outbox = new Outbox((bytes, address) => {
+  const outbox = new SendQueue((bytes, address) => {
     sent.push({ bytes, address });
     return fail ? Promise.reject(new Error("Unreachable")) : Promise.resolve(bytes.length);
-  }, (member, delivered) => {
-    if (delivered) state.deliverySucceeded(member);
-    else state.deliveryFailed(member, 0);
-  });
-  const state = new ServerState(CONFIG, new UdpNotifier(outbox, 1), new Logger("quiet"));
+  }, (address) => state.unreachable(address.hostname, address.port, 0));
+  const notifier = new UdpNotifier({ send: (bytes, address) => outbox.push(bytes, address) }, 1);
+  const state = new ServerState(CONFIG, notifier, stateLog(new Logger("quiet")));
   let port = 1000;
   const add = (name: string, kaiwa: boolean): Member => {
     const request = {
@@ -43,14 +42,14 @@ function setup(fail = false) {
     state.announcePort(member, ++port, 0);
     return member;
   };
-  return { sent, outbox, state, add };
+  return { sent, outbox, state, notifier, add };
 }
 
-Deno.test("UdpNotifier encodes once per format and the outbox sends in order", async (t) => {
+Deno.test("UdpNotifier encodes once per format and the send queue sends in order", async (t) => {
   await t.step(
     "one text buffer for the standard others, one event for every kaiwa member",
     async () => {
-      const { sent, outbox, state, add } = setup();
+      const { sent, outbox, notifier, add } = setup();
       const ann = add("ann", false);
       add("bob", false);
       add("cid", false);
@@ -59,7 +58,7 @@ Deno.test("UdpNotifier encodes once per format and the outbox sends in order", a
       // Kaiwa members got their member list when bound; only the chat's fan-out is checked here.
       await outbox.drain(1_000);
       sent.length = 0;
-      state.notifier.chat(ann.room, ann, 1, encoder.encode("hi"), 0);
+      notifier.chat(ann.room, ann, 1, encoder.encode("hi"), 0);
       await outbox.drain(1_000);
       deepStrictEqual(sent.map((s) => s.address.port), [1002, 1003, 1004, 1005]);
       strictEqual(sent[0].bytes, sent[1].bytes);
@@ -69,10 +68,10 @@ Deno.test("UdpNotifier encodes once per format and the outbox sends in order", a
     },
   );
   await t.step("three failed deliveries remove the member as unreachable", async () => {
-    const { outbox, state, add } = setup(true);
+    const { outbox, notifier, add } = setup(true);
     const ann = add("ann", false);
     const bob = add("bob", false);
-    for (let i = 0; i < 3; i++) state.notifier.chat(ann.room, ann, i + 1, encoder.encode("x"), 0);
+    for (let i = 0; i < 3; i++) notifier.chat(ann.room, ann, i + 1, encoder.encode("x"), 0);
     await outbox.drain(1_000);
     ok(!bob.active);
     ok(ann.active);

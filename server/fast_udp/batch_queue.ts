@@ -1,5 +1,5 @@
 /**
- * The outbound queue of the batched UDP path: what the state queues during one handler is sent
+ * The send queue of the batched UDP path: what the state queues during one handler is sent
  * right after it, in a microtask, with one `sendmmsg` per up to 1,024 datagrams. Sending is then a
  * few synchronous system calls instead of one awaited op per datagram, and the receive loop's
  * next receive is already waiting when they run. The ICMP errors that come back for those
@@ -8,13 +8,13 @@
  * @module
  */
 
-import { ErrorQueue, type UnreachableHandler } from "./fast_udp/error_queue.ts";
-import { MmsgSender } from "./fast_udp/mmsg_sender.ts";
-import type { Libc } from "./fast_udp/libc.ts";
-import { packedSockaddr } from "./fast_udp/sockaddr.ts";
-import { type DatagramQueue, type DeliveryListener, MAX_QUEUED_DATAGRAMS } from "./outbox.ts";
-import type { Member, UdpAddress } from "./state/mod.ts";
-import { IdleSignal } from "./idle_signal.ts";
+import { IdleSignal } from "../udp/idle_signal.ts";
+import { type FailureListener, MAX_QUEUED_DATAGRAMS } from "../udp/send_queue.ts";
+import type { PeerAddress } from "../udp/transport.ts";
+import { ErrorQueue, type UnreachableHandler } from "./error_queue.ts";
+import type { Libc } from "./libc.ts";
+import { MmsgSender } from "./mmsg_sender.ts";
+import { packedSockaddr } from "./sockaddr.ts";
 
 /** How long to wait before retrying when the socket's send buffer is full. */
 const BLOCKED_RETRY_MS = 1;
@@ -33,13 +33,16 @@ export const ERROR_POLL_INTERVAL_MS = 50;
 interface Message {
   readonly bytes: Uint8Array;
   readonly sockaddrs: number[];
-  readonly members: (Member | null)[];
+  readonly addresses: PeerAddress[];
 }
 
-/** A {@link DatagramQueue} that sends with `sendmmsg` on the socket `fd`. */
-export class BatchOutbox implements DatagramQueue {
-  readonly #sender: MmsgSender;
-  readonly #onDelivery: DeliveryListener;
+/**
+ * A send queue that sends with `sendmmsg` on the socket `fd`. Only failures are reported: a
+ * datagram the kernel took may still come back as an ICMP error, so taking it is no success.
+ */
+export class BatchSendQueue {
+  readonly #sender: MmsgSender<PeerAddress>;
+  readonly #onFailure: FailureListener;
   #queue: Message[] = [];
   /** Index of the message being sent, and of its next recipient. */
   #head = 0;
@@ -51,25 +54,25 @@ export class BatchOutbox implements DatagramQueue {
   #retry: ReturnType<typeof setTimeout> | undefined;
   readonly #idle = new IdleSignal();
   #closed = false;
-  #overflow = 0;
+  #dropped = 0;
   readonly #errors: ErrorQueue | null;
   readonly #onUnreachable: UnreachableHandler;
   readonly #errorPoll: ReturnType<typeof setInterval> | undefined;
 
   /**
-   * Sends on `fd` (a bound IPv4 UDP socket) through `libc`; `onDelivery` hears of each member.
-   * With `onUnreachable`, the socket's error queue (`IP_RECVERR`, already enabled) is read and
-   * each destination an ICMP error declared unreachable is reported there.
+   * Sends on `fd` (a bound IPv4 UDP socket) through `libc`; `onFailure` hears of each datagram
+   * refused. With `onUnreachable`, the socket's error queue (`IP_RECVERR`, already enabled) is
+   * read and each destination an ICMP error declared unreachable is reported there.
    */
   constructor(
     libc: Libc,
     fd: number,
-    onDelivery: DeliveryListener = () => {},
+    onFailure: FailureListener = () => {},
     onUnreachable: UnreachableHandler | null = null,
   ) {
-    this.#onDelivery = onDelivery;
-    this.#sender = new MmsgSender(libc, fd, (member, delivered) => {
-      if (member !== null && !this.#closed) this.#onDelivery(member, delivered);
+    this.#onFailure = onFailure;
+    this.#sender = new MmsgSender<PeerAddress>(libc, fd, (address, delivered) => {
+      if (!delivered && !this.#closed) this.#onFailure(address);
     });
     this.#onUnreachable = onUnreachable ?? (() => {});
     this.#errors = onUnreachable === null ? null : new ErrorQueue(libc, fd);
@@ -78,36 +81,36 @@ export class BatchOutbox implements DatagramQueue {
       : setInterval(this.#readErrors, ERROR_POLL_INTERVAL_MS);
   }
 
-  /** @inheritdoc */
-  get overflow(): number {
-    return this.#overflow;
+  /** Datagrams dropped because the queue was full. */
+  get dropped(): number {
+    return this.#dropped;
   }
 
-  /** @inheritdoc */
+  /** Datagrams queued and not yet handed to the kernel. */
   get pending(): number {
     return this.#queued + this.#sender.unsent;
   }
 
-  /** @inheritdoc */
-  push(bytes: Uint8Array, address: UdpAddress, member: Member | null): void {
+  /** Queues `bytes` for `address`; a failure to send is reported with `address`. */
+  push(bytes: Uint8Array, address: PeerAddress): void {
     if (this.#closed) return;
     if (this.pending >= MAX_QUEUED_DATAGRAMS) {
-      this.#overflow += 1;
+      this.#dropped += 1;
       return;
     }
     const sockaddr = packedSockaddr(address);
     if (sockaddr < 0) {
       // Not IPv4: this socket cannot reach it.
-      if (member !== null) this.#onDelivery(member, false);
+      this.#onFailure(address);
       return;
     }
     let last = this.#queue.length > this.#head ? this.#queue[this.#queue.length - 1] : undefined;
     if (last?.bytes !== bytes) {
-      last = { bytes, sockaddrs: [], members: [] };
+      last = { bytes, sockaddrs: [], addresses: [] };
       this.#queue.push(last);
     }
     last.sockaddrs.push(sockaddr);
-    last.members.push(member);
+    last.addresses.push(address);
     this.#queued += 1;
     if (this.#sending || this.#retry !== undefined) return;
     if (this.#queued >= SEND_AT_ONCE_THRESHOLD) {
@@ -118,7 +121,7 @@ export class BatchOutbox implements DatagramQueue {
     }
   }
 
-  /** @inheritdoc */
+  /** Resolves once everything queued so far was sent, or after `timeoutMs`, whichever is first. */
   async drain(timeoutMs: number): Promise<void> {
     if (this.pending === 0) return;
     await this.#idle.wait(timeoutMs);
@@ -184,7 +187,7 @@ export class BatchOutbox implements DatagramQueue {
     const sender = this.#sender;
     while (this.#head < this.#queue.length) {
       const message = this.#queue[this.#head];
-      const { bytes, sockaddrs, members } = message;
+      const { bytes, sockaddrs, addresses } = message;
       let offset = sender.stage(bytes);
       while (this.#cursor < sockaddrs.length) {
         if (sender.full || offset < 0) {
@@ -192,7 +195,7 @@ export class BatchOutbox implements DatagramQueue {
           offset = sender.stage(bytes);
         }
         const index = this.#cursor++;
-        sender.add(offset, bytes.length, sockaddrs[index], members[index]);
+        sender.add(offset, bytes.length, sockaddrs[index], addresses[index]);
         this.#queued -= 1;
       }
       this.#head += 1;

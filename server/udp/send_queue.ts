@@ -1,34 +1,17 @@
 /**
- * The outbound datagram queue. Receive loops only push; one sender loop awaits each send, so a
- * burst of relays never starves the receive loop of the event loop's attention.
+ * The portable path's send queue: a FIFO and one loop that awaits each `DatagramConn.send`, so
+ * that a burst of relays never starves the receive loop of the event loop's attention.
  *
  * @module
  */
 
-import type { Member, UdpAddress } from "./state/mod.ts";
 import { IdleSignal } from "./idle_signal.ts";
+import type { PeerAddress } from "./transport.ts";
 
 /** Sends one datagram; a rejection counts as a failed delivery. */
-export type SendDatagram = (bytes: Uint8Array, address: UdpAddress) => Promise<unknown>;
-/** Told the outcome of each delivery to a member. */
-export type DeliveryListener = (member: Member, delivered: boolean) => void;
-
-/**
- * Where the state's datagrams go: the {@link Outbox} (one awaited `DatagramConn.send` each, the
- * portable path) or the batched `sendmmsg` queue of the Linux fast path.
- */
-export interface DatagramQueue {
-  /** Datagrams dropped because the queue was full. */
-  readonly overflow: number;
-  /** Datagrams waiting to be sent. */
-  readonly pending: number;
-  /** Queues `bytes` for `address`; `member` (if any) is told about the outcome. */
-  push(bytes: Uint8Array, address: UdpAddress, member: Member | null): void;
-  /** Resolves once everything queued so far was sent, or after `timeoutMs`, whichever is first. */
-  drain(timeoutMs: number): Promise<void>;
-  /** Stops sending; what is still queued is dropped. */
-  close(): Promise<void>;
-}
+export type SendDatagram = (bytes: Uint8Array, address: PeerAddress) => Promise<unknown>;
+/** Told of each datagram that could not be sent. */
+export type FailureListener = (address: PeerAddress) => void;
 
 /** Most datagrams queued at once; beyond that new ones are dropped rather than hoarding memory. */
 export const MAX_QUEUED_DATAGRAMS = 65_536;
@@ -37,35 +20,34 @@ const COMPACT_THRESHOLD = 1_024;
 
 interface Delivery {
   readonly bytes: Uint8Array;
-  readonly address: UdpAddress;
-  readonly member: Member | null;
+  readonly address: PeerAddress;
 }
 
 /**
  * A FIFO of datagrams and the loop that sends them. The same `bytes` may be queued for many
  * recipients: they are never modified.
  */
-export class Outbox implements DatagramQueue {
+export class SendQueue {
   readonly #send: SendDatagram;
-  readonly #onDelivery: DeliveryListener;
+  readonly #onFailure: FailureListener;
   #queue: (Delivery | undefined)[] = [];
   #head = 0;
   #wake: (() => void) | null = null;
   readonly #idle = new IdleSignal();
   #closed = false;
-  #overflow = 0;
+  #dropped = 0;
   readonly #loop: Promise<void>;
 
-  /** Creates the outbox and starts its sender loop. */
-  constructor(send: SendDatagram, onDelivery: DeliveryListener = () => {}) {
+  /** Creates the queue and starts its sender loop. */
+  constructor(send: SendDatagram, onFailure: FailureListener = () => {}) {
     this.#send = send;
-    this.#onDelivery = onDelivery;
+    this.#onFailure = onFailure;
     this.#loop = this.#run();
   }
 
   /** Datagrams dropped because the queue was full. */
-  get overflow(): number {
-    return this.#overflow;
+  get dropped(): number {
+    return this.#dropped;
   }
 
   /** Datagrams waiting to be sent. */
@@ -73,14 +55,14 @@ export class Outbox implements DatagramQueue {
     return this.#queue.length - this.#head;
   }
 
-  /** Queues `bytes` for `address`; `member` (if any) is told about the outcome. */
-  push(bytes: Uint8Array, address: UdpAddress, member: Member | null): void {
+  /** Queues `bytes` for `address`; a failure to send is reported with `address`. */
+  push(bytes: Uint8Array, address: PeerAddress): void {
     if (this.#closed) return;
     if (this.pending >= MAX_QUEUED_DATAGRAMS) {
-      this.#overflow += 1;
+      this.#dropped += 1;
       return;
     }
-    this.#queue.push({ bytes, address, member });
+    this.#queue.push({ bytes, address });
     this.#wake?.();
   }
 
@@ -90,7 +72,7 @@ export class Outbox implements DatagramQueue {
     await this.#idle.wait(timeoutMs);
   }
 
-  /** Stops the sender loop; what is still queued is dropped. Call after closing the socket. */
+  /** Stops the sender loop; what is still queued is dropped. */
   async close(): Promise<void> {
     this.#closed = true;
     this.#queue = [];
@@ -109,13 +91,11 @@ export class Outbox implements DatagramQueue {
         this.#wake = null;
         continue;
       }
-      let delivered = true;
       try {
         await this.#send(delivery.bytes, delivery.address);
       } catch {
-        delivered = false;
+        if (!this.#closed) this.#onFailure(delivery.address);
       }
-      if (delivery.member !== null && !this.#closed) this.#onDelivery(delivery.member, delivered);
     }
   }
 
