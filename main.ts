@@ -38,7 +38,7 @@ async function main(args: readonly string[]): Promise<number> {
     // Loaded on demand: help, version and usage errors never load the server or the client,
     // and each command loads only its own side.
     case "serve": {
-      const { serve } = await import("./server/mod.ts");
+      const { serve } = await import("./cli/run_serve.ts");
       return await serve(command.options);
     }
     case "join": {

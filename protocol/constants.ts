@@ -6,6 +6,12 @@
 
 /** Size of a TCRP header in bytes (§2.1). */
 export const TCRP_HEADER_SIZE = 32;
+/** Offset of RoomNameSize inside the header (§2.1). */
+export const TCRP_ROOM_NAME_SIZE_OFFSET = 0;
+/** Offset of Operation inside the header (§2.1). */
+export const TCRP_OPERATION_OFFSET = 1;
+/** Offset of State inside the header (§2.1). */
+export const TCRP_STATE_OFFSET = 2;
 /** Width of the header's OperationPayloadSize field: a big-endian unsigned integer (§2.1). */
 export const TCRP_PAYLOAD_SIZE_BYTES = 29;
 /** Offset of OperationPayloadSize inside the header (§2.1). */

@@ -8,7 +8,10 @@ import {
   DEFAULT_MAX_PAYLOAD_SIZE,
   MAX_NAME_BYTES,
   TCRP_HEADER_SIZE,
+  TCRP_OPERATION_OFFSET,
   TCRP_PAYLOAD_SIZE_OFFSET,
+  TCRP_ROOM_NAME_SIZE_OFFSET,
+  TCRP_STATE_OFFSET,
 } from "./constants.ts";
 import { ProtocolError, SizeLimitError, TruncatedError } from "./errors.ts";
 import { encodeUtf8 } from "./utf8.ts";
@@ -84,9 +87,9 @@ export function encodeTcrpFrame(frame: TcrpFrameInit): Uint8Array {
     );
   }
   const out = new Uint8Array(TCRP_HEADER_SIZE + roomName.length + frame.payload.length);
-  out[0] = roomName.length;
-  out[1] = frame.operation;
-  out[2] = frame.state;
+  out[TCRP_ROOM_NAME_SIZE_OFFSET] = roomName.length;
+  out[TCRP_OPERATION_OFFSET] = frame.operation;
+  out[TCRP_STATE_OFFSET] = frame.state;
   const view = new DataView(out.buffer);
   view.setUint16(SIZE_HIGH_OFFSET, Math.floor(frame.payload.length / TWO_TO_32));
   view.setUint32(SIZE_LOW_OFFSET, frame.payload.length >>> 0);
@@ -125,7 +128,12 @@ export function decodeTcrpHeader(
       `Cannot decode TCRP header: payload size ${payloadSize} exceeds the limit of ${maxPayloadSize}`,
     );
   }
-  return { roomNameSize: bytes[0], operation: bytes[1], state: bytes[2], payloadSize };
+  return {
+    roomNameSize: bytes[TCRP_ROOM_NAME_SIZE_OFFSET],
+    operation: bytes[TCRP_OPERATION_OFFSET],
+    state: bytes[TCRP_STATE_OFFSET],
+    payloadSize,
+  };
 }
 
 /** Total length of the frame a header announces. */

@@ -4,22 +4,23 @@
  * @module
  */
 
+import { errorMessage } from "../util/mod.ts";
+
 /** A listener could not be bound; `serve` turns it into one line and exit code 1. */
 export class ListenError extends Error {
   /** Creates the error for `host`:`port`, keeping the system's reason as the cause. */
   constructor(readonly host: string, readonly port: number, options?: ErrorOptions) {
-    super(`Cannot listen on ${formatHostPort(host, port)}: ${reasonOf(options?.cause)}`, options);
+    super(
+      `Cannot listen on ${formatHostPort(host, port)}: ${errorMessage(options?.cause)}`,
+      options,
+    );
     this.name = "ListenError";
   }
 
   /** The system's reason, e.g. "Address already in use (os error 98)". */
   get reason(): string {
-    return reasonOf(this.cause);
+    return errorMessage(this.cause);
   }
-}
-
-function reasonOf(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
 }
 
 /** `host:port`, with IPv6 hosts in brackets. */

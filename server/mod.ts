@@ -1,14 +1,13 @@
 /**
- * The kaiwa server: `serve` runs it in the foreground for `kaiwa serve`; `startServer` runs it
- * programmatically (tests, embedding) and returns a handle.
+ * The kaiwa server: `startServer` binds and runs it and returns a handle (`kaiwa serve` runs it in
+ * the foreground from `cli/run_serve.ts`; tests and embedders call it directly).
  *
  * @module
  */
 
 export { FAULT_LOG_INTERVAL_MS, FaultLog } from "./faults.ts";
-export { ListenError } from "./listen.ts";
-export { Logger, type LogSink } from "./log.ts";
+export { formatHostPort, ListenError } from "./listen.ts";
+export { Logger, type LogSink, stderrSink } from "./log.ts";
 export { DEFAULT_SERVE_OPTIONS, type LogLevel, type ServeOptions } from "./options.ts";
 export { type PasswordHash, type PasswordHasher, scryptHasher } from "./password.ts";
-export { serve } from "./serve.ts";
 export { type ServerDeps, type ServerHandle, startServer } from "./server.ts";

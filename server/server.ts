@@ -15,7 +15,7 @@ import type { ServeOptions } from "./options.ts";
 import { type PasswordHasher, scryptHasher } from "./password.ts";
 import { DropReason, type Notifier, ServerState, type TokenGenerator } from "./state/mod.ts";
 import { stateLog } from "./state_log.ts";
-import { TcpFront } from "./tcp_front.ts";
+import { TcpFront } from "./tcp/front.ts";
 import { DenoUdpTransport, type TransportContext } from "./udp/deno_transport.ts";
 import type { PeerAddress, TransportEvents, UdpTransport } from "./udp/transport.ts";
 import { UdpNotifier } from "./udp_notifier.ts";

@@ -6,7 +6,8 @@ import {
   Operation,
   RemoveReason,
 } from "../protocol/mod.ts";
-import { ListenError, serve, startServer } from "../server/mod.ts";
+import { serve } from "../cli/run_serve.ts";
+import { ListenError, startServer } from "../server/mod.ts";
 import {
   enter,
   SILENCE_MS,

@@ -17,20 +17,19 @@ import {
 import { MS_PER_SECOND } from "../../util/mod.ts";
 import { type DropCounters, DropReason, newDropCounters } from "./counters.ts";
 import type { Admission, AdmissionRequest, StateConfig } from "./admission.ts";
-import { AddressIndex } from "./address_index.ts";
 import { type DatagramOps, handleDatagram } from "./datagrams.ts";
+import { Arrivals } from "./arrivals.ts";
 import { eachItem } from "./each_item.ts";
 import type { StateEvents } from "./events.ts";
 import type { Notifier } from "./notifier.ts";
 import { RequestLimiter } from "./request_limiter.ts";
 import { Member, type PasswordHash, Room, type UdpAddress } from "./room.ts";
+import { Roster } from "./roster.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import { randomToken, type TokenGenerator } from "./tokens.ts";
 
 /** Consecutive failed deliveries after which a member is considered gone. */
 export const MAX_DELIVERY_FAILURES = 3;
-/** Attempts at drawing a token not already in use before giving up (a broken generator). */
-const TOKEN_ATTEMPTS = 8;
 /** Shortest gap between two "slow down" notices to the same member. */
 const RATE_NOTICE_INTERVAL_MS = MS_PER_SECOND;
 
@@ -56,16 +55,12 @@ export class ServerState implements DatagramOps {
   readonly rooms: Map<string, Room> = new Map();
   /** Datagrams dropped without an answer, by reason. */
   readonly counters: DropCounters = newDropCounters();
-  readonly #tokens = new Map<string, Member>();
-  /** Bound members by address: an ICMP error names an address, not a member. */
-  readonly #byAddress = new AddressIndex();
-  /** Rooms with arrivals not yet announced: the periodic flush visits only these. */
-  readonly #roomsWithArrivals = new Set<Room>();
+  readonly #roster: Roster;
+  readonly #arrivals: Arrivals;
   readonly #requests: RequestLimiter;
   readonly #config: StateConfig;
   readonly #notifier: Notifier;
   readonly #events: StateEvents;
-  readonly #newToken: TokenGenerator;
 
   /** Creates an empty state that sends through `notifier` and reports to `events`. */
   constructor(
@@ -77,7 +72,8 @@ export class ServerState implements DatagramOps {
     this.#config = config;
     this.#notifier = notifier;
     this.#events = events;
-    this.#newToken = newToken;
+    this.#roster = new Roster(newToken);
+    this.#arrivals = new Arrivals(notifier);
     this.#requests = new RequestLimiter(config.joinRate);
   }
 
@@ -88,17 +84,17 @@ export class ServerState implements DatagramOps {
 
   /** Number of members with a token, over all rooms. */
   get memberCount(): number {
-    return this.#tokens.size;
+    return this.#roster.size;
   }
 
   /** Number of distinct UDP addresses members are bound to. */
   get boundAddressCount(): number {
-    return this.#byAddress.size;
+    return this.#roster.boundAddressCount;
   }
 
   /** The member holding `token`, if any. */
   memberByToken(token: string): Member | undefined {
-    return this.#tokens.get(token);
+    return this.#roster.byToken(token);
   }
 
   /** Counts a dropped datagram and reports it. */
@@ -232,17 +228,10 @@ export class ServerState implements DatagramOps {
    * arrivals announced since it was admitted. So no arrival goes untold, whenever it binds.
    */
   #bind(member: Member, address: UdpAddress, now: number): void {
-    member.address = address;
-    this.#byAddress.add(member, address);
+    this.#roster.bind(member, address);
     this.#events.memberBound(member);
-    if (member.kaiwa) return this.#notifier.members(member, now);
-    const missed: Member[] = [];
-    for (const other of member.room.members.values()) {
-      if (other !== member && other.announced && other.announcedRound > member.admittedRound) {
-        missed.push(other);
-      }
-    }
-    if (missed.length > 0) this.#notifier.missedArrivals(member, missed, now);
+    if (member.kaiwa) this.#notifier.members(member, now);
+    else this.#arrivals.tellMissed(member, now);
   }
 
   /** Takes back a token that never reached its client (the TCP write failed): no announcement. */
@@ -259,9 +248,7 @@ export class ServerState implements DatagramOps {
 
   /** Announces the members that joined since the last flush, one event per room. */
   flushJoins(now: number): void {
-    const rooms = [...this.#roomsWithArrivals];
-    this.#roomsWithArrivals.clear();
-    eachItem(rooms, (room) => this.announceArrivals(room, now));
+    this.#arrivals.flush(now);
   }
 
   /**
@@ -269,16 +256,7 @@ export class ServerState implements DatagramOps {
    * that nobody reads a newcomer's words before learning that it arrived.
    */
   announceArrivals(room: Room, now: number): void {
-    if (room.pendingJoins.length === 0) return;
-    this.#roomsWithArrivals.delete(room);
-    const joiners = room.pendingJoins.filter((member) => member.active);
-    room.pendingJoins = [];
-    room.arrivalRound++;
-    for (const member of joiners) {
-      member.announced = true;
-      member.announcedRound = room.arrivalRound;
-    }
-    if (joiners.length > 0) this.#notifier.joined(room, joiners, now);
+    this.#arrivals.announce(room, now);
   }
 
   /** Applies timeouts: removes silent members and forgets idle request limits. */
@@ -324,7 +302,7 @@ export class ServerState implements DatagramOps {
    */
   unreachable(hostname: string, port: number, now: number): void {
     eachItem(
-      this.#byAddress.membersAt(hostname, port),
+      this.#roster.at(hostname, port),
       (member) => this.deliveryFailed(member, now),
     );
   }
@@ -339,8 +317,7 @@ export class ServerState implements DatagramOps {
         room.open = false;
       }
       this.rooms.clear();
-      this.#tokens.clear();
-      this.#byAddress.clear();
+      this.#roster.clear();
     }
   }
 
@@ -361,7 +338,7 @@ export class ServerState implements DatagramOps {
     return new Member({
       name: request.username,
       nameBytes: encoder.encode(request.username),
-      token: this.#uniqueToken(),
+      token: this.#roster.issueToken(),
       kaiwa: request.kaiwa,
       ip: request.ip,
       room,
@@ -370,22 +347,10 @@ export class ServerState implements DatagramOps {
     });
   }
 
-  #uniqueToken(): string {
-    for (let attempt = 0; attempt < TOKEN_ATTEMPTS; attempt++) {
-      const token = this.#newToken();
-      if (!this.#tokens.has(token)) return token;
-    }
-    throw new Error(`Cannot issue a token: ${TOKEN_ATTEMPTS} draws were all in use`);
-  }
-
   #admit(room: Room, member: Member): void {
-    member.admittedRound = room.arrivalRound;
     room.members.set(member.name, member);
-    if (!member.announced) {
-      room.pendingJoins.push(member);
-      this.#roomsWithArrivals.add(room);
-    }
-    this.#tokens.set(member.token, member);
+    this.#arrivals.admitted(room, member);
+    this.#roster.add(member);
   }
 
   #depart(member: Member, reason: LeaveReason, now: number): void {
@@ -412,12 +377,10 @@ export class ServerState implements DatagramOps {
       room.open = false;
       for (const member of room.members.values()) {
         member.active = false;
-        this.#tokens.delete(member.token);
-        this.#byAddress.remove(member);
+        this.#roster.remove(member);
       }
       room.members.clear();
-      room.pendingJoins = [];
-      this.#roomsWithArrivals.delete(room);
+      this.#arrivals.forget(room);
       this.rooms.delete(room.name);
       this.#events.roomClosed(room, reason);
     }
@@ -428,7 +391,6 @@ export class ServerState implements DatagramOps {
   #remove(member: Member): void {
     member.active = false;
     member.room.members.delete(member.name);
-    this.#tokens.delete(member.token);
-    this.#byAddress.remove(member);
+    this.#roster.remove(member);
   }
 }

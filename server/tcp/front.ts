@@ -8,7 +8,8 @@
  * @module
  */
 
-import { closeQuietly, serveConnection, type SessionContext } from "./tcp_session.ts";
+import { closeQuietly } from "./connection.ts";
+import { serveConnection, type SessionContext } from "./session.ts";
 
 /**
  * Pause after a failed accept. Accept fails at once and again while the process is out of file

@@ -4,11 +4,17 @@
  * @module
  */
 
-import { ExitCode } from "../cli/exit_codes.ts";
-import { formatHostPort, ListenError } from "./listen.ts";
-import { Logger, stderrSink } from "./log.ts";
-import type { ServeOptions } from "./options.ts";
-import { type ServerDeps, startServer } from "./server.ts";
+import {
+  formatHostPort,
+  ListenError,
+  Logger,
+  type ServeOptions,
+  type ServerDeps,
+  startServer,
+  stderrSink,
+} from "../server/mod.ts";
+import { errorMessage } from "../util/mod.ts";
+import { ExitCode } from "./exit_codes.ts";
 
 const STOP_SIGNALS: readonly Deno.Signal[] = Deno.build.os === "windows"
   ? ["SIGINT", "SIGBREAK"]
@@ -31,7 +37,7 @@ export async function serve(options: ServeOptions, deps: ServerDeps = {}): Promi
     if (error instanceof ListenError) {
       log.error(`cannot listen on ${formatHostPort(error.host, error.port)}: ${error.reason}`);
     } else {
-      log.error(`cannot start: ${(error as Error).message}`);
+      log.error(`cannot start: ${errorMessage(error)}`);
     }
     return ExitCode.Failure;
   }

@@ -7,43 +7,31 @@
 
 import {
   decodeName,
-  decodePortAnnouncement,
   decodeRoomRequest,
   encodeRoomListFrame,
   encodeStatusFrame,
   encodeTokenFrame,
-  MAX_NAME_BYTES,
   Operation,
   ProtocolError,
-  SizeLimitError,
   State,
   Status,
-  TCRP_HEADER_SIZE,
   type TcrpFrame,
   TcrpFrameReader,
-  UDP_PORT_ANNOUNCEMENT_SIZE,
-} from "../protocol/mod.ts";
-import type { FaultLog } from "./faults.ts";
-import type { Logger } from "./log.ts";
-import type { PasswordHasher } from "./password.ts";
+} from "../../protocol/mod.ts";
+import { writeAll } from "../../util/mod.ts";
+import type { FaultLog } from "../faults.ts";
+import type { Logger } from "../log.ts";
+import type { PasswordHasher } from "../password.ts";
 import {
   type Admission,
   type AdmissionRequest,
   type Member,
   type ServerState,
   tokenPrefix,
-} from "./state/mod.ts";
+} from "../state/mod.ts";
+import { closeQuietly, Deadline, isConnectionError } from "./connection.ts";
+import { readAnnouncement, readRequest, RefusedRequest } from "./reads.ts";
 
-/**
- * Bytes read from the socket at a time. A request is a few hundred bytes and a larger one takes
- * several reads; a small chunk keeps the garbage of many joins small (4,096 bytes cost 12% more
- * server memory per member at 100,000 members).
- */
-const READ_CHUNK_SIZE = 512;
-/** Header byte holding the room name size, and the one holding the operation (§2.1). */
-const ROOM_NAME_SIZE_BYTE = 0;
-const OPERATION_BYTE = 1;
-const EMPTY: Uint8Array = new Uint8Array(0);
 const STATUS_NAMES = Object.fromEntries(Object.entries(Status).map(([name, code]) => [code, name]));
 
 /** What a connection needs from the server. */
@@ -60,64 +48,6 @@ export interface SessionContext {
   readonly now: () => number;
   /** Time a connection has for its request, and again for its port announcement. */
   readonly requestTimeoutMs: number;
-}
-
-/** A request refused before it was decoded: answered from the raw header bytes. */
-class RefusedRequest extends Error {
-  constructor(readonly operation: number, readonly roomName: Uint8Array, reason: string) {
-    super(reason);
-    this.name = "RefusedRequest";
-  }
-}
-
-/**
- * Closes a connection when its time is up, which makes any pending read fail.
- */
-class Deadline {
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  expired = false;
-
-  constructor(readonly conn: Deno.Conn) {}
-
-  restart(ms: number): void {
-    this.clear();
-    this.#timer = setTimeout(() => {
-      this.expired = true;
-      closeQuietly(this.conn);
-    }, ms);
-  }
-
-  clear(): void {
-    clearTimeout(this.#timer);
-  }
-}
-
-/**
- * The errors a connection's own I/O ends with: the peer went away, or the deadline closed it.
- * Anything else escaping a session is a fault of the server.
- */
-const CONNECTION_ERRORS: readonly (new (...args: never[]) => Error)[] = [
-  Deno.errors.BadResource,
-  Deno.errors.BrokenPipe,
-  Deno.errors.ConnectionAborted,
-  Deno.errors.ConnectionReset,
-  Deno.errors.Interrupted,
-  Deno.errors.NotConnected,
-  Deno.errors.TimedOut,
-  Deno.errors.UnexpectedEof,
-];
-
-function isConnectionError(error: unknown): boolean {
-  return CONNECTION_ERRORS.some((type) => error instanceof type);
-}
-
-/** Closes a connection that may already be closed. */
-export function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // Already closed: by the deadline, by the peer, or by the server shutting down.
-  }
 }
 
 /** Serves one connection from `ip` to its end; never throws. */
@@ -140,7 +70,7 @@ export async function serveConnection(
         ? Status.InvalidRequest
         : Status.TooManyRequests;
       logRefusal(ctx, status, `refused a request from ${ip}: ${error.message}`);
-      await writeFrame(conn, encodeStatusFrame(error.operation, error.roomName, status));
+      await writeAll(conn, encodeStatusFrame(error.operation, error.roomName, status));
       return;
     }
     if (frame === null) return;
@@ -152,8 +82,8 @@ export async function serveConnection(
         `refused operation ${frame.operation} from ${ip}: ${STATUS_NAMES[answer.status]}`,
       );
     }
-    await writeFrame(conn, encodeStatusFrame(frame.operation, frame.roomName, answer.status));
-    if (answer.list !== undefined) await writeFrame(conn, answer.list);
+    await writeAll(conn, encodeStatusFrame(frame.operation, frame.roomName, answer.status));
+    if (answer.list !== undefined) await writeAll(conn, answer.list);
     if (answer.member !== undefined) {
       await deliverToken(conn, frame, answer.member, ctx);
       deadline.restart(ctx.requestTimeoutMs);
@@ -245,7 +175,7 @@ async function deliverToken(
   ctx: SessionContext,
 ): Promise<void> {
   try {
-    await writeFrame(conn, encodeTokenFrame(frame.operation, frame.roomName, member.token));
+    await writeAll(conn, encodeTokenFrame(frame.operation, frame.roomName, member.token));
   } catch (error) {
     ctx.log.info(
       `token ${tokenPrefix(member.token)} for "${member.name}" not delivered; withdrawn`,
@@ -253,59 +183,4 @@ async function deliverToken(
     ctx.state.withdraw(member, ctx.now());
     throw error;
   }
-}
-
-/** Reads until one whole frame arrived; null on EOF before that. */
-async function readRequest(conn: Deno.Conn, reader: TcrpFrameReader): Promise<TcrpFrame | null> {
-  const chunk = new Uint8Array(READ_CHUNK_SIZE);
-  // The first bytes, kept so that an oversized request can still be answered with its
-  // operation and room name: the reader refuses it from the header alone.
-  let head = EMPTY;
-  for (;;) {
-    const n = await conn.read(chunk);
-    if (n === null) return null;
-    const bytes = chunk.subarray(0, n);
-    if (head.length < TCRP_HEADER_SIZE + MAX_NAME_BYTES) head = concat(head, bytes);
-    try {
-      const frames = reader.push(bytes);
-      if (frames.length > 0) return frames[0];
-    } catch (error) {
-      if (error instanceof SizeLimitError) {
-        const roomEnd = TCRP_HEADER_SIZE + head[ROOM_NAME_SIZE_BYTE];
-        // The room name may not have arrived yet: then the answer echoes none.
-        const roomName = head.length >= roomEnd ? head.slice(TCRP_HEADER_SIZE, roomEnd) : EMPTY;
-        throw new RefusedRequest(head[OPERATION_BYTE], roomName, error.message);
-      }
-      throw error;
-    }
-  }
-}
-
-/** Reads the optional 2-byte UDP port announcement; null when none came before EOF. */
-async function readAnnouncement(conn: Deno.Conn, reader: TcrpFrameReader): Promise<number | null> {
-  let bytes = reader.takeBuffered();
-  const chunk = new Uint8Array(UDP_PORT_ANNOUNCEMENT_SIZE);
-  while (bytes.length < UDP_PORT_ANNOUNCEMENT_SIZE) {
-    const n = await conn.read(chunk);
-    if (n === null) return null;
-    bytes = concat(bytes, chunk.subarray(0, n));
-  }
-  try {
-    return decodePortAnnouncement(bytes.subarray(0, UDP_PORT_ANNOUNCEMENT_SIZE));
-  } catch {
-    return null; // Port 0: nothing to bind; the first datagram will do it.
-  }
-}
-
-/** Writes one frame, in one write unless the kernel takes it in parts. */
-async function writeFrame(conn: Deno.Conn, frame: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < frame.length) offset += await conn.write(frame.subarray(offset));
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
 }
