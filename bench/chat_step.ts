@@ -9,6 +9,7 @@ import type { ClientPool } from "./client_pool.ts";
 import { cpuPercent, ownCpuSeconds, udpDrops } from "./proc_stats.ts";
 import type { ServerProcess } from "./server_process.ts";
 import type { ResultRow } from "./table.ts";
+import { MS_PER_SECOND } from "../util/mod.ts";
 
 /** Loss a step may have and still pass (the "under 0.1%"). */
 export const MAX_LOSS_PERCENT = 0.1;
@@ -16,7 +17,6 @@ export const MAX_LOSS_PERCENT = 0.1;
 const MIN_SENT_SHARE = 0.95;
 /** Deliveries are over once nothing arrived for this long. */
 const QUIET_MS = 300;
-const MS_PER_SECOND = 1000;
 const PERCENT = 100;
 
 /** What the steps of one run share. */

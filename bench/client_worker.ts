@@ -18,6 +18,7 @@ import {
   readJoinedNames,
 } from "./message_text.ts";
 import type { MemberCredentials, WorkerCommand, WorkerReply } from "./worker_messages.ts";
+import { MS_PER_SECOND } from "../util/mod.ts";
 
 /** Room for the largest datagram the server sends: long join notices come close to it. */
 const RECEIVE_BUFFER_SIZE = MAX_EVENT_SIZE;
@@ -25,7 +26,6 @@ const RECEIVE_BUFFER_SIZE = MAX_EVENT_SIZE;
 const SEND_TICK_MS = 2;
 /** Most sends in flight at once: more would starve this thread's receive loops. */
 const MAX_SEND_BATCH = 64;
-const MS_PER_SECOND = 1000;
 const LOOPBACK = "127.0.0.1";
 
 interface Sender {

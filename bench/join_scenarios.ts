@@ -10,12 +10,12 @@ import { ClientPool } from "./client_pool.ts";
 import { nowMicros } from "./message_text.ts";
 import { fillRooms, type RoomLayout } from "./rooms.ts";
 import { BENCH_HOST, BENCH_SERVE_FLAGS, ServerProcess } from "./server_process.ts";
+import { MS_PER_SECOND } from "../util/mod.ts";
 
 /** Join notices are over once nothing arrived for this long. */
 const NOTICE_QUIET_MS = 500;
 /** Time the server gets after a fill before its memory is read. */
 const MEMORY_SETTLE_MS = 1_000;
-const MS_PER_SECOND = 1000;
 const US_PER_MS = 1000;
 const MIB = 1024 * 1024;
 

@@ -10,6 +10,7 @@
  */
 
 import process from "node:process";
+import { MS_PER_SECOND } from "../util/mod.ts";
 
 /** /proc reports CPU time in clock ticks of 1/100 s (USER_HZ, fixed on Linux). */
 const TICKS_PER_SECOND = 100;
@@ -20,7 +21,6 @@ const HEX = 16;
 /** /proc/net/udp columns: local address ("0100007F:1F90") and, last, drops. */
 const LOCAL_ADDRESS_COLUMN = 1;
 const KIB = 1024;
-const MS_PER_SECOND = 1000;
 const PERCENT = 100;
 
 const US_PER_SECOND = 1_000_000;

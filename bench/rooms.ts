@@ -10,12 +10,12 @@
 import type { ClientPool } from "./client_pool.ts";
 import { memberName } from "./message_text.ts";
 import { type JoinRequest, requestTokens } from "./tcrp_client.ts";
+import { MS_PER_SECOND } from "../util/mod.ts";
 
 /** Connections open at once while filling: enough to keep the server busy. */
 const JOIN_CONCURRENCY = 32;
 /** What a standard client sends to leave; the host leaving closes the room for everyone. */
 const EXIT_MESSAGE = "/exit";
-const MS_PER_SECOND = 1000;
 
 /** Which rooms a fill makes. */
 export interface RoomLayout {

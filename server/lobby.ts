@@ -10,8 +10,7 @@ import { MAX_DATAGRAM_SIZE, parseStage1Datagram } from "../protocol/mod.ts";
 import type { FaultLog } from "./faults.ts";
 import type { Logger } from "./log.ts";
 import { LobbyClients } from "./state/mod.ts";
-import { DenoUdpTransport } from "./udp/deno_transport.ts";
-import type { UdpTransport } from "./udp/transport.ts";
+import { DenoUdpTransport, type UdpTransport } from "./udp/mod.ts";
 
 /** The lobby socket's transport and its clients. */
 export class Lobby {

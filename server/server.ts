@@ -6,8 +6,7 @@
 
 import { MS_PER_SECOND } from "../util/mod.ts";
 import { FaultLog } from "./faults.ts";
-import { attachFastUdp } from "./fast_udp/mod.ts";
-import { FastUdpTransport } from "./fast_udp/transport.ts";
+import { attachFastUdp, FastUdpTransport } from "./fast_udp/mod.ts";
 import { Lobby } from "./lobby.ts";
 import { bindPair, listenUdp } from "./listen.ts";
 import { Logger, type LogSink } from "./log.ts";
@@ -15,9 +14,14 @@ import type { ServeOptions } from "./options.ts";
 import { type PasswordHasher, scryptHasher } from "./password.ts";
 import { DropReason, type Notifier, ServerState, type TokenGenerator } from "./state/mod.ts";
 import { stateLog } from "./state_log.ts";
-import { TcpFront } from "./tcp/front.ts";
-import { DenoUdpTransport, type TransportContext } from "./udp/deno_transport.ts";
-import type { PeerAddress, TransportEvents, UdpTransport } from "./udp/transport.ts";
+import { TcpFront } from "./tcp/mod.ts";
+import {
+  DenoUdpTransport,
+  type PeerAddress,
+  type TransportContext,
+  type TransportEvents,
+  type UdpTransport,
+} from "./udp/mod.ts";
 import { UdpNotifier } from "./udp_notifier.ts";
 
 /** How often timeouts are applied. */

@@ -22,7 +22,7 @@ import {
   splitNameList,
 } from "../protocol/mod.ts";
 import type { Member, Notifier, Room } from "./state/mod.ts";
-import type { UdpTransport } from "./udp/transport.ts";
+import type { UdpTransport } from "./udp/mod.ts";
 
 /** What the server says in each notice, by code. */
 function noticeText(code: NoticeCode, floodRate: number): string {

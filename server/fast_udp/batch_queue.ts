@@ -8,9 +8,12 @@
  * @module
  */
 
-import { IdleSignal } from "../udp/idle_signal.ts";
-import { type FailureListener, MAX_QUEUED_DATAGRAMS } from "../udp/send_queue.ts";
-import type { PeerAddress } from "../udp/transport.ts";
+import {
+  type FailureListener,
+  IdleSignal,
+  MAX_QUEUED_DATAGRAMS,
+  type PeerAddress,
+} from "../udp/mod.ts";
 import { ErrorQueue, type UnreachableHandler } from "./error_queue.ts";
 import type { Libc } from "./libc.ts";
 import { MmsgSender } from "./mmsg_sender.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { PeerAddress } from "../udp/transport.ts";
+import type { PeerAddress } from "../udp/mod.ts";
 
 const OCTETS = 4;
 const OCTET_MAX = 255;

@@ -5,12 +5,16 @@
  * @module
  */
 
-import type { TransportContext } from "../udp/deno_transport.ts";
-import { RECEIVE_BUFFER_SIZE, receiveDatagrams } from "../udp/receive_loop.ts";
-import type { PeerAddress, UdpTransport } from "../udp/transport.ts";
+import {
+  type PeerAddress,
+  RECEIVE_BUFFER_SIZE,
+  receiveDatagrams,
+  type TransportContext,
+  type UdpTransport,
+} from "../udp/mod.ts";
 import { BatchSendQueue, SEND_AT_ONCE_THRESHOLD } from "./batch_queue.ts";
 import { MmsgReceiver, RECEIVE_SLOTS } from "./mmsg_receiver.ts";
-import type { FastUdp } from "./mod.ts";
+import type { FastUdp } from "./attach.ts";
 
 /** A {@linkcode UdpTransport} on the descriptor of a socket Deno bound. */
 export class FastUdpTransport implements UdpTransport {

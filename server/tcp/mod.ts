@@ -1,0 +1,9 @@
+/**
+ * The TCRP side of the server: the accept loop with its connection limits, and one session per
+ * connection (read a request within the deadline, answer, collect the port announcement).
+ *
+ * @module
+ */
+
+export { type ConnectionLimits, TcpFront } from "./front.ts";
+export type { SessionContext } from "./session.ts";
