@@ -14,6 +14,7 @@
 export * from "./constants.ts";
 export * from "./errors.ts";
 export * from "./utf8.ts";
+export * from "./characters.ts";
 export * from "./names.ts";
 export * from "./tcrp.ts";
 export * from "./tcrp_reader.ts";

@@ -6,32 +6,10 @@
  * @module
  */
 
+import { isBidiControl, isControlCharacter } from "./characters.ts";
 import { MAX_NAME_BYTES } from "./constants.ts";
 import { InvalidTextError } from "./errors.ts";
 import { decodeUtf8, encodeUtf8 } from "./utf8.ts";
-
-const DELETE = 0x7f;
-const C1_LAST = 0x9f;
-const LINE_SEPARATOR = 0x2028;
-const PARAGRAPH_SEPARATOR = 0x2029;
-
-/**
- * True for C0 controls, DEL, C1 controls and the line and paragraph separators, which end lines
- * in some terminals (§1.2).
- */
-export function isControlCharacter(code: number): boolean {
-  return code < 0x20 || (code >= DELETE && code <= C1_LAST) || code === LINE_SEPARATOR ||
-    code === PARAGRAPH_SEPARATOR;
-}
-
-/**
- * True for the bidirectional embeddings, overrides, isolates and marks (U+202A–202E,
- * U+2066–2069, U+200E, U+200F, U+061C), which reorder what is displayed around them (§1.2).
- */
-export function isBidiControl(code: number): boolean {
-  return (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069) ||
-    code === 0x200e || code === 0x200f || code === 0x061c;
-}
 
 /**
  * Checks a name against the naming rules and returns it unchanged.
