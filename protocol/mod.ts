@@ -24,4 +24,5 @@ export * from "./datagram.ts";
 export * from "./commands.ts";
 export * from "./events.ts";
 export * from "./text_format.ts";
+export * from "./text_safety.ts";
 export * from "./stage1.ts";
