@@ -1,12 +1,13 @@
 /**
  * Names that look the same are the same name over TCP (docs/protocol.md §1.2): a username or room
  * name in another normalisation form is the name already there (status 6, status 1), and one
- * with an invisible character or a blank at an edge is refused (status 4).
+ * with an invisible character or a blank at an edge is refused (status 4). A member that names
+ * its room in NFD can still chat: its datagrams match the canonical name.
  */
 
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { Operation, Status } from "../protocol/mod.ts";
-import { roomRequest, startTestServer, tcrpRequest } from "./server_helpers.ts";
+import { enter, roomRequest, startTestServer, tcrpRequest, UdpClient } from "./server_helpers.ts";
 
 const { CreateRoom, JoinRoom, ListRooms } = Operation;
 const JOSE_NFC = "Jos\u00e9";
@@ -46,4 +47,16 @@ Deno.test("look-alike names are one name, or refused", async (t) => {
     deepStrictEqual(list?.rooms.map((room) => room.name).sort(), [CAFE_NFC, "lobby", "r"]);
     deepStrictEqual([...test.server.state.rooms.get("r")!.members.keys()], [JOSE_NFC, "👨‍👩‍👧"]);
   });
+});
+
+Deno.test("a member naming its room in NFD chats in the NFC room", async () => {
+  await using test = await startTestServer();
+  await using ann = new UdpClient();
+  await using bo = new UdpClient();
+  await enter(test, ann, CreateRoom, CAFE_NFC, "ann", { announce: true });
+  // enter() binds bo with a keep-alive naming the room in NFD: dropped, it would time out.
+  const token = await enter(test, bo, JoinRoom, CAFE_NFD, JOSE_NFD);
+  strictEqual(await ann.receiveText(), `* ${JOSE_NFC} joined`);
+  await bo.send(test.udp, CAFE_NFD, token, "hola");
+  strictEqual(await ann.receiveText(), `${JOSE_NFC}: hola`);
 });

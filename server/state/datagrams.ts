@@ -9,6 +9,7 @@ import { NoticeCode, STANDARD_EXIT_MESSAGE } from "../../protocol/constants.ts";
 import { decodeCommand } from "../../protocol/commands.ts";
 import { parseClientDatagram } from "../../protocol/datagram.ts";
 import { InvalidTextError, SizeLimitError } from "../../protocol/errors.ts";
+import { isFormOfName } from "../../protocol/names.ts";
 import { decodeUtf8 } from "../../protocol/utf8.ts";
 import { DropReason } from "./counters.ts";
 import type { Member } from "./member.ts";
@@ -45,7 +46,10 @@ export function handleDatagram(
   }
   const member = state.memberByToken(tokenDecoder.decode(parts.token));
   if (member === undefined) return state.countDrop(DropReason.UnknownToken, host);
-  if (!sameName(member.room, parts.roomName)) return state.countDrop(DropReason.WrongRoom, host);
+  const room = member.room;
+  if (!sameName(room, parts.roomName) && !isFormOfName(parts.roomName, room.name)) {
+    return state.countDrop(DropReason.WrongRoom, host);
+  }
   if (member.ip !== host) return state.countDrop(DropReason.WrongAddress, host);
   if (member.address === null) {
     state.bindAddress(member, { transport: "udp", hostname: host, port }, now);
