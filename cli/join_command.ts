@@ -5,6 +5,7 @@
  * @module
  */
 
+import { canonicalName } from "../protocol/names.ts";
 import { DEFAULT_JOIN_OPTIONS, type JoinOptions, type PasswordSource } from "../client/options.ts";
 import { formatExitCodes } from "./exit_codes.ts";
 import { type FlagSpec, formatFlags, HELP_FLAG, type ParsedFlags, parseFlags } from "./flags.ts";
@@ -60,9 +61,10 @@ export function parseJoinArgs(args: readonly string[]): JoinOptions {
   const flags = parseFlags(args, JOIN_FLAGS, 1);
   const options: JoinOptions = { ...DEFAULT_JOIN_OPTIONS };
   const room = flags.positionals[0];
-  if (room !== undefined) options.room = parseText(room, "ROOM");
+  // Names in NFC, as the server stores them (§1.2), so the session recognises its own name.
+  if (room !== undefined) options.room = canonicalName(parseText(room, "ROOM"));
   const name = flags.string("name");
-  if (name !== undefined) options.name = parseText(name, "--name");
+  if (name !== undefined) options.name = canonicalName(parseText(name, "--name"));
   const host = flags.string("host");
   if (host !== undefined) options.host = parseText(host, "--host");
   const port = flags.string("port");

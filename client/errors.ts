@@ -40,7 +40,7 @@ export function refusalError(status: number, room: string, username: string): Cl
       );
     case Status.InvalidRequest:
       return new ClientError(
-        `The server refused room "${room}" or name "${username}" as invalid (1-255 bytes, no control characters)`,
+        `The server refused room "${room}" or name "${username}" as invalid (1-255 bytes; no control or invisible characters, no blank at either end)`,
         ExitCode.InvalidName,
       );
     case Status.NameTaken:

@@ -14,6 +14,7 @@
 export * from "./constants.ts";
 export * from "./errors.ts";
 export * from "./utf8.ts";
+export * from "./characters.ts";
 export * from "./names.ts";
 export * from "./tcrp.ts";
 export * from "./tcrp_reader.ts";
@@ -23,4 +24,5 @@ export * from "./datagram.ts";
 export * from "./commands.ts";
 export * from "./events.ts";
 export * from "./text_format.ts";
+export * from "./text_safety.ts";
 export * from "./stage1.ts";

@@ -1,40 +1,39 @@
 /**
  * The naming rules for room names and usernames (docs/protocol.md §1.2): 1 to 255 bytes of valid
  * UTF-8 with no control characters and no bidirectional controls, so that a name can never move
- * a terminal's cursor, recolour it, or reorder the text around it.
+ * a terminal's cursor, recolour it, or reorder the text around it; and in one canonical form,
+ * NFC, with nothing invisible in it, so that two names that look the same are the same name.
+ *
+ * A name is checked and canonicalised when it is decoded: whatever stores or compares names
+ * afterwards only ever sees canonical ones.
  *
  * @module
  */
 
+import { isBidiControl, isControlCharacter } from "./characters.ts";
 import { MAX_NAME_BYTES } from "./constants.ts";
 import { InvalidTextError } from "./errors.ts";
+import { visibilityProblem } from "./name_visibility.ts";
 import { decodeUtf8, encodeUtf8 } from "./utf8.ts";
 
-const DELETE = 0x7f;
-const C1_LAST = 0x9f;
-const LINE_SEPARATOR = 0x2028;
-const PARAGRAPH_SEPARATOR = 0x2029;
+/** Unicode Normalization Form C (UAX #15): the one form names are compared and stored in. */
+const CANONICAL_FORM = "NFC";
 
 /**
- * True for C0 controls, DEL, C1 controls and the line and paragraph separators, which end lines
- * in some terminals (§1.2).
+ * The canonical form of a name, NFC, without checking the rules: for a client that lets the
+ * server judge a name but must know it as the server will (to recognise its own messages).
+ *
+ * @example
+ * ```ts
+ * canonicalName("Jose\u0301"); // "José", U+00E9
+ * ```
  */
-export function isControlCharacter(code: number): boolean {
-  return code < 0x20 || (code >= DELETE && code <= C1_LAST) || code === LINE_SEPARATOR ||
-    code === PARAGRAPH_SEPARATOR;
+export function canonicalName(name: string): string {
+  return name.normalize(CANONICAL_FORM);
 }
 
 /**
- * True for the bidirectional embeddings, overrides, isolates and marks (U+202A–202E,
- * U+2066–2069, U+200E, U+200F, U+061C), which reorder what is displayed around them (§1.2).
- */
-export function isBidiControl(code: number): boolean {
-  return (code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069) ||
-    code === 0x200e || code === 0x200f || code === 0x061c;
-}
-
-/**
- * Checks a name against the naming rules and returns it unchanged.
+ * Checks a name against the naming rules and returns its canonical (NFC) form.
  *
  * @param what names the field in the error message, e.g. "username".
  * @throws {InvalidTextError} when the name breaks a rule.
@@ -42,6 +41,7 @@ export function isBidiControl(code: number): boolean {
  * @example
  * ```ts
  * validateName("さくら", "username"); // "さくら"
+ * validateName("Jose\u0301", "username"); // "José", U+00E9
  * ```
  */
 export function validateName(name: string, what: string): string {
@@ -49,7 +49,8 @@ export function validateName(name: string, what: string): string {
 }
 
 /**
- * Decodes a name from its UTF-8 bytes and checks it against the naming rules.
+ * Decodes a name from its UTF-8 bytes, checks it against the naming rules and returns its
+ * canonical (NFC) form.
  *
  * @throws {InvalidTextError} when the bytes are not valid UTF-8 or the name breaks a rule.
  */
@@ -57,15 +58,24 @@ export function decodeName(bytes: Uint8Array, what: string): string {
   return checkRules(decodeUtf8(bytes, what), bytes.length, what);
 }
 
-function checkRules(name: string, byteLength: number, what: string): string {
-  if (byteLength === 0) {
-    throw new InvalidTextError(`Invalid ${what}: it is empty`);
+/**
+ * True when `bytes` are UTF-8 for `name` in some normalisation form: how a datagram that names
+ * its room as its client typed it (in NFD, say) matches the canonical name the room was stored
+ * under. False for bytes that are not UTF-8. For the rare datagram whose bytes differ from the
+ * stored ones: it decodes and normalises.
+ */
+export function isFormOfName(bytes: Uint8Array, name: string): boolean {
+  let text: string;
+  try {
+    text = decodeUtf8(bytes, "name");
+  } catch {
+    return false;
   }
-  if (byteLength > MAX_NAME_BYTES) {
-    throw new InvalidTextError(
-      `Invalid ${what}: ${byteLength} bytes exceeds ${MAX_NAME_BYTES}`,
-    );
-  }
+  return canonicalName(text) === name;
+}
+
+function checkRules(name: string, receivedBytes: number, what: string): string {
+  checkLength(receivedBytes, what);
   // A lone surrogate (from a JSON escape such as "\ud800") has no UTF-8 form: distinct names
   // would collapse into the same U+FFFD bytes on the wire.
   if (!name.isWellFormed()) {
@@ -81,5 +91,20 @@ function checkRules(name: string, byteLength: number, what: string): string {
       throw new InvalidTextError(`Invalid ${what}: it contains a bidirectional control character`);
     }
   }
-  return name;
+  const canonical = canonicalName(name);
+  // NFC can be longer than what was sent (U+0958 becomes two characters): the canonical name is
+  // what goes on the wire in one-byte length fields from now on, so it must fit as well.
+  if (canonical !== name) checkLength(encodeUtf8(canonical).length, `${what} in NFC`);
+  const problem = visibilityProblem(canonical);
+  if (problem !== null) throw new InvalidTextError(`Invalid ${what}: ${problem}`);
+  return canonical;
+}
+
+function checkLength(byteLength: number, what: string): void {
+  if (byteLength === 0) {
+    throw new InvalidTextError(`Invalid ${what}: it is empty`);
+  }
+  if (byteLength > MAX_NAME_BYTES) {
+    throw new InvalidTextError(`Invalid ${what}: ${byteLength} bytes exceeds ${MAX_NAME_BYTES}`);
+  }
 }

@@ -7,12 +7,15 @@
 
 import { CloseReason, LeaveReason, RemoveReason } from "./constants.ts";
 import type { KaiwaEvent } from "./events.ts";
+import { neutralizeString, neutralizeText } from "./text_safety.ts";
 
 const SEPARATOR = Uint8Array.of(0x3a, 0x20); // ": "
 const NOTICE_PREFIX = "* ";
 
 /**
- * Encodes a relayed chat message for standard clients, once for all of them.
+ * Encodes a relayed chat message for standard clients, once for all of them. The text is
+ * neutralised ({@link neutralizeText}): a standard client prints it as it comes, so a CR LF in it
+ * could forge a line from another sender. `sender` is a name, already free of controls (§1.2).
  *
  * @example
  * ```ts
@@ -20,7 +23,8 @@ const NOTICE_PREFIX = "* ";
  * new TextDecoder().decode(encodeTextChat(te.encode("ann"), te.encode("hi"))); // "ann: hi"
  * ```
  */
-export function encodeTextChat(sender: Uint8Array, text: Uint8Array): Uint8Array {
+export function encodeTextChat(sender: Uint8Array, message: Uint8Array): Uint8Array {
+  const text = neutralizeText(message);
   const out = new Uint8Array(sender.length + SEPARATOR.length + text.length);
   out.set(sender, 0);
   out.set(SEPARATOR, sender.length);
@@ -30,7 +34,9 @@ export function encodeTextChat(sender: Uint8Array, text: Uint8Array): Uint8Array
 
 /**
  * The text notice a standard client gets for an event, or null for events it has no use for
- * (chat is relayed with `encodeTextChat`; members and pong answer kaiwa commands).
+ * (chat is relayed with `encodeTextChat`; members and pong answer kaiwa commands). Names and
+ * notice texts hold no controls already; the notice is neutralised all the same
+ * ({@link neutralizeString}), so that no path to a standard client depends on a check elsewhere.
  *
  * @example
  * ```ts
@@ -38,6 +44,11 @@ export function encodeTextChat(sender: Uint8Array, text: Uint8Array): Uint8Array
  * ```
  */
 export function formatTextNotice(event: KaiwaEvent): string | null {
+  const text = describeEvent(event);
+  return text === null ? null : neutralizeString(text);
+}
+
+function describeEvent(event: KaiwaEvent): string | null {
   switch (event.type) {
     case "joined":
       return `${NOTICE_PREFIX}${event.names.join(", ")} joined`;

@@ -227,6 +227,8 @@ Deno.test({
       [["--port", "1"], { port: 1 }],
       [["--json"], { json: true }],
       [["--", "-dashed-room"], { room: "-dashed-room" }],
+      // Names in NFC, as the server stores them (§1.2): the session knows its own name.
+      [["--name", "Jose\u0301", "cafe\u0301"], { room: "caf\u00e9", name: "Jos\u00e9" }],
     ];
     for (const [args, changed] of cases) {
       await t.step(args.join(" "), () => {

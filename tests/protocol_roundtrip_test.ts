@@ -49,11 +49,10 @@ const anyText = (maxLength: number) => fc.string({ unit: "binary", maxLength });
 const nameText = fc.string({ unit: "binary", minLength: 1, maxLength: 70 })
   .filter((s) => encodeUtf8(s).length <= MAX_NAME_BYTES);
 
-/** A name that obeys the naming rules. */
+/** A name that obeys the naming rules, in its canonical form (NFC) already. */
 const validName = nameText.filter((s) => {
   try {
-    validateName(s, "name");
-    return true;
+    return validateName(s, "name") === s;
   } catch {
     return false;
   }

@@ -127,6 +127,7 @@ const CHECKS: Record<string, PrefixCheck | null> = {
   "udp-kaiwa-ping": clientDatagram(false),
   // Relayed text for standard clients has no framing: a prefix is just shorter text.
   "text-chat": null,
+  "text-chat-neutralized": null,
   "event-chat": textEvent(CHAT_TEXT_START),
   "event-joined": countedEvent,
   "event-left": countedEvent,

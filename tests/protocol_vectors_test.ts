@@ -223,6 +223,15 @@ const CASES: Record<string, GoldenCase> = {
     decode: (bytes) => decodeUtf8(bytes, "text chat"),
     value: "ann: hi",
   },
+  "text-chat-neutralized": {
+    encode: () =>
+      encodeTextChat(
+        encodeUtf8("mallory"),
+        Uint8Array.of(0x68, 0x69, 0x0d, 0x0a, ...encodeUtf8("alice: forged")),
+      ),
+    decode: (bytes) => decodeUtf8(bytes, "text chat"),
+    value: "mallory: hi\uFFFD\uFFFDalice: forged",
+  },
   "event-chat": eventCase({ type: "chat", time: TIME, seq: 1, sender: "ann", text: "hi 👋" }),
   "event-joined": eventCase({ type: "joined", time: TIME, names: ["ann", "ぼぶ"] }),
   "event-left": eventCase({ type: "left", time: TIME, reason: 2, names: ["bo"] }),

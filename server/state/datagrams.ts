@@ -10,6 +10,7 @@ import {
   decodeCommand,
   decodeUtf8,
   InvalidTextError,
+  isFormOfName,
   NoticeCode,
   parseClientDatagram,
   SizeLimitError,
@@ -65,7 +66,11 @@ export function handleDatagram(
   }
   const member = ops.memberByToken(tokenDecoder.decode(parts.token));
   if (member === undefined) return ops.countDrop(DropReason.UnknownToken, host);
-  if (!sameName(member.room, parts.roomName)) return ops.countDrop(DropReason.WrongRoom, host);
+  const room = member.room;
+  // Other bytes may still name the same room (NFD for NFC): checked only when they differ.
+  if (!sameName(room, parts.roomName) && !isFormOfName(parts.roomName, room.name)) {
+    return ops.countDrop(DropReason.WrongRoom, host);
+  }
   if (member.ip !== host) return ops.countDrop(DropReason.WrongAddress, host);
   if (!ops.touch(member, host, port, now)) return;
   if (member.kaiwa) {
