@@ -5,7 +5,7 @@
  * @module
  */
 
-import { canonicalName } from "../protocol/names.ts";
+import { canonicalName } from "../protocol/mod.ts";
 import { DEFAULT_JOIN_OPTIONS, type JoinOptions, type PasswordSource } from "../client/options.ts";
 import { formatExitCodes } from "./exit_codes.ts";
 import { type FlagSpec, formatFlags, HELP_FLAG, type ParsedFlags, parseFlags } from "./flags.ts";
