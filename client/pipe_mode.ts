@@ -6,6 +6,7 @@
  * @module
  */
 
+import { preview } from "../util/mod.ts";
 import { ChatSession, type SessionEnd } from "./session.ts";
 import type { RoomEntry } from "./enter_room.ts";
 import { formatEventLine } from "./event_lines.ts";
@@ -53,7 +54,7 @@ export async function runPipeMode(options: PipeModeOptions): Promise<SessionEnd>
       if (line !== null) output.line(line);
     },
     onUndelivered: (text) =>
-      errors.line(`kaiwa: the server did not confirm a message, dropped: ${preview(text)}`),
+      errors.line(`kaiwa: the server did not confirm a message, dropped: ${quoted(text)}`),
   });
   const running = session.run();
   const feeding = feed(session, options);
@@ -73,7 +74,7 @@ async function feed(session: ChatSession, options: PipeModeOptions): Promise<voi
     if (result === "too-long") {
       options.errors.line(
         `kaiwa: a message over ${session.maxMessageBytes} bytes does not fit in one datagram and was not sent: ${
-          preview(line)
+          quoted(line)
         }`,
       );
     }
@@ -82,8 +83,7 @@ async function feed(session: ChatSession, options: PipeModeOptions): Promise<voi
   await session.leave(DRAIN_MS);
 }
 
-const PREVIEW_CHARS = 40;
-
-function preview(text: string): string {
-  return JSON.stringify(text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text);
+/** A quoted preview: JSON quotes show exactly where the text starts and ends, spaces included. */
+function quoted(text: string): string {
+  return JSON.stringify(preview(text));
 }

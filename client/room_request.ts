@@ -21,6 +21,7 @@ import {
   type TcrpFrame,
   TcrpFrameReader,
 } from "../protocol/mod.ts";
+import { errorMessage, MS_PER_SECOND, writeAll } from "../util/mod.ts";
 import { ClientError, refusalError } from "./errors.ts";
 
 /** Where the server is. */
@@ -75,7 +76,7 @@ export async function requestRoom(
       serverHostname: (exchange.conn.remoteAddr as Deno.NetAddr).hostname,
       announce: async (port) => {
         try {
-          await exchange.conn.write(encodePortAnnouncement(port));
+          await writeAll(exchange.conn, encodePortAnnouncement(port));
         } finally {
           exchange.close();
         }
@@ -129,9 +130,8 @@ class Exchange {
     }, deadlineMs);
   }
 
-  async write(bytes: Uint8Array): Promise<void> {
-    let written = 0;
-    while (written < bytes.length) written += await this.conn.write(bytes.subarray(written));
+  write(bytes: Uint8Array): Promise<void> {
+    return writeAll(this.conn, bytes);
   }
 
   async nextFrame(state: number): Promise<TcrpFrame> {
@@ -206,9 +206,5 @@ function unreachable(server: ServerAddress, reason: string, cause: unknown): Cli
 }
 
 function noAnswer(deadlineMs: number): string {
-  return `no answer within ${deadlineMs / 1000} seconds`;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return `no answer within ${deadlineMs / MS_PER_SECOND} seconds`;
 }

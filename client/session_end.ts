@@ -6,6 +6,7 @@
  */
 
 import { ExitCode } from "../cli/exit_codes.ts";
+import { MS_PER_SECOND } from "../util/mod.ts";
 import { DEFAULT_LIVENESS_CONFIG } from "./liveness.ts";
 import type { SessionEnd } from "./session.ts";
 
@@ -28,7 +29,7 @@ export function exitCodeFor(end: SessionEnd): ExitCode {
 export function endMessage(end: SessionEnd): string | null {
   return end.kind === "lost"
     ? `Connection lost: the server has not answered for ${
-      DEFAULT_LIVENESS_CONFIG.silenceLimitMs / 1000
+      DEFAULT_LIVENESS_CONFIG.silenceLimitMs / MS_PER_SECOND
     } seconds`
     : null;
 }

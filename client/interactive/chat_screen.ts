@@ -7,6 +7,7 @@
  */
 
 import type { KaiwaEvent, RoomList } from "../../protocol/mod.ts";
+import { preview } from "../../util/mod.ts";
 import { ClientError } from "../errors.ts";
 import type { SayResult, SessionEnd } from "../session.ts";
 import type { Key } from "../tui/keys.ts";
@@ -48,8 +49,6 @@ export interface ChatScreenOptions {
 
 /** How long leaving waits for our last messages to be confirmed before it goes anyway. */
 export const LEAVE_DRAIN_MS = 2_000;
-
-const PREVIEW_CHARS = 40;
 
 /** The chat screen. Feed it the session's events with {@link event} and {@link undelivered}. */
 export class ChatScreen {
@@ -216,8 +215,4 @@ export class ChatScreen {
   #now(): number {
     return this.#options.clock();
   }
-}
-
-function preview(text: string): string {
-  return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
 }

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { concatBytes } from "../../util/mod.ts";
 import { parseEscapeSequence } from "./escape_keys.ts";
 
 /** Letters whose control code has no key of its own (ctrl-h is Backspace, ctrl-i Tab, ctrl-j/m Enter). */
@@ -132,7 +133,7 @@ export class KeyDecoder {
 
   /** Decodes the next chunk of input, returning the keys it completes. */
   feed(chunk: Uint8Array): Key[] {
-    const bytes = this.#pending.length === 0 ? chunk : concat(this.#pending, chunk);
+    const bytes = this.#pending.length === 0 ? chunk : concatBytes(this.#pending, chunk);
     this.#pending = new Uint8Array(0);
     const keys: Key[] = [];
     let i = 0;
@@ -239,12 +240,4 @@ export class KeyDecoder {
     if (last?.type === "text") last.text += text;
     else keys.push({ type: "text", text });
   }
-}
-
-/** Joins two byte arrays into a new one. */
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
