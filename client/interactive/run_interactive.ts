@@ -27,7 +27,7 @@ export interface InteractiveDeps {
   /** Milliseconds since the epoch, for local notices. */
   clock?: () => number;
   /** Session timings, for tests. */
-  session?: Pick<SessionOptions, "tickMs" | "liveness" | "outbox">;
+  session?: Pick<SessionOptions, "tickMs" | "liveness" | "resend">;
 }
 
 /** A terminal that cannot move its cursor. */
