@@ -8,7 +8,7 @@
 import { formatTextNotice, type KaiwaEvent, type MemberEntry } from "../../protocol/mod.ts";
 import { endMessage } from "../session_end.ts";
 import type { SessionEnd } from "../session.ts";
-import { formatChatLine, formatNotice, type RenderStyle } from "../tui/render.ts";
+import { formatChatLine, formatNotice, type RenderStyle } from "../tui/mod.ts";
 
 /** What a view starts from. */
 export interface ChatViewOptions {

@@ -11,7 +11,7 @@ import type { JoinOptions } from "../options.ts";
 import { listRooms, type ServerAddress } from "../room_request.ts";
 import { ChatSession, type SessionOptions } from "../session.ts";
 import { exitCodeFor } from "../session_end.ts";
-import { detectColorMode, type TerminalTraits } from "../tui/render.ts";
+import { detectColorMode, type TerminalTraits } from "../tui/mod.ts";
 import { ChatScreen } from "./chat_screen.ts";
 import { ChatView } from "./chat_view.ts";
 import { chooseAndEnter } from "./entry_flow.ts";

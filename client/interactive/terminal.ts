@@ -7,7 +7,7 @@
  */
 
 import { LineOutput } from "../output.ts";
-import { type Key, KeyDecoder } from "../tui/keys.ts";
+import { type Key, KeyDecoder } from "../tui/mod.ts";
 
 /** A terminal as the interactive client uses it. */
 export interface Terminal {

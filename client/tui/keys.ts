@@ -8,61 +8,7 @@
 
 import { concatBytes } from "../../util/mod.ts";
 import { parseEscapeSequence } from "./escape_keys.ts";
-
-/** Letters whose control code has no key of its own (ctrl-h is Backspace, ctrl-i Tab, ctrl-j/m Enter). */
-export type ControlLetter =
-  | "a"
-  | "b"
-  | "c"
-  | "d"
-  | "e"
-  | "f"
-  | "g"
-  | "k"
-  | "l"
-  | "n"
-  | "o"
-  | "p"
-  | "q"
-  | "r"
-  | "s"
-  | "t"
-  | "u"
-  | "v"
-  | "w"
-  | "x"
-  | "y"
-  | "z";
-
-/** A key without text. Editing meaning is the line editor's business, not the decoder's. */
-export type NamedKey =
-  | "enter"
-  | "backspace"
-  | "delete"
-  | "tab"
-  | "escape"
-  | "left"
-  | "right"
-  | "up"
-  | "down"
-  | "home"
-  | "end"
-  | "ctrl-left"
-  | "ctrl-right"
-  | "alt-b"
-  | "alt-f"
-  | "alt-d"
-  | "alt-backspace"
-  | `ctrl-${ControlLetter}`;
-
-/**
- * One key event: typed text (possibly several characters, as it arrived in one read), a
- * bracketed paste (raw text, may hold line breaks and controls: clean it before use), or a named key.
- */
-export type Key =
-  | { type: "text"; text: string }
-  | { type: "paste"; text: string }
-  | { type: NamedKey };
+import type { ControlLetter, Key } from "./key.ts";
 
 /** Largest bracketed paste kept; bytes beyond it are dropped so a runaway paste cannot eat memory. */
 export const MAX_PASTE_BYTES = 64 * 1024;

@@ -1,0 +1,20 @@
+/**
+ * The terminal user interface's building blocks, pure and free of I/O: key decoding, line
+ * editing, display width, sanitizing untrusted text, colours and the screen layout. The
+ * interactive client draws with them; pipe mode uses only the sanitizer.
+ *
+ * @module
+ */
+
+export type { Key } from "./key.ts";
+export { KeyDecoder } from "./keys.ts";
+export { LineEditor } from "./line_editor.ts";
+export {
+  detectColorMode,
+  formatChatLine,
+  formatNotice,
+  type RenderStyle,
+  type TerminalTraits,
+} from "./render.ts";
+export { sanitizeForTerminal } from "./sanitize.ts";
+export { type InputView, Screen } from "./screen.ts";
