@@ -5,7 +5,6 @@
  * @module
  */
 
-import { ExitCode } from "../cli/exit_codes.ts";
 import {
   decodeRoomList,
   decodeStatus,
@@ -53,7 +52,7 @@ const READ_BUFFER_SIZE = 4096;
 /**
  * Creates or joins a room.
  *
- * @throws {ClientError} when the server is unreachable, refuses (with the status's own exit code),
+ * @throws {ClientError} when the server is unreachable, refuses (with the status's own reason),
  * or answers something that is not TCRP.
  */
 export async function requestRoom(
@@ -188,7 +187,7 @@ function translate(
   if (error instanceof ProtocolError) {
     return new ClientError(
       `The server at ${server.host}:${server.port} does not speak TCRP: ${error.message}`,
-      ExitCode.Unreachable,
+      "unreachable",
       { cause: error },
     );
   }
@@ -198,10 +197,8 @@ function translate(
 function unreachable(server: ServerAddress, reason: string, cause: unknown): ClientError {
   return new ClientError(
     `Cannot reach the server at ${server.host}:${server.port}: ${reason}`,
-    ExitCode.Unreachable,
-    {
-      cause,
-    },
+    "unreachable",
+    { cause },
   );
 }
 

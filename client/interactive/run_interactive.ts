@@ -5,12 +5,12 @@
  * @module
  */
 
-import { ExitCode } from "../../cli/exit_codes.ts";
 import { enterRoom } from "../enter_room.ts";
 import type { JoinOptions } from "../options.ts";
+import type { EndReason } from "../reason.ts";
 import { listRooms, type ServerAddress } from "../room_request.ts";
 import { ChatSession, type SessionOptions } from "../session.ts";
-import { exitCodeFor } from "../session_end.ts";
+import { endReason } from "../session_end.ts";
 import { detectColorMode, type TerminalTraits } from "../tui/mod.ts";
 import { ChatScreen } from "./chat_screen.ts";
 import { ChatView } from "./chat_view.ts";
@@ -34,12 +34,15 @@ export interface InteractiveDeps {
 const DUMB_TERMINAL = "dumb";
 
 /**
- * Runs the interactive client to its end and returns the exit code: 0 when the user quits or
- * leaves, else the code of the session's end (see `exitCodeFor`).
+ * Runs the interactive client to its end and says how it ended: `left` when the user quits or
+ * leaves, else the reason of the session's end (see `endReason`).
  *
  * @throws {ClientError} when the server is unreachable or refuses what the command line asked.
  */
-export async function runInteractive(options: JoinOptions, deps: InteractiveDeps): Promise<number> {
+export async function runInteractive(
+  options: JoinOptions,
+  deps: InteractiveDeps,
+): Promise<EndReason> {
   const { terminal, traits } = deps;
   const clock = deps.clock ?? Date.now;
   const ansi = traits.term !== DUMB_TERMINAL;
@@ -50,7 +53,7 @@ export async function runInteractive(options: JoinOptions, deps: InteractiveDeps
     enter: (request) => enterRoom(server, request),
     list,
   });
-  if (entered === null) return ExitCode.Ok;
+  if (entered === null) return "left";
   const { entry, request } = entered;
   const view = new ChatView({
     room: request.room,
@@ -69,5 +72,5 @@ export async function runInteractive(options: JoinOptions, deps: InteractiveDeps
     onEvent: (event, self) => screen.event(event, self),
     onUndelivered: (text) => screen.undelivered(text),
   });
-  return exitCodeFor(await screen.run(session));
+  return endReason(await screen.run(session));
 }
