@@ -66,7 +66,7 @@ export async function runPipeMode(options: PipeModeOptions): Promise<EndReason> 
   const end = await running;
   await options.input.cancel();
   await feeding;
-  const message = endMessage(end);
+  const message = endMessage(end, session.silenceLimitMs);
   if (message !== null) errors.line(`kaiwa: ${message}`);
   await output.flush();
   await errors.flush();

@@ -90,6 +90,11 @@ export class ChatSession {
     return maxMessageSize(this.#roomName.length, this.#token.length) - COMMAND_BYTE;
   }
 
+  /** How long a silence from the server, in milliseconds, ends this session as lost. */
+  get silenceLimitMs(): number {
+    return this.#liveness.silenceLimitMs;
+  }
+
   /** Messages sent but not yet confirmed by the server. */
   get pending(): number {
     return this.#resends.pending;

@@ -6,7 +6,6 @@
  */
 
 import { MS_PER_SECOND } from "../util/mod.ts";
-import { DEFAULT_LIVENESS_CONFIG } from "./liveness.ts";
 import type { EndReason } from "./reason.ts";
 import type { SessionEnd } from "./session.ts";
 
@@ -34,11 +33,19 @@ export function endReason(end: SessionEnd): EndReason {
   }
 }
 
-/** The one-line explanation of a session's end, or null when an event already told the user. */
-export function endMessage(end: SessionEnd): string | null {
-  return end.kind === "lost"
-    ? `Connection lost: the server has not answered for ${
-      DEFAULT_LIVENESS_CONFIG.silenceLimitMs / MS_PER_SECOND
-    } seconds`
-    : null;
+/**
+ * The one-line explanation of a session's end, or null when an event already told the user.
+ * `silenceLimitMs` is the session's own limit (`ChatSession.silenceLimitMs`), so that the
+ * sentence says how long the server really was silent.
+ *
+ * @example
+ * ```ts
+ * import { endMessage } from "./session_end.ts";
+ * endMessage({ kind: "lost" }, 7_000); // "Connection lost: the server has not answered for 7 seconds"
+ * ```
+ */
+export function endMessage(end: SessionEnd, silenceLimitMs: number): string | null {
+  if (end.kind !== "lost") return null;
+  const seconds = silenceLimitMs / MS_PER_SECOND;
+  return `Connection lost: the server has not answered for ${seconds} seconds`;
 }

@@ -2,6 +2,7 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { ChatScreen, type ScreenSession } from "../client/interactive/chat_screen.ts";
 import { ChatView, HOST_QUIT_WARNING } from "../client/interactive/chat_view.ts";
 import { TerminalPrompter } from "../client/interactive/prompter.ts";
+import { DEFAULT_LIVENESS_CONFIG } from "../client/liveness.ts";
 import { ClientError } from "../client/errors.ts";
 import type { SayResult, SessionEnd } from "../client/session.ts";
 import { encodeUtf8, type RoomList } from "../protocol/mod.ts";
@@ -50,6 +51,7 @@ function setUp(options: { created?: boolean; listRooms?: () => Promise<RoomList>
     name: "ann",
     created: options.created ?? false,
     style: { color: "none" },
+    silenceLimitMs: DEFAULT_LIVENESS_CONFIG.silenceLimitMs,
   });
   const screen = new ChatScreen({
     terminal,

@@ -164,7 +164,8 @@ Deno.test("a session whose server died and came back ends as a lost connection (
     deepStrictEqual(end, { kind: "lost" });
     strictEqual(events.length, heard);
     strictEqual(exitCodeFor(endReason(end)), ExitCode.ConnectionLost);
-    ok(endMessage(end)?.startsWith("Connection lost"), endMessage(end) ?? "no message");
+    const message = endMessage(end, session.silenceLimitMs);
+    ok(message?.startsWith("Connection lost"), message ?? "no message");
   } finally {
     await restarted.close();
   }

@@ -55,13 +55,8 @@ export async function runInteractive(
   });
   if (entered === null) return "left";
   const { entry, request } = entered;
-  const view = new ChatView({
-    room: request.room,
-    name: request.name,
-    created: request.create,
-    style: { color: detectColorMode(traits) },
-  });
-  const screen = new ChatScreen({ terminal, view, ansi, clock, listRooms: list });
+  // The session comes first, for its silence limit; its handlers reach the screen only once
+  // screen.run() has started it.
   const session = new ChatSession({
     ...deps.session,
     socket: entry.socket,
@@ -72,5 +67,13 @@ export async function runInteractive(
     onEvent: (event, self) => screen.event(event, self),
     onUndelivered: (text) => screen.undelivered(text),
   });
+  const view = new ChatView({
+    room: request.room,
+    name: request.name,
+    created: request.create,
+    style: { color: detectColorMode(traits) },
+    silenceLimitMs: session.silenceLimitMs,
+  });
+  const screen = new ChatScreen({ terminal, view, ansi, clock, listRooms: list });
   return endReason(await screen.run(session));
 }
