@@ -7,6 +7,7 @@
  * @module
  */
 
+export type { EntryRequest } from "./enter_room.ts";
 export { ClientError } from "./errors.ts";
 export { joinInteractive } from "./interactive/mod.ts";
 export { LineReader } from "./line_reader.ts";

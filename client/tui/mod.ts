@@ -6,10 +6,12 @@
  * @module
  */
 
-export type { Key } from "./key.ts";
+export type { ControlLetter, Key, NamedKey } from "./key.ts";
 export { KeyDecoder } from "./keys.ts";
-export { LineEditor } from "./line_editor.ts";
+export { type EditResult, LineEditor } from "./line_editor.ts";
 export {
+  type ChatLine,
+  type ColorMode,
   detectColorMode,
   formatChatLine,
   formatNotice,
