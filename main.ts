@@ -42,7 +42,7 @@ async function main(args: readonly string[]): Promise<number> {
       return await serve(command.options);
     }
     case "join": {
-      const { join } = await import("./client/mod.ts");
+      const { join } = await import("./cli/run_join.ts");
       return await join(command.options);
     }
   }

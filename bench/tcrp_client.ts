@@ -4,7 +4,7 @@
  * @module
  */
 
-import { requestRoom } from "../client/room_request.ts";
+import { requestRoom } from "../client/mod.ts";
 import { Operation } from "../protocol/mod.ts";
 
 /** Standard text events: the cheapest for the server to encode and for receivers to parse. */

@@ -1,6 +1,6 @@
 /**
- * The exit codes of `kaiwa`, shared by the command line, the server and the client, with the
- * one-line meanings `kaiwa join --help` prints.
+ * The exit codes of `kaiwa`, with the one-line meanings `kaiwa join --help` prints. The client
+ * never sees them: it ends with a reason, which `join_reasons.ts` maps to its code.
  *
  * @module
  */

@@ -6,6 +6,8 @@
  */
 
 import { canonicalName } from "../protocol/mod.ts";
+// The one import of client/ past its mod.ts: the options are plain data, and parsing a command
+// line must not load the client (main.ts loads it only to run `kaiwa join`).
 import { DEFAULT_JOIN_OPTIONS, type JoinOptions, type PasswordSource } from "../client/options.ts";
 import { formatExitCodes } from "./exit_codes.ts";
 import { type FlagSpec, formatFlags, HELP_FLAG, type ParsedFlags, parseFlags } from "./flags.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { JoinOptions } from "../client/options.ts";
+import type { JoinOptions } from "../client/mod.ts";
 import type { ServeOptions } from "../server/options.ts";
 import { type FlagSpec, formatFlags, HELP_FLAG, parseFlags, wantsHelp } from "./flags.ts";
 import { JOIN_USAGE, parseJoinArgs } from "./join_command.ts";

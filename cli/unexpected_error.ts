@@ -4,6 +4,7 @@
  * @module
  */
 
+import { errorMessage } from "../util/mod.ts";
 import { oneLine } from "./flags.ts";
 
 /** Environment variable that, set to `1`, makes an unexpected error show its stack trace. */
@@ -21,6 +22,5 @@ export const DEBUG_VARIABLE = "KAIWA_DEBUG";
  */
 export function formatUnexpectedError(error: unknown, debug: boolean): string {
   if (debug && error instanceof Error && error.stack !== undefined) return `kaiwa: ${error.stack}`;
-  const message = error instanceof Error ? error.message || error.name : String(error);
-  return `kaiwa: ${oneLine(message)}`;
+  return `kaiwa: ${oneLine(errorMessage(error))}`;
 }

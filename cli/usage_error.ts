@@ -8,6 +8,8 @@
  * A command line `kaiwa` cannot run: an unknown flag or subcommand, a missing or bad value, flags
  * that exclude each other. `main.ts` prints its message on one line, then {@linkcode usage} (or
  * the top-level usage when it is empty), and exits with `ExitCode.Usage`; never a stack trace.
+ * `kaiwa join` finds a few only once it runs (pipe mode without ROOM, an empty stdin for
+ * `--password-stdin`): it prints the message alone, with the same exit code.
  *
  * @example
  * ```ts

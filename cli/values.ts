@@ -5,6 +5,7 @@
  * @module
  */
 
+import { MS_PER_SECOND } from "../util/mod.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** Largest TCP or UDP port number. */
@@ -14,7 +15,7 @@ export const MAX_PORT = 65_535;
  * Largest duration in seconds a flag accepts. Timers hold at most 2^31 - 1 milliseconds and fire
  * at once when given more, so a longer timeout would silently become no timeout at all.
  */
-export const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+export const MAX_SECONDS = Math.floor((2 ** 31 - 1) / MS_PER_SECOND);
 
 // Plain decimal digits only: Number() would also take "", " 1", "0x10", "1e3" and "Infinity".
 const INTEGER_PATTERN = /^\d+$/;

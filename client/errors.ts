@@ -1,71 +1,93 @@
 /**
- * The client's expected failures: each is one sentence for the user and a distinct exit code.
+ * The client's expected failures: each is one sentence for the user and a {@link FailureReason}.
+ * The sentences give no command-line advice: whoever shows them adds the hint that fits (the
+ * command line, or the interactive menu).
  *
  * @module
  */
 
-import { ExitCode } from "../cli/exit_codes.ts";
 import { Status } from "../protocol/mod.ts";
+import type { FailureReason } from "./reason.ts";
 
-/** An expected failure of `kaiwa join`: printed as one line, then the process exits with `exitCode`. */
+/**
+ * An expected failure of the client: the server is unreachable or refused, or a password is
+ * missing. Its message is one sentence; `reason` says what kind of failure it is.
+ *
+ * @example
+ * ```ts
+ * import { ClientError } from "./errors.ts";
+ * throw new ClientError('Room "lobby" is full', "refused");
+ * ```
+ */
 export class ClientError extends Error {
-  /** The process exit code this failure maps to (documented in `kaiwa join --help`). */
-  readonly exitCode: ExitCode;
+  /** What kind of failure this is; `cli/` maps it to an exit code. */
+  readonly reason: FailureReason;
 
-  /** Creates a client error with a one-sentence message and its exit code. */
-  constructor(message: string, exitCode: ExitCode, options?: ErrorOptions) {
+  /** Creates a client error with a one-sentence message and its reason. */
+  constructor(message: string, reason: FailureReason, options?: ErrorOptions) {
     super(message, options);
     this.name = "ClientError";
-    this.exitCode = exitCode;
+    this.reason = reason;
+  }
+
+  /**
+   * The message followed by `hint`, advice worded for where it is shown, when there is one.
+   *
+   * @example
+   * ```ts
+   * import { ClientError } from "./errors.ts";
+   * new ClientError('Room "x" does not exist', "roomNotFound").withHint("create it");
+   * // 'Room "x" does not exist; create it'
+   * ```
+   */
+  withHint(hint: string | undefined): string {
+    return hint === undefined ? this.message : `${this.message}; ${hint}`;
   }
 }
 
-/** What a refused create or join means for the user, by status code. */
+/**
+ * What a refused create, join or list means for the user, by status code (§2.4).
+ *
+ * @example
+ * ```ts
+ * import { Status } from "../protocol/mod.ts";
+ * import { refusalError } from "./errors.ts";
+ * refusalError(Status.RoomNotFound, "lobby", "ann").reason; // "roomNotFound"
+ * ```
+ */
 export function refusalError(status: number, room: string, username: string): ClientError {
   switch (status) {
     case Status.RoomExists:
-      return new ClientError(
-        `Room "${room}" already exists; join it without --create`,
-        ExitCode.RoomExists,
-      );
+      return new ClientError(`Room "${room}" already exists`, "roomExists");
     case Status.RoomNotFound:
-      return new ClientError(
-        `Room "${room}" does not exist; create it with --create`,
-        ExitCode.RoomNotFound,
-      );
+      return new ClientError(`Room "${room}" does not exist`, "roomNotFound");
     case Status.WrongPassword:
-      return new ClientError(
-        `Wrong or missing password for room "${room}"`,
-        ExitCode.WrongPassword,
-      );
+      return new ClientError(`Wrong or missing password for room "${room}"`, "wrongPassword");
     case Status.InvalidRequest:
       return new ClientError(
         `The server refused room "${room}" or name "${username}" as invalid (1-255 bytes; no control or invisible characters, no blank at either end)`,
-        ExitCode.InvalidName,
+        "invalidName",
       );
     case Status.NameTaken:
       return new ClientError(
         `The name "${username}" is already taken in room "${room}"`,
-        ExitCode.NameTaken,
+        "nameTaken",
       );
     case Status.RoomFull:
-      return new ClientError(`Room "${room}" is full`, ExitCode.Refused);
+      return new ClientError(`Room "${room}" is full`, "refused");
     case Status.TooManyRequests:
       return new ClientError(
         "Too many requests from this address; try again in a few seconds",
-        ExitCode.Refused,
+        "refused",
       );
     case Status.ServerFull:
-      return new ClientError("The server has too many rooms; try again later", ExitCode.Refused);
+      return new ClientError("The server has too many rooms; try again later", "refused");
     case Status.ServerError:
-      return new ClientError(
-        "The server failed to handle the request; try again",
-        ExitCode.Refused,
-      );
+      return new ClientError("The server failed to handle the request; try again", "refused");
     default:
       return new ClientError(
         `The server refused the request with unknown status ${status}`,
-        ExitCode.Refused,
+        "refused",
       );
   }
 }

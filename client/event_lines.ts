@@ -7,7 +7,7 @@
  */
 
 import { formatTextNotice, type KaiwaEvent } from "../protocol/mod.ts";
-import { sanitizeForTerminal } from "./tui/sanitize.ts";
+import { sanitizeForTerminal } from "./tui/mod.ts";
 
 /**
  * The line for an event, or null for events a pipe reader has no use for (Pong answers our

@@ -42,6 +42,11 @@ export class Liveness {
     this.#heardAt = now;
   }
 
+  /** How long a silence, in milliseconds, counts as a lost connection. */
+  get silenceLimitMs(): number {
+    return this.#config.silenceLimitMs;
+  }
+
   /** Records a datagram from the server. */
   heard(now: number): void {
     this.#heardAt = Math.max(this.#heardAt, now);

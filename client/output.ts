@@ -5,16 +5,18 @@
  * @module
  */
 
+import { type ByteWriter, writeAll } from "../util/mod.ts";
+
 const encoder = new TextEncoder();
 
 /** Writes lines in order without the caller awaiting each one. */
 export class LineOutput {
-  readonly #writer: { write(p: Uint8Array): Promise<number> };
+  readonly #writer: ByteWriter;
   #tail: Promise<void> = Promise.resolve();
   #failed = false;
 
   /** Writes to `writer` (e.g. `Deno.stdout`). */
-  constructor(writer: { write(p: Uint8Array): Promise<number> }) {
+  constructor(writer: ByteWriter) {
     this.#writer = writer;
   }
 
@@ -29,8 +31,7 @@ export class LineOutput {
     this.#tail = this.#tail.then(async () => {
       if (this.#failed) return;
       try {
-        let written = 0;
-        while (written < bytes.length) written += await this.#writer.write(bytes.subarray(written));
+        await writeAll(this.#writer, bytes);
       } catch {
         this.#failed = true;
       }

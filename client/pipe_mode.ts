@@ -6,27 +6,29 @@
  * @module
  */
 
-import { ChatSession, type SessionEnd } from "./session.ts";
-import type { RoomEntry } from "./enter_room.ts";
+import { preview } from "../util/mod.ts";
+import { enterRoom, type EntryRequest } from "./enter_room.ts";
 import { formatEventLine } from "./event_lines.ts";
 import type { LineReader } from "./line_reader.ts";
 import type { LineOutput } from "./output.ts";
+import type { EndReason } from "./reason.ts";
+import type { ServerAddress } from "./room_request.ts";
+import { endMessage, endReason } from "./session_end.ts";
+import { ChatSession } from "./session.ts";
 
 /** What pipe mode runs with. */
 export interface PipeModeOptions {
-  /** The room entered. */
-  entry: RoomEntry;
-  /** The room's name. */
-  room: string;
-  /** Our username. */
-  name: string;
+  /** Where the server is. */
+  server: ServerAddress;
+  /** The room to enter, as whom, with which password. */
+  request: EntryRequest;
   /** JSON lines instead of plain text. */
   json: boolean;
   /** The message lines (stdin, after the password line if any). */
   input: LineReader;
   /** Where events go (stdout). */
   output: LineOutput;
-  /** Where notes about our own messages go (stderr). */
+  /** Where notes about our own messages and the end of the session go (stderr). */
   errors: LineOutput;
 }
 
@@ -36,16 +38,20 @@ export const DRAIN_MS = 10_000;
 export const MAX_QUEUED_MESSAGES = 64;
 
 /**
- * Runs pipe mode until the input ends (then leaves) or the session ends otherwise. Our own
- * messages are not written back out, so a bot does not read its own words as input.
+ * Enters the room, then runs pipe mode until the input ends (then leaves) or the session ends
+ * otherwise, and says why it ended. Our own messages are not written back out, so a bot does not
+ * read its own words as input.
+ *
+ * @throws {ClientError} when the server is unreachable or refuses the request.
  */
-export async function runPipeMode(options: PipeModeOptions): Promise<SessionEnd> {
-  const { entry, output, errors } = options;
+export async function runPipeMode(options: PipeModeOptions): Promise<EndReason> {
+  const { request, output, errors } = options;
+  const entry = await enterRoom(options.server, request);
   const session = new ChatSession({
     socket: entry.socket,
     server: entry.server,
-    roomName: options.room,
-    username: options.name,
+    roomName: request.room,
+    username: request.name,
     token: entry.token,
     onEvent: (event, self) => {
       if (self) return;
@@ -53,16 +59,18 @@ export async function runPipeMode(options: PipeModeOptions): Promise<SessionEnd>
       if (line !== null) output.line(line);
     },
     onUndelivered: (text) =>
-      errors.line(`kaiwa: the server did not confirm a message, dropped: ${preview(text)}`),
+      errors.line(`kaiwa: the server did not confirm a message, dropped: ${quoted(text)}`),
   });
   const running = session.run();
   const feeding = feed(session, options);
   const end = await running;
   await options.input.cancel();
   await feeding;
+  const message = endMessage(end, session.silenceLimitMs);
+  if (message !== null) errors.line(`kaiwa: ${message}`);
   await output.flush();
   await errors.flush();
-  return end;
+  return endReason(end);
 }
 
 async function feed(session: ChatSession, options: PipeModeOptions): Promise<void> {
@@ -73,7 +81,7 @@ async function feed(session: ChatSession, options: PipeModeOptions): Promise<voi
     if (result === "too-long") {
       options.errors.line(
         `kaiwa: a message over ${session.maxMessageBytes} bytes does not fit in one datagram and was not sent: ${
-          preview(line)
+          quoted(line)
         }`,
       );
     }
@@ -82,8 +90,7 @@ async function feed(session: ChatSession, options: PipeModeOptions): Promise<voi
   await session.leave(DRAIN_MS);
 }
 
-const PREVIEW_CHARS = 40;
-
-function preview(text: string): string {
-  return JSON.stringify(text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text);
+/** A quoted preview: JSON quotes show exactly where the text starts and ends, spaces included. */
+function quoted(text: string): string {
+  return JSON.stringify(preview(text));
 }

@@ -5,7 +5,6 @@
  * @module
  */
 
-import { ExitCode } from "../cli/exit_codes.ts";
 import {
   decodeRoomList,
   decodeStatus,
@@ -21,6 +20,7 @@ import {
   type TcrpFrame,
   TcrpFrameReader,
 } from "../protocol/mod.ts";
+import { errorMessage, MS_PER_SECOND, writeAll } from "../util/mod.ts";
 import { ClientError, refusalError } from "./errors.ts";
 
 /** Where the server is. */
@@ -52,7 +52,7 @@ const READ_BUFFER_SIZE = 4096;
 /**
  * Creates or joins a room.
  *
- * @throws {ClientError} when the server is unreachable, refuses (with the status's own exit code),
+ * @throws {ClientError} when the server is unreachable, refuses (with the status's own reason),
  * or answers something that is not TCRP.
  */
 export async function requestRoom(
@@ -75,7 +75,7 @@ export async function requestRoom(
       serverHostname: (exchange.conn.remoteAddr as Deno.NetAddr).hostname,
       announce: async (port) => {
         try {
-          await exchange.conn.write(encodePortAnnouncement(port));
+          await writeAll(exchange.conn, encodePortAnnouncement(port));
         } finally {
           exchange.close();
         }
@@ -129,9 +129,8 @@ class Exchange {
     }, deadlineMs);
   }
 
-  async write(bytes: Uint8Array): Promise<void> {
-    let written = 0;
-    while (written < bytes.length) written += await this.conn.write(bytes.subarray(written));
+  write(bytes: Uint8Array): Promise<void> {
+    return writeAll(this.conn, bytes);
   }
 
   async nextFrame(state: number): Promise<TcrpFrame> {
@@ -188,7 +187,7 @@ function translate(
   if (error instanceof ProtocolError) {
     return new ClientError(
       `The server at ${server.host}:${server.port} does not speak TCRP: ${error.message}`,
-      ExitCode.Unreachable,
+      "unreachable",
       { cause: error },
     );
   }
@@ -198,17 +197,11 @@ function translate(
 function unreachable(server: ServerAddress, reason: string, cause: unknown): ClientError {
   return new ClientError(
     `Cannot reach the server at ${server.host}:${server.port}: ${reason}`,
-    ExitCode.Unreachable,
-    {
-      cause,
-    },
+    "unreachable",
+    { cause },
   );
 }
 
 function noAnswer(deadlineMs: number): string {
-  return `no answer within ${deadlineMs / 1000} seconds`;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return `no answer within ${deadlineMs / MS_PER_SECOND} seconds`;
 }

@@ -19,7 +19,7 @@ import {
   ProtocolError,
 } from "../protocol/mod.ts";
 import { Liveness, type LivenessConfig } from "./liveness.ts";
-import { Outbox, type OutboxConfig } from "./outbox.ts";
+import { type ResendConfig, ResendQueue } from "./resend_queue.ts";
 
 /** How a session ended. */
 export type SessionEnd =
@@ -52,7 +52,7 @@ export interface SessionOptions {
   /** Ping and silence timings. */
   liveness?: LivenessConfig;
   /** Resend timings. */
-  outbox?: OutboxConfig;
+  resend?: ResendConfig;
 }
 
 /** What `say` did with a message. */
@@ -68,7 +68,7 @@ export class ChatSession {
   readonly #clock: () => number;
   readonly #roomName: Uint8Array;
   readonly #token: Uint8Array;
-  readonly #outbox: Outbox;
+  readonly #resends: ResendQueue;
   readonly #liveness: Liveness;
   readonly #receiveBuffer = new Uint8Array(MAX_EVENT_SIZE + 1);
   #end: SessionEnd | null = null;
@@ -81,7 +81,7 @@ export class ChatSession {
     this.#clock = options.clock ?? Date.now;
     this.#roomName = encodeUtf8(options.roomName);
     this.#token = encodeUtf8(options.token);
-    this.#outbox = new Outbox(options.outbox);
+    this.#resends = new ResendQueue(options.resend);
     this.#liveness = new Liveness(this.#clock(), options.liveness);
   }
 
@@ -90,9 +90,14 @@ export class ChatSession {
     return maxMessageSize(this.#roomName.length, this.#token.length) - COMMAND_BYTE;
   }
 
+  /** How long a silence from the server, in milliseconds, ends this session as lost. */
+  get silenceLimitMs(): number {
+    return this.#liveness.silenceLimitMs;
+  }
+
   /** Messages sent but not yet confirmed by the server. */
   get pending(): number {
-    return this.#outbox.pending;
+    return this.#resends.pending;
   }
 
   /** Runs until the session ends, then closes the socket and says why it ended. */
@@ -113,8 +118,8 @@ export class ChatSession {
   say(text: string): SayResult {
     if (text.length === 0) return "empty";
     if (encodeUtf8(text).length > this.maxMessageBytes) return "too-long";
-    this.#outbox.enqueue(text);
-    this.#pumpOutbox();
+    this.#resends.enqueue(text);
+    this.#pumpResends();
     return "queued";
   }
 
@@ -128,7 +133,7 @@ export class ChatSession {
    * a producer awaits it before queueing more, so a large input is not read into memory at once.
    */
   settle(maxPending: number): Promise<void> {
-    if (this.#end !== null || this.#outbox.pending <= maxPending) return Promise.resolve();
+    if (this.#end !== null || this.#resends.pending <= maxPending) return Promise.resolve();
     return new Promise((resolve) => this.#settleWaiters.push({ maxPending, resolve }));
   }
 
@@ -156,11 +161,11 @@ export class ChatSession {
     const liveness = this.#liveness.poll(now);
     if (liveness === "lost") return this.#stop({ kind: "lost" });
     if (liveness === "ping") this.#send({ type: "ping" });
-    this.#pumpOutbox();
+    this.#pumpResends();
   }
 
-  #pumpOutbox(): void {
-    const action = this.#outbox.poll(this.#clock());
+  #pumpResends(): void {
+    const action = this.#resends.poll(this.#clock());
     if (action === null) return;
     if (action.type === "send") {
       this.#send({ type: "chat", text: action.text });
@@ -168,13 +173,13 @@ export class ChatSession {
     }
     this.#options.onUndelivered?.(action.text);
     this.#wakeSettled();
-    this.#pumpOutbox();
+    this.#pumpResends();
   }
 
   #wakeSettled(): void {
     for (let i = this.#settleWaiters.length - 1; i >= 0; i--) {
       const waiter = this.#settleWaiters[i];
-      if (this.#end !== null || this.#outbox.pending <= waiter.maxPending) {
+      if (this.#end !== null || this.#resends.pending <= waiter.maxPending) {
         this.#settleWaiters.splice(i, 1);
         waiter.resolve();
       }
@@ -186,7 +191,7 @@ export class ChatSession {
     try {
       await this.#options.socket.send(datagram, this.#options.server);
     } catch {
-      // A failed send is a lost datagram: the outbox resends chat, and silence ends the session.
+      // A failed send is a lost datagram: the resend queue resends chat, and silence ends the session.
     }
   }
 
@@ -219,12 +224,12 @@ export class ChatSession {
     const now = this.#clock();
     this.#liveness.heard(now);
     const self = event.type === "chat" && event.sender === this.#options.username;
-    if (self && this.#outbox.confirm(event.text)) {
+    if (self && this.#resends.confirm(event.text)) {
       this.#wakeSettled();
-      this.#pumpOutbox();
+      this.#pumpResends();
     }
     if (event.type === "notice" && event.code === NoticeCode.RateLimited) {
-      this.#outbox.rateLimited(now);
+      this.#resends.rateLimited(now);
     }
     this.#options.onEvent(event, self);
     switch (event.type) {

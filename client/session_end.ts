@@ -1,34 +1,51 @@
 /**
- * What the end of a session means for the process: its exit code, and for a lost connection a
- * sentence on stderr (the other endings were already shown as events).
+ * What the end of a session means: its {@link EndReason}, and for a lost connection a sentence
+ * for the user (the other endings were already shown as events).
  *
  * @module
  */
 
-import { ExitCode } from "../cli/exit_codes.ts";
-import { DEFAULT_LIVENESS_CONFIG } from "./liveness.ts";
+import { MS_PER_SECOND } from "../util/mod.ts";
+import type { EndReason } from "./reason.ts";
 import type { SessionEnd } from "./session.ts";
 
-/** The exit code for a session's end (see `kaiwa join --help`). */
-export function exitCodeFor(end: SessionEnd): ExitCode {
+/**
+ * The reason a session's end gives the run. A server shutting down and a server gone silent are
+ * one reason: either way the server is gone.
+ *
+ * @example
+ * ```ts
+ * import { endReason } from "./session_end.ts";
+ * endReason({ kind: "shutdown" }); // "connectionLost"
+ * ```
+ */
+export function endReason(end: SessionEnd): EndReason {
   switch (end.kind) {
     case "left":
-      return ExitCode.Ok;
+      return "left";
     case "room-closed":
-      return ExitCode.RoomClosed;
+      return "roomClosed";
     case "removed":
-      return ExitCode.Removed;
+      return "removed";
     case "shutdown":
     case "lost":
-      return ExitCode.ConnectionLost;
+      return "connectionLost";
   }
 }
 
-/** The one-line explanation for stderr, or null when an event already told the user. */
-export function endMessage(end: SessionEnd): string | null {
-  return end.kind === "lost"
-    ? `Connection lost: the server has not answered for ${
-      DEFAULT_LIVENESS_CONFIG.silenceLimitMs / 1000
-    } seconds`
-    : null;
+/**
+ * The one-line explanation of a session's end, or null when an event already told the user.
+ * `silenceLimitMs` is the session's own limit (`ChatSession.silenceLimitMs`), so that the
+ * sentence says how long the server really was silent.
+ *
+ * @example
+ * ```ts
+ * import { endMessage } from "./session_end.ts";
+ * endMessage({ kind: "lost" }, 7_000); // "Connection lost: the server has not answered for 7 seconds"
+ * ```
+ */
+export function endMessage(end: SessionEnd, silenceLimitMs: number): string | null {
+  if (end.kind !== "lost") return null;
+  const seconds = silenceLimitMs / MS_PER_SECOND;
+  return `Connection lost: the server has not answered for ${seconds} seconds`;
 }

@@ -17,7 +17,7 @@
 
 import net from "node:net";
 import { parseArgs } from "node:util";
-import { requestRoom } from "../client/room_request.ts";
+import { requestRoom } from "../client/mod.ts";
 import { Operation } from "../protocol/mod.ts";
 import { SoakMember } from "./members.ts";
 import { ServerProcess } from "../bench/server_process.ts";

@@ -12,7 +12,7 @@ import {
   MAX_EVENT_SIZE,
   Operation,
 } from "../protocol/mod.ts";
-import { requestRoom } from "../client/room_request.ts";
+import { requestRoom } from "../client/mod.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

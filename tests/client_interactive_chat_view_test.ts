@@ -1,13 +1,20 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { ChatView } from "../client/interactive/chat_view.ts";
 import { describeRoomList } from "../client/interactive/room_list.ts";
+import { DEFAULT_LIVENESS_CONFIG } from "../client/liveness.ts";
 import { CloseReason, LeaveReason, type MemberEntry, RemoveReason } from "../protocol/mod.ts";
 
 // Local time 09:05, whatever the time zone the tests run in.
 const TIME = new Date(2024, 0, 1, 9, 5).getTime();
 
 function view(created = false, color: "none" | "256" = "none"): ChatView {
-  return new ChatView({ room: "lobby", name: "bob", created, style: { color } });
+  return new ChatView({
+    room: "lobby",
+    name: "bob",
+    created,
+    style: { color },
+    silenceLimitMs: DEFAULT_LIVENESS_CONFIG.silenceLimitMs,
+  });
 }
 
 function members(...entries: [string, boolean, boolean][]): MemberEntry[] {

@@ -1,5 +1,6 @@
 import { deepStrictEqual, rejects, strictEqual } from "node:assert/strict";
 import { ExitCode } from "../cli/exit_codes.ts";
+import { exitCodeFor } from "../cli/join_reasons.ts";
 import type { EntryRequest, RoomEntry } from "../client/enter_room.ts";
 import { ClientError, refusalError } from "../client/errors.ts";
 import { chooseAndEnter, MAX_PASSWORD_TRIES } from "../client/interactive/entry_flow.ts";
@@ -136,7 +137,7 @@ Deno.test(
       strictEqual(entered?.request.room, "lobby");
       strictEqual(
         prompter.transcript.includes(
-          'kaiwa: Room "nowhere" does not exist; create it with --create',
+          'kaiwa: Room "nowhere" does not exist; choose create to make it',
         ),
         true,
       );
@@ -144,10 +145,11 @@ Deno.test(
 
     await t.step("an unreachable server ends the menu with its error", async () => {
       const prompter = new ScriptedPrompter(["2", "lobby", "ann"]);
-      const enter = () => Promise.reject(new ClientError("Cannot reach", ExitCode.Unreachable));
+      const enter = () => Promise.reject(new ClientError("Cannot reach", "unreachable"));
       await rejects(
         chooseAndEnter(options({}), { prompter, enter, list: fakeServer([]).list }),
-        (error) => error instanceof ClientError && error.exitCode === ExitCode.Unreachable,
+        (error) =>
+          error instanceof ClientError && exitCodeFor(error.reason) === ExitCode.Unreachable,
       );
     });
 
@@ -215,7 +217,8 @@ Deno.test(
         const prompter = new ScriptedPrompter(["a", "b", "c", "d"]);
         await rejects(
           chooseAndEnter(options(room), { prompter, ...server }),
-          (error) => error instanceof ClientError && error.exitCode === ExitCode.WrongPassword,
+          (error) =>
+            error instanceof ClientError && exitCodeFor(error.reason) === ExitCode.WrongPassword,
         );
         strictEqual(server.requests.length, 1 + MAX_PASSWORD_TRIES);
       },
@@ -243,7 +246,8 @@ Deno.test(
               ...server,
             },
           ),
-          (error) => error instanceof ClientError && error.exitCode === ExitCode.WrongPassword,
+          (error) =>
+            error instanceof ClientError && exitCodeFor(error.reason) === ExitCode.WrongPassword,
         );
         deepStrictEqual(server.requests.map((request) => request.password), ["from-env"]);
       } finally {
@@ -258,7 +262,8 @@ Deno.test(
           prompter: new ScriptedPrompter([]),
           ...server,
         }),
-        (error) => error instanceof ClientError && error.exitCode === ExitCode.RoomExists,
+        (error) =>
+          error instanceof ClientError && exitCodeFor(error.reason) === ExitCode.RoomExists,
       );
     });
   },

@@ -6,7 +6,7 @@
  */
 
 import type { Terminal } from "../client/interactive/terminal.ts";
-import type { Key } from "../client/tui/keys.ts";
+import type { Key } from "../client/tui/key.ts";
 
 /** How long a wait for output may take before the test fails. */
 export const OUTPUT_TIMEOUT_MS = 3_000;

@@ -2,9 +2,9 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { ChatScreen, type ScreenSession } from "../client/interactive/chat_screen.ts";
 import { ChatView, HOST_QUIT_WARNING } from "../client/interactive/chat_view.ts";
 import { TerminalPrompter } from "../client/interactive/prompter.ts";
+import { DEFAULT_LIVENESS_CONFIG } from "../client/liveness.ts";
 import { ClientError } from "../client/errors.ts";
 import type { SayResult, SessionEnd } from "../client/session.ts";
-import { ExitCode } from "../cli/exit_codes.ts";
 import { encodeUtf8, type RoomList } from "../protocol/mod.ts";
 import { FakeTerminal, plain } from "./client_interactive_fakes.ts";
 
@@ -51,6 +51,7 @@ function setUp(options: { created?: boolean; listRooms?: () => Promise<RoomList>
     name: "ann",
     created: options.created ?? false,
     style: { color: "none" },
+    silenceLimitMs: DEFAULT_LIVENESS_CONFIG.silenceLimitMs,
   });
   const screen = new ChatScreen({
     terminal,
@@ -126,8 +127,7 @@ Deno.test("ChatScreen: the input line and the session", { permissions: "none" },
     ok1.session.end({ kind: "left" });
     await ok1.running;
     const failing = setUp({
-      listRooms: () =>
-        Promise.reject(new ClientError("Cannot reach the server", ExitCode.Unreachable)),
+      listRooms: () => Promise.reject(new ClientError("Cannot reach the server", "unreachable")),
     });
     failing.terminal.type("/rooms", true);
     await failing.terminal.waitFor("* Cannot reach the server");

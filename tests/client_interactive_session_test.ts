@@ -5,6 +5,7 @@
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { ExitCode } from "../cli/exit_codes.ts";
+import { exitCodeFor } from "../cli/join_reasons.ts";
 import { runInteractive } from "../client/interactive/run_interactive.ts";
 import { DEFAULT_JOIN_OPTIONS, type JoinOptions } from "../client/options.ts";
 import { DEFAULT_SERVE_OPTIONS, startServer } from "../server/mod.ts";
@@ -42,12 +43,12 @@ Deno.test("two interactive users chat over a real server", async (t) => {
       aliceRun = runInteractive({ ...base, room: "lobby", name: "alice", create: true }, {
         terminal: alice,
         traits: NO_COLOR,
-      });
+      }).then(exitCodeFor);
       await alice.waitFor("1 in lobby: alice (host, you)");
     });
 
     await t.step("bob joins through the menu", async () => {
-      bobRun = runInteractive(base, { terminal: bob, traits: NO_COLOR });
+      bobRun = runInteractive(base, { terminal: bob, traits: NO_COLOR }).then(exitCodeFor);
       await bob.waitFor("choose 1-4: ");
       bob.type("2", true);
       await bob.waitFor("room: ");
@@ -113,7 +114,8 @@ Deno.test("an interactive join asks for the password the room needs", async () =
   let carolRun: Promise<number> | null = null;
   let daveRun: Promise<number> | null = null;
   try {
-    carolRun = runInteractive({ ...base, name: "carol" }, { terminal: carol, traits: NO_COLOR });
+    carolRun = runInteractive({ ...base, name: "carol" }, { terminal: carol, traits: NO_COLOR })
+      .then(exitCodeFor);
     await carol.waitFor("choose 1-4: ");
     carol.type("1", true);
     await carol.waitFor("room: ");
@@ -125,7 +127,7 @@ Deno.test("an interactive join asks for the password the room needs", async () =
     daveRun = runInteractive({ ...base, room: "vault", name: "dave" }, {
       terminal: dave,
       traits: NO_COLOR,
-    });
+    }).then(exitCodeFor);
     await dave.waitFor('room "vault" needs a password');
     dave.type("wrong", true);
     await dave.waitFor("wrong password, try again");

@@ -1,5 +1,6 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { type Key, KeyDecoder, MAX_PASTE_BYTES } from "../client/tui/keys.ts";
+import type { Key } from "../client/tui/key.ts";
+import { KeyDecoder, MAX_PASTE_BYTES } from "../client/tui/keys.ts";
 
 const encoder = new TextEncoder();
 

@@ -1,5 +1,5 @@
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
-import type { Key } from "../client/tui/keys.ts";
+import type { Key } from "../client/tui/key.ts";
 import { LineEditor } from "../client/tui/line_editor.ts";
 
 type KeyName = Exclude<Key["type"], "text" | "paste">;

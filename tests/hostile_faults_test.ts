@@ -5,8 +5,9 @@
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { ExitCode } from "../cli/exit_codes.ts";
+import { exitCodeFor } from "../cli/join_reasons.ts";
 import { ChatSession } from "../client/session.ts";
-import { endMessage, exitCodeFor } from "../client/session_end.ts";
+import { endMessage, endReason } from "../client/session_end.ts";
 import { decodeEvent, type KaiwaEvent, LeaveReason, Operation, Status } from "../protocol/mod.ts";
 import { startServer } from "../server/mod.ts";
 import {
@@ -162,8 +163,9 @@ Deno.test("a session whose server died and came back ends as a lost connection (
     const end = await running;
     deepStrictEqual(end, { kind: "lost" });
     strictEqual(events.length, heard);
-    strictEqual(exitCodeFor(end), ExitCode.ConnectionLost);
-    ok(endMessage(end)?.startsWith("Connection lost"), endMessage(end) ?? "no message");
+    strictEqual(exitCodeFor(endReason(end)), ExitCode.ConnectionLost);
+    const message = endMessage(end, session.silenceLimitMs);
+    ok(message?.startsWith("Connection lost"), message ?? "no message");
   } finally {
     await restarted.close();
   }

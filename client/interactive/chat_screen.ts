@@ -7,11 +7,10 @@
  */
 
 import type { KaiwaEvent, RoomList } from "../../protocol/mod.ts";
+import { preview } from "../../util/mod.ts";
 import { ClientError } from "../errors.ts";
 import type { SayResult, SessionEnd } from "../session.ts";
-import type { Key } from "../tui/keys.ts";
-import { LineEditor } from "../tui/line_editor.ts";
-import { Screen } from "../tui/screen.ts";
+import { type Key, LineEditor, Screen } from "../tui/mod.ts";
 import type { ChatView } from "./chat_view.ts";
 import { HOST_QUIT_WARNING } from "./chat_view.ts";
 import { HELP_LINES, parseChatInput } from "./commands.ts";
@@ -48,8 +47,6 @@ export interface ChatScreenOptions {
 
 /** How long leaving waits for our last messages to be confirmed before it goes anyway. */
 export const LEAVE_DRAIN_MS = 2_000;
-
-const PREVIEW_CHARS = 40;
 
 /** The chat screen. Feed it the session's events with {@link event} and {@link undelivered}. */
 export class ChatScreen {
@@ -216,8 +213,4 @@ export class ChatScreen {
   #now(): number {
     return this.#options.clock();
   }
-}
-
-function preview(text: string): string {
-  return text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text;
 }

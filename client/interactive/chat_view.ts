@@ -8,7 +8,7 @@
 import { formatTextNotice, type KaiwaEvent, type MemberEntry } from "../../protocol/mod.ts";
 import { endMessage } from "../session_end.ts";
 import type { SessionEnd } from "../session.ts";
-import { formatChatLine, formatNotice, type RenderStyle } from "../tui/render.ts";
+import { formatChatLine, formatNotice, type RenderStyle } from "../tui/mod.ts";
 
 /** What a view starts from. */
 export interface ChatViewOptions {
@@ -20,6 +20,8 @@ export interface ChatViewOptions {
   created: boolean;
   /** Colour or not. */
   style: RenderStyle;
+  /** The session's silence limit in milliseconds, which a lost connection reports. */
+  silenceLimitMs: number;
 }
 
 /** The notice a host gets on the first `/quit`. */
@@ -94,7 +96,7 @@ export class ChatView {
 
   /** The notice for a session's end, or null when an event already said why. */
   endLines(end: SessionEnd, time: number): string[] {
-    const message = endMessage(end);
+    const message = endMessage(end, this.#options.silenceLimitMs);
     return message === null ? [] : [this.notice(message, time)];
   }
 

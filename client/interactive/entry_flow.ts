@@ -7,13 +7,19 @@
  * @module
  */
 
-import { ExitCode } from "../../cli/exit_codes.ts";
 import type { RoomList } from "../../protocol/mod.ts";
 import type { EntryRequest, RoomEntry } from "../enter_room.ts";
 import { ClientError } from "../errors.ts";
 import type { JoinOptions, PasswordSource } from "../options.ts";
 import { readPasswordFromEnv } from "../password_source.ts";
-import { checkName, MENU_HELP, MENU_LINES, MENU_PROMPT, parseMenuChoice } from "./menu.ts";
+import {
+  checkName,
+  MENU_HELP,
+  MENU_HINTS,
+  MENU_LINES,
+  MENU_PROMPT,
+  parseMenuChoice,
+} from "./menu.ts";
 import type { Prompter } from "./prompter.ts";
 import { describeRoomList } from "./room_list.ts";
 
@@ -99,8 +105,8 @@ async function menuLoop(options: JoinOptions, deps: EntryFlowDeps): Promise<Ente
       return await enterWithPassword(options.password, request, true, deps);
     } catch (error) {
       // A refusal is a wrong answer to one of the questions: say so and offer the menu again.
-      if (!(error instanceof ClientError) || error.exitCode === ExitCode.Unreachable) throw error;
-      prompter.say(`kaiwa: ${error.message}`);
+      if (!(error instanceof ClientError) || error.reason === "unreachable") throw error;
+      prompter.say(`kaiwa: ${error.withHint(MENU_HINTS[error.reason])}`);
     }
   }
 }
@@ -148,7 +154,7 @@ async function enterWithPassword(
     try {
       return { entry: await deps.enter(attempt), request: attempt };
     } catch (error) {
-      const retry = error instanceof ClientError && error.exitCode === ExitCode.WrongPassword &&
+      const retry = error instanceof ClientError && error.reason === "wrongPassword" &&
         !request.create && source.kind !== "env" && typed < MAX_PASSWORD_TRIES;
       if (!retry) throw error;
     }

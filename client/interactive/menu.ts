@@ -6,6 +6,7 @@
  */
 
 import { InvalidTextError, validateName } from "../../protocol/mod.ts";
+import type { FailureReason } from "../reason.ts";
 
 /** What the user picked in the menu. */
 export type MenuChoice = "create" | "join" | "list" | "quit";
@@ -22,6 +23,15 @@ export const MENU_LINES: readonly string[] = [
 export const MENU_PROMPT = "choose 1-4: ";
 /** Said when the answer is no menu entry. */
 export const MENU_HELP = "type 1, 2, 3 or 4 (or create, join, list, quit)";
+
+/**
+ * What to do about a refusal, in the menu's words: the command line's hints name flags that
+ * someone using the menu never typed. Refusals missing here need no advice beyond their sentence.
+ */
+export const MENU_HINTS: Readonly<Partial<Record<FailureReason, string>>> = {
+  roomNotFound: "choose create to make it",
+  roomExists: "choose join to enter it",
+};
 
 const CHOICES: Readonly<Record<string, MenuChoice>> = {
   "1": "create",

@@ -5,21 +5,23 @@
  * @module
  */
 
-import { ProcessTerminal } from "./terminal.ts";
 import type { JoinOptions } from "../options.ts";
+import type { EndReason } from "../reason.ts";
 import { runInteractive } from "./run_interactive.ts";
+import { ProcessTerminal } from "./terminal.ts";
 
 export { type InteractiveDeps, runInteractive } from "./run_interactive.ts";
 export type { Terminal } from "./terminal.ts";
 
 /**
- * Runs the interactive client on the process's terminal (stdin must be one) and returns the exit
- * code. Raw mode is on for the whole run and always restored, also on errors and stop signals.
+ * Runs the interactive client on the process's terminal (stdin must be one) and says how it
+ * ended. Raw mode is on for the whole run and always restored, also on errors and when `stop`
+ * is aborted (which ends the input: a question is given up, the chat is left).
  *
  * @throws {ClientError} when the server is unreachable or refuses what the command line asked.
  */
-export async function joinInteractive(options: JoinOptions): Promise<number> {
-  const terminal = ProcessTerminal.open();
+export async function joinInteractive(options: JoinOptions, stop: AbortSignal): Promise<EndReason> {
+  const terminal = ProcessTerminal.open(stop);
   try {
     return await runInteractive(options, {
       terminal,

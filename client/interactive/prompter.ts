@@ -5,9 +5,7 @@
  * @module
  */
 
-import { LineEditor } from "../tui/line_editor.ts";
-import { sanitizeForTerminal } from "../tui/sanitize.ts";
-import { type InputView, Screen } from "../tui/screen.ts";
+import { type InputView, LineEditor, sanitizeForTerminal, Screen } from "../tui/mod.ts";
 import type { Terminal } from "./terminal.ts";
 
 /** Asks questions and prints lines; the entry flow talks to the user only through this. */

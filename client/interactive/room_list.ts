@@ -5,7 +5,7 @@
  */
 
 import type { RoomList } from "../../protocol/mod.ts";
-import { sanitizeForTerminal } from "../tui/sanitize.ts";
+import { sanitizeForTerminal } from "../tui/mod.ts";
 
 /** Marks a room that needs a password. */
 export const LOCK_MARK = "🔒";

@@ -5,13 +5,13 @@
  * @module
  */
 
-import { ExitCode } from "../../cli/exit_codes.ts";
 import { enterRoom } from "../enter_room.ts";
 import type { JoinOptions } from "../options.ts";
+import type { EndReason } from "../reason.ts";
 import { listRooms, type ServerAddress } from "../room_request.ts";
 import { ChatSession, type SessionOptions } from "../session.ts";
-import { exitCodeFor } from "../session_end.ts";
-import { detectColorMode, type TerminalTraits } from "../tui/render.ts";
+import { endReason } from "../session_end.ts";
+import { detectColorMode, type TerminalTraits } from "../tui/mod.ts";
 import { ChatScreen } from "./chat_screen.ts";
 import { ChatView } from "./chat_view.ts";
 import { chooseAndEnter } from "./entry_flow.ts";
@@ -27,19 +27,22 @@ export interface InteractiveDeps {
   /** Milliseconds since the epoch, for local notices. */
   clock?: () => number;
   /** Session timings, for tests. */
-  session?: Pick<SessionOptions, "tickMs" | "liveness" | "outbox">;
+  session?: Pick<SessionOptions, "tickMs" | "liveness" | "resend">;
 }
 
 /** A terminal that cannot move its cursor. */
 const DUMB_TERMINAL = "dumb";
 
 /**
- * Runs the interactive client to its end and returns the exit code: 0 when the user quits or
- * leaves, else the code of the session's end (see `exitCodeFor`).
+ * Runs the interactive client to its end and says how it ended: `left` when the user quits or
+ * leaves, else the reason of the session's end (see `endReason`).
  *
  * @throws {ClientError} when the server is unreachable or refuses what the command line asked.
  */
-export async function runInteractive(options: JoinOptions, deps: InteractiveDeps): Promise<number> {
+export async function runInteractive(
+  options: JoinOptions,
+  deps: InteractiveDeps,
+): Promise<EndReason> {
   const { terminal, traits } = deps;
   const clock = deps.clock ?? Date.now;
   const ansi = traits.term !== DUMB_TERMINAL;
@@ -50,15 +53,10 @@ export async function runInteractive(options: JoinOptions, deps: InteractiveDeps
     enter: (request) => enterRoom(server, request),
     list,
   });
-  if (entered === null) return ExitCode.Ok;
+  if (entered === null) return "left";
   const { entry, request } = entered;
-  const view = new ChatView({
-    room: request.room,
-    name: request.name,
-    created: request.create,
-    style: { color: detectColorMode(traits) },
-  });
-  const screen = new ChatScreen({ terminal, view, ansi, clock, listRooms: list });
+  // The session comes first, for its silence limit; its handlers reach the screen only once
+  // screen.run() has started it.
   const session = new ChatSession({
     ...deps.session,
     socket: entry.socket,
@@ -69,5 +67,13 @@ export async function runInteractive(options: JoinOptions, deps: InteractiveDeps
     onEvent: (event, self) => screen.event(event, self),
     onUndelivered: (text) => screen.undelivered(text),
   });
-  return exitCodeFor(await screen.run(session));
+  const view = new ChatView({
+    room: request.room,
+    name: request.name,
+    created: request.create,
+    style: { color: detectColorMode(traits) },
+    silenceLimitMs: session.silenceLimitMs,
+  });
+  const screen = new ChatScreen({ terminal, view, ansi, clock, listRooms: list });
+  return endReason(await screen.run(session));
 }

@@ -1,13 +1,14 @@
 /**
  * The interactive client's only contact with the real terminal: raw mode, keys from stdin, text
- * to stdout, the width and its changes, and the signals that ask us to stop. Everything above it
- * sees the {@link Terminal} interface, so tests drive the client with a fake one.
+ * to stdout, the width and its changes. Everything above it sees the {@link Terminal} interface,
+ * so tests drive the client with a fake one. Which process signals mean "stop" is not its
+ * business: the caller passes an `AbortSignal` (`cli/` aborts it on SIGINT, SIGTERM, SIGHUP).
  *
  * @module
  */
 
 import { LineOutput } from "../output.ts";
-import { type Key, KeyDecoder } from "../tui/keys.ts";
+import { type Key, KeyDecoder } from "../tui/mod.ts";
 
 /** A terminal as the interactive client uses it. */
 export interface Terminal {
@@ -28,11 +29,6 @@ export const ESCAPE_WAIT_MS = 50;
 /** The width used when the terminal cannot tell its own. */
 export const FALLBACK_COLUMNS = 80;
 const READ_BUFFER_SIZE = 4096;
-/**
- * Signals that end the input, so that whatever is running (a question, the chat) ends the way it
- * does at the end of input and the terminal is restored. In raw mode Ctrl-C is a key, not SIGINT.
- */
-const STOP_SIGNALS: readonly Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 /** The process's own terminal: stdin in raw mode, stdout for output. */
 export class ProcessTerminal implements Terminal {
@@ -44,10 +40,14 @@ export class ProcessTerminal implements Terminal {
   #escapeTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #removers = new Set<() => void>();
 
-  /** Puts stdin in raw mode and starts reading it; call {@link close} to restore it. */
-  static open(): ProcessTerminal {
+  /**
+   * Puts stdin in raw mode and starts reading it; call {@link close} to restore it. Aborting
+   * `stop` ends the input, so that whatever is running (a question, the chat) ends the way it
+   * does at the end of input and the terminal is restored.
+   */
+  static open(stop?: AbortSignal): ProcessTerminal {
     const terminal = new ProcessTerminal();
-    terminal.#listen(STOP_SIGNALS, () => terminal.#end());
+    if (stop !== undefined) terminal.#onAbort(stop, () => terminal.#end());
     Deno.stdin.setRaw(true);
     terminal.#readLoop();
     return terminal;
@@ -84,10 +84,10 @@ export class ProcessTerminal implements Terminal {
 
   /** {@inheritDoc Terminal.onResize} */
   onResize(listener: () => void): () => void {
-    return this.#listen(["SIGWINCH"], listener);
+    return this.#listen("SIGWINCH", listener);
   }
 
-  /** Restores the terminal's mode and removes every signal listener; safe to call twice. */
+  /** Restores the terminal's mode and removes every listener; safe to call twice. */
   async close(): Promise<void> {
     clearTimeout(this.#escapeTimer);
     for (const remove of [...this.#removers]) remove();
@@ -99,14 +99,22 @@ export class ProcessTerminal implements Terminal {
     }
   }
 
-  #listen(signals: readonly Deno.Signal[], listener: () => void): () => void {
-    for (const signal of signals) Deno.addSignalListener(signal, listener);
+  #listen(signal: Deno.Signal, listener: () => void): () => void {
+    Deno.addSignalListener(signal, listener);
     const remove = () => {
-      if (!this.#removers.delete(remove)) return;
-      for (const signal of signals) Deno.removeSignalListener(signal, listener);
+      if (this.#removers.delete(remove)) Deno.removeSignalListener(signal, listener);
     };
     this.#removers.add(remove);
     return remove;
+  }
+
+  #onAbort(stop: AbortSignal, listener: () => void): void {
+    if (stop.aborted) return listener();
+    stop.addEventListener("abort", listener, { once: true });
+    const remove = () => {
+      if (this.#removers.delete(remove)) stop.removeEventListener("abort", listener);
+    };
+    this.#removers.add(remove);
   }
 
   async #readLoop(): Promise<void> {

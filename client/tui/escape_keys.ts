@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Key, NamedKey } from "./keys.ts";
+import type { Key, NamedKey } from "./key.ts";
 
 /** Longest escape sequence we wait for; a longer unfinished one is garbage and is dropped. */
 const MAX_SEQUENCE_LENGTH = 32;

@@ -6,62 +6,9 @@
  * @module
  */
 
+import { concatBytes } from "../../util/mod.ts";
 import { parseEscapeSequence } from "./escape_keys.ts";
-
-/** Letters whose control code has no key of its own (ctrl-h is Backspace, ctrl-i Tab, ctrl-j/m Enter). */
-export type ControlLetter =
-  | "a"
-  | "b"
-  | "c"
-  | "d"
-  | "e"
-  | "f"
-  | "g"
-  | "k"
-  | "l"
-  | "n"
-  | "o"
-  | "p"
-  | "q"
-  | "r"
-  | "s"
-  | "t"
-  | "u"
-  | "v"
-  | "w"
-  | "x"
-  | "y"
-  | "z";
-
-/** A key without text. Editing meaning is the line editor's business, not the decoder's. */
-export type NamedKey =
-  | "enter"
-  | "backspace"
-  | "delete"
-  | "tab"
-  | "escape"
-  | "left"
-  | "right"
-  | "up"
-  | "down"
-  | "home"
-  | "end"
-  | "ctrl-left"
-  | "ctrl-right"
-  | "alt-b"
-  | "alt-f"
-  | "alt-d"
-  | "alt-backspace"
-  | `ctrl-${ControlLetter}`;
-
-/**
- * One key event: typed text (possibly several characters, as it arrived in one read), a
- * bracketed paste (raw text, may hold line breaks and controls: clean it before use), or a named key.
- */
-export type Key =
-  | { type: "text"; text: string }
-  | { type: "paste"; text: string }
-  | { type: NamedKey };
+import type { ControlLetter, Key } from "./key.ts";
 
 /** Largest bracketed paste kept; bytes beyond it are dropped so a runaway paste cannot eat memory. */
 export const MAX_PASTE_BYTES = 64 * 1024;
@@ -132,7 +79,7 @@ export class KeyDecoder {
 
   /** Decodes the next chunk of input, returning the keys it completes. */
   feed(chunk: Uint8Array): Key[] {
-    const bytes = this.#pending.length === 0 ? chunk : concat(this.#pending, chunk);
+    const bytes = this.#pending.length === 0 ? chunk : concatBytes(this.#pending, chunk);
     this.#pending = new Uint8Array(0);
     const keys: Key[] = [];
     let i = 0;
@@ -239,12 +186,4 @@ export class KeyDecoder {
     if (last?.type === "text") last.text += text;
     else keys.push({ type: "text", text });
   }
-}
-
-/** Joins two byte arrays into a new one. */
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

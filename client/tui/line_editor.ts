@@ -6,7 +6,7 @@
  */
 
 import { segmentGraphemes } from "./display_width.ts";
-import type { Key } from "./keys.ts";
+import type { Key } from "./key.ts";
 import { sanitizeInput } from "./sanitize.ts";
 
 /** What a key did to the line, so the caller knows whether to redraw, send or stop. */

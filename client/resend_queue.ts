@@ -1,27 +1,27 @@
 /**
- * The client's outgoing chat messages, sent one at a time and each confirmed by the server's
- * echo (a kaiwa member gets its own message back, §4.2). Waiting for the echo before sending
+ * The client's resend queue: outgoing chat messages, sent one at a time and each confirmed by the
+ * server's echo (a kaiwa member gets its own message back, §4.2). Waiting for the echo before sending
  * the next message means a message dropped by the server's flood limit, or lost on the way, is
  * sent again instead of lost, whatever the server's limits are. Pure: time comes from the caller.
  *
  * @module
  */
 
-/** What the outbox wants done now. */
-export type OutboxAction =
+/** What the queue wants done now. */
+export type ResendAction =
   | { type: "send"; text: string }
   | { type: "give-up"; text: string };
 
 /** Timing of resends. */
-export interface OutboxConfig {
+export interface ResendConfig {
   /** How long to wait for an echo before sending a message again. */
   resendAfterMs: number;
-  /** How many times a message is sent before the outbox gives up on it. */
+  /** How many times a message is sent before the queue gives up on it. */
   maxAttempts: number;
 }
 
 /** The defaults: a resend after a second, up to five sends, rides out a flood limit of ~1/s. */
-export const DEFAULT_OUTBOX_CONFIG: Readonly<OutboxConfig> = {
+export const DEFAULT_RESEND_CONFIG: Readonly<ResendConfig> = {
   resendAfterMs: 1_000,
   maxAttempts: 5,
 };
@@ -37,18 +37,18 @@ interface Pending {
  *
  * @example
  * ```ts
- * const outbox = new Outbox();
- * outbox.enqueue("hi");
- * outbox.poll(0); // { type: "send", text: "hi" }
- * outbox.confirm("hi"); // true: the echo arrived
+ * const queue = new ResendQueue();
+ * queue.enqueue("hi");
+ * queue.poll(0); // { type: "send", text: "hi" }
+ * queue.confirm("hi"); // true: the echo arrived
  * ```
  */
-export class Outbox {
-  readonly #config: OutboxConfig;
+export class ResendQueue {
+  readonly #config: ResendConfig;
   readonly #queue: Pending[] = [];
 
-  /** Creates an empty outbox. */
-  constructor(config: OutboxConfig = DEFAULT_OUTBOX_CONFIG) {
+  /** Creates an empty queue. */
+  constructor(config: ResendConfig = DEFAULT_RESEND_CONFIG) {
     this.#config = config;
   }
 
@@ -63,7 +63,7 @@ export class Outbox {
   }
 
   /** Says what to send (or give up on) now, if anything; call it after every change and on a tick. */
-  poll(now: number): OutboxAction | null {
+  poll(now: number): ResendAction | null {
     const head = this.#queue[0];
     if (head === undefined) return null;
     if (head.attempts > 0 && now - head.sentAt < this.#config.resendAfterMs) return null;

@@ -1,0 +1,77 @@
+/**
+ * Running `kaiwa join` as a process: it picks interactive or pipe mode from whether stdin is a
+ * terminal, hands the client the process's streams and stop signals, and turns how the client
+ * ended into one line on stderr and an exit code.
+ *
+ * @module
+ */
+
+import {
+  ClientError,
+  joinInteractive,
+  type JoinOptions,
+  LineOutput,
+  LineReader,
+  type Reason,
+  runPipeMode,
+} from "../client/mod.ts";
+import { ExitCode } from "./exit_codes.ts";
+import { describeFailure, exitCodeFor } from "./join_reasons.ts";
+import { readPipePassword } from "./pipe_password.ts";
+import { listenForStop } from "./stop_signals.ts";
+import { UsageError } from "./usage_error.ts";
+
+/**
+ * Runs the client and returns its exit code. Expected failures (a refusal, an unreachable server,
+ * a command line pipe mode cannot run) print one sentence on stderr.
+ */
+export async function join(options: JoinOptions): Promise<ExitCode> {
+  const errors = new LineOutput(Deno.stderr);
+  try {
+    const reason = Deno.stdin.isTerminal()
+      ? await joinWithTerminal(options)
+      : await joinWithPipes(options, errors);
+    return exitCodeFor(reason);
+  } catch (error) {
+    if (error instanceof ClientError) {
+      return await fail(errors, describeFailure(error), exitCodeFor(error.reason));
+    }
+    if (error instanceof UsageError) return await fail(errors, error.message, ExitCode.Usage);
+    throw error;
+  }
+}
+
+/** The interactive client; a stop signal ends it the way the end of input does. */
+async function joinWithTerminal(options: JoinOptions): Promise<Reason> {
+  const stop = listenForStop();
+  try {
+    return await joinInteractive(options, stop.signal);
+  } finally {
+    stop.remove();
+  }
+}
+
+/** Pipe mode: stdin's lines (after the password line, if any) are the messages. */
+async function joinWithPipes(options: JoinOptions, errors: LineOutput): Promise<Reason> {
+  const { room, name } = options;
+  if (room === null || name === null) {
+    throw new UsageError("ROOM and --name are required when stdin is not a terminal");
+  }
+  const input = new LineReader(Deno.stdin.readable);
+  const password = await readPipePassword(options.password, input);
+  return await runPipeMode({
+    server: options,
+    request: { room, name, password, create: options.create },
+    json: options.json,
+    input,
+    output: new LineOutput(Deno.stdout),
+    errors,
+  });
+}
+
+/** Prints `message` as the one line of an expected failure, and passes its exit code on. */
+async function fail(errors: LineOutput, message: string, code: ExitCode): Promise<ExitCode> {
+  errors.line(`kaiwa: ${message}`);
+  await errors.flush();
+  return code;
+}

@@ -1,0 +1,54 @@
+import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { ResendQueue } from "../client/resend_queue.ts";
+
+const config = { resendAfterMs: 1_000, maxAttempts: 3 };
+
+Deno.test("ResendQueue sends one message at a time, each after the previous one is confirmed", {
+  permissions: "none",
+}, () => {
+  const queue = new ResendQueue(config);
+  queue.enqueue("a");
+  queue.enqueue("b");
+  deepStrictEqual(queue.poll(0), { type: "send", text: "a" });
+  strictEqual(queue.poll(10), null, "b must wait for a's echo");
+  strictEqual(queue.confirm("b"), false, "an echo of another text confirms nothing");
+  strictEqual(queue.confirm("a"), true);
+  deepStrictEqual(queue.poll(20), { type: "send", text: "b" });
+  strictEqual(queue.confirm("b"), true);
+  strictEqual(queue.pending, 0);
+  strictEqual(queue.poll(30), null);
+});
+
+Deno.test("ResendQueue resends an unconfirmed message, then gives up after the last attempt", {
+  permissions: "none",
+}, () => {
+  const queue = new ResendQueue(config);
+  queue.enqueue("lost");
+  queue.enqueue("next");
+  deepStrictEqual(queue.poll(0), { type: "send", text: "lost" });
+  strictEqual(queue.poll(999), null);
+  deepStrictEqual(queue.poll(1_000), { type: "send", text: "lost" });
+  deepStrictEqual(queue.poll(2_000), { type: "send", text: "lost" });
+  deepStrictEqual(queue.poll(3_000), { type: "give-up", text: "lost" });
+  deepStrictEqual(queue.poll(3_000), { type: "send", text: "next" });
+});
+
+Deno.test("ResendQueue waits a full resend delay after the server reports rate limiting", {
+  permissions: "none",
+}, () => {
+  const queue = new ResendQueue(config);
+  queue.enqueue("m");
+  queue.poll(0);
+  queue.rateLimited(900);
+  strictEqual(queue.poll(1_000), null, "the delay restarts at the notice");
+  deepStrictEqual(queue.poll(1_900), { type: "send", text: "m" });
+});
+
+Deno.test("ResendQueue ignores an echo that arrives before the message was sent", {
+  permissions: "none",
+}, () => {
+  const queue = new ResendQueue(config);
+  queue.enqueue("x");
+  strictEqual(queue.confirm("x"), false);
+  strictEqual(queue.pending, 1);
+});
