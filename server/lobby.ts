@@ -19,13 +19,17 @@ export class Lobby {
   readonly #transport: UdpTransport;
   #dropped = 0;
 
-  /** Starts relaying on `socket`; clients are forgotten after `timeoutSeconds` of silence. */
+  /**
+   * Starts relaying on `socket`; clients are forgotten after `timeoutSeconds` of silence. At most
+   * `sendQueueBytes` wait to be sent (`--send-queue-bytes`).
+   */
   constructor(
     socket: Deno.DatagramConn,
     timeoutSeconds: number,
     now: () => number,
     log: Logger,
     faults: FaultLog,
+    sendQueueBytes?: number,
   ) {
     this.#clients = new LobbyClients(timeoutSeconds);
     const drop = (hostname: string, reason: string) => {
@@ -57,6 +61,7 @@ export class Lobby {
       },
       log,
       faults,
+      sendQueueBytes,
     });
   }
 
@@ -76,6 +81,11 @@ export class Lobby {
   /** Relays skipped because the recipient had not sent enough to be sent that much. */
   get throttled(): number {
     return this.#clients.throttled;
+  }
+
+  /** The lobby socket's send queue counts: what waits, and what was dropped as it was full. */
+  get queue(): Pick<UdpTransport, "pending" | "dropped"> {
+    return this.#transport;
   }
 
   /** Clients currently known. */
