@@ -1,9 +1,13 @@
-import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
+import { parseServeArgs } from "../cli/serve_command.ts";
+import { UsageError } from "../cli/usage_error.ts";
+import { Logger } from "../server/log.ts";
 import { BatchSendQueue } from "../server/fast_udp/batch_queue.ts";
 import {
   ENTRY_OVERHEAD_BYTES,
   FairQueue,
   type PeerAddress,
+  QueueDropReport,
   SendQueue,
   type TakenDatagram,
   TURN_DATAGRAMS,
@@ -162,4 +166,23 @@ Deno.test({
     strictEqual(await receiver.receive(100), null);
     await outbox.close();
   },
+});
+
+Deno.test("send-queue drops reach the log, once per report, and the flag sets the bound", () => {
+  const lines: string[] = [];
+  const source = { dropped: 0 };
+  const report = new QueueDropReport(
+    new Logger("normal", (line) => lines.push(line)),
+    "udp",
+    source,
+  );
+  report.report();
+  strictEqual(lines.length, 0, "nothing dropped, nothing said");
+  source.dropped = 7;
+  report.report();
+  report.report();
+  strictEqual(lines.length, 1);
+  ok(lines[0].includes("dropped 7 datagrams"), lines[0]);
+  strictEqual(parseServeArgs(["--send-queue-bytes", "1048576"]).sendQueueBytes, 1_048_576);
+  throws(() => parseServeArgs(["--send-queue-bytes", "100"]), UsageError);
 });
