@@ -11,6 +11,8 @@ import { UsageError } from "./usage_error.ts";
 import { parseDecimal, parseInteger, parsePort, parseSeconds, parseText } from "./values.ts";
 
 const D = DEFAULT_SERVE_OPTIONS;
+/** The smallest `--send-queue-bytes`: room for a few of the largest datagrams (8 KiB) at least. */
+const MIN_SEND_QUEUE_BYTES = 65_536;
 
 /** How a switch's default reads in help text. */
 function onOff(on: boolean): string {
@@ -92,6 +94,12 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     help: "Send UDP in batches with sendmmsg (Linux; needs deno run --allow-ffi)",
     default: onOff(D.fastUdp),
   },
+  {
+    name: "send-queue-bytes",
+    value: "N",
+    help: "Most bytes waiting to be sent over UDP; beyond, datagrams are dropped and counted",
+    default: String(D.sendQueueBytes),
+  },
   HELP_FLAG,
 ];
 
@@ -133,6 +141,10 @@ export function parseServeArgs(args: readonly string[]): ServeOptions {
   given("flood-rate", (t, f) => options.floodRate = parseDecimal(t, f, 0));
   given("flood-burst", (t, f) => options.floodBurst = parseInteger(t, f, 1));
   given("join-rate", (t, f) => options.joinRate = parseDecimal(t, f, 0));
+  given(
+    "send-queue-bytes",
+    (t, f) => options.sendQueueBytes = parseInteger(t, f, MIN_SEND_QUEUE_BYTES),
+  );
   if (flags.boolean("fast-udp")) options.fastUdp = true;
   const quiet = flags.boolean("quiet");
   const verbose = flags.boolean("verbose");

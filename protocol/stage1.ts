@@ -7,6 +7,7 @@
 
 import { MAX_DATAGRAM_SIZE, MAX_NAME_BYTES } from "./constants.ts";
 import { ProtocolError, SizeLimitError, TruncatedError } from "./errors.ts";
+import { neutralizeText } from "./text_safety.ts";
 import { encodeUtf8 } from "./utf8.ts";
 
 /** The parts of a Stage 1 datagram, as views into the received bytes. */
@@ -43,11 +44,7 @@ export function encodeStage1Datagram(username: string, message: string): Uint8Ar
       } bytes exceeds ${MAX_DATAGRAM_SIZE}`,
     );
   }
-  const out = new Uint8Array(1 + name.length + text.length);
-  out[0] = name.length;
-  out.set(name, 1);
-  out.set(text, 1 + name.length);
-  return out;
+  return joinStage1(name, text);
 }
 
 /**
@@ -74,4 +71,33 @@ export function parseStage1Datagram(bytes: Uint8Array): Stage1Datagram {
     );
   }
   return { username: bytes.subarray(1, nameEnd), message: bytes.subarray(nameEnd) };
+}
+
+/**
+ * The datagram as it may go to Stage 1 clients, which print what they receive: its username and
+ * message neutralised as text for standard clients is (docs/protocol.md §3.3: CR, LF, ESC and
+ * the other controls become U+FFFD, bidi controls are dropped, invalid UTF-8 is replaced).
+ * Returns `bytes` itself, not a copy, when nothing needed changing (the common case); a new
+ * datagram otherwise; null when the neutralised datagram is no valid Stage 1 datagram (a
+ * username that becomes empty or over 255 bytes, a datagram over 4096 bytes).
+ *
+ * @throws {SizeLimitError | TruncatedError | ProtocolError} as {@linkcode parseStage1Datagram}.
+ */
+export function neutralizeStage1Datagram(bytes: Uint8Array): Uint8Array | null {
+  const { username, message } = parseStage1Datagram(bytes);
+  const name = neutralizeText(username);
+  const text = neutralizeText(message);
+  if (name === username && text === message) return bytes;
+  if (name.length === 0 || name.length > MAX_NAME_BYTES) return null;
+  if (1 + name.length + text.length > MAX_DATAGRAM_SIZE) return null;
+  return joinStage1(name, text);
+}
+
+/** usernamelen | name | text, the lengths already checked. */
+function joinStage1(name: Uint8Array, text: Uint8Array): Uint8Array {
+  const out = new Uint8Array(1 + name.length + text.length);
+  out[0] = name.length;
+  out.set(name, 1);
+  out.set(text, 1 + name.length);
+  return out;
 }

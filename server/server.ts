@@ -18,6 +18,7 @@ import { TcpFront } from "./tcp/mod.ts";
 import {
   DenoUdpTransport,
   type PeerAddress,
+  QueueDropReport,
   type TransportContext,
   type TransportEvents,
   type UdpTransport,
@@ -115,7 +116,13 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
     failed: (hostname, port) =>
       faults.guard("a delivery report", () => state.unreachable(hostname, port, now())),
   };
-  const udp = makeTransport(options, deps, socket, { events, log, faults });
+  const udp = makeTransport(options, deps, socket, {
+    events,
+    log,
+    faults,
+    sendQueueBytes: options.sendQueueBytes,
+  });
+  const udpDrops = new QueueDropReport(log, "udp", udp);
   const notifier = new UdpNotifier(udp, options.floodRate);
   const state = new ServerState(
     options,
@@ -133,13 +140,16 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
   }, options);
   const lobby = lobbySocket === null
     ? undefined
-    : new Lobby(lobbySocket, options.timeoutSeconds, now, log, faults);
+    : new Lobby(lobbySocket, options.timeoutSeconds, now, log, faults, options.sendQueueBytes);
+  const lobbyDrops = lobby === undefined ? null : new QueueDropReport(log, "lobby", lobby.queue);
 
   // A timer callback that throws would end the process: each tick is guarded.
   const sweeper = setInterval(() =>
     faults.guard("the timeout sweep", () => {
       state.sweep(now());
       lobby?.sweep(now());
+      udpDrops.report();
+      lobbyDrops?.report();
     }), SWEEP_INTERVAL_MS);
   const flusher = setInterval(
     () => faults.guard("announcing joins", () => state.flushJoins(now())),
@@ -164,6 +174,8 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
     faults.guard("shutting down", () => state.shutdown(now()));
     log.info("shutting down");
     await udp.drain(SHUTDOWN_DRAIN_MS);
+    udpDrops.report();
+    lobbyDrops?.report();
     await close();
     log.info(
       `stopped; ${state.counters.total} datagrams dropped unanswered, ${faults.count} faults`,

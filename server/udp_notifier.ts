@@ -58,10 +58,10 @@ export class UdpNotifier implements Notifier {
       if (member.address === null) continue;
       if (member.kaiwa) {
         kaiwa ??= encodeChatEvent(now, seq, sender.nameBytes, text);
-        this.#transport.send(kaiwa, member.address);
+        this.#transport.send(kaiwa, member.address, member.room);
       } else if (member !== sender) {
         standard ??= encodeTextChat(sender.nameBytes, text);
-        this.#transport.send(standard, member.address);
+        this.#transport.send(standard, member.address, member.room);
       }
     }
   }
@@ -109,7 +109,7 @@ export class UdpNotifier implements Notifier {
       entries.push({ name: other.name, host: other.isHost, you: other === member });
     }
     for (const bytes of encodeMembersEvents(now, entries)) {
-      this.#transport.send(bytes, member.address);
+      this.#transport.send(bytes, member.address, member.room);
     }
   }
 
@@ -137,13 +137,13 @@ export class UdpNotifier implements Notifier {
       if (member === except || member.address === null) continue;
       if (member.kaiwa) {
         kaiwa ??= encodeEvent(event);
-        this.#transport.send(kaiwa, member.address);
+        this.#transport.send(kaiwa, member.address, member.room);
       } else {
         if (standard === undefined) {
           const text = formatTextNotice(event);
           standard = text === null ? null : encodeUtf8(text);
         }
-        if (standard !== null) this.#transport.send(standard, member.address);
+        if (standard !== null) this.#transport.send(standard, member.address, member.room);
       }
     }
   }
@@ -162,7 +162,7 @@ export class UdpNotifier implements Notifier {
       if (member.address === null) continue;
       if (member.kaiwa) {
         kaiwa ??= encodeNameListEvents(type, now, names, reason);
-        for (const bytes of kaiwa) this.#transport.send(bytes, member.address);
+        for (const bytes of kaiwa) this.#transport.send(bytes, member.address, member.room);
       } else {
         standard ??= splitNameList(names).map((group) => {
           const event: KaiwaEvent = type === "joined"
@@ -170,7 +170,7 @@ export class UdpNotifier implements Notifier {
             : { type, time: now, reason, names: group };
           return encodeUtf8(formatTextNotice(event) ?? "");
         });
-        for (const bytes of standard) this.#transport.send(bytes, member.address);
+        for (const bytes of standard) this.#transport.send(bytes, member.address, member.room);
       }
     }
   }

@@ -9,10 +9,13 @@
  */
 
 import {
+  DEFAULT_SEND_QUEUE_BYTES,
   type FailureListener,
+  FairQueue,
+  type FlowKey,
   IdleSignal,
-  MAX_QUEUED_DATAGRAMS,
   type PeerAddress,
+  type TakenDatagram,
 } from "../udp/mod.ts";
 import { ErrorQueue, type UnreachableHandler } from "./error_queue.ts";
 import type { Libc } from "./libc.ts";
@@ -32,12 +35,8 @@ export const SEND_AT_ONCE_THRESHOLD = 4_096;
  */
 export const ERROR_POLL_INTERVAL_MS = 50;
 
-/** One payload and everyone it goes to: a chat message queues once, not once per recipient. */
-interface Message {
-  readonly bytes: Uint8Array;
-  readonly sockaddrs: number[];
-  readonly addresses: PeerAddress[];
-}
+/** What the taken datagram holds before the first take. */
+const NO_ADDRESS: PeerAddress = { transport: "udp", hostname: "", port: 0 };
 
 /**
  * A send queue that sends with `sendmmsg` on the socket `fd`. Only failures are reported: a
@@ -46,18 +45,20 @@ interface Message {
 export class BatchSendQueue {
   readonly #sender: MmsgSender<PeerAddress>;
   readonly #onFailure: FailureListener;
-  #queue: Message[] = [];
-  /** Index of the message being sent, and of its next recipient. */
-  #head = 0;
-  #cursor = 0;
-  #queued = 0;
+  /** Queued datagrams, each tagged with its packed address (`packedSockaddr`). */
+  readonly #queue: FairQueue;
+  /** The datagram taken from the queue and not yet in the batch (`#held`), rewritten by each take. */
+  readonly #taken: TakenDatagram = { bytes: new Uint8Array(0), address: NO_ADDRESS, tag: 0 };
+  #held = false;
+  /** The payload last staged in the batch's arena, and where: recipients of it share the copy. */
+  #staged: Uint8Array | null = null;
+  #stagedOffset = 0;
   #scheduled = false;
   /** True while sending: a delivery report that queues more is picked up by the same loop. */
   #sending = false;
   #retry: ReturnType<typeof setTimeout> | undefined;
   readonly #idle = new IdleSignal();
   #closed = false;
-  #dropped = 0;
   readonly #errors: ErrorQueue | null;
   readonly #onUnreachable: UnreachableHandler;
   readonly #errorPoll: ReturnType<typeof setInterval> | undefined;
@@ -65,14 +66,17 @@ export class BatchSendQueue {
   /**
    * Sends on `fd` (a bound IPv4 UDP socket) through `libc`; `onFailure` hears of each datagram
    * refused. With `onUnreachable`, the socket's error queue (`IP_RECVERR`, already enabled) is
-   * read and each destination an ICMP error declared unreachable is reported there.
+   * read and each destination an ICMP error declared unreachable is reported there. At most
+   * `maxBytes` wait (see `FairQueue`).
    */
   constructor(
     libc: Libc,
     fd: number,
     onFailure: FailureListener = () => {},
     onUnreachable: UnreachableHandler | null = null,
+    maxBytes: number = DEFAULT_SEND_QUEUE_BYTES,
   ) {
+    this.#queue = new FairQueue(maxBytes);
     this.#onFailure = onFailure;
     this.#sender = new MmsgSender<PeerAddress>(libc, fd, (address, delivered) => {
       if (!delivered && !this.#closed) this.#onFailure(address);
@@ -86,37 +90,29 @@ export class BatchSendQueue {
 
   /** Datagrams dropped because the queue was full. */
   get dropped(): number {
-    return this.#dropped;
+    return this.#queue.dropped;
   }
 
   /** Datagrams queued and not yet handed to the kernel. */
   get pending(): number {
-    return this.#queued + this.#sender.unsent;
+    return this.#queue.length + (this.#held ? 1 : 0) + this.#sender.unsent;
   }
 
-  /** Queues `bytes` for `address`; a failure to send is reported with `address`. */
-  push(bytes: Uint8Array, address: PeerAddress): void {
+  /**
+   * Queues `bytes` for `address` in `flow` (the room; see `FairQueue`); a failure to send is
+   * reported with `address`.
+   */
+  push(bytes: Uint8Array, address: PeerAddress, flow?: FlowKey): void {
     if (this.#closed) return;
-    if (this.pending >= MAX_QUEUED_DATAGRAMS) {
-      this.#dropped += 1;
-      return;
-    }
     const sockaddr = packedSockaddr(address);
     if (sockaddr < 0) {
       // Not IPv4: this socket cannot reach it.
       this.#onFailure(address);
       return;
     }
-    let last = this.#queue.length > this.#head ? this.#queue[this.#queue.length - 1] : undefined;
-    if (last?.bytes !== bytes) {
-      last = { bytes, sockaddrs: [], addresses: [] };
-      this.#queue.push(last);
-    }
-    last.sockaddrs.push(sockaddr);
-    last.addresses.push(address);
-    this.#queued += 1;
+    if (!this.#queue.push(bytes, address, sockaddr, flow)) return;
     if (this.#sending || this.#retry !== undefined) return;
-    if (this.#queued >= SEND_AT_ONCE_THRESHOLD) {
+    if (this.#queue.length >= SEND_AT_ONCE_THRESHOLD) {
       this.#flush();
     } else if (!this.#scheduled) {
       this.#scheduled = true;
@@ -136,10 +132,9 @@ export class BatchSendQueue {
     clearInterval(this.#errorPoll);
     clearTimeout(this.#retry);
     this.#retry = undefined;
-    this.#queue = [];
-    this.#head = 0;
-    this.#cursor = 0;
-    this.#queued = 0;
+    this.#queue.clear();
+    this.#held = false;
+    this.#staged = null;
     this.#sender.clear();
     this.#idle.notify();
     return Promise.resolve();
@@ -171,16 +166,10 @@ export class BatchSendQueue {
 
   /** Sends everything queued; false when the socket would block (the rest stays queued). */
   #send(): boolean {
-    const sender = this.#sender;
     for (;;) {
-      if (!sender.flush()) return false;
+      if (!this.#flushBatch()) return false;
       // Reports of the last flush may have queued more: only an empty queue ends the loop.
-      if (this.#head >= this.#queue.length) {
-        this.#queue = [];
-        this.#head = 0;
-        this.#cursor = 0;
-        return true;
-      }
+      if (this.#queue.length === 0 && !this.#held) return true;
       this.#fill();
     }
   }
@@ -188,21 +177,31 @@ export class BatchSendQueue {
   /** Moves queued datagrams into the sender's batch, flushing each full batch. */
   #fill(): void {
     const sender = this.#sender;
-    while (this.#head < this.#queue.length) {
-      const message = this.#queue[this.#head];
-      const { bytes, sockaddrs, addresses } = message;
-      let offset = sender.stage(bytes);
-      while (this.#cursor < sockaddrs.length) {
-        if (sender.full || offset < 0) {
-          if (!sender.flush()) return;
-          offset = sender.stage(bytes);
-        }
-        const index = this.#cursor++;
-        sender.add(offset, bytes.length, sockaddrs[index], addresses[index]);
-        this.#queued -= 1;
+    const taken = this.#taken;
+    for (;;) {
+      if (!this.#held) {
+        if (!this.#queue.take(taken)) return;
+        this.#held = true;
       }
-      this.#head += 1;
-      this.#cursor = 0;
+      if (sender.full && !this.#flushBatch()) return;
+      if (taken.bytes !== this.#staged) {
+        let offset = sender.stage(taken.bytes);
+        if (offset < 0) {
+          if (!this.#flushBatch()) return;
+          offset = sender.stage(taken.bytes);
+        }
+        this.#staged = taken.bytes;
+        this.#stagedOffset = offset;
+      }
+      sender.add(this.#stagedOffset, taken.bytes.length, taken.tag, taken.address);
+      this.#held = false;
     }
+  }
+
+  /** Sends the batch; a batch sent whole empties the arena, so nothing is staged any more. */
+  #flushBatch(): boolean {
+    if (!this.#sender.flush()) return false;
+    this.#staged = null;
+    return true;
   }
 }

@@ -34,6 +34,7 @@ export class FastUdpTransport implements UdpTransport {
       fast.fd,
       (address) => events.failed(address.hostname, address.port),
       (hostname, port) => events.failed(hostname, port),
+      context.sendQueueBytes,
     );
     const receiver = new MmsgReceiver(fast.libc, fast.fd, RECEIVE_BUFFER_SIZE);
     this.#loop = receiveDatagrams(socket, {
@@ -63,8 +64,8 @@ export class FastUdpTransport implements UdpTransport {
   }
 
   /** @inheritdoc */
-  send(bytes: Uint8Array, address: PeerAddress): void {
-    this.#queue.push(bytes, address);
+  send(bytes: Uint8Array, address: PeerAddress, flow?: object): void {
+    this.#queue.push(bytes, address, flow);
   }
 
   /** @inheritdoc */

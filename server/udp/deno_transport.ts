@@ -17,6 +17,8 @@ export interface TransportContext {
   readonly log: Logger;
   /** Where a throwing event handler is reported; the loop goes on. */
   readonly faults: FaultLog;
+  /** Most bytes the send queue holds (`--send-queue-bytes`); `DEFAULT_SEND_QUEUE_BYTES` if unset. */
+  readonly sendQueueBytes?: number;
 }
 
 /** A {@linkcode UdpTransport} over Deno's own socket API. */
@@ -36,6 +38,7 @@ export class DenoUdpTransport implements UdpTransport {
     this.#queue = new SendQueue(
       send ?? ((bytes, address) => socket.send(bytes, address)),
       (address) => events.failed(address.hostname, address.port),
+      context.sendQueueBytes,
     );
     this.#loop = receiveDatagrams(socket, { ...context, extra: null });
   }
@@ -56,8 +59,8 @@ export class DenoUdpTransport implements UdpTransport {
   }
 
   /** @inheritdoc */
-  send(bytes: Uint8Array, address: PeerAddress): void {
-    this.#queue.push(bytes, address);
+  send(bytes: Uint8Array, address: PeerAddress, flow?: object): void {
+    this.#queue.push(bytes, address, flow);
   }
 
   /** @inheritdoc */

@@ -1,11 +1,13 @@
 /**
  * The UDP transport seam: the {@linkcode UdpTransport} contract, Deno's portable implementation,
- * and the pieces every implementation shares (receive loop, send queue limits, idle signal).
+ * and the pieces every implementation shares (receive loop, the fair byte-bounded queue, idle
+ * signal).
  *
  * @module
  */
 
 export { DenoUdpTransport, type TransportContext } from "./deno_transport.ts";
+export { QueueDropReport } from "./drop_report.ts";
 export { IdleSignal } from "./idle_signal.ts";
 export {
   type ExtraReceive,
@@ -13,5 +15,13 @@ export {
   RECEIVE_BUFFER_SIZE,
   receiveDatagrams,
 } from "./receive_loop.ts";
-export { type FailureListener, MAX_QUEUED_DATAGRAMS, SendQueue } from "./send_queue.ts";
+export {
+  DEFAULT_SEND_QUEUE_BYTES,
+  ENTRY_OVERHEAD_BYTES,
+  FairQueue,
+  type FlowKey,
+  type TakenDatagram,
+  TURN_DATAGRAMS,
+} from "./fair_queue.ts";
+export { type FailureListener, SendQueue } from "./send_queue.ts";
 export type { PeerAddress, TransportEvents, UdpTransport } from "./transport.ts";

@@ -1,10 +1,17 @@
 /**
- * The portable path's send queue: a FIFO and one loop that awaits each `DatagramConn.send`, so
- * that a burst of relays never starves the receive loop of the event loop's attention.
+ * The portable path's send queue: a {@linkcode FairQueue} (bounded in bytes, fair between rooms)
+ * and one loop that awaits each `DatagramConn.send`, so that a burst of relays never starves the
+ * receive loop of the event loop's attention.
  *
  * @module
  */
 
+import {
+  DEFAULT_SEND_QUEUE_BYTES,
+  FairQueue,
+  type FlowKey,
+  type TakenDatagram,
+} from "./fair_queue.ts";
 import { IdleSignal } from "./idle_signal.ts";
 import type { PeerAddress } from "./transport.ts";
 
@@ -13,57 +20,56 @@ export type SendDatagram = (bytes: Uint8Array, address: PeerAddress) => Promise<
 /** Told of each datagram that could not be sent. */
 export type FailureListener = (address: PeerAddress) => void;
 
-/** Most datagrams queued at once; beyond that new ones are dropped rather than hoarding memory. */
-export const MAX_QUEUED_DATAGRAMS = 65_536;
-/** Consumed queue entries kept before the array is compacted. */
-const COMPACT_THRESHOLD = 1_024;
-
-interface Delivery {
-  readonly bytes: Uint8Array;
-  readonly address: PeerAddress;
-}
+/** What the taken datagram holds before the first take. */
+const NO_ADDRESS: PeerAddress = { transport: "udp", hostname: "", port: 0 };
 
 /**
- * A FIFO of datagrams and the loop that sends them. The same `bytes` may be queued for many
+ * Queued datagrams and the loop that sends them. The same `bytes` may be queued for many
  * recipients: they are never modified.
  */
 export class SendQueue {
   readonly #send: SendDatagram;
   readonly #onFailure: FailureListener;
-  #queue: (Delivery | undefined)[] = [];
-  #head = 0;
+  readonly #queue: FairQueue;
+  /** The datagram being sent: one object, rewritten by each take. */
+  readonly #taken: TakenDatagram = { bytes: new Uint8Array(0), address: NO_ADDRESS, tag: 0 };
   #wake: (() => void) | null = null;
   readonly #idle = new IdleSignal();
   #closed = false;
-  #dropped = 0;
   readonly #loop: Promise<void>;
 
-  /** Creates the queue and starts its sender loop. */
-  constructor(send: SendDatagram, onFailure: FailureListener = () => {}) {
+  /**
+   * Creates the queue, holding at most `maxBytes` (see {@linkcode FairQueue}), and starts its
+   * sender loop.
+   */
+  constructor(
+    send: SendDatagram,
+    onFailure: FailureListener = () => {},
+    maxBytes: number = DEFAULT_SEND_QUEUE_BYTES,
+  ) {
     this.#send = send;
     this.#onFailure = onFailure;
+    this.#queue = new FairQueue(maxBytes);
     this.#loop = this.#run();
   }
 
   /** Datagrams dropped because the queue was full. */
   get dropped(): number {
-    return this.#dropped;
+    return this.#queue.dropped;
   }
 
   /** Datagrams waiting to be sent. */
   get pending(): number {
-    return this.#queue.length - this.#head;
+    return this.#queue.length;
   }
 
-  /** Queues `bytes` for `address`; a failure to send is reported with `address`. */
-  push(bytes: Uint8Array, address: PeerAddress): void {
+  /**
+   * Queues `bytes` for `address` in `flow` (the room; see {@linkcode FairQueue}); a failure to
+   * send is reported with `address`.
+   */
+  push(bytes: Uint8Array, address: PeerAddress, flow?: FlowKey): void {
     if (this.#closed) return;
-    if (this.pending >= MAX_QUEUED_DATAGRAMS) {
-      this.#dropped += 1;
-      return;
-    }
-    this.#queue.push({ bytes, address });
-    this.#wake?.();
+    if (this.#queue.push(bytes, address, 0, flow)) this.#wake?.();
   }
 
   /** Resolves once everything queued so far was sent, or after `timeoutMs`, whichever is first. */
@@ -75,8 +81,7 @@ export class SendQueue {
   /** Stops the sender loop; what is still queued is dropped. */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#queue = [];
-    this.#head = 0;
+    this.#queue.clear();
     this.#wake?.();
     await this.#loop;
     this.#idle.notify();
@@ -84,8 +89,8 @@ export class SendQueue {
 
   async #run(): Promise<void> {
     while (!this.#closed) {
-      const delivery = this.#take();
-      if (delivery === undefined) {
+      const delivery = this.#taken;
+      if (!this.#queue.take(delivery)) {
         this.#idle.notify();
         await new Promise<void>((resolve) => this.#wake = resolve);
         this.#wake = null;
@@ -97,21 +102,5 @@ export class SendQueue {
         if (!this.#closed) this.#onFailure(delivery.address);
       }
     }
-  }
-
-  #take(): Delivery | undefined {
-    if (this.#head >= this.#queue.length) {
-      this.#queue = [];
-      this.#head = 0;
-      return undefined;
-    }
-    const delivery = this.#queue[this.#head];
-    this.#queue[this.#head] = undefined;
-    this.#head += 1;
-    if (this.#head >= COMPACT_THRESHOLD && this.#head * 2 >= this.#queue.length) {
-      this.#queue = this.#queue.slice(this.#head);
-      this.#head = 0;
-    }
-    return delivery;
   }
 }

@@ -37,22 +37,25 @@ export interface TransportEvents {
 }
 
 /**
- * One UDP socket: a receive loop feeding {@linkcode TransportEvents} and a send queue.
- * `send` never blocks and never throws; what it cannot send is reported through `failed` or, when
- * the queue is full, counted in {@linkcode UdpTransport.dropped}.
+ * One UDP socket: a receive loop feeding {@linkcode TransportEvents} and a send queue, bounded in
+ * bytes and fair between flows (`FairQueue`). `send` never blocks and never throws; what it
+ * cannot send is reported through `failed` or, when the queue is full, counted in
+ * {@linkcode UdpTransport.dropped}.
  */
 export interface UdpTransport {
   /** The address the socket is bound to. */
   readonly addr: Deno.NetAddr;
   /** Datagrams queued and not yet handed to the system. */
   readonly pending: number;
-  /** Datagrams dropped because the queue was full. */
+  /** Datagrams dropped because the queue was full (or to make room for a smaller flow's). */
   readonly dropped: number;
   /**
    * Queues `bytes` for `address`. The same `bytes` may be queued for many recipients (encode
-   * once, send many): they must not change afterwards.
+   * once, send many): they must not change afterwards. `flow` (any object, compared by identity:
+   * the server passes the room) picks the queue the datagram waits in; flows take turns, so one
+   * room's fan-out does not hold up another's. Without it, the datagram joins the unnamed flow.
    */
-  send(bytes: Uint8Array, address: PeerAddress): void;
+  send(bytes: Uint8Array, address: PeerAddress, flow?: object): void;
   /** Resolves once everything queued so far was sent, or after `timeoutMs`, whichever is first. */
   drain(timeoutMs: number): Promise<void>;
   /**
