@@ -6,7 +6,7 @@
  */
 
 import { AddressIndex } from "./address_index.ts";
-import { Member, type UdpAddress } from "./room.ts";
+import type { Member, UdpAddress } from "./room.ts";
 import type { TokenGenerator } from "./tokens.ts";
 
 /** Attempts at drawing a token not already in use before giving up (a broken generator). */
