@@ -20,6 +20,7 @@ export {
   MAX_DELIVERY_FAILURES,
   UNREACHABLE_SILENCE_MS,
 } from "./expiry.ts";
+export { MEMBERS_PAGE_BYTES, MembersPage, membersPageOf } from "./members_page.ts";
 export { sourceKey } from "./source_key.ts";
 export { SourceCounts } from "./source_counts.ts";
 export { SourceLimiter } from "./source_limiter.ts";

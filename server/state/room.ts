@@ -36,6 +36,8 @@ export class Room {
   host!: Member;
   /** False once closed. */
   open = true;
+  /** Counts changes of {@link members}, so that what is derived from them knows it is stale. */
+  membershipVersion = 0;
   #seq = 0;
 
   /** Creates an empty room. */

@@ -418,6 +418,7 @@ export class ServerState implements DatagramOps {
 
   #admit(room: Room, member: Member): void {
     room.members.set(member.name, member);
+    room.membershipVersion += 1;
     this.#arrivals.admitted(room, member);
     this.#roster.add(member);
     this.#sources.add(member.source, 1);
@@ -463,6 +464,7 @@ export class ServerState implements DatagramOps {
   #remove(member: Member): void {
     member.active = false;
     member.room.members.delete(member.name);
+    member.room.membershipVersion += 1;
     this.#roster.remove(member);
     this.#sources.add(member.source, -1);
   }
