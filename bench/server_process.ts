@@ -44,6 +44,15 @@ export const SERVER_FLAGS: readonly (readonly [flag: string, value: string, why:
   ["--max-connections", "100000", "raised from 1,024"],
   ["--max-connections-per-ip", "100000", "raised from 32 (every client is 127.0.0.1)"],
   ["--timeout", "3600", "raised from 300 s, so idle members are never removed mid-run"],
+  ["--bind-timeout", "3600", "raised from 20 s: join scenarios admit members that never bind"],
+  ["--max-members", "400000", "raised from 100,000"],
+  ["--max-members-per-ip", "400000", "raised from 100 (every client is 127.0.0.1)"],
+  ["--max-rooms-per-ip", "200000", "raised from 10 (every client is 127.0.0.1)"],
+  [
+    "--ip-flood-rate",
+    "0",
+    "per-IP chat limit off (20 msg/s by default; every client is 127.0.0.1)",
+  ],
 ];
 
 /** The whole command line tail of the benchmark's server: quiet, and every limit raised. */

@@ -100,6 +100,42 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     help: "Most bytes waiting to be sent over UDP; beyond, datagrams are dropped and counted",
     default: String(D.sendQueueBytes),
   },
+  {
+    name: "bind-timeout",
+    value: "SECONDS",
+    help: "Remove a member with no UDP address after this long (a host closes its room)",
+    default: String(D.bindTimeoutSeconds),
+  },
+  {
+    name: "max-members",
+    value: "N",
+    help: "Most members at once, over all rooms",
+    default: String(D.maxMembers),
+  },
+  {
+    name: "max-members-per-ip",
+    value: "N",
+    help: "Most members at once from one IPv4 address or IPv6 /64",
+    default: String(D.maxMembersPerIp),
+  },
+  {
+    name: "max-rooms-per-ip",
+    value: "N",
+    help: "Most open rooms created from one IPv4 address or IPv6 /64",
+    default: String(D.maxRoomsPerIp),
+  },
+  {
+    name: "ip-flood-rate",
+    value: "N",
+    help: "Messages per second from one IPv4 address or IPv6 /64, all members; 0 = off",
+    default: String(D.ipFloodRate),
+  },
+  {
+    name: "who-interval",
+    value: "SECONDS",
+    help: "Answer a member's /who at most once per this long",
+    default: String(D.whoIntervalSeconds),
+  },
   HELP_FLAG,
 ];
 
@@ -146,6 +182,12 @@ export function parseServeArgs(args: readonly string[]): ServeOptions {
     (t, f) => options.sendQueueBytes = parseInteger(t, f, MIN_SEND_QUEUE_BYTES),
   );
   if (flags.boolean("fast-udp")) options.fastUdp = true;
+  given("bind-timeout", (t, f) => options.bindTimeoutSeconds = parseSeconds(t, f));
+  given("max-members", (t, f) => options.maxMembers = parseInteger(t, f, 1));
+  given("max-members-per-ip", (t, f) => options.maxMembersPerIp = parseInteger(t, f, 1));
+  given("max-rooms-per-ip", (t, f) => options.maxRoomsPerIp = parseInteger(t, f, 1));
+  given("ip-flood-rate", (t, f) => options.ipFloodRate = parseDecimal(t, f, 0));
+  given("who-interval", (t, f) => options.whoIntervalSeconds = parseDecimal(t, f, 0));
   const quiet = flags.boolean("quiet");
   const verbose = flags.boolean("verbose");
   if (quiet && verbose) throw new UsageError("--quiet and --verbose exclude each other");

@@ -141,6 +141,8 @@ export const NoticeCode = {
   InvalidText: 2,
   /** The command byte was not known and was ignored. */
   UnknownCommand: 3,
+  /** The Members answer lists only the first members of a large room; the text says how many. */
+  ListTruncated: 4,
 } as const;
 /** A notice code. */
 export type NoticeCode = typeof NoticeCode[keyof typeof NoticeCode];

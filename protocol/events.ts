@@ -301,15 +301,26 @@ function withBody(
 }
 
 function writeHeader(out: Uint8Array, type: number, time: number): DataView {
-  if (!Number.isSafeInteger(time) || time < 0) {
-    throw new RangeError(`Cannot encode event: time ${time} is not a non-negative integer`);
-  }
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   view.setUint8(0, EVENT_FORMAT_VERSION);
   view.setUint8(1, type);
+  writeEventTime(out, time);
+  return view;
+}
+
+/**
+ * Writes `time` into an encoded event's header (§4.1), so that an event encoded once can be sent
+ * again later (a copy of it: bytes handed to a socket must not change).
+ *
+ * @throws {RangeError} when `time` is not a non-negative safe integer.
+ */
+export function writeEventTime(event: Uint8Array, time: number): void {
+  if (!Number.isSafeInteger(time) || time < 0) {
+    throw new RangeError(`Cannot encode event: time ${time} is not a non-negative integer`);
+  }
+  const view = new DataView(event.buffer, event.byteOffset, event.byteLength);
   view.setUint32(2, Math.floor(time / TWO_TO_32));
   view.setUint32(6, time >>> 0);
-  return view;
 }
 
 function checkEventSize(size: number): number {

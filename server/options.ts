@@ -46,6 +46,24 @@ export interface ServeOptions {
    * the largest room's first. The lobby has its own queue of the same size.
    */
   sendQueueBytes: number;
+  /**
+   * Seconds a member has to get a UDP address (port announcement or first datagram) before it is
+   * removed; a host's room closes with it (`--bind-timeout`).
+   */
+  bindTimeoutSeconds: number;
+  /** Most members at once over all rooms (`--max-members`). */
+  maxMembers: number;
+  /** Most members at once from one IPv4 address or IPv6 /64 (`--max-members-per-ip`). */
+  maxMembersPerIp: number;
+  /** Most open rooms created from one IPv4 address or IPv6 /64 (`--max-rooms-per-ip`). */
+  maxRoomsPerIp: number;
+  /**
+   * Chat messages per second from one IPv4 address or IPv6 /64, all its members together; 0
+   * turns it off (`--ip-flood-rate`).
+   */
+  ipFloodRate: number;
+  /** Shortest time between two answers to one member's Who, in seconds (`--who-interval`). */
+  whoIntervalSeconds: number;
 }
 
 /** The defaults, as `kaiwa serve --help` lists them. */
@@ -66,4 +84,18 @@ export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = {
   fastUdp: false,
   // 32 MiB: about 0.3 s of a 1 Gbit/s link, and 8 fan-outs of a 4 KiB message to 1,000 members.
   sendQueueBytes: 32 * 1024 * 1024,
+  // Long enough for a client on a slow link to send its first datagram (kaiwa's sends one at
+  // once), short enough that members that never use UDP cost little (they lived 300 s).
+  bindTimeoutSeconds: 20,
+  // About 2.5 KiB each: 100,000 members is some 250 MiB, within a small server's memory.
+  maxMembers: 100_000,
+  // A classroom or an office behind one NAT address, with room to spare.
+  maxMembersPerIp: 100,
+  // Nobody hosts more than a few rooms; 10,000 rooms need 1,000 sources to fill.
+  maxRoomsPerIp: 10,
+  // 4 × one member's rate: a few people behind one NAT address chat freely, but one host's
+  // hundred members cannot relay 94 × what one may.
+  ipFloodRate: 20,
+  // kaiwa's client asks on /who only: once per 10 s is plenty for a person.
+  whoIntervalSeconds: 10,
 };

@@ -9,19 +9,17 @@ import {
   type CloseReason,
   encodeChatEvent,
   encodeEvent,
-  encodeMembersEvents,
   encodeNameListEvents,
   encodeTextChat,
   encodeUtf8,
   formatTextNotice,
   type KaiwaEvent,
   type LeaveReason,
-  type MemberEntry,
   NoticeCode,
   type RemoveReason,
   splitNameList,
 } from "../protocol/mod.ts";
-import type { Member, Notifier, Room } from "./state/mod.ts";
+import { type Member, membersPageOf, type Notifier, type Room } from "./state/mod.ts";
 import type { UdpTransport } from "./udp/mod.ts";
 
 /** What the server says in each notice, by code. */
@@ -33,6 +31,8 @@ function noticeText(code: NoticeCode, floodRate: number): string {
       return "your message was not valid UTF-8 and was dropped";
     case NoticeCode.UnknownCommand:
       return "unknown command ignored";
+    case NoticeCode.ListTruncated:
+      return "the member list shows only the room's first members";
   }
 }
 
@@ -101,16 +101,18 @@ export class UdpNotifier implements Notifier {
     this.#broadcast([member], { type: "removed", time: now, reason }, null);
   }
 
-  /** @inheritdoc */
+  /**
+   * Sends `member` its room's member list: one page, encoded once per membership change, and for
+   * a large room a notice saying how many were left out (docs/protocol.md §4.2).
+   */
   members(member: Member, now: number): void {
     if (member.address === null) return;
-    const entries: MemberEntry[] = [];
-    for (const other of member.room.members.values()) {
-      entries.push({ name: other.name, host: other.isHost, you: other === member });
-    }
-    for (const bytes of encodeMembersEvents(now, entries)) {
-      this.#transport.send(bytes, member.address, member.room);
-    }
+    const page = membersPageOf(member.room);
+    this.#transport.send(page.answerFor(member, now), member.address, member.room);
+    if (page.shown === page.total) return;
+    const text = `the room has ${page.total} members; the list shows the first ${page.shown}`;
+    const code = NoticeCode.ListTruncated;
+    this.#broadcast([member], { type: "notice", time: now, code, text }, null);
   }
 
   /** @inheritdoc */

@@ -59,6 +59,11 @@ export const TEST_OPTIONS: ServeOptions = {
   logLevel: "verbose",
   floodRate: 0,
   joinRate: 0,
+  // Every test client is 127.0.0.1: per-source limits are off unless a test sets them.
+  ipFloodRate: 0,
+  maxMembersPerIp: DEFAULT_SERVE_OPTIONS.maxMembers,
+  maxRoomsPerIp: DEFAULT_SERVE_OPTIONS.maxRooms,
+  whoIntervalSeconds: 0,
 };
 
 /** A started test server with its clock and its log lines. */

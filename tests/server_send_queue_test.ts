@@ -1,7 +1,12 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { Status } from "../protocol/mod.ts";
 import { Logger } from "../server/log.ts";
-import { type Member, ServerState, type UdpAddress } from "../server/state/mod.ts";
+import {
+  type Member,
+  ServerState,
+  type UdpAddress,
+  UNREACHABLE_SILENCE_MS,
+} from "../server/state/mod.ts";
 import { stateLog } from "../server/state_log.ts";
 import { SendQueue } from "../server/udp/send_queue.ts";
 import { UdpNotifier } from "../server/udp_notifier.ts";
@@ -14,15 +19,22 @@ const CONFIG = {
   floodRate: 0,
   floodBurst: 1,
   joinRate: 0,
+  bindTimeoutSeconds: 300,
+  maxMembers: 100,
+  maxMembersPerIp: 100,
+  maxRoomsPerIp: 10,
+  ipFloodRate: 0,
+  whoIntervalSeconds: 0,
 };
 
 /** A state whose notifier queues on a send queue whose sends are recorded (or fail). */
 function setup(fail = false) {
+  const clock = { time: 0 };
   const sent: { bytes: Uint8Array; address: UdpAddress }[] = [];
   const outbox = new SendQueue((bytes, address) => {
     sent.push({ bytes, address });
     return fail ? Promise.reject(new Error("Unreachable")) : Promise.resolve(bytes.length);
-  }, (address) => state.unreachable(address.hostname, address.port, 0));
+  }, (address) => state.unreachable(address.hostname, address.port, clock.time));
   const notifier = new UdpNotifier({ send: (bytes, address) => outbox.push(bytes, address) }, 1);
   const state = new ServerState(CONFIG, notifier, stateLog(new Logger("quiet")));
   let port = 1000;
@@ -42,7 +54,7 @@ function setup(fail = false) {
     state.announcePort(member, ++port, 0);
     return member;
   };
-  return { sent, outbox, state, notifier, add };
+  return { sent, outbox, state, notifier, add, clock };
 }
 
 Deno.test("UdpNotifier encodes once per format and the send queue sends in order", async (t) => {
@@ -67,10 +79,12 @@ Deno.test("UdpNotifier encodes once per format and the send queue sends in order
       await outbox.close();
     },
   );
-  await t.step("three failed deliveries remove the member as unreachable", async () => {
-    const { outbox, notifier, add } = setup(true);
+  await t.step("three failed deliveries to a silent kaiwa member remove it", async () => {
+    const { outbox, notifier, add, clock } = setup(true);
     const ann = add("ann", false);
-    const bob = add("bob", false);
+    const bob = add("bob", true);
+    // Failures are a hint only: they remove a kaiwa member that is also silent long enough.
+    clock.time = UNREACHABLE_SILENCE_MS;
     for (let i = 0; i < 3; i++) notifier.chat(ann.room, ann, i + 1, encoder.encode("x"), 0);
     await outbox.drain(1_000);
     ok(!bob.active);

@@ -8,112 +8,15 @@ import {
   Status,
 } from "../protocol/constants.ts";
 import { encodeClientDatagram } from "../protocol/datagram.ts";
-import { Logger } from "../server/log.ts";
-import { stateLog } from "../server/state_log.ts";
 import type { PasswordHash } from "../server/password.ts";
 import {
-  type AdmissionRequest,
   LobbyClients,
-  type Member,
-  type Notifier,
   randomToken,
-  type Room,
-  ServerState,
-  type StateConfig,
   TokenBucket,
   tokenPrefix,
+  UNREACHABLE_SILENCE_MS,
 } from "../server/state/mod.ts";
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-const IP = "10.0.0.1";
-const PORT = 5000;
-
-type Call = unknown[];
-
-/** A notifier that records every call as a plain tuple. */
-class RecordingNotifier implements Notifier {
-  calls: Call[] = [];
-  chat(room: Room, sender: Member, seq: number, text: Uint8Array): void {
-    this.calls.push(["chat", room.name, sender.name, seq, decoder.decode(text)]);
-  }
-  joined(room: Room, joiners: readonly Member[]): void {
-    this.calls.push(["joined", room.name, joiners.map((m) => m.name)]);
-  }
-  missedArrivals(member: Member, arrivals: readonly Member[]): void {
-    this.calls.push(["missedArrivals", member.name, arrivals.map((m) => m.name)]);
-  }
-  left(room: Room, names: readonly string[], reason: number): void {
-    this.calls.push(["left", room.name, [...names], reason]);
-  }
-  roomClosed(room: Room, reason: number, except: Member | null): void {
-    this.calls.push(["roomClosed", room.name, reason, except?.name ?? null]);
-  }
-  removed(member: Member, reason: number): void {
-    this.calls.push(["removed", member.name, reason]);
-  }
-  members(member: Member): void {
-    this.calls.push(["members", member.name]);
-  }
-  pong(member: Member): void {
-    this.calls.push(["pong", member.name]);
-  }
-  notice(member: Member, code: number): void {
-    this.calls.push(["notice", member.name, code]);
-  }
-  shutdown(room: Room): void {
-    this.calls.push(["shutdown", room.name]);
-  }
-  take(): Call[] {
-    const calls = this.calls;
-    this.calls = [];
-    return calls;
-  }
-}
-
-const BASE_CONFIG: StateConfig = {
-  timeoutSeconds: 300,
-  maxRooms: 10,
-  maxRoomMembers: 10,
-  floodRate: 0,
-  floodBurst: 10,
-  joinRate: 0,
-};
-
-function setup(config: Partial<StateConfig> = {}, newToken?: () => string) {
-  const notifier = new RecordingNotifier();
-  let counter = 0;
-  const tokens = newToken ?? (() => `token-${++counter}`);
-  const state = new ServerState(
-    { ...BASE_CONFIG, ...config },
-    notifier,
-    stateLog(new Logger("quiet")),
-    tokens,
-  );
-  return { state, notifier };
-}
-
-function request(roomName: string, username: string, kaiwa = false, ip = IP): AdmissionRequest {
-  return { roomName, roomNameBytes: encoder.encode(roomName), username, kaiwa, ip };
-}
-
-function admitted(result: { status: number; member: Member | null }): Member {
-  strictEqual(result.status, Status.Ok);
-  ok(result.member);
-  return result.member;
-}
-
-/** Sends `message` from `member` (from its own IP unless told otherwise). */
-function send(
-  state: ServerState,
-  member: Member,
-  message: Uint8Array | string,
-  options: { port?: number; ip?: string; now?: number } = {},
-): void {
-  const body = typeof message === "string" ? encoder.encode(message) : message;
-  const bytes = encodeClientDatagram(member.room.nameBytes, encoder.encode(member.token), body);
-  state.receive(bytes, options.ip ?? member.ip, options.port ?? PORT, options.now ?? 0);
-}
+import { admitted, encoder, IP, PORT, request, send, setup } from "./state_fixture.ts";
 
 Deno.test("ServerState admits members by the room rules", async (t) => {
   await t.step("create makes the creator host; a second create is RoomExists", () => {
@@ -379,20 +282,22 @@ Deno.test("ServerState limits floods and failing deliveries", async (t) => {
     ]);
     strictEqual(state.counters.flood, 3);
   });
-  await t.step("three failed deliveries in a row remove a member as unreachable", () => {
+  await t.step("three failed deliveries to a silent kaiwa member remove it as unreachable", () => {
     const { state, notifier } = setup();
     admitted(state.createRoom(request("r", "ann"), null, 0));
-    const bob = admitted(state.joinRoom(request("r", "bob"), null, 0));
+    const bob = admitted(state.joinRoom(request("r", "bob", true), null, 0));
+    send(state, bob, "", { now: 0 });
     state.flushJoins(0);
     notifier.take();
-    state.deliveryFailed(bob, 0);
-    state.deliveryFailed(bob, 0);
+    const silent = UNREACHABLE_SILENCE_MS;
+    state.deliveryFailed(bob, silent);
+    state.deliveryFailed(bob, silent);
     // A valid datagram from bob since the last failure proves it there: the count restarts.
     send(state, bob, "", { now: 1 });
-    state.deliveryFailed(bob, 0);
-    state.deliveryFailed(bob, 0);
+    state.deliveryFailed(bob, silent + 1);
+    state.deliveryFailed(bob, silent + 1);
     ok(bob.active);
-    state.deliveryFailed(bob, 0);
+    state.deliveryFailed(bob, silent + 1);
     ok(!bob.active);
     deepStrictEqual(notifier.take(), [["left", "r", ["bob"], LeaveReason.Unreachable]]);
   });

@@ -22,6 +22,18 @@ export interface StateConfig {
   floodBurst: number;
   /** TCRP requests per second per IP address; 0 = no limit. */
   joinRate: number;
+  /** Seconds a member has to get a UDP address before it is removed (its room closed for a host). */
+  bindTimeoutSeconds: number;
+  /** Most members at once, over all rooms. */
+  maxMembers: number;
+  /** Most members at once from one source (an IPv4 address or an IPv6 /64). */
+  maxMembersPerIp: number;
+  /** Most open rooms created from one source (an IPv4 address or an IPv6 /64). */
+  maxRoomsPerIp: number;
+  /** Chat messages per second from one source, all its members together; 0 = no limit. */
+  ipFloodRate: number;
+  /** Shortest time between two answers to one member's Who, in seconds. */
+  whoIntervalSeconds: number;
 }
 
 /** A validated create or join request, with the address it came from. */

@@ -12,8 +12,18 @@ export type { StateEvents } from "./events.ts";
 export { LobbyClients, MAX_LOBBY_CLIENTS } from "./lobby_clients.ts";
 export type { Notifier } from "./notifier.ts";
 export type { Admission, AdmissionRequest, StateConfig } from "./admission.ts";
-export { MAX_DELIVERY_FAILURES, ServerState } from "./server_state.ts";
-export { RequestLimiter } from "./request_limiter.ts";
+export { ServerState } from "./server_state.ts";
+export {
+  expiryOf,
+  isUnreachable,
+  KAIWA_PING_INTERVAL_MS,
+  MAX_DELIVERY_FAILURES,
+  UNREACHABLE_SILENCE_MS,
+} from "./expiry.ts";
+export { MEMBERS_PAGE_BYTES, MembersPage, membersPageOf } from "./members_page.ts";
+export { sourceKey } from "./source_key.ts";
+export { SourceCounts } from "./source_counts.ts";
+export { SourceLimiter } from "./source_limiter.ts";
 export { Member, type PasswordHash, Room, sameName, type UdpAddress } from "./room.ts";
 export { TokenBucket } from "./token_bucket.ts";
 export {

@@ -36,6 +36,8 @@ export class Room {
   host!: Member;
   /** False once closed. */
   open = true;
+  /** Counts changes of {@link members}, so that what is derived from them knows it is stale. */
+  membershipVersion = 0;
   #seq = 0;
 
   /** Creates an empty room. */
@@ -87,6 +89,8 @@ export class Member {
   readonly kaiwa: boolean;
   /** IP address the TCRP request came from; datagrams must come from it too. */
   readonly ip: string;
+  /** Its IP's key in the per-source tables (`sourceKey`: the IP, or its IPv6 /64). */
+  readonly source: string;
   /** The room it belongs to. */
   readonly room: Room;
   /** Flood control, or null when it is off. */
@@ -95,6 +99,10 @@ export class Member {
   address: UdpAddress | null = null;
   /** Time of its last valid datagram (or of its join). */
   lastActive: number;
+  /** When it was admitted; `--bind-timeout` counts from then. */
+  readonly admittedAt: number;
+  /** When it last got an answer to Who, so Who is answered at most once per `--who-interval`. */
+  lastWho = Number.NEGATIVE_INFINITY;
   /** False once it has left or was removed; queued work for it is then skipped. */
   active = true;
   /** True once the room was told it joined, so a quick leave is not announced alone. */
@@ -117,6 +125,7 @@ export class Member {
     token: string;
     kaiwa: boolean;
     ip: string;
+    source: string;
     room: Room;
     flood: TokenBucket | null;
     now: number;
@@ -126,9 +135,11 @@ export class Member {
     this.token = init.token;
     this.kaiwa = init.kaiwa;
     this.ip = init.ip;
+    this.source = init.source;
     this.room = init.room;
     this.flood = init.flood;
     this.lastActive = init.now;
+    this.admittedAt = init.now;
   }
 
   /** True when it is the host of its room. */

@@ -20,18 +20,24 @@ import type { Admission, AdmissionRequest, StateConfig } from "./admission.ts";
 import { type DatagramOps, handleDatagram } from "./datagrams.ts";
 import { Arrivals } from "./arrivals.ts";
 import { eachItem } from "./each_item.ts";
+import { expiryOf, isUnreachable } from "./expiry.ts";
 import type { StateEvents } from "./events.ts";
 import type { Notifier } from "./notifier.ts";
-import { RequestLimiter } from "./request_limiter.ts";
+import { SourceLimiter } from "./source_limiter.ts";
 import { Member, type PasswordHash, Room, type UdpAddress } from "./room.ts";
 import { Roster } from "./roster.ts";
+import { SourceCounts } from "./source_counts.ts";
+import { sourceKey } from "./source_key.ts";
 import { TokenBucket } from "./token_bucket.ts";
 import { randomToken, type TokenGenerator } from "./tokens.ts";
 
-/** Consecutive failed deliveries after which a member is considered gone. */
-export const MAX_DELIVERY_FAILURES = 3;
 /** Shortest gap between two "slow down" notices to the same member. */
 const RATE_NOTICE_INTERVAL_MS = MS_PER_SECOND;
+/**
+ * A source's chat burst, in seconds of its rate (`--ip-flood-rate`): 2 s, so that with the
+ * defaults (4 × 5 messages/s) a source bursts 4 × the 10 messages one member may.
+ */
+const IP_FLOOD_BURST_SECONDS = 2;
 
 const LEAVE_TO_CLOSE: Record<LeaveReason, CloseReason> = {
   [LeaveReason.Left]: CloseReason.HostLeft,
@@ -57,7 +63,9 @@ export class ServerState implements DatagramOps {
   readonly counters: DropCounters = newDropCounters();
   readonly #roster: Roster;
   readonly #arrivals: Arrivals;
-  readonly #requests: RequestLimiter;
+  readonly #requests: SourceLimiter;
+  readonly #chatBySource: SourceLimiter;
+  readonly #sources = new SourceCounts();
   readonly #config: StateConfig;
   readonly #notifier: Notifier;
   readonly #events: StateEvents;
@@ -74,7 +82,11 @@ export class ServerState implements DatagramOps {
     this.#events = events;
     this.#roster = new Roster(newToken);
     this.#arrivals = new Arrivals(notifier);
-    this.#requests = new RequestLimiter(config.joinRate);
+    this.#requests = new SourceLimiter(config.joinRate);
+    this.#chatBySource = new SourceLimiter(
+      config.ipFloodRate,
+      config.ipFloodRate * IP_FLOOD_BURST_SECONDS,
+    );
   }
 
   /** The limits in force. */
@@ -137,9 +149,18 @@ export class ServerState implements DatagramOps {
     this.#notifier.chat(sender.room, sender, sender.room.nextSeq(), text, now);
   }
 
-  /** Sends `member` its room's member list (kaiwa's Who), within its flood limit. */
+  /**
+   * Sends `member` its room's member list (kaiwa's Who): at most once per `whoIntervalSeconds`,
+   * a limit of its own, far below chat's, as the answer is far larger than the request. A Who
+   * too soon is dropped without an answer (counted as a flood).
+   */
   who(member: Member, now: number): void {
-    if (this.#withinFloodLimit(member, now)) this.#notifier.members(member, now);
+    if (now - member.lastWho < this.#config.whoIntervalSeconds * MS_PER_SECOND) {
+      this.countDrop(DropReason.Flood, member.ip);
+      return;
+    }
+    member.lastWho = now;
+    this.#notifier.members(member, now);
   }
 
   /** Answers a kaiwa member's ping. Never rate limited: clients use it to tell the server lives. */
@@ -152,14 +173,27 @@ export class ServerState implements DatagramOps {
     this.#notifier.notice(member, code, now);
   }
 
-  /** IP addresses whose request rate is tracked; forgotten by {@link sweep} once idle. */
+  /** Sources whose request rate is tracked; forgotten by {@link sweep} once idle. */
   get trackedRequestIps(): number {
     return this.#requests.size;
   }
 
-  /** Per-IP request limit: false when `ip` sent more TCRP requests than joinRate allows. */
+  /** Sources whose chat rate is tracked (`--ip-flood-rate`); forgotten by {@link sweep} once idle. */
+  get trackedChatSources(): number {
+    return this.#chatBySource.size;
+  }
+
+  /** Sources (IPv4 addresses, IPv6 /64s) holding members or rooms. */
+  get trackedSources(): number {
+    return this.#sources.size;
+  }
+
+  /**
+   * Per-source request limit: false when `ip`'s source (the address, or its IPv6 /64) sent more
+   * TCRP requests than joinRate allows.
+   */
   allowRequest(ip: string, now: number): boolean {
-    return this.#requests.allow(ip, now);
+    return this.#requests.allow(sourceKey(ip), now);
   }
 
   /** A summary of every room, for ListRooms. */
@@ -177,9 +211,16 @@ export class ServerState implements DatagramOps {
     if (this.rooms.size >= this.#config.maxRooms) {
       return { status: Status.ServerFull, member: null };
     }
+    const source = sourceKey(request.ip);
+    if (this.#sources.rooms(source) >= this.#config.maxRoomsPerIp) {
+      return { status: Status.TooManyRequests, member: null };
+    }
+    const refused = this.#memberCapStatus(source);
+    if (refused !== null) return { status: refused, member: null };
     const room = new Room(request.roomName, request.roomNameBytes, password);
-    const member = this.#newMember(room, request, now);
+    const member = this.#newMember(room, request, source, now);
     room.host = member;
+    this.#sources.add(source, 0, 1);
     this.rooms.set(room.name, room);
     this.#events.roomCreated(room, member);
     // The creator's arrival is never announced: there was nobody to tell.
@@ -210,7 +251,10 @@ export class ServerState implements DatagramOps {
     if (room.members.size >= this.#config.maxRoomMembers) {
       return { status: Status.RoomFull, member: null };
     }
-    const member = this.#newMember(room, request, now);
+    const source = sourceKey(request.ip);
+    const refused = this.#memberCapStatus(source);
+    if (refused !== null) return { status: refused, member: null };
+    const member = this.#newMember(room, request, source, now);
     this.#events.memberJoined(member);
     this.#admit(room, member);
     return { status: Status.Ok, member };
@@ -259,19 +303,24 @@ export class ServerState implements DatagramOps {
     this.#arrivals.announce(room, now);
   }
 
-  /** Applies timeouts: removes silent members and forgets idle request limits. */
+  /**
+   * Applies timeouts: removes silent members, members never bound in time and kaiwa members both
+   * unreachable and silent ({@link expiryOf}); forgets idle request limits.
+   */
   sweep(now: number): void {
-    const deadline = now - this.#config.timeoutSeconds * MS_PER_SECOND;
-    const silent: Member[] = [];
+    const expired: [Member, LeaveReason][] = [];
     for (const room of this.rooms.values()) {
       for (const member of room.members.values()) {
-        if (member.lastActive < deadline) silent.push(member);
+        const reason = expiryOf(member, now, this.#config);
+        if (reason !== null) expired.push([member, reason]);
       }
     }
     this.#requests.sweep(now);
-    eachItem(silent, (member) => {
+    this.#chatBySource.sweep(now);
+    eachItem(expired, ([member, reason]) => {
       // A host removed earlier in this loop closed its room and deactivated everyone in it.
       if (!member.active) return;
+      if (reason === LeaveReason.Unreachable) return this.#unreachable(member, now);
       this.#events.memberTimedOut(member);
       try {
         this.#notifier.removed(member, RemoveReason.Inactivity, now);
@@ -282,18 +331,18 @@ export class ServerState implements DatagramOps {
   }
 
   /**
-   * A delivery to `member` failed; after a few in a row it is removed as unreachable. A valid
-   * datagram from it since the previous failure proves it still there: the count starts again
-   * (the fast path learns of failures only, from ICMP errors, never of successes).
+   * A delivery to `member` failed: a hint, never a verdict on its own (ICMP errors are easy to
+   * forge). After a few in a row the member is suspect, and removed as unreachable only when it
+   * is also silent ({@link isUnreachable}: kaiwa members only). A valid datagram since the
+   * previous failure proves it still there: the count starts again (the fast path learns of
+   * failures only, from ICMP errors, never of successes).
    */
   deliveryFailed(member: Member, now: number): void {
     if (!member.active) return;
     if (member.lastActive !== member.activeAtLastFailure) member.failures = 0;
     member.activeAtLastFailure = member.lastActive;
     member.failures += 1;
-    if (member.failures < MAX_DELIVERY_FAILURES) return;
-    this.#events.memberUnreachable(member);
-    this.#depart(member, LeaveReason.Unreachable, now);
+    if (isUnreachable(member, now)) this.#unreachable(member, now);
   }
 
   /**
@@ -318,11 +367,21 @@ export class ServerState implements DatagramOps {
       }
       this.rooms.clear();
       this.#roster.clear();
+      this.#sources.clear();
     }
   }
 
+  #unreachable(member: Member, now: number): void {
+    this.#events.memberUnreachable(member);
+    this.#depart(member, LeaveReason.Unreachable, now);
+  }
+
+  /** Within both the member's own limit and its source's (all its members together). */
   #withinFloodLimit(member: Member, now: number): boolean {
-    if (member.flood === null || member.flood.take(now)) return true;
+    if (
+      (member.flood === null || member.flood.take(now)) &&
+      this.#chatBySource.allow(member.source, now)
+    ) return true;
     this.countDrop(DropReason.Flood, member.ip);
     if (now - member.lastRateNotice >= RATE_NOTICE_INTERVAL_MS) {
       member.lastRateNotice = now;
@@ -331,7 +390,16 @@ export class ServerState implements DatagramOps {
     return false;
   }
 
-  #newMember(room: Room, request: AdmissionRequest, now: number): Member {
+  /** ServerFull or TooManyRequests when one more member from `source` is over a cap, else null. */
+  #memberCapStatus(source: string): Exclude<Status, typeof Status.Ok> | null {
+    if (this.#roster.size >= this.#config.maxMembers) return Status.ServerFull;
+    if (this.#sources.members(source) >= this.#config.maxMembersPerIp) {
+      return Status.TooManyRequests;
+    }
+    return null;
+  }
+
+  #newMember(room: Room, request: AdmissionRequest, source: string, now: number): Member {
     const flood = this.#config.floodRate > 0
       ? new TokenBucket(this.#config.floodRate, this.#config.floodBurst, now)
       : null;
@@ -341,6 +409,7 @@ export class ServerState implements DatagramOps {
       token: this.#roster.issueToken(),
       kaiwa: request.kaiwa,
       ip: request.ip,
+      source,
       room,
       flood,
       now,
@@ -349,8 +418,10 @@ export class ServerState implements DatagramOps {
 
   #admit(room: Room, member: Member): void {
     room.members.set(member.name, member);
+    room.membershipVersion += 1;
     this.#arrivals.admitted(room, member);
     this.#roster.add(member);
+    this.#sources.add(member.source, 1);
   }
 
   #depart(member: Member, reason: LeaveReason, now: number): void {
@@ -378,7 +449,9 @@ export class ServerState implements DatagramOps {
       for (const member of room.members.values()) {
         member.active = false;
         this.#roster.remove(member);
+        this.#sources.add(member.source, -1);
       }
+      this.#sources.add(room.host.source, 0, -1);
       room.members.clear();
       this.#arrivals.forget(room);
       this.rooms.delete(room.name);
@@ -391,6 +464,8 @@ export class ServerState implements DatagramOps {
   #remove(member: Member): void {
     member.active = false;
     member.room.members.delete(member.name);
+    member.room.membershipVersion += 1;
     this.#roster.remove(member);
+    this.#sources.add(member.source, -1);
   }
 }
