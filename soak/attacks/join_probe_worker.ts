@@ -23,13 +23,15 @@ self.onmessage = async (event: MessageEvent<ProbeCommand>) => {
   const start = performance.now();
   for (let n = 0; performance.now() - start < command.durationMs; n++) {
     const kind = KINDS[n % KINDS.length];
-    pending.push(probe(command, kind, n).then(
-      (ms) => void latencies.push(ms),
-      (error) => {
-        failures[kind]++;
-        if (reasons.length < command.keepReasons) reasons.push(`${kind}: ${String(error)}`);
-      },
-    ));
+    pending.push(
+      probe(command, kind, n).then(
+        (ms) => void latencies.push(ms),
+        (error) => {
+          failures[kind]++;
+          if (reasons.length < command.keepReasons) reasons.push(`${kind}: ${String(error)}`);
+        },
+      ),
+    );
     const next = (n + 1) * command.intervalMs;
     await new Promise((resolve) => setTimeout(resolve, next - (performance.now() - start)));
   }

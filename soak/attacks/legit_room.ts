@@ -9,7 +9,7 @@
  */
 
 import { ClientPool } from "../../bench/client_pool.ts";
-import { type RoomLayout, fillRooms } from "../../bench/rooms.ts";
+import { fillRooms, type RoomLayout } from "../../bench/rooms.ts";
 import { requestToken } from "../../bench/tcrp_client.ts";
 import type { ProbeCommand, ProbeReply } from "./join_probe_messages.ts";
 import { SERVER_HOST } from "./loopback.ts";
@@ -80,7 +80,11 @@ export class LegitRoom {
       await fillRooms(SERVER_HOST, port, LAYOUT, pool);
       const owner = { create: true, username: "owner", udpPort: null };
       await requestToken(SERVER_HOST, port, { ...owner, roomName: PROBE_ROOM });
-      await requestToken(SERVER_HOST, port, { ...owner, roomName: PASSWORD_ROOM, password: PASSWORD });
+      await requestToken(SERVER_HOST, port, {
+        ...owner,
+        roomName: PASSWORD_ROOM,
+        password: PASSWORD,
+      });
     } catch (error) {
       await pool.close();
       throw error;

@@ -7,7 +7,7 @@
 
 import { Operation, type RoomRequest } from "../../protocol/mod.ts";
 import { paced, type Traffic } from "./pace.ts";
-import { type RawOutcome, rawExchange } from "./raw_tcrp.ts";
+import { rawExchange, type RawOutcome } from "./raw_tcrp.ts";
 
 /** Under the server's default --join-rate of 20 requests per second per IP. */
 export const RATE_PER_IP = 18;
@@ -84,6 +84,13 @@ export async function requestFlood(options: FloodOptions): Promise<FloodResult> 
 /** The statuses as "0:120 3:40 none:2". */
 export function formatStatuses(statuses: Readonly<Record<string, number>>): string {
   return Object.entries(statuses).map(([status, n]) => `${status}:${n}`).join(" ");
+}
+
+/** The statuses as JSON figures: `{ status_0: 120, status_none: 2 }`. */
+export function statusValues(flood: FloodResult): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(flood.statuses).map(([status, n]) => [`status_${status}`, n]),
+  );
 }
 
 /** A username of exactly `bytes` ASCII bytes, unique by `i`. */

@@ -9,7 +9,7 @@
 import { type LegitFigures, LegitRoom } from "./legit_room.ts";
 import { logBytes } from "./log_figures.ts";
 import { Traffic } from "./pace.ts";
-import { ServerSampler, type ServerFigures } from "./server_sampler.ts";
+import { type ServerFigures, ServerSampler } from "./server_sampler.ts";
 import { type ExternalServer, startTarget, type Target } from "./target.ts";
 import type { Attack, AttackContext, AttackFigure } from "./types.ts";
 

@@ -1,0 +1,16 @@
+/**
+ * Issue 10's attacks, by number.
+ *
+ * @module
+ */
+
+import { resetAttack } from "./a01_reset.ts";
+import type { Attack } from "./types.ts";
+import { wrongPasswordAttack } from "./wrong_password.ts";
+
+/** Every attack, in the issue's order. */
+export const ATTACKS: readonly Attack[] = [
+  resetAttack,
+  wrongPasswordAttack(2, 1),
+  wrongPasswordAttack(3, 40),
+];
