@@ -6,6 +6,8 @@
 
 import { resetAttack } from "./a01_reset.ts";
 import type { Attack } from "./types.ts";
+import { whoAttack } from "./a04_who.ts";
+import { lobbyAttack } from "./a05_lobby.ts";
 import { wrongPasswordAttack } from "./wrong_password.ts";
 
 /** Every attack, in the order. */
@@ -13,4 +15,6 @@ export const ATTACKS: readonly Attack[] = [
   resetAttack,
   wrongPasswordAttack(2, 1),
   wrongPasswordAttack(3, 40),
+  whoAttack,
+  lobbyAttack,
 ];
