@@ -8,6 +8,12 @@ import { resetAttack } from "./a01_reset.ts";
 import type { Attack } from "./types.ts";
 import { whoAttack } from "./a04_who.ts";
 import { lobbyAttack } from "./a05_lobby.ts";
+import { roomsAttack } from "./a06_rooms.ts";
+import { silentAttack } from "./a07_silent.ts";
+import { sharedSocketAttack } from "./a08_shared_socket.ts";
+import { icmpAttack } from "./a09_icmp.ts";
+import { partialRequestAttack } from "./a10_partial.ts";
+import { longNamesAttack } from "./a11_long_names.ts";
 import { wrongPasswordAttack } from "./wrong_password.ts";
 
 /** Every attack, in the order. */
@@ -17,4 +23,10 @@ export const ATTACKS: readonly Attack[] = [
   wrongPasswordAttack(3, 40),
   whoAttack,
   lobbyAttack,
+  roomsAttack,
+  silentAttack,
+  sharedSocketAttack,
+  icmpAttack,
+  partialRequestAttack,
+  longNamesAttack,
 ];

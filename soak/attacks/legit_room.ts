@@ -20,6 +20,8 @@ const MEMBERS = 4;
 /** Messages per second per member: under the default --flood-rate of 5. */
 const MESSAGES_PER_MEMBER_PER_SECOND = 4;
 const LAYOUT: RoomLayout = { prefix: "legit", rooms: 1, roomSize: MEMBERS };
+/** The chatting room's name, as fillRooms names room 0 of {@link LAYOUT}. */
+export const LEGIT_ROOM = `${LAYOUT.prefix}0`;
 const PROBE_ROOM = "legit-probe";
 const PASSWORD_ROOM = "legit-pw";
 const PASSWORD = "legit-password";
