@@ -11,7 +11,8 @@ import type { AttackContext } from "./types.ts";
 
 /** Rooms the joins are spread over: 40 × 4,999 members is more than any window admits. */
 const ROOMS = 40;
-const CREATE_IN_FLIGHT = 8;
+/** Every room's create may be open at once: the pacer skips, not queues, past this. */
+const CREATE_IN_FLIGHT = ROOMS;
 const JOIN_IN_FLIGHT = 256;
 const MAX_JOINS = 200_000;
 
