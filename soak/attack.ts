@@ -55,7 +55,11 @@ async function main(): Promise<number> {
     console.error(`attack ${attack.id}: ${attack.title}`);
     try {
       const result = await runAttack(attack, options);
-      console.error(`attack ${attack.id}: ${result.figure.text}; ${verdict(result.legit)}`);
+      console.error(
+        `attack ${attack.id}: ${result.figure.text}; ${
+          verdict(result.legit, result.figure.concern)
+        }`,
+      );
       results.push(result);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);

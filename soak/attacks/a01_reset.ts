@@ -49,6 +49,7 @@ export const resetAttack: Attack = {
     return {
       text: `${resets} resets (${value.skipped} skipped: connect pending); ` +
         `${acceptFaults} failed accepts (${(acceptFaults / seconds).toFixed(1)}/s)`,
+      concern: acceptFaults > 0 ? "accept fails on resets" : undefined,
       values: { resets, skipped: value.skipped, acceptFaults },
     };
   },

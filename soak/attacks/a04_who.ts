@@ -113,6 +113,9 @@ export const whoAttack: Attack = {
         text: `${members} members; one ${whoBytes}-byte Who → ${answer.datagrams} datagrams, ` +
           `≈ ${answer.bytes} bytes (${(answer.bytes / whoBytes).toFixed(0)}×); ${whoSent} Who → ` +
           `≈ ${(flood.bytes / MB / seconds).toFixed(1)} MB/s sent back`,
+        concern: answer.bytes > whoBytes
+          ? `Who amplifies ${(answer.bytes / whoBytes).toFixed(0)}×`
+          : undefined,
         values: {
           members,
           whoBytes,

@@ -66,6 +66,7 @@ export const lobbyAttack: Attack = {
         text: `${sent} × ${big.length} B sent (${(attackBytes / KB).toFixed(0)} KB) → ` +
           `${(reached.bytes / MB).toFixed(1)} MB to the victim sockets ` +
           `(${factor.toFixed(0)}×, ${reached.dropped} dropped by their buffers)`,
+        concern: factor > 1 ? `lobby amplifies ${factor.toFixed(0)}×` : undefined,
         values: {
           sources: SOURCES,
           datagramsSent: sent,

@@ -34,6 +34,8 @@ export const silentAttack: Attack = {
           grown === null ? "?" : `+${(grown / MIB).toFixed(0)} MiB`
         } (${perMember === null ? "?" : (perMember / KIB).toFixed(1)} KiB each); ` +
         `statuses ${formatStatuses(flood.statuses)}`,
+      // Nothing refused means nothing bounded the flood but the window's length.
+      concern: flood.granted === flood.started ? "silent members uncapped" : undefined,
       values: { admitted: flood.granted, rssGrowthBytes: grown, bytesPerMember: perMember },
     };
   },

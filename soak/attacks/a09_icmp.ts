@@ -54,6 +54,7 @@ export const icmpAttack: Attack = {
     return {
       text: `${sent} forged errors; legit host ${removed ? "REMOVED" : "survived"}, ` +
         `room ${closed ? "CLOSED" : "open"}`,
+      concern: removed || closed ? "forged ICMP removes members" : undefined,
       values: { forged: sent, hostRemoved: removed, roomClosed: closed },
     };
   },

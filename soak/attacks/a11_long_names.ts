@@ -12,6 +12,11 @@ import type { Attack } from "./types.ts";
 
 const IPS = 50;
 const NAME_BYTES = 255;
+/**
+ * The tool's own bar, not issue 10's: a flood should cost the log at most a tenth of what the
+ * attacker sends, so that a disk outlasts any network flood by far.
+ */
+const MAX_LOG_PER_ATTACK_BYTE = 0.1;
 const MB = 1_000_000;
 const MS_PER_SECOND = 1000;
 
@@ -37,6 +42,9 @@ export const longNamesAttack: Attack = {
       text: `${flood.granted} joins; ${(logged / MB).toFixed(1)} MB logged ` +
         `(${(logged / MB / seconds).toFixed(2)} MB/s), ` +
         `${(logged / attackBytes).toFixed(2)} log bytes per attack byte`,
+      concern: logged / attackBytes > MAX_LOG_PER_ATTACK_BYTE
+        ? `log grows ${(logged / attackBytes).toFixed(2)} B per attack byte`
+        : undefined,
       values: { joins: flood.granted, logBytes: logged, attackBytes, ratio: logged / attackBytes },
     };
   },

@@ -46,7 +46,7 @@ function row(result: AttackResult): string[] {
     `${fixed(server.rssStartMiB, 0)} → ${fixed(server.rssPeakMiB, 0)}`,
     result.logBytes === null ? "-" : String(result.logBytes),
     result.figure.text,
-    verdict(legit),
+    verdict(legit, result.figure.concern),
   ];
 }
 
@@ -66,7 +66,8 @@ export function markdownTable(results: readonly (AttackResult | AttackFailure)[]
   return `${
     lines.join("\n")
   }\n\nTargets for the legit room (issue 10): loss ≤ ${MAX_LOSS_PERCENT}%, ` +
-    `chat p99 < ${MAX_CHAT_P99_MS} ms, join p99 < ${MAX_JOIN_MS} ms and no failed join.\n`;
+    `chat p99 < ${MAX_CHAT_P99_MS} ms, join p99 < ${MAX_JOIN_MS} ms and no failed join. ` +
+    "After them, the verdict names what the attack's own figure shows wrong.\n";
 }
 
 /** Everything, for --json. */
@@ -83,7 +84,9 @@ export function jsonReport(
         maxJoinMs: MAX_JOIN_MS,
       },
       results: results.map((result) =>
-        "error" in result ? result : { ...result, verdict: verdict(result.legit) }
+        "error" in result
+          ? result
+          : { ...result, verdict: verdict(result.legit, result.figure.concern) }
       ),
     },
     null,

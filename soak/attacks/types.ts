@@ -43,6 +43,11 @@ export interface AttackContext {
 export interface AttackFigure {
   /** For the table. */
   readonly text: string;
+  /**
+   * What the figure shows wrong regardless of the legit room (an amplification, a limit
+   * bypassed), in a few words; absent when nothing is.
+   */
+  readonly concern?: string;
   /** The same, as numbers, for --json. */
   readonly values: Readonly<Record<string, number | string | boolean | null>>;
 }

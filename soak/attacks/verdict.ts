@@ -13,12 +13,13 @@ export const MAX_CHAT_P99_MS = 150;
 /** Legit creates and joins must take under this (p99), ms, and none may fail. */
 export const MAX_JOIN_MS = 300;
 
-/** "PASS", or "FAIL:" and the targets missed. */
-export function verdict(legit: LegitFigures): string {
+/** "PASS", or "FAIL:" and the targets missed, then the attack's own concern if it has one. */
+export function verdict(legit: LegitFigures, concern?: string): string {
   const missed: string[] = [];
   if (legit.lossPercent > MAX_LOSS_PERCENT) missed.push("loss");
   if (legit.chatP99 === null || legit.chatP99 >= MAX_CHAT_P99_MS) missed.push("chat p99");
   if (legit.joinP99 === null || legit.joinP99 >= MAX_JOIN_MS) missed.push("join p99");
   if (legit.joinFailures > 0) missed.push("join failures");
+  if (concern !== undefined) missed.push(concern);
   return missed.length === 0 ? "PASS" : `FAIL: ${missed.join(", ")}`;
 }

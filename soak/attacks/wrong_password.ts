@@ -55,10 +55,22 @@ export function wrongPasswordAttack(id: number, ipCount: number): Attack {
       return {
         text: `${flood.started} attempts; ${perSecond.toFixed(1)} wrong-password answers/s ` +
           `(≈ scrypt hashes/s); statuses ${formatStatuses(flood.statuses)}`,
+        concern: concern(flood.started, rejected, flood.statuses.none ?? 0),
         values: { attempts: flood.started, hashesPerSecond: perSecond, ...statusValues(flood) },
       };
     },
   };
+}
+
+/** Share of attempts that, all answered "wrong password", show no throttle on failures. */
+const UNTHROTTLED_SHARE = 0.9;
+/** Share of attempts closed unanswered that shows the connection cap full. */
+const CAP_FULL_SHARE = 0.5;
+
+function concern(attempts: number, rejected: number, unanswered: number): string | undefined {
+  if (rejected >= UNTHROTTLED_SHARE * attempts) return "every wrong password hashed";
+  if (unanswered >= CAP_FULL_SHARE * attempts) return "attackers fill the connection cap";
+  return undefined;
 }
 
 async function createRoom(port: number, traffic: Traffic): Promise<void> {
