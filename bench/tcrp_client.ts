@@ -4,7 +4,7 @@
  * @module
  */
 
-import { requestRoom } from "../client/mod.ts";
+import { REQUEST_DEADLINE_MS, requestRoom } from "../client/mod.ts";
 import { Operation } from "../protocol/mod.ts";
 
 /** Standard text events: the cheapest for the server to encode and for receivers to parse. */
@@ -20,22 +20,27 @@ export interface JoinRequest {
   readonly username: string;
   /** The UDP port to announce, or null to announce none (the member then gets no datagrams). */
   readonly udpPort: number | null;
+  /** The room's password; absent means none. */
+  readonly password?: string;
 }
 
 /**
  * Creates or joins a room on `host:port` through the client's own TCRP exchange and returns the
- * token, announcing the member's UDP port when it has one.
+ * token, announcing the member's UDP port when it has one. A request not answered within
+ * `deadlineMs` fails.
  */
 export async function requestToken(
   host: string,
   port: number,
   request: JoinRequest,
+  deadlineMs = REQUEST_DEADLINE_MS,
 ): Promise<string> {
   const ticket = await requestRoom(
     { host, port },
     request.create ? Operation.CreateRoom : Operation.JoinRoom,
     request.roomName,
-    { username: request.username, password: null, eventFormat: STANDARD_TEXT },
+    { username: request.username, password: request.password ?? null, eventFormat: STANDARD_TEXT },
+    deadlineMs,
   );
   if (request.udpPort === null) ticket.close();
   else await ticket.announce(request.udpPort);

@@ -15,5 +15,10 @@ export { LineOutput } from "./output.ts";
 export { readPasswordFromEnv } from "./password_source.ts";
 export { type PipeModeOptions, runPipeMode } from "./pipe_mode.ts";
 export type { EndReason, FailureReason, Reason } from "./reason.ts";
-export { requestRoom, type RoomTicket, type ServerAddress } from "./room_request.ts";
+export {
+  REQUEST_DEADLINE_MS,
+  requestRoom,
+  type RoomTicket,
+  type ServerAddress,
+} from "./room_request.ts";
 export type { JoinOptions, PasswordSource } from "./options.ts";
