@@ -14,7 +14,7 @@ import type { ServeOptions } from "./options.ts";
 import { type PasswordHasher, scryptHasher } from "./password.ts";
 import { DropReason, type Notifier, ServerState, type TokenGenerator } from "./state/mod.ts";
 import { stateLog } from "./state_log.ts";
-import { TcpFront } from "./tcp/mod.ts";
+import { type Acceptor, TcpFront } from "./tcp/mod.ts";
 import {
   DenoUdpTransport,
   type PeerAddress,
@@ -46,6 +46,11 @@ export interface ServerDeps {
    * failed delivery. Tests use it to make deliveries fail, as the system cannot be made to.
    */
   send?: (socket: Deno.DatagramConn, bytes: Uint8Array, address: PeerAddress) => Promise<unknown>;
+  /**
+   * Wraps the TCRP listener (by default it is used as is). Tests use it to make accepts fail the
+   * way an exhausted process does, as the system cannot be made to on demand.
+   */
+  acceptor?: (listener: Deno.TcpListener) => Acceptor;
 }
 
 /** A running server. */
@@ -123,7 +128,7 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
     stateLog(log),
     deps.newToken,
   );
-  const tcp = new TcpFront(listener, {
+  const tcp = new TcpFront(deps.acceptor?.(listener) ?? listener, {
     state,
     hasher: deps.hasher ?? scryptHasher,
     log,

@@ -8,14 +8,29 @@
  * @module
  */
 
+import { errorMessage } from "../../util/mod.ts";
+import { isResourceExhaustion } from "./accept_errors.ts";
 import { closeQuietly } from "./connection.ts";
 import { serveConnection, type SessionContext } from "./session.ts";
 
 /**
- * Pause after a failed accept. Accept fails at once and again while the process is out of file
- * descriptors; retrying without a pause would spin a core until one is freed.
+ * Pause after an accept failed for want of descriptors or memory: accept fails at once and again
+ * until one is freed, and retrying without a pause would spin a core. No other failure pauses.
  */
-const ACCEPT_RETRY_MS = 50;
+const EXHAUSTED_RETRY_MS = 50;
+
+/** What the front needs of a listener: `Deno.TcpListener`, or a fake in tests. */
+export type Acceptor = Pick<Deno.TcpListener, "accept" | "close" | "addr">;
+
+/** What the accept loop went through, for tests and operators. */
+export interface AcceptCounters {
+  /** Accepts that failed for one connection's reason (reset, aborted); none paused the loop. */
+  connectionFailures: number;
+  /** Accepts that failed because the process was out of descriptors or memory. */
+  exhaustedFailures: number;
+  /** Times the loop entered back-off (once per episode of exhaustion, not per failure). */
+  backoffs: number;
+}
 
 /** The connection caps. */
 export interface ConnectionLimits {
@@ -27,17 +42,18 @@ export interface ConnectionLimits {
 
 /** Accepts and serves TCRP connections until closed. */
 export class TcpFront {
-  readonly #listener: Deno.TcpListener;
+  readonly #listener: Acceptor;
   readonly #ctx: SessionContext;
   readonly #limits: ConnectionLimits;
   readonly #perIp = new Map<string, number>();
   readonly #open = new Set<Deno.Conn>();
   readonly #sessions = new Set<Promise<void>>();
   readonly #loop: Promise<void>;
+  readonly #counters: AcceptCounters = { connectionFailures: 0, exhaustedFailures: 0, backoffs: 0 };
   #closed = false;
 
   /** Starts accepting on `listener`. */
-  constructor(listener: Deno.TcpListener, ctx: SessionContext, limits: ConnectionLimits) {
+  constructor(listener: Acceptor, ctx: SessionContext, limits: ConnectionLimits) {
     this.#listener = listener;
     this.#ctx = ctx;
     this.#limits = limits;
@@ -59,6 +75,11 @@ export class TcpFront {
     return this.#perIp.size;
   }
 
+  /** What the accept loop went through so far (a snapshot). */
+  get acceptCounters(): AcceptCounters {
+    return { ...this.#counters };
+  }
+
   /** Stops accepting, closes every open connection and waits for their sessions to end. */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -70,16 +91,35 @@ export class TcpFront {
   }
 
   async #accept(): Promise<void> {
+    let exhausted = false;
     for (;;) {
       let conn: Deno.Conn;
       try {
         conn = await this.#listener.accept();
       } catch (error) {
         if (this.#closed) return;
-        // Accept fails transiently (e.g. too many open files); keep serving the others.
-        this.#ctx.faults.report("accepting a connection", error);
-        await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
+        if (!isResourceExhaustion(error)) {
+          // One connection's failure (reset before accept completed): the next one is served at
+          // once. Verbose: a reset flood must not become a log flood.
+          this.#counters.connectionFailures += 1;
+          this.#ctx.log.verbose(`accepting a connection failed: ${errorMessage(error)}`);
+          continue;
+        }
+        this.#counters.exhaustedFailures += 1;
+        if (!exhausted) {
+          exhausted = true;
+          this.#counters.backoffs += 1;
+          this.#ctx.log.error(
+            `cannot accept connections: ${errorMessage(error)}; retrying every ` +
+              `${EXHAUSTED_RETRY_MS} ms until it recovers`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, EXHAUSTED_RETRY_MS));
         continue;
+      }
+      if (exhausted) {
+        exhausted = false;
+        this.#ctx.log.error("accepting connections again");
       }
       try {
         this.#admit(conn);
