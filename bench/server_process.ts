@@ -44,6 +44,7 @@ export const SERVER_FLAGS: readonly (readonly [flag: string, value: string, why:
   ["--max-connections", "100000", "raised from 1,024"],
   ["--max-connections-per-ip", "100000", "raised from 32 (every client is 127.0.0.1)"],
   ["--timeout", "3600", "raised from 300 s, so idle members are never removed mid-run"],
+  ["--max-incomplete-per-ip", "100000", "raised from 8 (every client is 127.0.0.1)"],
 ];
 
 /** The whole command line tail of the benchmark's server: quiet, and every limit raised. */

@@ -12,6 +12,8 @@ import { bindPair, listenUdp } from "./listen.ts";
 import { Logger, type LogSink } from "./log.ts";
 import type { ServeOptions } from "./options.ts";
 import { type PasswordHasher, scryptHasher } from "./password.ts";
+import { PasswordBudget } from "./password_budget.ts";
+import { PasswordThrottle } from "./password_throttle.ts";
 import { DropReason, type Notifier, ServerState, type TokenGenerator } from "./state/mod.ts";
 import { stateLog } from "./state_log.ts";
 import { type Acceptor, TcpFront } from "./tcp/mod.ts";
@@ -131,10 +133,16 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
   const tcp = new TcpFront(deps.acceptor?.(listener) ?? listener, {
     state,
     hasher: deps.hasher ?? scryptHasher,
+    hashBudget: new PasswordBudget(options.maxPasswordHashes, options.passwordQueue),
+    passwordThrottle: new PasswordThrottle({
+      hashesPerIp: options.passwordRate,
+      wrongPerRoom: options.wrongPasswordRate,
+    }),
     log,
     faults,
     now,
     requestTimeoutMs: options.requestTimeoutSeconds * MS_PER_SECOND,
+    headerTimeoutMs: options.headerTimeoutSeconds * MS_PER_SECOND,
   }, options);
   const lobby = lobbySocket === null
     ? undefined

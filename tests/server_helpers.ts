@@ -59,6 +59,9 @@ export const TEST_OPTIONS: ServeOptions = {
   logLevel: "verbose",
   floodRate: 0,
   joinRate: 0,
+  passwordRate: 0,
+  wrongPasswordRate: 0,
+  maxIncompletePerIp: DEFAULT_SERVE_OPTIONS.maxConnections,
 };
 
 /** A started test server with its clock and its log lines. */

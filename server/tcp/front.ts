@@ -11,6 +11,7 @@
 import { errorMessage } from "../../util/mod.ts";
 import { isResourceExhaustion } from "./accept_errors.ts";
 import { closeQuietly } from "./connection.ts";
+import { IncompleteConnections } from "./incomplete.ts";
 import { serveConnection, type SessionContext } from "./session.ts";
 
 /**
@@ -38,6 +39,16 @@ export interface ConnectionLimits {
   readonly maxConnections: number;
   /** Most concurrent connections from one IP address. */
   readonly maxConnectionsPerIp: number;
+  /** Most concurrent connections from one IP address that have not sent a whole request. */
+  readonly maxIncompletePerIp: number;
+}
+
+/** One admitted connection, as the front keeps it. */
+interface Slot {
+  readonly conn: Deno.Conn;
+  readonly ip: string;
+  /** Aborted when the front evicts the connection: a hash it waits for is then never started. */
+  readonly evicted: AbortController;
 }
 
 /** Accepts and serves TCRP connections until closed. */
@@ -46,7 +57,9 @@ export class TcpFront {
   readonly #ctx: SessionContext;
   readonly #limits: ConnectionLimits;
   readonly #perIp = new Map<string, number>();
-  readonly #open = new Set<Deno.Conn>();
+  readonly #open = new Set<Slot>();
+  readonly #incomplete = new IncompleteConnections<Slot>();
+  #evictions = 0;
   readonly #sessions = new Set<Promise<void>>();
   readonly #loop: Promise<void>;
   readonly #counters: AcceptCounters = { connectionFailures: 0, exhaustedFailures: 0, backoffs: 0 };
@@ -70,6 +83,16 @@ export class TcpFront {
     return this.#open.size;
   }
 
+  /** Connections open now that have not sent a whole request. */
+  get incomplete(): number {
+    return this.#incomplete.size;
+  }
+
+  /** Incomplete connections closed to make room for a newcomer, since the start. */
+  get evictions(): number {
+    return this.#evictions;
+  }
+
   /** IP addresses with a connection open now: the per-IP count forgets the others. */
   get trackedIps(): number {
     return this.#perIp.size;
@@ -86,7 +109,7 @@ export class TcpFront {
     this.#closed = true;
     this.#listener.close();
     await this.#loop;
-    for (const conn of this.#open) closeQuietly(conn);
+    for (const slot of this.#open) closeQuietly(slot.conn);
     await Promise.all(this.#sessions);
   }
 
@@ -130,26 +153,64 @@ export class TcpFront {
     }
   }
 
+  /**
+   * Admits `conn` within the caps. An IP at its incomplete cap loses its oldest incomplete
+   * connection; a full server loses the oldest incomplete connection of the IP holding the most,
+   * so that stalled connections cannot keep a newcomer out. With none to evict, the newcomer is
+   * refused.
+   */
   #admit(conn: Deno.Conn): void {
     const ip = (conn.remoteAddr as Deno.NetAddr).hostname;
-    const fromIp = this.#perIp.get(ip) ?? 0;
-    if (
-      this.#open.size >= this.#limits.maxConnections || fromIp >= this.#limits.maxConnectionsPerIp
-    ) {
-      // Verbose: a connection flood must not become a log flood.
-      this.#ctx.log.verbose(`refused a connection from ${ip}: too many connections`);
-      closeQuietly(conn);
+    if ((this.#perIp.get(ip) ?? 0) >= this.#limits.maxConnectionsPerIp) {
+      this.#refuse(conn, ip);
       return;
     }
-    this.#perIp.set(ip, fromIp + 1);
-    this.#open.add(conn);
-    const session = serveConnection(conn, ip, this.#ctx).finally(() => {
-      this.#open.delete(conn);
-      const left = (this.#perIp.get(ip) ?? 1) - 1;
-      if (left === 0) this.#perIp.delete(ip);
-      else this.#perIp.set(ip, left);
+    if (this.#incomplete.countOf(ip) >= this.#limits.maxIncompletePerIp) {
+      this.#evict(this.#incomplete.oldestFrom(ip), "too many incomplete requests from its IP");
+    }
+    if (this.#open.size >= this.#limits.maxConnections) {
+      this.#evict(this.#incomplete.oldestOfBusiest(), "the server is full");
+    }
+    if (this.#open.size >= this.#limits.maxConnections) {
+      this.#refuse(conn, ip);
+      return;
+    }
+    const slot: Slot = { conn, ip, evicted: new AbortController() };
+    this.#perIp.set(ip, (this.#perIp.get(ip) ?? 0) + 1);
+    this.#open.add(slot);
+    this.#incomplete.add(slot);
+    const session = serveConnection(conn, ip, this.#ctx, {
+      evicted: slot.evicted.signal,
+      requestRead: () => this.#incomplete.delete(slot),
+    }).finally(() => {
+      this.#release(slot);
       this.#sessions.delete(session);
     });
     this.#sessions.add(session);
+  }
+
+  #refuse(conn: Deno.Conn, ip: string): void {
+    // Verbose: a connection flood must not become a log flood.
+    this.#ctx.log.verbose(`refused a connection from ${ip}: too many connections`);
+    closeQuietly(conn);
+  }
+
+  /** Closes an incomplete connection and frees its place at once, before its session ends. */
+  #evict(slot: Slot | undefined, reason: string): void {
+    if (slot === undefined) return;
+    this.#evictions += 1;
+    this.#ctx.log.verbose(`closed an incomplete connection from ${slot.ip}: ${reason}`);
+    this.#release(slot);
+    slot.evicted.abort();
+    closeQuietly(slot.conn);
+  }
+
+  /** Frees `slot`'s place in the counts; releasing it twice changes nothing. */
+  #release(slot: Slot): void {
+    this.#incomplete.delete(slot);
+    if (!this.#open.delete(slot)) return;
+    const left = (this.#perIp.get(slot.ip) ?? 1) - 1;
+    if (left === 0) this.#perIp.delete(slot.ip);
+    else this.#perIp.set(slot.ip, left);
   }
 }
