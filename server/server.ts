@@ -14,6 +14,7 @@ import type { ServeOptions } from "./options.ts";
 import { type PasswordHasher, scryptHasher } from "./password.ts";
 import { PasswordBudget } from "./password_budget.ts";
 import { PasswordThrottle } from "./password_throttle.ts";
+import { RefusalLog } from "./refusal_log.ts";
 import { DropReason, type Notifier, ServerState, type TokenGenerator } from "./state/mod.ts";
 import { stateLog } from "./state_log.ts";
 import { type Acceptor, TcpFront } from "./tcp/mod.ts";
@@ -130,6 +131,7 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
     stateLog(log),
     deps.newToken,
   );
+  const refusals = new RefusalLog(log, now, options.logRefusalsPerMinute);
   const tcp = new TcpFront(deps.acceptor?.(listener) ?? listener, {
     state,
     hasher: deps.hasher ?? scryptHasher,
@@ -139,6 +141,7 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
       wrongPerRoom: options.wrongPasswordRate,
     }),
     log,
+    refusals,
     faults,
     now,
     requestTimeoutMs: options.requestTimeoutSeconds * MS_PER_SECOND,
@@ -153,6 +156,7 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
     faults.guard("the timeout sweep", () => {
       state.sweep(now());
       lobby?.sweep(now());
+      refusals.sweep(now());
     }), SWEEP_INTERVAL_MS);
   const flusher = setInterval(
     () => faults.guard("announcing joins", () => state.flushJoins(now())),

@@ -62,6 +62,7 @@ export const TEST_OPTIONS: ServeOptions = {
   passwordRate: 0,
   wrongPasswordRate: 0,
   maxIncompletePerIp: DEFAULT_SERVE_OPTIONS.maxConnections,
+  logRefusalsPerMinute: Number.MAX_SAFE_INTEGER,
 };
 
 /** A started test server with its clock and its log lines. */

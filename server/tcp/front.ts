@@ -190,8 +190,12 @@ export class TcpFront {
   }
 
   #refuse(conn: Deno.Conn, ip: string): void {
-    // Verbose: a connection flood must not become a log flood.
-    this.#ctx.log.verbose(`refused a connection from ${ip}: too many connections`);
+    // Verbose and limited per IP: a connection flood must not become a log flood.
+    this.#ctx.refusals.refused(
+      ip,
+      "verbose",
+      `refused a connection from ${ip}: too many connections`,
+    );
     closeQuietly(conn);
   }
 
@@ -199,7 +203,11 @@ export class TcpFront {
   #evict(slot: Slot | undefined, reason: string): void {
     if (slot === undefined) return;
     this.#evictions += 1;
-    this.#ctx.log.verbose(`closed an incomplete connection from ${slot.ip}: ${reason}`);
+    this.#ctx.refusals.refused(
+      slot.ip,
+      "verbose",
+      `closed an incomplete connection from ${slot.ip}: ${reason}`,
+    );
     this.#release(slot);
     slot.evicted.abort();
     closeQuietly(slot.conn);

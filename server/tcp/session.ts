@@ -21,6 +21,7 @@ import {
 import { writeAll } from "../../util/mod.ts";
 import type { FaultLog } from "../faults.ts";
 import type { Logger } from "../log.ts";
+import type { RefusalLog } from "../refusal_log.ts";
 import type { PasswordHasher } from "../password.ts";
 import { HashAbandoned, HashBudgetExceeded, type PasswordBudget } from "../password_budget.ts";
 import type { PasswordThrottle } from "../password_throttle.ts";
@@ -56,6 +57,8 @@ export interface SessionContext {
   readonly passwordThrottle: PasswordThrottle;
   /** The log. */
   readonly log: Logger;
+  /** Where refusals are logged, a few lines per IP per minute. */
+  readonly refusals: RefusalLog;
   /** Where exceptions escaping a request's handling are counted and logged. */
   readonly faults: FaultLog;
   /** The clock. */
@@ -100,7 +103,7 @@ export async function serveConnection(
       const status = ctx.state.allowRequest(ip, ctx.now())
         ? Status.InvalidRequest
         : Status.TooManyRequests;
-      logRefusal(ctx, status, `refused a request from ${ip}: ${error.message}`);
+      logRefusal(ctx, ip, status, `refused a request from ${ip}: ${error.message}`);
       await writeAll(conn, encodeStatusFrame(error.operation, error.roomName, status));
       return;
     }
@@ -109,6 +112,7 @@ export async function serveConnection(
     if (answer.status !== Status.Ok) {
       logRefusal(
         ctx,
+        ip,
         answer.status,
         `refused operation ${frame.operation} from ${ip}: ${STATUS_NAMES[answer.status]}`,
       );
@@ -177,12 +181,11 @@ async function answerRequest(
 }
 
 /**
- * Refusals are normal events, except those a flood causes by nature (the request rate limit):
- * logging each of those would turn a request flood into a log flood.
+ * Refusals are normal events, logged through the per-IP limit. Those a flood causes by nature
+ * (the request rate limit) are verbose lines.
  */
-function logRefusal(ctx: SessionContext, status: Status, line: string): void {
-  if (status === Status.TooManyRequests) ctx.log.verbose(line);
-  else ctx.log.info(line);
+function logRefusal(ctx: SessionContext, ip: string, status: Status, line: string): void {
+  ctx.refusals.refused(ip, status === Status.TooManyRequests ? "verbose" : "info", line);
 }
 
 /**
