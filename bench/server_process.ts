@@ -53,6 +53,7 @@ export const SERVER_FLAGS: readonly (readonly [flag: string, value: string, why:
     "0",
     "per-IP chat limit off (20 msg/s by default; every client is 127.0.0.1)",
   ],
+  ["--max-incomplete-per-ip", "100000", "raised from 8 (every client is 127.0.0.1)"],
 ];
 
 /** The whole command line tail of the benchmark's server: quiet, and every limit raised. */

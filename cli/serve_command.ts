@@ -136,6 +136,48 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     help: "Answer a member's /who at most once per this long",
     default: String(D.whoIntervalSeconds),
   },
+  {
+    name: "password-hashes",
+    value: "N",
+    help: "Most password hashes at once (default: one per core)",
+    default: String(D.maxPasswordHashes),
+  },
+  {
+    name: "password-queue",
+    value: "N",
+    help: "Password hashes that may wait; more are refused (status 8)",
+    default: String(D.passwordQueue),
+  },
+  {
+    name: "password-rate",
+    value: "N",
+    help: "Password hashes per second per IP address, bursts of 5; 0 = off",
+    default: String(D.passwordRate),
+  },
+  {
+    name: "wrong-password-rate",
+    value: "N",
+    help: "Wrong passwords per second per room, bursts of 5; 0 = off",
+    default: String(D.wrongPasswordRate),
+  },
+  {
+    name: "max-incomplete-per-ip",
+    value: "N",
+    help: "Most TCP connections from one IP address without a whole request",
+    default: String(D.maxIncompletePerIp),
+  },
+  {
+    name: "header-timeout",
+    value: "SECONDS",
+    help: "Time a TCP connection has to send the 32-byte request header",
+    default: String(D.headerTimeoutSeconds),
+  },
+  {
+    name: "log-refusals",
+    value: "N",
+    help: "Refusal lines per IP address per minute; the rest are summed up",
+    default: String(D.logRefusalsPerMinute),
+  },
   HELP_FLAG,
 ];
 
@@ -188,6 +230,13 @@ export function parseServeArgs(args: readonly string[]): ServeOptions {
   given("max-rooms-per-ip", (t, f) => options.maxRoomsPerIp = parseInteger(t, f, 1));
   given("ip-flood-rate", (t, f) => options.ipFloodRate = parseDecimal(t, f, 0));
   given("who-interval", (t, f) => options.whoIntervalSeconds = parseDecimal(t, f, 0));
+  given("password-hashes", (t, f) => options.maxPasswordHashes = parseInteger(t, f, 1));
+  given("password-queue", (t, f) => options.passwordQueue = parseInteger(t, f, 0));
+  given("password-rate", (t, f) => options.passwordRate = parseDecimal(t, f, 0));
+  given("wrong-password-rate", (t, f) => options.wrongPasswordRate = parseDecimal(t, f, 0));
+  given("max-incomplete-per-ip", (t, f) => options.maxIncompletePerIp = parseInteger(t, f, 1));
+  given("header-timeout", (t, f) => options.headerTimeoutSeconds = parseSeconds(t, f));
+  given("log-refusals", (t, f) => options.logRefusalsPerMinute = parseInteger(t, f, 0));
   const quiet = flags.boolean("quiet");
   const verbose = flags.boolean("verbose");
   if (quiet && verbose) throw new UsageError("--quiet and --verbose exclude each other");

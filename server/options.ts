@@ -64,7 +64,30 @@ export interface ServeOptions {
   ipFloodRate: number;
   /** Shortest time between two answers to one member's Who, in seconds (`--who-interval`). */
   whoIntervalSeconds: number;
+  /** Most password hashes running at once (`--password-hashes`); about one per core. */
+  maxPasswordHashes: number;
+  /** Password hashes that may wait for a slot; more are refused (`--password-queue`). */
+  passwordQueue: number;
+  /** Password hashes each IP may start per second; 0 turns it off (`--password-rate`). */
+  passwordRate: number;
+  /**
+   * Wrong passwords (and repeated attempts) each room takes per second; 0 turns it off
+   * (`--wrong-password-rate`).
+   */
+  wrongPasswordRate: number;
+  /** Most TCP connections from one IP that have not sent a whole request (`--max-incomplete-per-ip`). */
+  maxIncompletePerIp: number;
+  /** Seconds a TCP connection has to send the 32-byte TCRP header (`--header-timeout`). */
+  headerTimeoutSeconds: number;
+  /** Refusal lines logged per IP per minute before they are summed up (`--log-refusals`). */
+  logRefusalsPerMinute: number;
 }
+
+/**
+ * One password hash at a time per core: scrypt takes ≈60 ms of one core, and more hashes than
+ * cores only make each one slower.
+ */
+const CORES = Math.max(1, navigator.hardwareConcurrency ?? 1);
 
 /** The defaults, as `kaiwa serve --help` lists them. */
 export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = {
@@ -98,4 +121,15 @@ export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = {
   ipFloodRate: 20,
   // kaiwa's client asks on /who only: once per 10 s is plenty for a person.
   whoIntervalSeconds: 10,
+  maxPasswordHashes: CORES,
+  // About 16 × 60 ms / cores of waiting at most: well within --request-timeout.
+  passwordQueue: 16,
+  // One IP may use at most ≈1/16 of a core hashing (60 ms per hash).
+  passwordRate: 1,
+  wrongPasswordRate: 1,
+  // A connection is incomplete for one round trip normally; 8 covers a NAT's joining together.
+  maxIncompletePerIp: 8,
+  // The header is the first 32 bytes a client sends: 2 s is many round trips.
+  headerTimeoutSeconds: 2,
+  logRefusalsPerMinute: 10,
 };

@@ -12,9 +12,12 @@ import { bindPair, listenUdp } from "./listen.ts";
 import { Logger, type LogSink } from "./log.ts";
 import type { ServeOptions } from "./options.ts";
 import { type PasswordHasher, scryptHasher } from "./password.ts";
+import { PasswordBudget } from "./password_budget.ts";
+import { PasswordThrottle } from "./password_throttle.ts";
+import { RefusalLog } from "./refusal_log.ts";
 import { DropReason, type Notifier, ServerState, type TokenGenerator } from "./state/mod.ts";
 import { stateLog } from "./state_log.ts";
-import { TcpFront } from "./tcp/mod.ts";
+import { type Acceptor, TcpFront } from "./tcp/mod.ts";
 import {
   DenoUdpTransport,
   type PeerAddress,
@@ -47,6 +50,11 @@ export interface ServerDeps {
    * failed delivery. Tests use it to make deliveries fail, as the system cannot be made to.
    */
   send?: (socket: Deno.DatagramConn, bytes: Uint8Array, address: PeerAddress) => Promise<unknown>;
+  /**
+   * Wraps the TCRP listener (by default it is used as is). Tests use it to make accepts fail the
+   * way an exhausted process does, as the system cannot be made to on demand.
+   */
+  acceptor?: (listener: Deno.TcpListener) => Acceptor;
 }
 
 /** A running server. */
@@ -130,13 +138,21 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
     stateLog(log),
     deps.newToken,
   );
-  const tcp = new TcpFront(listener, {
+  const refusals = new RefusalLog(log, now, options.logRefusalsPerMinute);
+  const tcp = new TcpFront(deps.acceptor?.(listener) ?? listener, {
     state,
     hasher: deps.hasher ?? scryptHasher,
+    hashBudget: new PasswordBudget(options.maxPasswordHashes, options.passwordQueue),
+    passwordThrottle: new PasswordThrottle({
+      hashesPerIp: options.passwordRate,
+      wrongPerRoom: options.wrongPasswordRate,
+    }),
     log,
+    refusals,
     faults,
     now,
     requestTimeoutMs: options.requestTimeoutSeconds * MS_PER_SECOND,
+    headerTimeoutMs: options.headerTimeoutSeconds * MS_PER_SECOND,
   }, options);
   const lobby = lobbySocket === null
     ? undefined
@@ -150,6 +166,7 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
       lobby?.sweep(now());
       udpDrops.report();
       lobbyDrops?.report();
+      refusals.sweep(now());
     }), SWEEP_INTERVAL_MS);
   const flusher = setInterval(
     () => faults.guard("announcing joins", () => state.flushJoins(now())),

@@ -123,12 +123,19 @@ Deno.test("the per-IP cap counts each IP apart", async (t) => {
   }
 });
 
-Deno.test("the total cap refuses every IP once reached, and recovers", async () => {
+Deno.test("the total cap refuses every IP once reached by whole requests, and recovers", async () => {
   await using test = await startTestServer({ maxConnections: 4 });
   const held: net.Socket[] = [];
   try {
-    for (let i = 0; i < 4; i++) held.push(await connectFrom(`127.0.0.${2 + i}`, test.tcpPort));
-    await waitFor(() => test.server.tcp.connections === 4, "four connections");
+    // Whole requests (creates waiting for their port announcement): incomplete ones are evicted.
+    for (let i = 0; i < 4; i++) {
+      const socket = await connectFrom(`127.0.0.${2 + i}`, test.tcpPort);
+      socket.write(encodeRequestFrame(CreateRoom, `r${i}`, roomRequest(`m${i}`)));
+      held.push(socket);
+    }
+    await waitFor(() => test.server.state.memberCount === 4, "four members");
+    strictEqual(test.server.tcp.connections, 4);
+    strictEqual(test.server.tcp.incomplete, 0);
     strictEqual(await tcrpStatusFrom("127.0.0.1", test.tcpPort, ListRooms, "", null), null);
     await destroyAll(held);
     await waitFor(() => test.server.tcp.connections === 0, "the connections closed");

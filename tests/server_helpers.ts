@@ -64,6 +64,10 @@ export const TEST_OPTIONS: ServeOptions = {
   maxMembersPerIp: DEFAULT_SERVE_OPTIONS.maxMembers,
   maxRoomsPerIp: DEFAULT_SERVE_OPTIONS.maxRooms,
   whoIntervalSeconds: 0,
+  passwordRate: 0,
+  wrongPasswordRate: 0,
+  maxIncompletePerIp: DEFAULT_SERVE_OPTIONS.maxConnections,
+  logRefusalsPerMinute: Number.MAX_SAFE_INTEGER,
 };
 
 /** A started test server with its clock and its log lines. */

@@ -8,14 +8,30 @@
  * @module
  */
 
+import { errorMessage } from "../../util/mod.ts";
+import { isResourceExhaustion } from "./accept_errors.ts";
 import { closeQuietly } from "./connection.ts";
+import { IncompleteConnections } from "./incomplete.ts";
 import { serveConnection, type SessionContext } from "./session.ts";
 
 /**
- * Pause after a failed accept. Accept fails at once and again while the process is out of file
- * descriptors; retrying without a pause would spin a core until one is freed.
+ * Pause after an accept failed for want of descriptors or memory: accept fails at once and again
+ * until one is freed, and retrying without a pause would spin a core. No other failure pauses.
  */
-const ACCEPT_RETRY_MS = 50;
+const EXHAUSTED_RETRY_MS = 50;
+
+/** What the front needs of a listener: `Deno.TcpListener`, or a fake in tests. */
+export type Acceptor = Pick<Deno.TcpListener, "accept" | "close" | "addr">;
+
+/** What the accept loop went through, for tests and operators. */
+export interface AcceptCounters {
+  /** Accepts that failed for one connection's reason (reset, aborted); none paused the loop. */
+  connectionFailures: number;
+  /** Accepts that failed because the process was out of descriptors or memory. */
+  exhaustedFailures: number;
+  /** Times the loop entered back-off (once per episode of exhaustion, not per failure). */
+  backoffs: number;
+}
 
 /** The connection caps. */
 export interface ConnectionLimits {
@@ -23,21 +39,34 @@ export interface ConnectionLimits {
   readonly maxConnections: number;
   /** Most concurrent connections from one IP address. */
   readonly maxConnectionsPerIp: number;
+  /** Most concurrent connections from one IP address that have not sent a whole request. */
+  readonly maxIncompletePerIp: number;
+}
+
+/** One admitted connection, as the front keeps it. */
+interface Slot {
+  readonly conn: Deno.Conn;
+  readonly ip: string;
+  /** Aborted when the front evicts the connection: a hash it waits for is then never started. */
+  readonly evicted: AbortController;
 }
 
 /** Accepts and serves TCRP connections until closed. */
 export class TcpFront {
-  readonly #listener: Deno.TcpListener;
+  readonly #listener: Acceptor;
   readonly #ctx: SessionContext;
   readonly #limits: ConnectionLimits;
   readonly #perIp = new Map<string, number>();
-  readonly #open = new Set<Deno.Conn>();
+  readonly #open = new Set<Slot>();
+  readonly #incomplete = new IncompleteConnections<Slot>();
+  #evictions = 0;
   readonly #sessions = new Set<Promise<void>>();
   readonly #loop: Promise<void>;
+  readonly #counters: AcceptCounters = { connectionFailures: 0, exhaustedFailures: 0, backoffs: 0 };
   #closed = false;
 
   /** Starts accepting on `listener`. */
-  constructor(listener: Deno.TcpListener, ctx: SessionContext, limits: ConnectionLimits) {
+  constructor(listener: Acceptor, ctx: SessionContext, limits: ConnectionLimits) {
     this.#listener = listener;
     this.#ctx = ctx;
     this.#limits = limits;
@@ -54,9 +83,24 @@ export class TcpFront {
     return this.#open.size;
   }
 
+  /** Connections open now that have not sent a whole request. */
+  get incomplete(): number {
+    return this.#incomplete.size;
+  }
+
+  /** Incomplete connections closed to make room for a newcomer, since the start. */
+  get evictions(): number {
+    return this.#evictions;
+  }
+
   /** IP addresses with a connection open now: the per-IP count forgets the others. */
   get trackedIps(): number {
     return this.#perIp.size;
+  }
+
+  /** What the accept loop went through so far (a snapshot). */
+  get acceptCounters(): AcceptCounters {
+    return { ...this.#counters };
   }
 
   /** Stops accepting, closes every open connection and waits for their sessions to end. */
@@ -65,21 +109,40 @@ export class TcpFront {
     this.#closed = true;
     this.#listener.close();
     await this.#loop;
-    for (const conn of this.#open) closeQuietly(conn);
+    for (const slot of this.#open) closeQuietly(slot.conn);
     await Promise.all(this.#sessions);
   }
 
   async #accept(): Promise<void> {
+    let exhausted = false;
     for (;;) {
       let conn: Deno.Conn;
       try {
         conn = await this.#listener.accept();
       } catch (error) {
         if (this.#closed) return;
-        // Accept fails transiently (e.g. too many open files); keep serving the others.
-        this.#ctx.faults.report("accepting a connection", error);
-        await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
+        if (!isResourceExhaustion(error)) {
+          // One connection's failure (reset before accept completed): the next one is served at
+          // once. Verbose: a reset flood must not become a log flood.
+          this.#counters.connectionFailures += 1;
+          this.#ctx.log.verbose(`accepting a connection failed: ${errorMessage(error)}`);
+          continue;
+        }
+        this.#counters.exhaustedFailures += 1;
+        if (!exhausted) {
+          exhausted = true;
+          this.#counters.backoffs += 1;
+          this.#ctx.log.error(
+            `cannot accept connections: ${errorMessage(error)}; retrying every ` +
+              `${EXHAUSTED_RETRY_MS} ms until it recovers`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, EXHAUSTED_RETRY_MS));
         continue;
+      }
+      if (exhausted) {
+        exhausted = false;
+        this.#ctx.log.error("accepting connections again");
       }
       try {
         this.#admit(conn);
@@ -90,26 +153,72 @@ export class TcpFront {
     }
   }
 
+  /**
+   * Admits `conn` within the caps. An IP at its incomplete cap loses its oldest incomplete
+   * connection; a full server loses the oldest incomplete connection of the IP holding the most,
+   * so that stalled connections cannot keep a newcomer out. With none to evict, the newcomer is
+   * refused.
+   */
   #admit(conn: Deno.Conn): void {
     const ip = (conn.remoteAddr as Deno.NetAddr).hostname;
-    const fromIp = this.#perIp.get(ip) ?? 0;
-    if (
-      this.#open.size >= this.#limits.maxConnections || fromIp >= this.#limits.maxConnectionsPerIp
-    ) {
-      // Verbose: a connection flood must not become a log flood.
-      this.#ctx.log.verbose(`refused a connection from ${ip}: too many connections`);
-      closeQuietly(conn);
+    if ((this.#perIp.get(ip) ?? 0) >= this.#limits.maxConnectionsPerIp) {
+      this.#refuse(conn, ip);
       return;
     }
-    this.#perIp.set(ip, fromIp + 1);
-    this.#open.add(conn);
-    const session = serveConnection(conn, ip, this.#ctx).finally(() => {
-      this.#open.delete(conn);
-      const left = (this.#perIp.get(ip) ?? 1) - 1;
-      if (left === 0) this.#perIp.delete(ip);
-      else this.#perIp.set(ip, left);
+    if (this.#incomplete.countOf(ip) >= this.#limits.maxIncompletePerIp) {
+      this.#evict(this.#incomplete.oldestFrom(ip), "too many incomplete requests from its IP");
+    }
+    if (this.#open.size >= this.#limits.maxConnections) {
+      this.#evict(this.#incomplete.oldestOfBusiest(), "the server is full");
+    }
+    if (this.#open.size >= this.#limits.maxConnections) {
+      this.#refuse(conn, ip);
+      return;
+    }
+    const slot: Slot = { conn, ip, evicted: new AbortController() };
+    this.#perIp.set(ip, (this.#perIp.get(ip) ?? 0) + 1);
+    this.#open.add(slot);
+    this.#incomplete.add(slot);
+    const session = serveConnection(conn, ip, this.#ctx, {
+      evicted: slot.evicted.signal,
+      requestRead: () => this.#incomplete.delete(slot),
+    }).finally(() => {
+      this.#release(slot);
       this.#sessions.delete(session);
     });
     this.#sessions.add(session);
+  }
+
+  #refuse(conn: Deno.Conn, ip: string): void {
+    // Verbose and limited per IP: a connection flood must not become a log flood.
+    this.#ctx.refusals.refused(
+      ip,
+      "verbose",
+      `refused a connection from ${ip}: too many connections`,
+    );
+    closeQuietly(conn);
+  }
+
+  /** Closes an incomplete connection and frees its place at once, before its session ends. */
+  #evict(slot: Slot | undefined, reason: string): void {
+    if (slot === undefined) return;
+    this.#evictions += 1;
+    this.#ctx.refusals.refused(
+      slot.ip,
+      "verbose",
+      `closed an incomplete connection from ${slot.ip}: ${reason}`,
+    );
+    this.#release(slot);
+    slot.evicted.abort();
+    closeQuietly(slot.conn);
+  }
+
+  /** Frees `slot`'s place in the counts; releasing it twice changes nothing. */
+  #release(slot: Slot): void {
+    this.#incomplete.delete(slot);
+    if (!this.#open.delete(slot)) return;
+    const left = (this.#perIp.get(slot.ip) ?? 1) - 1;
+    if (left === 0) this.#perIp.delete(slot.ip);
+    else this.#perIp.set(slot.ip, left);
   }
 }

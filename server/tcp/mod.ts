@@ -5,5 +5,6 @@
  * @module
  */
 
-export { type ConnectionLimits, TcpFront } from "./front.ts";
+export { type AcceptCounters, type Acceptor, type ConnectionLimits, TcpFront } from "./front.ts";
+export { isResourceExhaustion } from "./accept_errors.ts";
 export type { SessionContext } from "./session.ts";

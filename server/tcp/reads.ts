@@ -35,13 +35,15 @@ export class RefusedRequest extends Error {
 }
 
 /**
- * Reads until one whole frame arrived; null on EOF before that.
+ * Reads until one whole frame arrived; null on EOF before that. `onHeader` is called once, as
+ * soon as the 32-byte header is in.
  *
  * @throws {RefusedRequest} when the header declares a request over the reader's limit.
  */
 export async function readRequest(
   conn: Deno.Conn,
   reader: TcrpFrameReader,
+  onHeader: () => void = () => {},
 ): Promise<TcrpFrame | null> {
   const chunk = new Uint8Array(READ_CHUNK_SIZE);
   // The first bytes, kept so that an oversized request can still be answered with its
@@ -51,7 +53,9 @@ export async function readRequest(
     const n = await conn.read(chunk);
     if (n === null) return null;
     const bytes = chunk.subarray(0, n);
+    const hadHeader = head.length >= TCRP_HEADER_SIZE;
     if (head.length < TCRP_HEADER_SIZE + MAX_NAME_BYTES) head = concatBytes(head, bytes);
+    if (!hadHeader && head.length >= TCRP_HEADER_SIZE) onHeader();
     try {
       const frames = reader.push(bytes);
       if (frames.length > 0) return frames[0];

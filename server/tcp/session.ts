@@ -21,7 +21,10 @@ import {
 import { writeAll } from "../../util/mod.ts";
 import type { FaultLog } from "../faults.ts";
 import type { Logger } from "../log.ts";
+import type { RefusalLog } from "../refusal_log.ts";
 import type { PasswordHasher } from "../password.ts";
+import { HashAbandoned, HashBudgetExceeded, type PasswordBudget } from "../password_budget.ts";
+import type { PasswordThrottle } from "../password_throttle.ts";
 import {
   type Admission,
   type AdmissionRequest,
@@ -32,6 +35,14 @@ import {
 import { closeQuietly, Deadline, isConnectionError } from "./connection.ts";
 import { readAnnouncement, readRequest, RefusedRequest } from "./reads.ts";
 
+/**
+ * Largest request payload the server reads (the protocol allows 64 KiB). A kaiwa request is JSON
+ * with a username of at most 255 bytes (at most 6 bytes each once escaped) and a password: 8 KiB
+ * leaves a password of over 6 KiB, and bounds what an incomplete request holds to an eighth of
+ * 64 KiB (1,024 connections each holding 64 KiB cost 381 MiB, issue 10, #10).
+ */
+export const MAX_REQUEST_PAYLOAD_SIZE = 8 * 1024;
+
 const STATUS_NAMES = Object.fromEntries(Object.entries(Status).map(([name, code]) => [code, name]));
 
 /** What a connection needs from the server. */
@@ -40,14 +51,30 @@ export interface SessionContext {
   readonly state: ServerState;
   /** Hashes and checks room passwords. */
   readonly hasher: PasswordHasher;
+  /** How many hashes may run and wait at once, shared by every connection. */
+  readonly hashBudget: PasswordBudget;
+  /** Hashes per IP and wrong passwords per room. */
+  readonly passwordThrottle: PasswordThrottle;
   /** The log. */
   readonly log: Logger;
+  /** Where refusals are logged, a few lines per IP per minute. */
+  readonly refusals: RefusalLog;
   /** Where exceptions escaping a request's handling are counted and logged. */
   readonly faults: FaultLog;
   /** The clock. */
   readonly now: () => number;
   /** Time a connection has for its request, and again for its port announcement. */
   readonly requestTimeoutMs: number;
+  /** Time a connection has for the 32-byte header of its request. */
+  readonly headerTimeoutMs: number;
+}
+
+/** What the front wants to know of a connection, and tell it. */
+export interface SessionWatch {
+  /** Aborted when the front closed the connection to make room: its hash is then not started. */
+  readonly evicted: AbortSignal;
+  /** Called once the whole request is in: the connection is no longer incomplete. */
+  requestRead(): void;
 }
 
 /** Serves one connection from `ip` to its end; never throws. */
@@ -55,29 +82,37 @@ export async function serveConnection(
   conn: Deno.Conn,
   ip: string,
   ctx: SessionContext,
+  watch: SessionWatch,
 ): Promise<void> {
   const deadline = new Deadline(conn);
   deadline.restart(ctx.requestTimeoutMs);
-  const reader = new TcrpFrameReader();
+  // The header's own, shorter deadline: an empty or stalled connection goes early.
+  const headerDeadline = new Deadline(conn);
+  headerDeadline.restart(ctx.headerTimeoutMs);
+  const reader = new TcrpFrameReader(MAX_REQUEST_PAYLOAD_SIZE);
+  const alive = () => !deadline.expired && !headerDeadline.expired && !watch.evicted.aborted;
   try {
     let frame: TcrpFrame | null;
     try {
-      frame = await readRequest(conn, reader);
+      frame = await readRequest(conn, reader, () => headerDeadline.clear());
+      watch.requestRead();
     } catch (error) {
       if (!(error instanceof RefusedRequest)) throw error;
+      watch.requestRead();
       // An oversized request is a request too: it counts against the per-IP limit.
       const status = ctx.state.allowRequest(ip, ctx.now())
         ? Status.InvalidRequest
         : Status.TooManyRequests;
-      logRefusal(ctx, status, `refused a request from ${ip}: ${error.message}`);
+      logRefusal(ctx, ip, status, `refused a request from ${ip}: ${error.message}`);
       await writeAll(conn, encodeStatusFrame(error.operation, error.roomName, status));
       return;
     }
     if (frame === null) return;
-    const answer = await answerRequest(frame, ip, ctx);
+    const answer = await answerRequest(frame, ip, ctx, alive);
     if (answer.status !== Status.Ok) {
       logRefusal(
         ctx,
+        ip,
         answer.status,
         `refused operation ${frame.operation} from ${ip}: ${STATUS_NAMES[answer.status]}`,
       );
@@ -92,12 +127,20 @@ export async function serveConnection(
     }
   } catch (error) {
     // A closed or reset connection ends the session; the deadline closing it is the usual case.
-    if (deadline.expired) ctx.log.verbose(`closed a connection from ${ip}: request timed out`);
-    else if (isConnectionError(error)) {
+    if (error instanceof HashAbandoned) {
+      ctx.log.verbose(`connection from ${ip} ended before its password was hashed`);
+    } else if (deadline.expired) {
+      ctx.log.verbose(`closed a connection from ${ip}: request timed out`);
+    } else if (headerDeadline.expired) {
+      ctx.log.verbose(`closed a connection from ${ip}: no request header in time`);
+    } else if (watch.evicted.aborted) {
+      ctx.log.verbose(`connection from ${ip} ended: evicted`);
+    } else if (isConnectionError(error)) {
       ctx.log.verbose(`connection from ${ip} ended: ${(error as Error).message}`);
     } else ctx.faults.report(`a connection from ${ip}`, error);
   } finally {
     deadline.clear();
+    headerDeadline.clear();
     closeQuietly(conn);
   }
 }
@@ -110,7 +153,12 @@ interface Answer {
   member?: Member;
 }
 
-async function answerRequest(frame: TcrpFrame, ip: string, ctx: SessionContext): Promise<Answer> {
+async function answerRequest(
+  frame: TcrpFrame,
+  ip: string,
+  ctx: SessionContext,
+  alive: () => boolean,
+): Promise<Answer> {
   if (frame.state !== State.Request) return { status: Status.InvalidRequest };
   if (!ctx.state.allowRequest(ip, ctx.now())) return { status: Status.TooManyRequests };
   try {
@@ -119,27 +167,38 @@ async function answerRequest(frame: TcrpFrame, ip: string, ctx: SessionContext):
         return { status: Status.Ok, list: encodeRoomListFrame(ctx.state.listRooms()) };
       case Operation.CreateRoom:
       case Operation.JoinRoom:
-        return await admit(frame, ip, ctx);
+        return await admit(frame, ip, ctx, alive);
       default:
         return { status: Status.InvalidRequest };
     }
   } catch (error) {
     if (error instanceof ProtocolError) return { status: Status.InvalidRequest };
+    if (error instanceof HashBudgetExceeded) return { status: Status.TooManyRequests };
+    if (error instanceof HashAbandoned) throw error;
     ctx.faults.report(`a request from ${ip}`, error);
     return { status: Status.ServerError };
   }
 }
 
 /**
- * Refusals are normal events, except those a flood causes by nature (the request rate limit):
- * logging each of those would turn a request flood into a log flood.
+ * Refusals are normal events, logged through the per-IP limit. Those a flood causes by nature
+ * (the request rate limit) are verbose lines.
  */
-function logRefusal(ctx: SessionContext, status: Status, line: string): void {
-  if (status === Status.TooManyRequests) ctx.log.verbose(line);
-  else ctx.log.info(line);
+function logRefusal(ctx: SessionContext, ip: string, status: Status, line: string): void {
+  ctx.refusals.refused(ip, status === Status.TooManyRequests ? "verbose" : "info", line);
 }
 
-async function admit(frame: TcrpFrame, ip: string, ctx: SessionContext): Promise<Answer> {
+/**
+ * Creates or joins. A password is hashed only within the per-IP and per-room throttle (else
+ * TooManyRequests, no hash) and the global budget (HashBudgetExceeded when it is full), and only
+ * while the connection is `alive` (HashAbandoned when it is gone before its turn).
+ */
+async function admit(
+  frame: TcrpFrame,
+  ip: string,
+  ctx: SessionContext,
+  alive: () => boolean,
+): Promise<Answer> {
   const roomName = decodeName(frame.roomName, "room name");
   const { username, password, eventFormat } = decodeRoomRequest(frame.payload);
   const request: AdmissionRequest = {
@@ -149,18 +208,31 @@ async function admit(frame: TcrpFrame, ip: string, ctx: SessionContext): Promise
     kaiwa: eventFormat > 0,
     ip,
   };
-  const { state, hasher } = ctx;
+  const { state, hasher, hashBudget, passwordThrottle } = ctx;
   let admission: Admission;
   if (frame.operation === Operation.CreateRoom) {
     // Checked before hashing so that a doomed request costs no scrypt; createRoom checks again.
     if (state.passwordOf(roomName) !== undefined) return { status: Status.RoomExists };
-    const hash = password === null ? null : await hasher.hash(password);
+    let hash = null;
+    if (password !== null) {
+      if (!passwordThrottle.mayHash(ip, null, ctx.now())) {
+        return { status: Status.TooManyRequests };
+      }
+      hash = await hashBudget.run(() => hasher.hash(password), alive);
+    }
     admission = state.createRoom(request, hash, ctx.now());
   } else {
     const hash = state.passwordOf(roomName);
     if (hash === undefined) return { status: Status.RoomNotFound };
-    if (hash !== null && (password === null || !(await hasher.verify(password, hash)))) {
-      return { status: Status.WrongPassword };
+    if (hash !== null) {
+      if (password === null) return { status: Status.WrongPassword };
+      if (!passwordThrottle.mayHash(ip, roomName, ctx.now())) {
+        return { status: Status.TooManyRequests };
+      }
+      if (!(await hashBudget.run(() => hasher.verify(password, hash), alive))) {
+        passwordThrottle.wrong(roomName, ctx.now());
+        return { status: Status.WrongPassword };
+      }
     }
     admission = state.joinRoom(request, hash, ctx.now());
   }
