@@ -12,13 +12,13 @@ import { otherIp } from "./loopback.ts";
 import { paced } from "./pace.ts";
 import { connected, connectFrom } from "./raw_tcrp.ts";
 import type { Attack } from "./types.ts";
+import { MS_PER_SECOND } from "../../util/mod.ts";
 
 const RESETS_PER_SECOND = 40;
 /** Connects that wait for a full accept queue's SYN retries are abandoned at this many. */
 const MAX_IN_FLIGHT = 200;
 const CONNECT_TIMEOUT_MS = 3_000;
 const MAX_RESETS = 100_000;
-const MS_PER_SECOND = 1000;
 
 /** See the module comment. */
 export const resetAttack: Attack = {

@@ -13,6 +13,7 @@ import { rawExchange } from "./raw_tcrp.ts";
 import { formatStatuses, paddedName, RATE_PER_IP, requestFlood } from "./request_flood.ts";
 import type { Attack } from "./types.ts";
 import { arrivals, UdpSink } from "./udp_sink.ts";
+import { MS_PER_SECOND } from "../../util/mod.ts";
 
 const ROOM = "who-room";
 /** The server's default --max-room-members. */
@@ -29,8 +30,13 @@ const REQUEST_TIMEOUT_MS = 10_000;
 const ANSWER_WAIT_MS = 2_000;
 const MAX_WHO = 100_000;
 const KAIWA_EVENTS = 1;
-const MS_PER_SECOND = 1000;
 const MB = 1_000_000;
+/**
+ * The most a Who may answer: one page of at most 1,232 bytes (the IPv6 minimum MTU less its
+ * headers) and its truncation notice. The answer goes only to the member's bound address, on the
+ * IP it proved over TCP, so what matters is that it is bounded, not that it is smaller.
+ */
+const MAX_WHO_ANSWER_BYTES = 1_500;
 
 /** See the module comment. */
 export const whoAttack: Attack = {
@@ -113,8 +119,8 @@ export const whoAttack: Attack = {
         text: `${members} members; one ${whoBytes}-byte Who → ${answer.datagrams} datagrams, ` +
           `≈ ${answer.bytes} bytes (${(answer.bytes / whoBytes).toFixed(0)}×); ${whoSent} Who → ` +
           `≈ ${(flood.bytes / MB / seconds).toFixed(1)} MB/s sent back`,
-        concern: answer.bytes > whoBytes
-          ? `Who amplifies ${(answer.bytes / whoBytes).toFixed(0)}×`
+        concern: answer.bytes > MAX_WHO_ANSWER_BYTES
+          ? `Who answers ${answer.bytes} bytes, over the ${MAX_WHO_ANSWER_BYTES}-byte bound`
           : undefined,
         values: {
           members,

@@ -11,12 +11,12 @@ import { linesDuring } from "./log_figures.ts";
 import { LEGIT_ROOM } from "./legit_room.ts";
 import { assertLoopback } from "./loopback.ts";
 import type { Attack } from "./types.ts";
+import { MS_PER_SECOND } from "../../util/mod.ts";
 
 const HELPER = new URL("./icmp_forge.py", import.meta.url).pathname;
 /** Forged errors per second: far above the 3 in a row that remove a member. */
 const ERRORS_PER_SECOND = 50;
 const MAX_ERRORS = 10_000;
-const MS_PER_SECOND = 1000;
 /** An IPv4 header, for the traffic figure: the helper's packets carry one. */
 const IP_HEADER_BYTES = 20;
 

@@ -9,6 +9,7 @@ import { joinFlood } from "./join_flood.ts";
 import { linesDuring, logBytes } from "./log_figures.ts";
 import { paddedName } from "./request_flood.ts";
 import type { Attack } from "./types.ts";
+import { MS_PER_SECOND } from "../../util/mod.ts";
 
 const IPS = 50;
 const NAME_BYTES = 255;
@@ -18,7 +19,6 @@ const NAME_BYTES = 255;
  */
 const MAX_LOG_PER_ATTACK_BYTE = 0.1;
 const MB = 1_000_000;
-const MS_PER_SECOND = 1000;
 
 /** See the module comment. */
 export const longNamesAttack: Attack = {

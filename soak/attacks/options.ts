@@ -6,10 +6,10 @@
 
 import { parseArgs } from "node:util";
 import type { ExternalServer } from "./target.ts";
+import { MS_PER_SECOND } from "../../util/mod.ts";
 
 /** Default length of each attack's measured window. */
 const DEFAULT_SECONDS = 15;
-const MS_PER_SECOND = 1000;
 
 /** What to run. */
 export interface AttackOptions {

@@ -6,9 +6,10 @@
  * @module
  */
 
+import { MS_PER_SECOND } from "../../util/mod.ts";
+
 /** How often the pacer wakes to start the tasks that have come due. */
 const TICK_MS = 10;
-const MS_PER_SECOND = 1000;
 
 /** How a paced load runs. */
 export interface PaceOptions {

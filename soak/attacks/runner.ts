@@ -12,8 +12,8 @@ import { Traffic } from "./pace.ts";
 import { type ServerFigures, ServerSampler } from "./server_sampler.ts";
 import { type ExternalServer, startTarget, type Target } from "./target.ts";
 import type { Attack, AttackContext, AttackFigure } from "./types.ts";
+import { MS_PER_SECOND } from "../../util/mod.ts";
 
-const MS_PER_SECOND = 1000;
 const KB = 1000;
 
 /** Everything measured for one attack. */

@@ -13,6 +13,7 @@ import type { Traffic } from "./pace.ts";
 import { rawExchange } from "./raw_tcrp.ts";
 import { formatStatuses, requestFlood, statusValues } from "./request_flood.ts";
 import type { Attack } from "./types.ts";
+import { MS_PER_SECOND } from "../../util/mod.ts";
 
 const ROOM = "pw-attack";
 const PASSWORD = "right-password";
@@ -23,7 +24,6 @@ const ATTEMPTS_PER_IP_PER_SECOND = 20;
 const IN_FLIGHT_PER_IP = 40;
 const MAX_ATTEMPTS = 200_000;
 const SETUP_TIMEOUT_MS = 10_000;
-const MS_PER_SECOND = 1000;
 
 /** The wrong-password attack from `ipCount` IPs. */
 export function wrongPasswordAttack(id: number, ipCount: number): Attack {
