@@ -87,10 +87,13 @@ export class Member {
   readonly token: string;
   /** True for kaiwa clients (binary events), false for standard ones (text). */
   readonly kaiwa: boolean;
-  /** IP address the TCRP request came from; datagrams must come from it too. */
-  readonly ip: string;
+  /**
+   * IP address its last TCRP request came from (its join, or a resume, which may move it);
+   * datagrams must come from it too.
+   */
+  ip: string;
   /** Its IP's key in the per-source tables (`sourceKey`: the IP, or its IPv6 /64). */
-  readonly source: string;
+  source: string;
   /** The room it belongs to. */
   readonly room: Room;
   /** Flood control, or null when it is off. */
@@ -99,8 +102,8 @@ export class Member {
   address: UdpAddress | null = null;
   /** Time of its last valid datagram (or of its join). */
   lastActive: number;
-  /** When it was admitted; `--bind-timeout` counts from then. */
-  readonly admittedAt: number;
+  /** When it was admitted, or last resumed; `--bind-timeout` counts from then. */
+  admittedAt: number;
   /** When it last got an answer to Who, so Who is answered at most once per `--who-interval`. */
   lastWho = Number.NEGATIVE_INFINITY;
   /** False once it has left or was removed; queued work for it is then skipped. */

@@ -247,6 +247,10 @@ export class ServerState implements DatagramOps {
     if (room.password !== null && room.password !== verified) {
       return { status: Status.WrongPassword, member: null };
     }
+    const held = request.resume === undefined ? undefined : this.#roster.byToken(request.resume);
+    if (held !== undefined && held.room === room && held.name === request.username) {
+      return this.#resume(held, request, now);
+    }
     if (room.members.has(request.username)) return { status: Status.NameTaken, member: null };
     if (room.members.size >= this.#config.maxRoomMembers) {
       return { status: Status.RoomFull, member: null };
@@ -258,6 +262,34 @@ export class ServerState implements DatagramOps {
     this.#events.memberJoined(member);
     this.#admit(room, member);
     return { status: Status.Ok, member };
+  }
+
+  /**
+   * `member` proved its token over TCP (a join with `resume`, §2.5): it stays the same member
+   * (same token, still host if it was; no join or leave notices), now at the request's IP, its
+   * UDP address unbound until its next valid datagram (or port announcement). Moving to another
+   * source counts against that source's member cap, so resumes cannot gather members past it.
+   */
+  #resume(member: Member, request: AdmissionRequest, now: number): Admission {
+    const source = sourceKey(request.ip);
+    if (source !== member.source) {
+      if (this.#sources.members(source) >= this.#config.maxMembersPerIp) {
+        return { status: Status.TooManyRequests, member: null };
+      }
+      const rooms = member.isHost ? 1 : 0;
+      this.#sources.add(member.source, -1, -rooms);
+      this.#sources.add(source, 1, rooms);
+      member.source = source;
+    }
+    member.ip = request.ip;
+    this.#roster.unbind(member);
+    member.lastActive = now;
+    member.admittedAt = now;
+    member.failures = 0;
+    // Arrivals announced from now until it binds are told then (standard members).
+    member.admittedRound = member.room.arrivalRound;
+    this.#events.memberResumed(member);
+    return { status: Status.Ok, member, resumed: true };
   }
 
   /** Binds a member to the UDP port it announced on TCP, unless a datagram bound it already. */
