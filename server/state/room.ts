@@ -98,8 +98,13 @@ export class Member {
   readonly room: Room;
   /** Flood control, or null when it is off. */
   readonly flood: TokenBucket | null;
-  /** Bound UDP address: the announced port, or the source of its first valid datagram. */
+  /**
+   * Where its datagrams go: the source of its valid datagrams once one came, before that the port
+   * it announced on TCP (a hint), else null.
+   */
   address: UdpAddress | null = null;
+  /** True once {@link address} is where a valid datagram came from, not only an announcement. */
+  addressSeen = false;
   /** Time of its last valid datagram (or of its join). */
   lastActive: number;
   /** When it was admitted, or last resumed; `--bind-timeout` counts from then. */
@@ -110,7 +115,10 @@ export class Member {
   active = true;
   /** True once the room was told it joined, so a quick leave is not announced alone. */
   announced = false;
-  /** The room's arrival round when this member was admitted. */
+  /**
+   * The room's arrival round when this member was admitted, resumed, or last sent a valid
+   * datagram: arrivals announced after it are told again when it (re-)binds.
+   */
   admittedRound = 0;
   /** The room's arrival round that announced this member. */
   announcedRound = 0;
