@@ -75,6 +75,8 @@ export interface UdpAddress {
   readonly hostname: string;
   /** UDP port. */
   readonly port: number;
+  /** The server address it sends to, when the server has a socket bound there (§2.6). */
+  readonly via?: string;
 }
 
 /** Everything the server knows about a member. Mutated only by the state module. */

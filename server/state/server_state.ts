@@ -47,6 +47,13 @@ const LEAVE_TO_CLOSE: Record<LeaveReason, CloseReason> = {
 
 const encoder = new TextEncoder();
 
+/** A bound address; `via` only when there is one, so addresses compare equal to plain ones. */
+function udpAddress(hostname: string, port: number, via: string | undefined): UdpAddress {
+  return via === undefined
+    ? { transport: "udp", hostname, port }
+    : { transport: "udp", hostname, port, via };
+}
+
 /**
  * All rooms and members of one server.
  *
@@ -118,10 +125,12 @@ export class ServerState implements DatagramOps {
 
   /**
    * Handles one datagram from `hostname`:`port`: authenticates it, then runs what it asks for.
-   * `bytes` may be a view of a reused receive buffer: it is only read during the call.
+   * `local` is the server address it was sent to, when it arrived on a socket bound to that one
+   * address: replies to the member leave from there (§2.6). `bytes` may be a view of a reused
+   * receive buffer: it is only read during the call.
    */
-  receive(bytes: Uint8Array, hostname: string, port: number, now: number): void {
-    handleDatagram(this, bytes, hostname, port, now);
+  receive(bytes: Uint8Array, hostname: string, port: number, now: number, local?: string): void {
+    handleDatagram(this, bytes, hostname, port, now, local);
   }
 
   /**
@@ -131,17 +140,18 @@ export class ServerState implements DatagramOps {
    * the bound port has been quiet for {@link REBIND_QUIET_MS} (a NAT rebinding), and is dropped
    * before that (false), so a datagram replayed from another port cannot take a live binding.
    */
-  touch(member: Member, hostname: string, port: number, now: number): boolean {
+  touch(member: Member, hostname: string, port: number, now: number, local?: string): boolean {
     const address = member.address;
+    const moved = address === null || address.port !== port || address.via !== local;
     if (address === null || !member.addressSeen) {
-      if (address?.port !== port) this.#bind(member, { transport: "udp", hostname, port }, now);
+      if (moved) this.#bind(member, udpAddress(hostname, port, local), now);
       member.addressSeen = true;
-    } else if (address.port !== port) {
+    } else if (moved) {
       if (now - member.lastActive < REBIND_QUIET_MS) {
         this.countDrop(DropReason.WrongAddress, hostname);
         return false;
       }
-      this.#bind(member, { transport: "udp", hostname, port }, now);
+      this.#bind(member, udpAddress(hostname, port, local), now);
     }
     member.lastActive = now;
     // What was announced until now reached this address: a later re-bind tells only what follows.
