@@ -21,6 +21,8 @@ import {
 } from "./server_helpers.ts";
 
 const { CreateRoom, JoinRoom } = Operation;
+const datagramOf = (member: { room: { nameBytes: Uint8Array }; token: string }) =>
+  encodeClientDatagram(member.room.nameBytes, encoder.encode(member.token), new Uint8Array(0));
 
 Deno.test("ServerState binds a member to the address it observes", async (t) => {
   await t.step("a port-rewriting NAT: the first datagram binds, not the announcement", () => {
@@ -73,6 +75,16 @@ Deno.test("ServerState binds a member to the address it observes", async (t) => 
     const bob = admitted(state.joinRoom(request("r", "bob"), null, 0));
     send(state, bob, "", { port: 7999, now: 2 });
     strictEqual(ann.address?.port, 7000);
+  });
+  await t.step("the server address it sent to is kept, and a change of it is a new address", () => {
+    const { state } = setup();
+    const ann = admitted(state.createRoom(request("r", "ann"), null, 0));
+    state.receive(datagramOf(ann), IP, 7000, 0, "10.77.0.2");
+    deepStrictEqual(ann.address, { transport: "udp", hostname: IP, port: 7000, via: "10.77.0.2" });
+    state.receive(datagramOf(ann), IP, 7000, 1, "10.77.0.1");
+    strictEqual(state.counters.wrongAddress, 1);
+    state.receive(datagramOf(ann), IP, 7000, 1 + REBIND_QUIET_MS, "10.77.0.1");
+    strictEqual(ann.address?.via, "10.77.0.1");
   });
   await t.step("another IP never binds, however quiet the member", () => {
     const { state } = setup();
