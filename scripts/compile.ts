@@ -29,9 +29,16 @@ export const TARGETS = [
 /**
  * What the program may do, baked into the binary: talk on the network, read its environment
  * (`KAIWA_DEBUG`, `--password-env`), and call libc's sendmmsg/recvmmsg for `kaiwa serve
- * --fast-udp` on Linux; nothing else. `--unstable-net` enables UDP sockets.
+ * --fast-udp` on Linux, and list the local addresses (`kaiwa serve` on a wildcard host answers
+ * each member from the address it sent to); nothing else. `--unstable-net` enables UDP sockets.
  */
-const PERMISSIONS = ["--allow-net", "--allow-env", "--allow-ffi", "--unstable-net"];
+const PERMISSIONS = [
+  "--allow-net",
+  "--allow-env",
+  "--allow-ffi",
+  "--allow-sys=networkInterfaces",
+  "--unstable-net",
+];
 
 /** The environment variable naming a local denort. */
 const DENORT_VARIABLE = "DENORT_BIN";

@@ -20,6 +20,9 @@ import { stateLog } from "./state_log.ts";
 import { type Acceptor, TcpFront } from "./tcp/mod.ts";
 import {
   DenoUdpTransport,
+  isWildcardHost,
+  localAddressesFor,
+  MultiAddressTransport,
   type PeerAddress,
   QueueDropReport,
   type TransportContext,
@@ -104,7 +107,8 @@ export function startServer(options: ServeOptions, deps: ServerDeps = {}): Promi
 function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
   const now = deps.now ?? Date.now;
   const log = new Logger(options.logLevel, deps.logSink);
-  const { listener, socket } = bindPair(options.host, options.port);
+  const wildcard = isWildcardHost(options.host);
+  const { listener, socket } = bindPair(options.host, options.port, wildcard);
   let lobbySocket: Deno.DatagramConn | null = null;
   if (options.lobbyPort !== null) {
     try {
@@ -119,17 +123,14 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
   const faults = new FaultLog(log, now);
   // The transport reports to the state, which needs the transport's `send` to exist first.
   const events: TransportEvents = {
-    received: (bytes, hostname, port) => state.receive(bytes, hostname, port, now()),
+    received: (bytes, hostname, port, local) => state.receive(bytes, hostname, port, now(), local),
     oversize: (hostname) => state.countDrop(DropReason.Oversize, hostname),
     failed: (hostname, port) =>
       faults.guard("a delivery report", () => state.unreachable(hostname, port, now())),
   };
-  const udp = makeTransport(options, deps, socket, {
-    events,
-    log,
-    faults,
-    sendQueueBytes: options.sendQueueBytes,
-  });
+  const context: TransportContext = { events, log, faults, sendQueueBytes: options.sendQueueBytes };
+  const main = makeTransport(options, deps, socket, context);
+  const udp = wildcard ? perAddress(options.host, main, context, deps) : main;
   const udpDrops = new QueueDropReport(log, "udp", udp);
   const notifier = new UdpNotifier(udp, options.floodRate);
   const state = new ServerState(
@@ -241,4 +242,59 @@ function makeTransport(
       ? undefined
       : (bytes, address) => sendDatagram(socket, bytes, address),
   );
+}
+
+/**
+ * On a wildcard host, one more socket per local address, on `main`'s port: a member's replies
+ * then leave from the address it sent to (docs/protocol.md §2.6). Reading the addresses needs
+ * `--allow-sys=networkInterfaces`; without it, or for an address that cannot be bound, the main
+ * socket serves alone (and the system picks each reply's source address).
+ */
+function perAddress(
+  host: string,
+  main: UdpTransport,
+  context: TransportContext,
+  deps: ServerDeps,
+): UdpTransport {
+  const { log } = context;
+  let interfaces: Deno.NetworkInterfaceInfo[];
+  try {
+    const permission = Deno.permissions.querySync({ name: "sys", kind: "networkInterfaces" });
+    if (permission.state !== "granted") {
+      log.info(
+        "udp: replies leave from the address the system picks (needs --allow-sys=networkInterfaces)",
+      );
+      return main;
+    }
+    interfaces = Deno.networkInterfaces();
+  } catch (error) {
+    log.info(`udp: cannot read the local addresses: ${(error as Error).message}`);
+    return main;
+  }
+  const port = main.addr.port;
+  const byLocal = new Map<string, UdpTransport>();
+  for (const address of localAddressesFor(host, interfaces)) {
+    let socket: Deno.DatagramConn;
+    try {
+      socket = listenUdp(address, port, true);
+    } catch (error) {
+      log.info(`udp: no socket of its own for ${address}: ${(error as Error).message}`);
+      continue;
+    }
+    const events: TransportEvents = {
+      ...context.events,
+      received: (bytes, hostname, from) => context.events.received(bytes, hostname, from, address),
+    };
+    const send = deps.send;
+    byLocal.set(
+      address,
+      new DenoUdpTransport(
+        socket,
+        { ...context, events },
+        send === undefined ? undefined : (bytes, to) => send(socket, bytes, to),
+      ),
+    );
+  }
+  log.verbose(`udp: replies leave from the address each member sent to: ${[...byLocal.keys()]}`);
+  return new MultiAddressTransport(main, byLocal);
 }

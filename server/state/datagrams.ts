@@ -26,7 +26,7 @@ export interface DatagramOps {
   /** Counts a datagram dropped for `reason`. */
   countDrop(reason: DropReason, from: string): void;
   /** Binds or checks the member's address and marks it active; false when dropped. */
-  touch(member: Member, hostname: string, port: number, now: number): boolean;
+  touch(member: Member, hostname: string, port: number, now: number, local?: string): boolean;
   /** Relays validated UTF-8 `text` from `sender`. */
   chat(sender: Member, text: Uint8Array, now: number): void;
   /** Sends `member` its room's member list. */
@@ -46,8 +46,9 @@ const LF = 0x0a;
 const CR = 0x0d;
 
 /**
- * Handles one datagram from `host`:`port`. `bytes` may be a view of a reused receive buffer:
- * it is only read during the call.
+ * Handles one datagram from `host`:`port`, sent to the server's `local` address when it arrived
+ * on a socket bound to that one address. `bytes` may be a view of a reused receive buffer: it is
+ * only read during the call.
  */
 export function handleDatagram(
   ops: DatagramOps,
@@ -55,6 +56,7 @@ export function handleDatagram(
   host: string,
   port: number,
   now: number,
+  local?: string,
 ): void {
   let parts;
   try {
@@ -72,7 +74,7 @@ export function handleDatagram(
     return ops.countDrop(DropReason.WrongRoom, host);
   }
   if (member.ip !== host) return ops.countDrop(DropReason.WrongAddress, host);
-  if (!ops.touch(member, host, port, now)) return;
+  if (!ops.touch(member, host, port, now, local)) return;
   if (member.kaiwa) {
     handleCommand(ops, member, parts.message, now);
   } else {

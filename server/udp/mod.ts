@@ -24,5 +24,6 @@ export {
   TURN_DATAGRAMS,
 } from "./fair_queue.ts";
 export { type FailureListener, SendQueue } from "./send_queue.ts";
+export { isWildcardHost, localAddressesFor, MultiAddressTransport } from "./multi_address.ts";
 export { type OutboundQueue, SocketTransport } from "./socket_transport.ts";
 export type { PeerAddress, TransportEvents, UdpTransport } from "./transport.ts";

@@ -18,15 +18,21 @@ export interface PeerAddress {
   readonly hostname: string;
   /** UDP port, 0–65535. */
   readonly port: number;
+  /**
+   * The local address to send from: the server address the peer sent to, when the server has a
+   * socket of its own there ({@linkcode MultiAddressTransport}). Absent: the main socket.
+   */
+  readonly via?: string;
 }
 
 /** What a transport reports. Each call is synchronous; a throw is the caller's fault to log. */
 export interface TransportEvents {
   /**
    * A datagram of at most `MAX_DATAGRAM_SIZE` bytes arrived. `bytes` is a view of a reused
-   * buffer, valid only during the call.
+   * buffer, valid only during the call. `local` is the server address it was sent to, when it
+   * arrived on a socket bound to that one address (undefined on the main socket).
    */
-  received(bytes: Uint8Array, hostname: string, port: number): void;
+  received(bytes: Uint8Array, hostname: string, port: number, local?: string): void;
   /** A datagram over `MAX_DATAGRAM_SIZE` bytes arrived from `hostname`; it was not read. */
   oversize(hostname: string): void;
   /**
