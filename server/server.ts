@@ -130,7 +130,7 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
   };
   const context: TransportContext = { events, log, faults, sendQueueBytes: options.sendQueueBytes };
   const main = makeTransport(options, deps, socket, context);
-  const udp = wildcard ? perAddress(options.host, main, context, deps) : main;
+  const udp = wildcard ? perAddress(options, main, context, deps) : main;
   const udpDrops = new QueueDropReport(log, "udp", udp);
   const notifier = new UdpNotifier(udp, options.floodRate);
   const state = new ServerState(
@@ -251,7 +251,7 @@ function makeTransport(
  * socket serves alone (and the system picks each reply's source address).
  */
 function perAddress(
-  host: string,
+  options: ServeOptions,
   main: UdpTransport,
   context: TransportContext,
   deps: ServerDeps,
@@ -273,7 +273,7 @@ function perAddress(
   }
   const port = main.addr.port;
   const byLocal = new Map<string, UdpTransport>();
-  for (const address of localAddressesFor(host, interfaces)) {
+  for (const address of localAddressesFor(options.host, interfaces)) {
     let socket: Deno.DatagramConn;
     try {
       socket = listenUdp(address, port, true);
@@ -285,15 +285,9 @@ function perAddress(
       ...context.events,
       received: (bytes, hostname, from) => context.events.received(bytes, hostname, from, address),
     };
-    const send = deps.send;
-    byLocal.set(
-      address,
-      new DenoUdpTransport(
-        socket,
-        { ...context, events },
-        send === undefined ? undefined : (bytes, to) => send(socket, bytes, to),
-      ),
-    );
+    // Each address's socket takes the same path as the main one (--fast-udp included): on a
+    // wildcard host most traffic arrives on these, not on the main socket.
+    byLocal.set(address, makeTransport(options, deps, socket, { ...context, events }));
   }
   log.verbose(`udp: replies leave from the address each member sent to: ${[...byLocal.keys()]}`);
   return new MultiAddressTransport(main, byLocal);
