@@ -11,6 +11,7 @@
 import { ClientPool } from "../../bench/client_pool.ts";
 import { fillRooms, type RoomLayout } from "../../bench/rooms.ts";
 import { requestToken } from "../../bench/tcrp_client.ts";
+import { encodeClientDatagram, encodeUtf8 } from "../../protocol/mod.ts";
 import type { ProbeCommand, ProbeReply } from "./join_probe_messages.ts";
 import { SERVER_HOST } from "./loopback.ts";
 import { percentile } from "./percentile.ts";
@@ -63,35 +64,46 @@ export interface LegitFigures {
 }
 
 let probeRuns = 0;
+const EMPTY = new Uint8Array(0);
 
 /** The legit room and the probe's rooms on one server. */
 export class LegitRoom {
   readonly #pool: ClientPool;
   readonly #port: number;
+  /** The probe rooms' owners' UDP socket: a host that never binds would lose its room. */
+  readonly #owners: Deno.DatagramConn;
   #step = 0;
 
-  private constructor(pool: ClientPool, port: number) {
+  private constructor(pool: ClientPool, port: number, owners: Deno.DatagramConn) {
     this.#pool = pool;
     this.#port = port;
+    this.#owners = owners;
   }
 
   /** Creates the chatting room, the probe's join room and its password room. */
   static async open(port: number): Promise<LegitRoom> {
     const pool = await ClientPool.open(MEMBERS, 1, SERVER_HOST, port);
+    const owners = Deno.listenDatagram({ transport: "udp", hostname: SERVER_HOST, port: 0 });
     try {
       await fillRooms(SERVER_HOST, port, LAYOUT, pool);
       const owner = { create: true, username: "owner", udpPort: null };
-      await requestToken(SERVER_HOST, port, { ...owner, roomName: PROBE_ROOM });
-      await requestToken(SERVER_HOST, port, {
-        ...owner,
-        roomName: PASSWORD_ROOM,
-        password: PASSWORD,
-      });
+      const server: Deno.NetAddr = { transport: "udp", hostname: SERVER_HOST, port };
+      const rooms: [string, string | undefined][] = [[PROBE_ROOM, undefined], [
+        PASSWORD_ROOM,
+        PASSWORD,
+      ]];
+      for (const [roomName, password] of rooms) {
+        const token = await requestToken(SERVER_HOST, port, { ...owner, roomName, password });
+        // A keep-alive binds the owner, as any host's client does, within --bind-timeout.
+        const keepAlive = encodeClientDatagram(encodeUtf8(roomName), encodeUtf8(token), EMPTY);
+        await owners.send(keepAlive, server);
+      }
     } catch (error) {
+      owners.close();
       await pool.close();
       throw error;
     }
-    return new LegitRoom(pool, port);
+    return new LegitRoom(pool, port, owners);
   }
 
   /** The room's host, member 0: the member attack 9 aims at. */
@@ -142,6 +154,7 @@ export class LegitRoom {
 
   /** Closes the members' sockets and their worker. */
   async close(): Promise<void> {
+    this.#owners.close();
     await this.#pool.close();
   }
 }
