@@ -1,7 +1,8 @@
 /**
  * Pipe mode, for scripts and bots: one message per input line, one received event per output
- * line, nothing interactive. The end of input leaves the room cleanly after the messages already
- * read are confirmed by the server.
+ * line, nothing interactive. The end of input, or a line `/quit` or `/exit` as the standard
+ * clients have it, leaves the room cleanly after the messages already read are confirmed by the
+ * server.
  *
  * @module
  */
@@ -73,15 +74,44 @@ export async function runPipeMode(options: PipeModeOptions): Promise<EndReason> 
   return endReason(end);
 }
 
+/** What an input line means in pipe mode. */
+export type PipeLine = { type: "say"; text: string } | { type: "quit" };
+
+/** The lines that leave the room, as the standard clients and the interactive mode have them. */
+const QUIT_LINES: ReadonlySet<string> = new Set(["/quit", "/exit"]);
+/** A line starting with two slashes is sent with one: `//quit` sends `/quit`. */
+const ESCAPED_PREFIX = "//";
+
+/**
+ * Reads one input line. Only a line that is exactly `/quit` or `/exit` is a command; `//` escapes
+ * a leading slash; every other line is sent as it is, so a log line that starts with a path
+ * (`/var/log/x: error`) still reaches the room.
+ *
+ * @example
+ * ```ts
+ * parsePipeLine("/quit"); // { type: "quit" }
+ * parsePipeLine("//etc/passwd changed"); // { type: "say", text: "/etc/passwd changed" }
+ * parsePipeLine("/var/log/x: error"); // { type: "say", text: "/var/log/x: error" }
+ * ```
+ */
+export function parsePipeLine(line: string): PipeLine {
+  if (QUIT_LINES.has(line)) return { type: "quit" };
+  if (line.startsWith(ESCAPED_PREFIX)) return { type: "say", text: line.slice(1) };
+  return { type: "say", text: line };
+}
+
 async function feed(session: ChatSession, options: PipeModeOptions): Promise<void> {
   for (;;) {
     const line = await options.input.next().catch(() => null);
     if (line === null) break;
-    const result = session.say(line);
+    const input = parsePipeLine(line);
+    // A host's /quit closes the room at once: in a pipe there is no one to confirm it.
+    if (input.type === "quit") break;
+    const result = session.say(input.text);
     if (result === "too-long") {
       options.errors.line(
         `kaiwa: a message over ${session.maxMessageBytes} bytes does not fit in one datagram and was not sent: ${
-          quoted(line)
+          quoted(input.text)
         }`,
       );
     }
