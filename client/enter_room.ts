@@ -1,6 +1,7 @@
 /**
  * Entering a room: the TCRP create or join, then a UDP socket bound to the same local address
- * the TCP connection used (the server binds the token to that IP), announced to the server.
+ * the TCP connection used (the server fences the token to that IP). The port is not announced:
+ * the server binds the source of our first datagram, as it sees it through any NAT.
  *
  * @module
  */
@@ -45,14 +46,10 @@ export async function enterRoom(server: ServerAddress, entry: EntryRequest): Pro
   let socket: Deno.DatagramConn;
   try {
     socket = Deno.listenDatagram({ transport: "udp", hostname: ticket.localHostname, port: 0 });
-  } catch (error) {
+  } finally {
+    // No port announcement (§2.6): behind a NAT that rewrites ports it would name a port the
+    // server never sees. The session's first datagram, a ping sent at once, binds our address.
     ticket.close();
-    throw error;
-  }
-  try {
-    await ticket.announce((socket.addr as Deno.NetAddr).port);
-  } catch {
-    // The announcement is optional (§2.6): without it the server binds our first datagram's port.
   }
   return {
     token: ticket.token,

@@ -207,8 +207,10 @@ export class ChatSession {
         this.#stop({ kind: "lost" });
         return;
       }
-      const source = from as Deno.NetAddr;
-      if (source.port !== server.port || source.hostname !== server.hostname) continue;
+      // The server is the one we sent to: its port, from whichever of its addresses it answers
+      // (a multi-address host may answer from another one). Source addresses prove nothing over
+      // UDP; the port keeps out strays, and the room's token, later cryptography, does the rest.
+      if ((from as Deno.NetAddr).port !== server.port) continue;
       let event: KaiwaEvent;
       try {
         event = decodeEvent(data);
