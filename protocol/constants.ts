@@ -169,3 +169,10 @@ export type Command = typeof Command[keyof typeof Command];
 
 /** What a standard client sends as its message to leave the room (§3.1). */
 export const STANDARD_EXIT_MESSAGE = "/exit";
+
+/**
+ * What the course's reference server sends each member, as one datagram, when a room closes
+ * ("the chat room was closed"): the reference client ends its chat only on exactly these bytes,
+ * so a standard member gets them too, after kaiwa's own notice (§3.3).
+ */
+export const STANDARD_CLOSED_MESSAGE = "チャットルームが閉じられました";

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { EVENT_FORMAT_VERSION, State } from "./constants.ts";
+import { EVENT_FORMAT_VERSION, MAX_TOKEN_BYTES, State } from "./constants.ts";
 import { ProtocolError } from "./errors.ts";
 import { validateName } from "./names.ts";
 import { encodeTcrpFrame } from "./tcrp.ts";
@@ -19,12 +19,17 @@ export interface RoomRequest {
   password: string | null;
   /** 0 for standard text datagrams, 1 for kaiwa's binary events (§4). */
   eventFormat: number;
+  /**
+   * A join only: the token the client held in this room, to come back as the same member
+   * (docs/protocol.md §2.5). Absent means an ordinary join; decoding leaves it out then.
+   */
+  resume?: string;
 }
 
 const EMPTY = new Uint8Array(0);
 
 /**
- * Encodes a request payload as kaiwa sends it: `{"username", "password"?, "kaiwa"?}`.
+ * Encodes a request payload as kaiwa sends it: `{"username", "password"?, "kaiwa"?, "resume"?}`.
  *
  * @example
  * ```ts
@@ -36,12 +41,13 @@ export function encodeRoomRequest(request: RoomRequest): Uint8Array {
   const body: Record<string, unknown> = { username: request.username };
   if (request.password !== null) body.password = request.password;
   if (request.eventFormat > 0) body.kaiwa = request.eventFormat;
+  if (request.resume !== undefined) body.resume = request.resume;
   return encodeUtf8(JSON.stringify(body));
 }
 
 /**
  * Decodes a request payload. A JSON object gives its fields (`username`, or `user_name` as
- * standard clients send it; `password`; `kaiwa`); anything else is the raw UTF-8 username.
+ * standard clients send it; `password`; `kaiwa`; `resume`); anything else is the raw UTF-8 username.
  * An event format above what this version speaks is lowered to it.
  *
  * @throws {InvalidTextError} when the payload is not UTF-8 or the username breaks the naming rules.
@@ -57,11 +63,14 @@ export function decodeRoomRequest(payload: Uint8Array): RoomRequest {
   if (typeof username !== "string") {
     throw new ProtocolError("Cannot decode request: username is missing or not a string");
   }
-  return {
+  const request: RoomRequest = {
     username: validateName(username, "username"),
     password: readPassword(fields.password),
     eventFormat: readEventFormat(fields.kaiwa),
   };
+  const resume = readResume(fields.resume);
+  if (resume !== null) request.resume = resume;
+  return request;
 }
 
 /**
@@ -111,4 +120,16 @@ function readEventFormat(value: unknown): number {
     throw new ProtocolError("Cannot decode request: kaiwa is not a non-negative integer");
   }
   return Math.min(value, EVENT_FORMAT_VERSION);
+}
+
+/** A token is 1–255 bytes (§1.1); `""` and `null` mean no resume, like an absent field. */
+function readResume(value: unknown): string | null {
+  if (value === undefined || value === null || value === "") return null;
+  if (typeof value !== "string") {
+    throw new ProtocolError("Cannot decode request: resume is not a string");
+  }
+  if (encodeUtf8(value).length > MAX_TOKEN_BYTES) {
+    throw new ProtocolError(`Cannot decode request: resume is over ${MAX_TOKEN_BYTES} bytes`);
+  }
+  return value;
 }

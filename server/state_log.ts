@@ -18,6 +18,8 @@ export function stateLog(log: Logger): StateEvents {
       log.info(`room "${room.name}" created by "${host.name}" from ${host.ip}`),
     memberJoined: (member) =>
       log.info(`"${member.name}" joined room "${member.room.name}" from ${member.ip}`),
+    memberResumed: (member) =>
+      log.info(`"${member.name}" resumed in room "${member.room.name}" from ${member.ip}`),
     memberBound: (member) => {
       if (!log.isVerbose) return;
       log.verbose(

@@ -18,9 +18,12 @@ import {
   NoticeCode,
   type RemoveReason,
   splitNameList,
+  STANDARD_CLOSED_MESSAGE,
 } from "../protocol/mod.ts";
 import { type Member, membersPageOf, type Notifier, type Room } from "./state/mod.ts";
 import type { UdpTransport } from "./udp/mod.ts";
+
+const STANDARD_CLOSED_BYTES = encodeUtf8(STANDARD_CLOSED_MESSAGE);
 
 /** What the server says in each notice, by code. */
 function noticeText(code: NoticeCode, floodRate: number): string {
@@ -90,10 +93,17 @@ export class UdpNotifier implements Notifier {
     this.#nameList(room.members.values(), "left", names, reason, now);
   }
 
-  /** @inheritdoc */
+  /**
+   * kaiwa's RoomClosed to everyone but `except`; a standard member then also gets the reference
+   * server's own close datagram, the one the reference client waits for to end (§3.3).
+   */
   roomClosed(room: Room, reason: CloseReason, except: Member | null, now: number): void {
     const event: KaiwaEvent = { type: "room-closed", time: now, reason };
     this.#broadcast(room.members.values(), event, except);
+    for (const member of room.members.values()) {
+      if (member === except || member.address === null || member.kaiwa) continue;
+      this.#transport.send(STANDARD_CLOSED_BYTES, member.address, member.room);
+    }
   }
 
   /** @inheritdoc */

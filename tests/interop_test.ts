@@ -5,7 +5,7 @@
  * plain text datagrams both ways. The kaiwa clients are real `kaiwa join` processes.
  */
 
-import { strictEqual } from "node:assert/strict";
+import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { ExitCode } from "../cli/exit_codes.ts";
 import { Operation, Status } from "../protocol/mod.ts";
 import { PipeClient, untilBound } from "./pipe_client.ts";
@@ -19,6 +19,10 @@ import {
 
 const ROOM = "mixed";
 const encoder = new TextEncoder();
+/** `チャットルームが閉じられました`, byte for byte as the reference server sends it. */
+const REFERENCE_CLOSED = Uint8Array.fromHex(
+  "e38381e383a3e38383e38388e383abe383bce383a0e3818ce99689e38198e38289e3828ce381bee38197e3819f",
+);
 
 /** Reads datagrams as text until one equals `expected`; fails when the stream goes quiet. */
 async function receiveUntil(client: UdpClient, expected: string): Promise<void> {
@@ -91,6 +95,8 @@ Deno.test("two standard clients and two kaiwa clients share one room", async () 
     // The host (a kaiwa client) leaves at the end of its input: the room closes for everyone.
     strictEqual((await kai.finish()).code, ExitCode.Ok);
     await receiveUntil(ann, "* the room was closed: the host left");
+    // Then the reference server's own close datagram, the one the course's client ends on.
+    deepStrictEqual(await ann.receive(), REFERENCE_CLOSED);
     await kei.waitForLine("* the room was closed: the host left");
     strictEqual((await kei.exited()).code, ExitCode.RoomClosed);
     strictEqual(test.server.state.rooms.has(ROOM), false);

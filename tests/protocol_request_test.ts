@@ -138,6 +138,27 @@ Deno.test("decodeRoomRequest() reads the event format", { permissions: "none" },
   });
 });
 
+Deno.test("decodeRoomRequest() reads the resume token", { permissions: "none" }, async (t) => {
+  const withResume = (value: string) => `{"username":"a","resume":${value}}`;
+  await t.step("a string is the token; the field is left out when absent", () => {
+    deepStrictEqual(decode(withResume('"tok"')), { ...request("a"), resume: "tok" });
+    strictEqual("resume" in decode('{"username":"a"}'), false);
+  });
+  await t.step('"" and null mean none', () => {
+    deepStrictEqual(decode(withResume('""')), request("a"));
+    deepStrictEqual(decode(withResume("null")), request("a"));
+  });
+  await t.step("another type, or over 255 bytes, is a ProtocolError", () => {
+    for (const value of ["1", "true", '["tok"]', "{}", `"${"x".repeat(256)}"`]) {
+      throwsFieldError(withResume(value));
+    }
+  });
+  await t.step("it round-trips", () => {
+    const value = { ...request("ann", "pw", 1), resume: "AAECAwQFBgcICQoLDA0ODw" };
+    deepStrictEqual(decodeRoomRequest(encodeRoomRequest(value)), value);
+  });
+});
+
 Deno.test(
   "encodeRoomRequest() round-trips through decodeRoomRequest()",
   { permissions: "none" },

@@ -202,3 +202,24 @@ Deno.test("flood control drops the excess and says so once a second", async () =
   const last = events[4];
   ok(last.type === "notice" && last.code === NoticeCode.RateLimited);
 });
+
+Deno.test("a standard member gets the reference close datagram after kaiwa's notice", async () => {
+  await using test = await startTestServer();
+  await using ann = new UdpClient();
+  await using bob = new UdpClient();
+  await enter(test, ann, CreateRoom, "r", "ann", { kaiwa: true });
+  strictEqual((await ann.receiveEvent()).type, "members");
+  await enter(test, bob, JoinRoom, "r", "bob");
+  strictEqual((await ann.receiveEvent()).type, "joined");
+  // The host goes silent: the sweep closes the room, as any close does.
+  test.clock.advance(test.server.state.config.timeoutSeconds * 1000 + 1);
+  test.server.state.sweep(test.clock.now());
+  strictEqual(await bob.receiveText(), "* the room was closed: the host timed out");
+  deepStrictEqual(
+    await bob.receive(),
+    Uint8Array.fromHex(
+      "e38381e383a3e38383e38388e383abe383bce383a0e3818ce99689e38198e38289e3828ce381bee38197e3819f",
+    ),
+  );
+  strictEqual(await bob.receive(SILENCE_MS), null);
+});

@@ -138,13 +138,15 @@ Deno.test("ServerState.receive() authenticates every datagram", async (t) => {
       "one",
     ]]);
   });
-  await t.step("an announced port binds before any datagram and is not overridden later", () => {
+  await t.step("an announced port is a hint until the first datagram binds the real port", () => {
     const { state } = setup();
     const ann = admitted(state.createRoom(request("r", "ann"), null, 0));
     state.announcePort(ann, 6000, 0);
     state.announcePort(ann, 6001, 0);
     strictEqual(ann.address?.port, 6000);
     send(state, ann, "x", { port: 7000 });
+    strictEqual(ann.address?.port, 7000);
+    send(state, ann, "y", { port: 6000 });
     strictEqual(state.counters.wrongAddress, 1);
   });
 });

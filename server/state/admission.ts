@@ -48,10 +48,19 @@ export interface AdmissionRequest {
   kaiwa: boolean;
   /** The client's IP address as seen on TCP. */
   ip: string;
+  /**
+   * A join only: the token the client held, to come back as the same member (docs/protocol.md
+   * §2.5). Absent for an ordinary join.
+   */
+  resume?: string;
 }
 
-/** The outcome of a create or join: a status, and the new member when it is Ok. */
-export type Admission = { status: typeof Status.Ok; member: Member } | {
+/**
+ * The outcome of a create or join: a status, and the member when it is Ok. `resumed` is true when
+ * the member is not new but came back with its token (§2.5): it was already announced, and it
+ * must not be withdrawn if its token cannot be written back.
+ */
+export type Admission = { status: typeof Status.Ok; member: Member; resumed?: boolean } | {
   status: Exclude<Status, typeof Status.Ok>;
   member: null;
 };

@@ -18,6 +18,11 @@ export interface StateEvents {
   roomCreated(room: Room, host: Member): void;
   /** `member` joined its room (not its creator). */
   memberJoined(member: Member): void;
+  /**
+   * `member` came back with its token (a resume, docs/protocol.md §2.5), from `member.ip`: its
+   * UDP address is unbound until its next datagram.
+   */
+  memberResumed(member: Member): void;
   /** `member` was bound to its UDP address (`member.address`). */
   memberBound(member: Member): void;
   /** `member` is being removed after `timeoutSeconds` of silence. */

@@ -18,6 +18,13 @@ export const MAX_DELIVERY_FAILURES = 3;
 /** How often kaiwa's client pings the server (client/liveness.ts `pingIntervalMs`). */
 export const KAIWA_PING_INTERVAL_MS = 5_000;
 /**
+ * How long a member's bound UDP port must have been quiet (no valid datagram) before a valid
+ * datagram from a new port of the same IP re-binds it (a NAT rebinding, docs/protocol.md §2.6).
+ * Above the kaiwa ping interval with room for a late ping, so a live kaiwa client's port is never
+ * that quiet, and a datagram replayed from another port cannot take its binding away.
+ */
+export const REBIND_QUIET_MS = 8_000;
+/**
  * Silence that, with failed deliveries, proves a kaiwa member gone: three pings missed in a row,
  * so one or two lost pings never count.
  */

@@ -18,6 +18,7 @@ export {
   isUnreachable,
   KAIWA_PING_INTERVAL_MS,
   MAX_DELIVERY_FAILURES,
+  REBIND_QUIET_MS,
   UNREACHABLE_SILENCE_MS,
 } from "./expiry.ts";
 export { MEMBERS_PAGE_BYTES, MembersPage, membersPageOf } from "./members_page.ts";

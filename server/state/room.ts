@@ -87,27 +87,38 @@ export class Member {
   readonly token: string;
   /** True for kaiwa clients (binary events), false for standard ones (text). */
   readonly kaiwa: boolean;
-  /** IP address the TCRP request came from; datagrams must come from it too. */
-  readonly ip: string;
+  /**
+   * IP address its last TCRP request came from (its join, or a resume, which may move it);
+   * datagrams must come from it too.
+   */
+  ip: string;
   /** Its IP's key in the per-source tables (`sourceKey`: the IP, or its IPv6 /64). */
-  readonly source: string;
+  source: string;
   /** The room it belongs to. */
   readonly room: Room;
   /** Flood control, or null when it is off. */
   readonly flood: TokenBucket | null;
-  /** Bound UDP address: the announced port, or the source of its first valid datagram. */
+  /**
+   * Where its datagrams go: the source of its valid datagrams once one came, before that the port
+   * it announced on TCP (a hint), else null.
+   */
   address: UdpAddress | null = null;
+  /** True once {@link address} is where a valid datagram came from, not only an announcement. */
+  addressSeen = false;
   /** Time of its last valid datagram (or of its join). */
   lastActive: number;
-  /** When it was admitted; `--bind-timeout` counts from then. */
-  readonly admittedAt: number;
+  /** When it was admitted, or last resumed; `--bind-timeout` counts from then. */
+  admittedAt: number;
   /** When it last got an answer to Who, so Who is answered at most once per `--who-interval`. */
   lastWho = Number.NEGATIVE_INFINITY;
   /** False once it has left or was removed; queued work for it is then skipped. */
   active = true;
   /** True once the room was told it joined, so a quick leave is not announced alone. */
   announced = false;
-  /** The room's arrival round when this member was admitted. */
+  /**
+   * The room's arrival round when this member was admitted, resumed, or last sent a valid
+   * datagram: arrivals announced after it are told again when it (re-)binds.
+   */
   admittedRound = 0;
   /** The room's arrival round that announced this member. */
   announcedRound = 0;

@@ -62,10 +62,17 @@ export class Roster {
     this.#tokens.set(member.token, member);
   }
 
-  /** Binds `member` to `address`. */
+  /** Binds `member` to `address`, in place of the address it had. */
   bind(member: Member, address: UdpAddress): void {
+    this.#byAddress.remove(member);
     member.address = address;
     this.#byAddress.add(member, address);
+  }
+
+  /** Forgets `member`'s address: it has none until it is bound again. */
+  unbind(member: Member): void {
+    this.#byAddress.remove(member);
+    member.address = null;
   }
 
   /** Forgets `member`: its token and its address. */

@@ -20,7 +20,7 @@ import type { Admission, AdmissionRequest, StateConfig } from "./admission.ts";
 import { type DatagramOps, handleDatagram } from "./datagrams.ts";
 import { Arrivals } from "./arrivals.ts";
 import { eachItem } from "./each_item.ts";
-import { expiryOf, isUnreachable } from "./expiry.ts";
+import { expiryOf, isUnreachable, REBIND_QUIET_MS } from "./expiry.ts";
 import type { StateEvents } from "./events.ts";
 import type { Notifier } from "./notifier.ts";
 import { SourceLimiter } from "./source_limiter.ts";
@@ -125,17 +125,27 @@ export class ServerState implements DatagramOps {
   }
 
   /**
-   * A valid datagram from `member` came from `hostname`:`port`: binds the member there if it had
-   * no address yet and marks it active. False (and dropped) when the port is not its own.
+   * A valid datagram (right room and token) from `member` came from `hostname`:`port` (its IP,
+   * checked by the caller): binds the member there and marks it active. The first one binds,
+   * whatever port was announced (a NAT may rewrite it); one from another port re-binds only once
+   * the bound port has been quiet for {@link REBIND_QUIET_MS} (a NAT rebinding), and is dropped
+   * before that (false), so a datagram replayed from another port cannot take a live binding.
    */
   touch(member: Member, hostname: string, port: number, now: number): boolean {
-    if (member.address === null) {
+    const address = member.address;
+    if (address === null || !member.addressSeen) {
+      if (address?.port !== port) this.#bind(member, { transport: "udp", hostname, port }, now);
+      member.addressSeen = true;
+    } else if (address.port !== port) {
+      if (now - member.lastActive < REBIND_QUIET_MS) {
+        this.countDrop(DropReason.WrongAddress, hostname);
+        return false;
+      }
       this.#bind(member, { transport: "udp", hostname, port }, now);
-    } else if (member.address.port !== port) {
-      this.countDrop(DropReason.WrongAddress, hostname);
-      return false;
     }
     member.lastActive = now;
+    // What was announced until now reached this address: a later re-bind tells only what follows.
+    member.admittedRound = member.room.arrivalRound;
     return true;
   }
 
@@ -247,6 +257,10 @@ export class ServerState implements DatagramOps {
     if (room.password !== null && room.password !== verified) {
       return { status: Status.WrongPassword, member: null };
     }
+    const held = request.resume === undefined ? undefined : this.#roster.byToken(request.resume);
+    if (held !== undefined && held.room === room && held.name === request.username) {
+      return this.#resume(held, request, now);
+    }
     if (room.members.has(request.username)) return { status: Status.NameTaken, member: null };
     if (room.members.size >= this.#config.maxRoomMembers) {
       return { status: Status.RoomFull, member: null };
@@ -260,16 +274,49 @@ export class ServerState implements DatagramOps {
     return { status: Status.Ok, member };
   }
 
-  /** Binds a member to the UDP port it announced on TCP, unless a datagram bound it already. */
+  /**
+   * `member` proved its token over TCP (a join with `resume`, §2.5): it stays the same member
+   * (same token, still host if it was; no join or leave notices), now at the request's IP, its
+   * UDP address unbound until its next valid datagram (or port announcement). Moving to another
+   * source counts against that source's member cap, so resumes cannot gather members past it.
+   */
+  #resume(member: Member, request: AdmissionRequest, now: number): Admission {
+    const source = sourceKey(request.ip);
+    if (source !== member.source) {
+      if (this.#sources.members(source) >= this.#config.maxMembersPerIp) {
+        return { status: Status.TooManyRequests, member: null };
+      }
+      const rooms = member.isHost ? 1 : 0;
+      this.#sources.add(member.source, -1, -rooms);
+      this.#sources.add(source, 1, rooms);
+      member.source = source;
+    }
+    member.ip = request.ip;
+    this.#roster.unbind(member);
+    member.addressSeen = false;
+    member.lastActive = now;
+    member.admittedAt = now;
+    member.failures = 0;
+    // Arrivals announced from now until it binds are told then (standard members).
+    member.admittedRound = member.room.arrivalRound;
+    this.#events.memberResumed(member);
+    return { status: Status.Ok, member, resumed: true };
+  }
+
+  /**
+   * Binds a member to the UDP port it announced on TCP, unless a datagram bound it already: a
+   * hint, where deliveries go until its first valid datagram binds it to its real source.
+   */
   announcePort(member: Member, port: number, now: number): void {
     if (!member.active || member.address !== null) return;
     this.#bind(member, { transport: "udp", hostname: member.ip, port }, now);
   }
 
   /**
-   * Binds a member to its UDP address, once, and tells it what it could not receive before: a
-   * kaiwa member gets the member list; a standard member, whose protocol has no list, gets the
-   * arrivals announced since it was admitted. So no arrival goes untold, whenever it binds.
+   * Binds (or re-binds) a member to a UDP address and tells it what may not have reached it
+   * there: a kaiwa member gets the member list; a standard member, whose protocol has no list,
+   * gets the arrivals announced since its address last proved itself (its last valid datagram,
+   * else its admission or resume). So no arrival goes untold, whenever it binds.
    */
   #bind(member: Member, address: UdpAddress, now: number): void {
     this.#roster.bind(member, address);

@@ -85,7 +85,7 @@ export async function serveConnection(
     await writeAll(conn, encodeStatusFrame(frame.operation, frame.roomName, answer.status));
     if (answer.list !== undefined) await writeAll(conn, answer.list);
     if (answer.member !== undefined) {
-      await deliverToken(conn, frame, answer.member, ctx);
+      await deliverToken(conn, frame, answer.member, answer.resumed === true, ctx);
       deadline.restart(ctx.requestTimeoutMs);
       const port = await readAnnouncement(conn, reader);
       if (port !== null) ctx.state.announcePort(answer.member, port, ctx.now());
@@ -108,6 +108,8 @@ interface Answer {
   list?: Uint8Array;
   /** The new member of an Ok create or join. */
   member?: Member;
+  /** True when the member came back with its token (§2.5): it is not withdrawn on a failed write. */
+  resumed?: boolean;
 }
 
 async function answerRequest(frame: TcrpFrame, ip: string, ctx: SessionContext): Promise<Answer> {
@@ -141,7 +143,7 @@ function logRefusal(ctx: SessionContext, status: Status, line: string): void {
 
 async function admit(frame: TcrpFrame, ip: string, ctx: SessionContext): Promise<Answer> {
   const roomName = decodeName(frame.roomName, "room name");
-  const { username, password, eventFormat } = decodeRoomRequest(frame.payload);
+  const { username, password, eventFormat, resume } = decodeRoomRequest(frame.payload);
   const request: AdmissionRequest = {
     roomName,
     roomNameBytes: frame.roomName,
@@ -149,6 +151,7 @@ async function admit(frame: TcrpFrame, ip: string, ctx: SessionContext): Promise
     kaiwa: eventFormat > 0,
     ip,
   };
+  if (resume !== undefined && frame.operation === Operation.JoinRoom) request.resume = resume;
   const { state, hasher } = ctx;
   let admission: Admission;
   if (frame.operation === Operation.CreateRoom) {
@@ -165,18 +168,21 @@ async function admit(frame: TcrpFrame, ip: string, ctx: SessionContext): Promise
     admission = state.joinRoom(request, hash, ctx.now());
   }
   if (admission.member === null) return { status: admission.status };
-  return { status: Status.Ok, member: admission.member };
+  return { status: Status.Ok, member: admission.member, resumed: admission.resumed === true };
 }
 
 async function deliverToken(
   conn: Deno.Conn,
   frame: TcrpFrame,
   member: Member,
+  resumed: boolean,
   ctx: SessionContext,
 ): Promise<void> {
   try {
     await writeAll(conn, encodeTokenFrame(frame.operation, frame.roomName, member.token));
   } catch (error) {
+    // A resumed member was in the room before this connection: it stays, as after a lost reply.
+    if (resumed) throw error;
     ctx.log.info(
       `token ${tokenPrefix(member.token)} for "${member.name}" not delivered; withdrawn`,
     );
