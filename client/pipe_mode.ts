@@ -8,14 +8,15 @@
  */
 
 import { preview } from "../util/mod.ts";
-import { enterRoom, type EntryRequest } from "./enter_room.ts";
+import { enterRoom, type EntryRequest, rejoinRoom } from "./enter_room.ts";
 import { formatEventLine } from "./event_lines.ts";
+import { sanitizeForTerminal } from "./tui/mod.ts";
 import type { LineReader } from "./line_reader.ts";
 import type { LineOutput } from "./output.ts";
-import type { EndReason } from "./reason.ts";
+import type { Reason } from "./reason.ts";
 import type { ServerAddress } from "./room_request.ts";
 import { endMessage, endReason } from "./session_end.ts";
-import { ChatSession } from "./session.ts";
+import { ChatSession, type RejoinState } from "./session.ts";
 
 /** What pipe mode runs with. */
 export interface PipeModeOptions {
@@ -45,7 +46,7 @@ export const MAX_QUEUED_MESSAGES = 64;
  *
  * @throws {ClientError} when the server is unreachable or refuses the request.
  */
-export async function runPipeMode(options: PipeModeOptions): Promise<EndReason> {
+export async function runPipeMode(options: PipeModeOptions): Promise<Reason> {
   const { request, output, errors } = options;
   const entry = await enterRoom(options.server, request);
   const session = new ChatSession({
@@ -54,6 +55,8 @@ export async function runPipeMode(options: PipeModeOptions): Promise<EndReason> 
     roomName: request.room,
     username: request.name,
     token: entry.token,
+    rejoin: (token) => rejoinRoom(options.server, request, token),
+    onRejoin: (state) => output.line(rejoinLine(state, request.room, options.json)),
     onEvent: (event, self) => {
       if (self) return;
       const line = formatEventLine(event, options.json);
@@ -118,6 +121,23 @@ async function feed(session: ChatSession, options: PipeModeOptions): Promise<voi
     await session.settle(MAX_QUEUED_MESSAGES);
   }
   await session.leave(DRAIN_MS);
+}
+
+/**
+ * The output line for a rejoin: a notice in plain mode, an object in JSON mode (whose `type`
+ * no kaiwa event has).
+ *
+ * @example
+ * ```ts
+ * rejoinLine("back", "lobby", false); // "* back in lobby"
+ * rejoinLine("rejoining", "lobby", true); // '{"type":"rejoining","room":"lobby"}'
+ * ```
+ */
+export function rejoinLine(state: RejoinState, room: string, json: boolean): string {
+  if (json) return JSON.stringify({ type: state === "back" ? "rejoined" : "rejoining", room });
+  return state === "back"
+    ? `* back in ${sanitizeForTerminal(room)}`
+    : "* connection lost; rejoining…";
 }
 
 /** A quoted preview: JSON quotes show exactly where the text starts and ends, spaces included. */

@@ -12,12 +12,23 @@ const decoder = new TextDecoder();
 
 /** A UDP echo that answers `<source port> <text>`, and a TCP echo, on one port number. */
 class EchoServer {
-  readonly udp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  readonly udp: Deno.DatagramConn;
   readonly tcp: Deno.Listener;
   readonly #loops: Promise<void>[] = [];
 
   constructor() {
-    this.tcp = Deno.listen({ hostname: "127.0.0.1", port: this.port });
+    // A free UDP port whose number is also free for TCP: a few tries at most.
+    for (let i = 0;; i++) {
+      const udp = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+      try {
+        this.tcp = Deno.listen({ hostname: "127.0.0.1", port: (udp.addr as Deno.NetAddr).port });
+        this.udp = udp;
+        break;
+      } catch (error) {
+        udp.close();
+        if (!(error instanceof Deno.errors.AddrInUse) || i >= 20) throw error;
+      }
+    }
     this.#loops.push(this.#udpLoop(), this.#tcpLoop());
   }
 
