@@ -9,7 +9,7 @@ import { ClientError } from "../client/errors.ts";
 import { ResendQueue } from "../client/resend_queue.ts";
 import { ChatSession, type RejoinState, type SessionLink } from "../client/session.ts";
 import { endMessage, endReason } from "../client/session_end.ts";
-import { parseClientDatagram, decodeCommand, encodeEvent } from "../protocol/mod.ts";
+import { decodeCommand, encodeEvent, parseClientDatagram } from "../protocol/mod.ts";
 import { FakeClock } from "./server_helpers.ts";
 
 const SERVER: Deno.NetAddr = { transport: "udp", hostname: "127.0.0.1", port: 9 };
