@@ -35,9 +35,9 @@ export const ExitCode = {
   InvalidName: 8,
   /** Client: room full, server full, too many requests or server error (status 5, 7, 8, 9). */
   Refused: 9,
-  /** Client: the host left or the room closed while we were in it. */
+  /** Client: the host left or the room closed while we were in it, or a rejoin found it gone. */
   RoomClosed: 10,
-  /** Client: the server went silent (no answer to pings) or shut down. */
+  /** Client: the server went silent (no answer to pings, no rejoin) or shut down. */
   ConnectionLost: 11,
   /** Client: the server removed us (inactivity). */
   Removed: 12,
@@ -61,8 +61,9 @@ export const EXIT_CODE_MEANINGS: Readonly<Record<ExitCode, string>> = {
   [ExitCode.NameTaken]: "The username is already in the room",
   [ExitCode.InvalidName]: "The server refused the room name or username as invalid",
   [ExitCode.Refused]: "Refused: room full, server full, too many requests or server error",
-  [ExitCode.RoomClosed]: "The room closed while we were in it (the host left)",
-  [ExitCode.ConnectionLost]: "The server went silent or shut down",
+  [ExitCode.RoomClosed]:
+    "The room closed while we were in it (the host left), or a rejoin found it gone",
+  [ExitCode.ConnectionLost]: "The server went silent and could not be rejoined, or shut down",
   [ExitCode.Removed]: "The server removed us for inactivity",
 };
 

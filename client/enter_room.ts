@@ -1,11 +1,12 @@
 /**
  * Entering a room: the TCRP create or join, then a UDP socket bound to the same local address
- * the TCP connection used (the server binds the token to that IP), announced to the server.
+ * the TCP connection used (the server fences the token to that IP). The port is not announced:
+ * the server binds the source of our first datagram, as it sees it through any NAT.
  *
  * @module
  */
 
-import { EVENT_FORMAT_VERSION, Operation } from "../protocol/mod.ts";
+import { EVENT_FORMAT_VERSION, Operation, type RoomRequest } from "../protocol/mod.ts";
 import { requestRoom, type ServerAddress } from "./room_request.ts";
 
 /** A room entered: the token, and a UDP socket ready to talk to the server. */
@@ -35,24 +36,46 @@ export interface EntryRequest {
  *
  * @throws {ClientError} when the server is unreachable or refuses.
  */
-export async function enterRoom(server: ServerAddress, entry: EntryRequest): Promise<RoomEntry> {
-  const ticket = await requestRoom(
-    server,
-    entry.create ? Operation.CreateRoom : Operation.JoinRoom,
-    entry.room,
-    { username: entry.name, password: entry.password, eventFormat: EVENT_FORMAT_VERSION },
-  );
+export function enterRoom(server: ServerAddress, entry: EntryRequest): Promise<RoomEntry> {
+  return enter(server, entry, entry.create ? Operation.CreateRoom : Operation.JoinRoom);
+}
+
+/**
+ * Re-enters the room after the UDP path broke: a join that resumes `token` (§2.5), so the server
+ * keeps us as the same member (a host stays host) when it still knows the token, over a new socket
+ * at whatever address the TCP connection now comes from.
+ *
+ * @throws {ClientError} when the server is unreachable or refuses (`roomNotFound` when it no
+ * longer has the room).
+ */
+export function rejoinRoom(
+  server: ServerAddress,
+  entry: EntryRequest,
+  token: string,
+): Promise<RoomEntry> {
+  return enter(server, entry, Operation.JoinRoom, token);
+}
+
+async function enter(
+  server: ServerAddress,
+  entry: EntryRequest,
+  operation: typeof Operation.CreateRoom | typeof Operation.JoinRoom,
+  resume?: string,
+): Promise<RoomEntry> {
+  const request: RoomRequest = {
+    username: entry.name,
+    password: entry.password,
+    eventFormat: EVENT_FORMAT_VERSION,
+  };
+  if (resume !== undefined) request.resume = resume;
+  const ticket = await requestRoom(server, operation, entry.room, request);
   let socket: Deno.DatagramConn;
   try {
     socket = Deno.listenDatagram({ transport: "udp", hostname: ticket.localHostname, port: 0 });
-  } catch (error) {
+  } finally {
+    // No port announcement (§2.6): behind a NAT that rewrites ports it would name a port the
+    // server never sees. The session's first datagram, a ping sent at once, binds our address.
     ticket.close();
-    throw error;
-  }
-  try {
-    await ticket.announce((socket.addr as Deno.NetAddr).port);
-  } catch {
-    // The announcement is optional (§2.6): without it the server binds our first datagram's port.
   }
   return {
     token: ticket.token,

@@ -47,6 +47,11 @@ export class Liveness {
     return this.#config.silenceLimitMs;
   }
 
+  /** When the server was last heard from (or when counting started). */
+  get heardAt(): number {
+    return this.#heardAt;
+  }
+
   /** Records a datagram from the server. */
   heard(now: number): void {
     this.#heardAt = Math.max(this.#heardAt, now);

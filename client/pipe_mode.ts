@@ -1,20 +1,22 @@
 /**
  * Pipe mode, for scripts and bots: one message per input line, one received event per output
- * line, nothing interactive. The end of input leaves the room cleanly after the messages already
- * read are confirmed by the server.
+ * line, nothing interactive. The end of input, or a line `/quit` or `/exit` as the standard
+ * clients have it, leaves the room cleanly after the messages already read are confirmed by the
+ * server.
  *
  * @module
  */
 
 import { preview } from "../util/mod.ts";
-import { enterRoom, type EntryRequest } from "./enter_room.ts";
+import { enterRoom, type EntryRequest, rejoinRoom } from "./enter_room.ts";
 import { formatEventLine } from "./event_lines.ts";
+import { sanitizeForTerminal } from "./tui/mod.ts";
 import type { LineReader } from "./line_reader.ts";
 import type { LineOutput } from "./output.ts";
-import type { EndReason } from "./reason.ts";
+import type { Reason } from "./reason.ts";
 import type { ServerAddress } from "./room_request.ts";
 import { endMessage, endReason } from "./session_end.ts";
-import { ChatSession } from "./session.ts";
+import { ChatSession, type RejoinState } from "./session.ts";
 
 /** What pipe mode runs with. */
 export interface PipeModeOptions {
@@ -44,7 +46,7 @@ export const MAX_QUEUED_MESSAGES = 64;
  *
  * @throws {ClientError} when the server is unreachable or refuses the request.
  */
-export async function runPipeMode(options: PipeModeOptions): Promise<EndReason> {
+export async function runPipeMode(options: PipeModeOptions): Promise<Reason> {
   const { request, output, errors } = options;
   const entry = await enterRoom(options.server, request);
   const session = new ChatSession({
@@ -53,6 +55,8 @@ export async function runPipeMode(options: PipeModeOptions): Promise<EndReason> 
     roomName: request.room,
     username: request.name,
     token: entry.token,
+    rejoin: (token) => rejoinRoom(options.server, request, token),
+    onRejoin: (state) => output.line(rejoinLine(state, request.room, options.json)),
     onEvent: (event, self) => {
       if (self) return;
       const line = formatEventLine(event, options.json);
@@ -73,21 +77,67 @@ export async function runPipeMode(options: PipeModeOptions): Promise<EndReason> 
   return endReason(end);
 }
 
+/** What an input line means in pipe mode. */
+export type PipeLine = { type: "say"; text: string } | { type: "quit" };
+
+/** The lines that leave the room, as the standard clients and the interactive mode have them. */
+const QUIT_LINES: ReadonlySet<string> = new Set(["/quit", "/exit"]);
+/** A line starting with two slashes is sent with one: `//quit` sends `/quit`. */
+const ESCAPED_PREFIX = "//";
+
+/**
+ * Reads one input line. Only a line that is exactly `/quit` or `/exit` is a command; `//` escapes
+ * a leading slash; every other line is sent as it is, so a log line that starts with a path
+ * (`/var/log/x: error`) still reaches the room.
+ *
+ * @example
+ * ```ts
+ * parsePipeLine("/quit"); // { type: "quit" }
+ * parsePipeLine("//etc/passwd changed"); // { type: "say", text: "/etc/passwd changed" }
+ * parsePipeLine("/var/log/x: error"); // { type: "say", text: "/var/log/x: error" }
+ * ```
+ */
+export function parsePipeLine(line: string): PipeLine {
+  if (QUIT_LINES.has(line)) return { type: "quit" };
+  if (line.startsWith(ESCAPED_PREFIX)) return { type: "say", text: line.slice(1) };
+  return { type: "say", text: line };
+}
+
 async function feed(session: ChatSession, options: PipeModeOptions): Promise<void> {
   for (;;) {
     const line = await options.input.next().catch(() => null);
     if (line === null) break;
-    const result = session.say(line);
+    const input = parsePipeLine(line);
+    // A host's /quit closes the room at once: in a pipe there is no one to confirm it.
+    if (input.type === "quit") break;
+    const result = session.say(input.text);
     if (result === "too-long") {
       options.errors.line(
         `kaiwa: a message over ${session.maxMessageBytes} bytes does not fit in one datagram and was not sent: ${
-          quoted(line)
+          quoted(input.text)
         }`,
       );
     }
     await session.settle(MAX_QUEUED_MESSAGES);
   }
   await session.leave(DRAIN_MS);
+}
+
+/**
+ * The output line for a rejoin: a notice in plain mode, an object in JSON mode (whose `type`
+ * no kaiwa event has).
+ *
+ * @example
+ * ```ts
+ * rejoinLine("back", "lobby", false); // "* back in lobby"
+ * rejoinLine("rejoining", "lobby", true); // '{"type":"rejoining","room":"lobby"}'
+ * ```
+ */
+export function rejoinLine(state: RejoinState, room: string, json: boolean): string {
+  if (json) return JSON.stringify({ type: state === "back" ? "rejoined" : "rejoining", room });
+  return state === "back"
+    ? `* back in ${sanitizeForTerminal(room)}`
+    : "* connection lost; rejoining…";
 }
 
 /** A quoted preview: JSON quotes show exactly where the text starts and ends, spaces included. */

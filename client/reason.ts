@@ -29,9 +29,9 @@ export type FailureReason =
  * How a run that did not fail ended.
  *
  * - `left`: the user left the room, quit before entering one, or the input ended.
- * - `roomClosed`: the host left or the room closed while we were in it.
+ * - `roomClosed`: the host left or the room closed while we were in it, or a rejoin found it gone.
  * - `removed`: the server removed us (inactivity).
- * - `connectionLost`: the server went silent or shut down.
+ * - `connectionLost`: the server went silent (and could not be rejoined) or shut down.
  */
 export type EndReason = "left" | "roomClosed" | "removed" | "connectionLost";
 

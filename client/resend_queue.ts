@@ -62,14 +62,24 @@ export class ResendQueue {
     this.#queue.push({ text, sentAt: 0, attempts: 0 });
   }
 
-  /** Says what to send (or give up on) now, if anything; call it after every change and on a tick. */
-  poll(now: number): ResendAction | null {
+  /**
+   * Says what to send (or give up on) now, if anything; call it after every change and on a tick.
+   * `heardAt` is when the server was last heard from: the queue gives up on a message only when
+   * the server answered something after its last send (it is there, and did not confirm). While
+   * the server is silent the message is only late, so it is sent again and waits: the session's
+   * silence limit, and its rejoin, decide.
+   */
+  poll(now: number, heardAt = now): ResendAction | null {
     const head = this.#queue[0];
     if (head === undefined) return null;
     if (head.attempts > 0 && now - head.sentAt < this.#config.resendAfterMs) return null;
     if (head.attempts >= this.#config.maxAttempts) {
-      this.#queue.shift();
-      return { type: "give-up", text: head.text };
+      if (heardAt > head.sentAt) {
+        this.#queue.shift();
+        return { type: "give-up", text: head.text };
+      }
+      head.sentAt = now;
+      return { type: "send", text: head.text };
     }
     head.attempts++;
     head.sentAt = now;
@@ -82,6 +92,12 @@ export class ResendQueue {
     if (head === undefined || head.attempts === 0 || head.text !== text) return false;
     this.#queue.shift();
     return true;
+  }
+
+  /** After a rejoin: the message in flight is sent again at once, with its attempts counted anew. */
+  restart(): void {
+    const head = this.#queue[0];
+    if (head !== undefined) head.attempts = 0;
   }
 
   /** The server said it dropped messages: wait a full resend delay from now before trying again. */

@@ -1,7 +1,10 @@
 /**
  * A member's life in a room over UDP: sends commands, receives events, pings, resends
  * unconfirmed messages, and ends when the user leaves, the room closes, the server removes us or
- * shuts down, or the server goes silent. The user interface sits on top and only sees events.
+ * shuts down, or the server goes silent. A silent server is first rejoined (a TCRP join that
+ * resumes our token, over a new socket): unconfirmed messages stay queued and are resent, and
+ * only when the rejoins fail does the session end. The user interface sits on top and only sees
+ * events.
  *
  * @module
  */
@@ -18,6 +21,7 @@ import {
   NoticeCode,
   ProtocolError,
 } from "../protocol/mod.ts";
+import { ClientError } from "./errors.ts";
 import { Liveness, type LivenessConfig } from "./liveness.ts";
 import { type ResendConfig, ResendQueue } from "./resend_queue.ts";
 
@@ -27,7 +31,31 @@ export type SessionEnd =
   | { kind: "room-closed"; reason: number }
   | { kind: "removed"; reason: number }
   | { kind: "shutdown" }
-  | { kind: "lost" };
+  /** The server went silent; `rejoinAttempts` rejoins (maybe 0) could not reach it either. */
+  | { kind: "lost"; rejoinAttempts?: number }
+  /** A rejoin found the room gone (the server restarted, or the room closed while we were away). */
+  | { kind: "room-gone" }
+  /** A rejoin was refused for another reason (a password now needed, the name taken). */
+  | { kind: "rejoin-refused"; error: ClientError };
+
+/** What a session talks over: a socket, the server's address, and our token. */
+export interface SessionLink {
+  /** The UDP socket, bound to the address the TCP exchange used; the session closes it. */
+  socket: Deno.DatagramConn;
+  /** The server's UDP address. */
+  server: Deno.NetAddr;
+  /** The token the server issued. */
+  token: string;
+}
+
+/** Where a rejoin stands, for the user interface. */
+export type RejoinState = "rejoining" | "back";
+
+/**
+ * When to try rejoining after the server went silent: at once, then after growing pauses;
+ * five attempts over about 30 seconds (each may also wait up to the TCRP deadline).
+ */
+export const DEFAULT_REJOIN_DELAYS_MS: readonly number[] = [0, 2_000, 5_000, 10_000, 15_000];
 
 /** Everything a session needs; the clock and timings are injectable for tests. */
 export interface SessionOptions {
@@ -41,6 +69,17 @@ export interface SessionOptions {
   username: string;
   /** The token the server issued. */
   token: string;
+  /**
+   * Re-enters the room over TCRP, resuming `token`; without it a silence ends the session.
+   * @throws {ClientError} when the server is unreachable or refuses.
+   */
+  rejoin?: (token: string) => Promise<SessionLink>;
+  /** Told when the session starts rejoining, and when it is back in the room. */
+  onRejoin?: (state: RejoinState) => void;
+  /** Pauses before each rejoin attempt; their count is the number of attempts. */
+  rejoinDelaysMs?: readonly number[];
+  /** Waits `ms` milliseconds (injectable, so tests need not wait). */
+  sleep?: (ms: number) => Promise<void>;
   /** The event handler; `self` is true for the echo of our own chat message. */
   onEvent: (event: KaiwaEvent, self: boolean) => void;
   /** Told when a message could not be delivered after every resend. */
@@ -67,12 +106,19 @@ export class ChatSession {
   readonly #options: SessionOptions;
   readonly #clock: () => number;
   readonly #roomName: Uint8Array;
-  readonly #token: Uint8Array;
+  #link: SessionLink;
+  #token: Uint8Array;
   readonly #resends: ResendQueue;
-  readonly #liveness: Liveness;
+  #liveness: Liveness;
   readonly #receiveBuffer = new Uint8Array(MAX_EVENT_SIZE + 1);
+  /** Receive loops still running: the current socket's, and one closed by a rejoin. */
+  readonly #receiving = new Set<Promise<void>>();
+  #rejoining = false;
+  #rejoinTask: Promise<void> = Promise.resolve();
   #end: SessionEnd | null = null;
   #finish: (end: SessionEnd) => void = () => {};
+  /** Wakes a rejoin's pause when the session ends. */
+  #wakeSleep: () => void = () => {};
   readonly #settleWaiters: { maxPending: number; resolve: () => void }[] = [];
 
   /** Prepares a session; nothing is sent until `run()`. */
@@ -80,6 +126,7 @@ export class ChatSession {
     this.#options = options;
     this.#clock = options.clock ?? Date.now;
     this.#roomName = encodeUtf8(options.roomName);
+    this.#link = { socket: options.socket, server: options.server, token: options.token };
     this.#token = encodeUtf8(options.token);
     this.#resends = new ResendQueue(options.resend);
     this.#liveness = new Liveness(this.#clock(), options.liveness);
@@ -104,13 +151,15 @@ export class ChatSession {
   async run(): Promise<SessionEnd> {
     const ended = new Promise<SessionEnd>((resolve) => this.#finish = resolve);
     const ticker = setInterval(() => this.#tick(), this.#options.tickMs ?? DEFAULT_TICK_MS);
-    // The first ping both proves the binding to the server and makes it send the member list.
+    // The first ping both binds our address (as the server sees it, through any NAT) and makes
+    // the server send the member list.
     this.#tick();
-    const receiving = this.#receiveLoop();
+    this.#startReceiving(this.#link.socket);
     const end = await ended;
     clearInterval(ticker);
-    this.#options.socket.close();
-    await receiving;
+    await this.#rejoinTask;
+    closeQuietly(this.#link.socket);
+    while (this.#receiving.size > 0) await Promise.all([...this.#receiving]);
     return end;
   }
 
@@ -156,16 +205,74 @@ export class ChatSession {
   }
 
   #tick(): void {
-    if (this.#end !== null) return;
+    if (this.#end !== null || this.#rejoining) return;
     const now = this.#clock();
     const liveness = this.#liveness.poll(now);
-    if (liveness === "lost") return this.#stop({ kind: "lost" });
+    if (liveness === "lost") {
+      if (this.#options.rejoin === undefined) return this.#stop({ kind: "lost" });
+      this.#rejoinTask = this.#rejoin(this.#options.rejoin);
+      return;
+    }
     if (liveness === "ping") this.#send({ type: "ping" });
     this.#pumpResends();
   }
 
+  /**
+   * Rejoins after a silence: each attempt is a TCRP join resuming our token, over a new socket.
+   * Unreachable or busy servers are tried again after a pause; a room that is gone, or any other
+   * refusal, ends the session at once; so does the last failed attempt.
+   */
+  async #rejoin(rejoin: (token: string) => Promise<SessionLink>): Promise<void> {
+    this.#rejoining = true;
+    // The old path is dead: its socket goes, so nothing more is sent or received on it.
+    closeQuietly(this.#link.socket);
+    this.#options.onRejoin?.("rejoining");
+    const delays = this.#options.rejoinDelaysMs ?? DEFAULT_REJOIN_DELAYS_MS;
+    for (const delayMs of delays) {
+      if (delayMs > 0) await this.#sleep(delayMs);
+      if (this.#end !== null) return;
+      let link: SessionLink;
+      try {
+        link = await rejoin(this.#link.token);
+      } catch (error) {
+        if (this.#end !== null) return;
+        if (!(error instanceof ClientError)) continue;
+        if (error.reason === "unreachable" || error.reason === "refused") continue;
+        if (error.reason === "roomNotFound") return this.#stop({ kind: "room-gone" });
+        return this.#stop({ kind: "rejoin-refused", error });
+      }
+      if (this.#end !== null) {
+        closeQuietly(link.socket);
+        return;
+      }
+      this.#link = link;
+      this.#token = encodeUtf8(link.token);
+      this.#liveness = new Liveness(this.#clock(), this.#options.liveness);
+      this.#resends.restart();
+      this.#rejoining = false;
+      this.#options.onRejoin?.("back");
+      this.#startReceiving(link.socket);
+      // Pings at once (binding the new address) and resends what was not confirmed.
+      this.#tick();
+      return;
+    }
+    this.#stop({ kind: "lost", rejoinAttempts: delays.length });
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (this.#options.sleep !== undefined) return this.#options.sleep(ms);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(), ms);
+      this.#wakeSleep = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
   #pumpResends(): void {
-    const action = this.#resends.poll(this.#clock());
+    if (this.#rejoining) return;
+    const action = this.#resends.poll(this.#clock(), this.#liveness.heardAt);
     if (action === null) return;
     if (action.type === "send") {
       this.#send({ type: "chat", text: action.text });
@@ -188,27 +295,36 @@ export class ChatSession {
 
   async #send(command: ClientCommand): Promise<void> {
     const datagram = encodeClientDatagram(this.#roomName, this.#token, encodeCommand(command));
+    const { socket, server } = this.#link;
     try {
-      await this.#options.socket.send(datagram, this.#options.server);
+      await socket.send(datagram, server);
     } catch {
       // A failed send is a lost datagram: the resend queue resends chat, and silence ends the session.
     }
   }
 
-  async #receiveLoop(): Promise<void> {
-    const { socket, server } = this.#options;
+  #startReceiving(socket: Deno.DatagramConn): void {
+    const loop = this.#receiveLoop(socket).finally(() => this.#receiving.delete(loop));
+    this.#receiving.add(loop);
+  }
+
+  async #receiveLoop(socket: Deno.DatagramConn): Promise<void> {
+    const server = this.#link.server;
     while (this.#end === null) {
       let data: Uint8Array;
       let from: Deno.Addr;
       try {
         [data, from] = await socket.receive(this.#receiveBuffer);
       } catch {
-        // The socket was closed by run(), or failed: either way the session is over.
-        this.#stop({ kind: "lost" });
+        // Closed by a rejoin (which now owns the session's fate), or by run(), or failed: then
+        // the session is over.
+        if (socket === this.#link.socket && !this.#rejoining) this.#stop({ kind: "lost" });
         return;
       }
-      const source = from as Deno.NetAddr;
-      if (source.port !== server.port || source.hostname !== server.hostname) continue;
+      // The server is the one we sent to: its port, from whichever of its addresses it answers
+      // (a multi-address host may answer from another one). Source addresses prove nothing over
+      // UDP; the port keeps out strays, and the room's token, later cryptography, does the rest.
+      if ((from as Deno.NetAddr).port !== server.port) continue;
       let event: KaiwaEvent;
       try {
         event = decodeEvent(data);
@@ -245,7 +361,16 @@ export class ChatSession {
   #stop(end: SessionEnd): void {
     if (this.#end !== null) return;
     this.#end = end;
+    this.#wakeSleep();
     this.#wakeSettled();
     this.#finish(end);
+  }
+}
+
+function closeQuietly(socket: Deno.DatagramConn): void {
+  try {
+    socket.close();
+  } catch {
+    // Already closed.
   }
 }

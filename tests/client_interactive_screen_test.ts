@@ -251,3 +251,17 @@ Deno.test(
     });
   },
 );
+
+Deno.test("ChatScreen: a rejoin is told, and a room found gone ends with its sentence", {
+  permissions: "none",
+}, async () => {
+  const { terminal, screen, session, running } = setUp();
+  screen.rejoin("rejoining");
+  screen.rejoin("back");
+  const shown = plain(terminal.output);
+  ok(shown.includes("* connection lost; rejoining…"), shown);
+  ok(shown.includes("* back in lobby"), shown);
+  session.end({ kind: "room-gone" });
+  deepStrictEqual(await running, { kind: "room-gone" });
+  ok(plain(terminal.output).includes("* The room is gone"), plain(terminal.output));
+});

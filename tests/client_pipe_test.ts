@@ -6,6 +6,7 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { ExitCode } from "../cli/exit_codes.ts";
 import { DEFAULT_SERVE_OPTIONS, type ServerHandle, startServer } from "../server/mod.ts";
+import { parsePipeLine } from "../client/pipe_mode.ts";
 import { PipeClient, untilBound } from "./pipe_client.ts";
 
 async function withServer(
@@ -172,4 +173,43 @@ Deno.test("pipe mode: an unreachable server is exit code 3 with one sentence", a
   strictEqual(code, ExitCode.Unreachable);
   ok(stderr.startsWith("kaiwa: Cannot reach the server at 127.0.0.1:"), stderr);
   strictEqual(stderr.trimEnd().split("\n").length, 1);
+});
+
+Deno.test("pipe mode: only a line that is exactly /quit or /exit is a command; // escapes", () => {
+  deepStrictEqual(parsePipeLine("/quit"), { type: "quit" });
+  deepStrictEqual(parsePipeLine("/exit"), { type: "quit" });
+  deepStrictEqual(parsePipeLine("//quit"), { type: "say", text: "/quit" });
+  deepStrictEqual(parsePipeLine("//etc/passwd changed"), {
+    type: "say",
+    text: "/etc/passwd changed",
+  });
+  for (const line of ["/var/log/x: error", "/quit now", "/QUIT", " /exit", "/who", "/"]) {
+    deepStrictEqual(parsePipeLine(line), { type: "say", text: line });
+  }
+});
+
+Deno.test("pipe mode: /quit and /exit leave, // sends a leading slash, paths are sent (finding 5)", async () => {
+  await withServer(async (server, port) => {
+    const host = new PipeClient(port, ["slashes", "--name", "host", "--create"]);
+    await untilBound(server, "slashes", "host");
+    const guest = new PipeClient(port, ["slashes", "--name", "guest"]);
+    await untilBound(server, "slashes", "guest");
+    await host.waitForLine("* guest joined");
+
+    await guest.send("//etc/passwd changed");
+    await guest.send("/var/log/x: error");
+    await guest.send("/exit");
+    // The process leaves on /exit without waiting for the end of its input.
+    deepStrictEqual(await guest.exited(), { code: ExitCode.Ok, stderr: "" });
+    const seen = await host.waitForLine("* guest left");
+    deepStrictEqual(seen.filter((line) => line.startsWith("guest: ")), [
+      "guest: /etc/passwd changed",
+      "guest: /var/log/x: error",
+    ]);
+
+    // The host's /quit closes the room at once: nobody to confirm it in a pipe.
+    await host.send("/quit");
+    deepStrictEqual(await host.exited(), { code: ExitCode.Ok, stderr: "" });
+    strictEqual(server.state.rooms.has("slashes"), false, "the host's /quit closed the room");
+  });
 });

@@ -9,7 +9,7 @@
 import type { KaiwaEvent, RoomList } from "../../protocol/mod.ts";
 import { preview } from "../../util/mod.ts";
 import { ClientError } from "../errors.ts";
-import type { SayResult, SessionEnd } from "../session.ts";
+import type { RejoinState, SayResult, SessionEnd } from "../session.ts";
 import { type Key, LineEditor, Screen } from "../tui/mod.ts";
 import type { ChatView } from "./chat_view.ts";
 import { HOST_QUIT_WARNING } from "./chat_view.ts";
@@ -119,6 +119,13 @@ export class ChatScreen {
   /** Shows an event from the session. */
   event(event: KaiwaEvent, self: boolean): void {
     this.#print(this.#options.view.eventLines(event, self));
+  }
+
+  /** Tells the user that the connection was lost and is being rejoined, or is back. */
+  rejoin(state: RejoinState): void {
+    this.#notice(
+      state === "back" ? `back in ${this.#options.view.room}` : "connection lost; rejoining…",
+    );
   }
 
   /** Tells the user that a message could not be delivered. */

@@ -52,6 +52,11 @@ export class ChatView {
     return this.#members.some((member) => member.you && member.host);
   }
 
+  /** The room's name. */
+  get room(): string {
+    return this.#options.room;
+  }
+
   /** The prompt of the input line. */
   get prompt(): string {
     return `[${this.#options.room}] ${this.#options.name}> `;

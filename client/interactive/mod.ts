@@ -6,7 +6,7 @@
  */
 
 import type { JoinOptions } from "../options.ts";
-import type { EndReason } from "../reason.ts";
+import type { Reason } from "../reason.ts";
 import { runInteractive } from "./run_interactive.ts";
 import { ProcessTerminal } from "./terminal.ts";
 
@@ -20,7 +20,7 @@ export type { Terminal } from "./terminal.ts";
  *
  * @throws {ClientError} when the server is unreachable or refuses what the command line asked.
  */
-export async function joinInteractive(options: JoinOptions, stop: AbortSignal): Promise<EndReason> {
+export async function joinInteractive(options: JoinOptions, stop: AbortSignal): Promise<Reason> {
   const terminal = ProcessTerminal.open(stop);
   try {
     return await runInteractive(options, {

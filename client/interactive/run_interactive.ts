@@ -5,9 +5,9 @@
  * @module
  */
 
-import { enterRoom } from "../enter_room.ts";
+import { enterRoom, rejoinRoom } from "../enter_room.ts";
 import type { JoinOptions } from "../options.ts";
-import type { EndReason } from "../reason.ts";
+import type { Reason } from "../reason.ts";
 import { listRooms, type ServerAddress } from "../room_request.ts";
 import { ChatSession, type SessionOptions } from "../session.ts";
 import { endReason } from "../session_end.ts";
@@ -27,7 +27,10 @@ export interface InteractiveDeps {
   /** Milliseconds since the epoch, for local notices. */
   clock?: () => number;
   /** Session timings, for tests. */
-  session?: Pick<SessionOptions, "tickMs" | "liveness" | "resend">;
+  session?: Pick<
+    SessionOptions,
+    "tickMs" | "liveness" | "resend" | "rejoinDelaysMs" | "sleep"
+  >;
 }
 
 /** A terminal that cannot move its cursor. */
@@ -42,7 +45,7 @@ const DUMB_TERMINAL = "dumb";
 export async function runInteractive(
   options: JoinOptions,
   deps: InteractiveDeps,
-): Promise<EndReason> {
+): Promise<Reason> {
   const { terminal, traits } = deps;
   const clock = deps.clock ?? Date.now;
   const ansi = traits.term !== DUMB_TERMINAL;
@@ -64,6 +67,8 @@ export async function runInteractive(
     roomName: request.room,
     username: request.name,
     token: entry.token,
+    rejoin: (token) => rejoinRoom(server, request, token),
+    onRejoin: (state) => screen.rejoin(state),
     onEvent: (event, self) => screen.event(event, self),
     onUndelivered: (text) => screen.undelivered(text),
   });
