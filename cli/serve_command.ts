@@ -139,7 +139,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   {
     name: "password-hashes",
     value: "N",
-    help: "Most password hashes at once (default: one per core)",
+    help: "Most password hashes at once; the default is one per core",
     default: String(D.maxPasswordHashes),
   },
   {
