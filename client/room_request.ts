@@ -136,9 +136,7 @@ class Exchange {
   async nextFrame(state: number): Promise<TcrpFrame> {
     while (this.#frames.length === 0) {
       const count = await this.conn.read(this.#buffer);
-      if (count === null) {
-        throw new ProtocolError("The server closed the connection before answering");
-      }
+      if (count === null) throw new ClosedUnanswered();
       this.#frames.push(...this.#reader.push(this.#buffer.subarray(0, count)));
     }
     const frame = this.#frames.shift()!;
@@ -176,6 +174,14 @@ async function open(server: ServerAddress, deadlineMs: number): Promise<Exchange
   }
 }
 
+/** The server closed the TCP connection before its answer was whole: busy, full, or not kaiwa. */
+class ClosedUnanswered extends Error {
+  constructor() {
+    super("The server closed the connection before answering");
+    this.name = "ClosedUnanswered";
+  }
+}
+
 function translate(
   error: unknown,
   server: ServerAddress,
@@ -184,6 +190,13 @@ function translate(
 ): unknown {
   if (error instanceof ClientError) return error;
   if (timedOut) return unreachable(server, noAnswer(deadlineMs), error);
+  if (error instanceof ClosedUnanswered) {
+    return unreachable(
+      server,
+      "it closed the connection without answering (it may be busy or at its connection limit)",
+      error,
+    );
+  }
   if (error instanceof ProtocolError) {
     return new ClientError(
       `The server at ${server.host}:${server.port} does not speak TCRP: ${error.message}`,

@@ -42,19 +42,17 @@ export interface BoundPair {
 /**
  * Binds TCP then UDP on `port`. With port 0 the port TCP got is tried for UDP, a few times over;
  * if none is free for both, UDP gets a port of its own (tests read both from the handle).
- * `reuseUdp` sets SO_REUSEADDR on the UDP socket, so that sockets bound to single local addresses
- * can share its port (a wildcard host, `MultiAddressTransport`).
  *
  * @throws {ListenError} when the address cannot be bound.
  */
-export function bindPair(host: string, port: number, reuseUdp = false): BoundPair {
+export function bindPair(host: string, port: number): BoundPair {
   for (let attempt = 1;; attempt++) {
     const listener = listenTcp(host, port);
     try {
       if (port === 0 && attempt > PAIR_ATTEMPTS) {
-        return { listener, socket: listenUdp(host, 0, reuseUdp) };
+        return { listener, socket: listenUdp(host, 0) };
       }
-      return { listener, socket: listenUdp(host, listener.addr.port, reuseUdp) };
+      return { listener, socket: listenUdp(host, listener.addr.port) };
     } catch (error) {
       listener.close();
       const retry = port === 0 && error instanceof ListenError &&
@@ -73,14 +71,14 @@ function listenTcp(host: string, port: number): Deno.TcpListener {
 }
 
 /**
- * Binds a UDP socket; `reuseAddress` sets SO_REUSEADDR (Linux: only sharing the port between
- * a wildcard socket and sockets bound to single addresses is what the server wants of it).
+ * Binds a UDP socket, exclusively: never with `SO_REUSEADDR`, so that no other local program can
+ * bind the same address and port and take the datagrams.
  *
  * @throws {ListenError} when the address cannot be bound.
  */
-export function listenUdp(host: string, port: number, reuseAddress = false): Deno.DatagramConn {
+export function listenUdp(host: string, port: number): Deno.DatagramConn {
   try {
-    return Deno.listenDatagram({ hostname: host, port, transport: "udp", reuseAddress });
+    return Deno.listenDatagram({ hostname: host, port, transport: "udp" });
   } catch (cause) {
     throw new ListenError(host, port, { cause });
   }

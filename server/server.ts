@@ -4,7 +4,7 @@
  * @module
  */
 
-import { MS_PER_SECOND } from "../util/mod.ts";
+import { errorMessage, MS_PER_SECOND } from "../util/mod.ts";
 import { FaultLog } from "./faults.ts";
 import { attachFastUdp, FastUdpTransport } from "./fast_udp/mod.ts";
 import { Lobby } from "./lobby.ts";
@@ -107,8 +107,7 @@ export function startServer(options: ServeOptions, deps: ServerDeps = {}): Promi
 function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
   const now = deps.now ?? Date.now;
   const log = new Logger(options.logLevel, deps.logSink);
-  const wildcard = isWildcardHost(options.host);
-  const { listener, socket } = bindPair(options.host, options.port, wildcard);
+  const { listener, socket } = bindPair(options.host, options.port);
   let lobbySocket: Deno.DatagramConn | null = null;
   if (options.lobbyPort !== null) {
     try {
@@ -129,8 +128,7 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
       faults.guard("a delivery report", () => state.unreachable(hostname, port, now())),
   };
   const context: TransportContext = { events, log, faults, sendQueueBytes: options.sendQueueBytes };
-  const main = makeTransport(options, deps, socket, context);
-  const udp = wildcard ? perAddress(options, main, context, deps) : main;
+  const { transport: udp, rescan } = openUdp(options, deps, socket, context, now);
   const udpDrops = new QueueDropReport(log, "udp", udp);
   const notifier = new UdpNotifier(udp, options.floodRate);
   const state = new ServerState(
@@ -164,6 +162,7 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
   const sweeper = setInterval(() =>
     faults.guard("the timeout sweep", () => {
       state.sweep(now());
+      rescan();
       lobby?.sweep(now());
       udpDrops.report();
       lobbyDrops?.report();
@@ -244,51 +243,103 @@ function makeTransport(
   );
 }
 
+/** The server's UDP side: its transport, and what to run on each sweep. */
+interface UdpSide {
+  readonly transport: UdpTransport;
+  /** Serves the local addresses that appeared since the start (a wildcard host); else nothing. */
+  readonly rescan: () => void;
+}
+
+/** How often a wildcard host looks for local addresses that appeared since the start. */
+const RESCAN_INTERVAL_MS = 30_000;
+
 /**
- * On a wildcard host, one more socket per local address, on `main`'s port: a member's replies
- * then leave from the address it sent to (docs/protocol.md §2.6). Reading the addresses needs
- * `--allow-sys=networkInterfaces`; without it, or for an address that cannot be bound, the main
- * socket serves alone (and the system picks each reply's source address).
+ * The UDP sockets for `options.host`. A specific host: `socket` alone. A wildcard host: one socket
+ * per local address instead, each bound exclusively on `socket`'s port (which is then closed), so
+ * that each member's replies leave from the address it sent to (docs/protocol.md §2.6) and no
+ * other local program can share the port. Reading the addresses needs
+ * `--allow-sys=networkInterfaces`; without it, or when none can be bound, the wildcard `socket`
+ * serves alone and the system picks each reply's source address.
  */
-function perAddress(
+function openUdp(
   options: ServeOptions,
-  main: UdpTransport,
-  context: TransportContext,
   deps: ServerDeps,
-): UdpTransport {
+  socket: Deno.DatagramConn,
+  context: TransportContext,
+  now: () => number,
+): UdpSide {
+  const single = (on: Deno.DatagramConn) => ({
+    transport: makeTransport(options, deps, on, context),
+    rescan: () => {},
+  });
+  if (!isWildcardHost(options.host)) return single(socket);
   const { log } = context;
-  let interfaces: Deno.NetworkInterfaceInfo[];
+  const addresses = readLocalAddresses(options.host, log);
+  if (addresses === null || addresses.length === 0) return single(socket);
+  const port = (socket.addr as Deno.NetAddr).port;
+  const open = (address: string): UdpTransport | null => {
+    let own: Deno.DatagramConn;
+    try {
+      own = listenUdp(address, port);
+    } catch (error) {
+      log.info(`udp: cannot serve ${address}: ${errorMessage(error)}`);
+      return null;
+    }
+    const events: TransportEvents = {
+      ...context.events,
+      received: (bytes, hostname, from) => context.events.received(bytes, hostname, from, address),
+    };
+    // Each address's socket takes the path the options ask for, --fast-udp included.
+    return makeTransport(options, deps, own, { ...context, events });
+  };
+  // The wildcard socket must go before the addresses can be bound without sharing the port.
+  socket.close();
+  const byLocal = new Map<string, UdpTransport>();
+  for (const address of addresses) {
+    const transport = open(address);
+    if (transport !== null) byLocal.set(address, transport);
+  }
+  if (byLocal.size === 0) {
+    log.info("udp: no local address could be bound; serving the wildcard address");
+    return single(listenUdp(options.host, port));
+  }
+  log.verbose(`udp: serving each local address on its own socket: ${[...byLocal.keys()]}`);
+  const multi = new MultiAddressTransport(byLocal);
+  let lastScan = now();
+  return {
+    transport: multi,
+    rescan: () => {
+      if (now() - lastScan < RESCAN_INTERVAL_MS) return;
+      lastScan = now();
+      const known = new Set(multi.locals);
+      for (const address of readLocalAddresses(options.host, log) ?? []) {
+        if (known.has(address)) continue;
+        const transport = open(address);
+        if (transport !== null) {
+          log.info(`udp: now serving ${address}`);
+          multi.add(address, transport);
+        }
+      }
+    },
+  };
+}
+
+/**
+ * The local addresses of `host`'s family, or null (said once in the log) when they cannot be
+ * read: no `--allow-sys=networkInterfaces`, or the system refused.
+ */
+function readLocalAddresses(host: string, log: Logger): string[] | null {
   try {
     const permission = Deno.permissions.querySync({ name: "sys", kind: "networkInterfaces" });
     if (permission.state !== "granted") {
       log.info(
         "udp: replies leave from the address the system picks (needs --allow-sys=networkInterfaces)",
       );
-      return main;
+      return null;
     }
-    interfaces = Deno.networkInterfaces();
+    return localAddressesFor(host, Deno.networkInterfaces());
   } catch (error) {
-    log.info(`udp: cannot read the local addresses: ${(error as Error).message}`);
-    return main;
+    log.info(`udp: cannot read the local addresses: ${errorMessage(error)}`);
+    return null;
   }
-  const port = main.addr.port;
-  const byLocal = new Map<string, UdpTransport>();
-  for (const address of localAddressesFor(options.host, interfaces)) {
-    let socket: Deno.DatagramConn;
-    try {
-      socket = listenUdp(address, port, true);
-    } catch (error) {
-      log.info(`udp: no socket of its own for ${address}: ${(error as Error).message}`);
-      continue;
-    }
-    const events: TransportEvents = {
-      ...context.events,
-      received: (bytes, hostname, from) => context.events.received(bytes, hostname, from, address),
-    };
-    // Each address's socket takes the same path as the main one (--fast-udp included): on a
-    // wildcard host most traffic arrives on these, not on the main socket.
-    byLocal.set(address, makeTransport(options, deps, socket, { ...context, events }));
-  }
-  log.verbose(`udp: replies leave from the address each member sent to: ${[...byLocal.keys()]}`);
-  return new MultiAddressTransport(main, byLocal);
 }

@@ -17,37 +17,43 @@ import { preview } from "../util/mod.ts";
 export function stateLog(log: Logger): StateEvents {
   return {
     roomCreated: (room, host) =>
-      log.info(`room "${preview(room.name)}" created by "${preview(host.name)}" from ${host.ip}`),
+      log.info(`room ${quoted(room.name)} created by ${quoted(host.name)} from ${host.ip}`),
     memberJoined: (member) =>
       log.info(
-        `"${preview(member.name)}" joined room "${preview(member.room.name)}" from ${member.ip}`,
+        `${quoted(member.name)} joined room ${quoted(member.room.name)} from ${member.ip}`,
       ),
     memberResumed: (member) =>
       log.info(
-        `"${preview(member.name)}" resumed in room "${
-          preview(member.room.name)
-        }" from ${member.ip}`,
+        `${quoted(member.name)} resumed in room ${quoted(member.room.name)} from ${member.ip}`,
       ),
     memberBound: (member) => {
       if (!log.isVerbose) return;
       log.verbose(
-        `"${preview(member.name)}" (${
+        `${quoted(member.name)} (${
           tokenPrefix(member.token)
         }) bound to udp port ${member.address?.port}`,
       );
     },
     memberTimedOut: (member) =>
-      log.info(`"${preview(member.name)}" timed out in room "${preview(member.room.name)}"`),
+      log.info(`${quoted(member.name)} timed out in room ${quoted(member.room.name)}`),
     memberUnreachable: (member) =>
-      log.info(`"${preview(member.name)}" is unreachable in room "${preview(member.room.name)}"`),
+      log.info(`${quoted(member.name)} is unreachable in room ${quoted(member.room.name)}`),
     memberLeft: (member, reason) =>
       log.info(
-        `room "${preview(member.room.name)}": "${preview(member.name)}" ${describeLeave(reason)}`,
+        `room ${quoted(member.room.name)}: ${quoted(member.name)} ${describeLeave(reason)}`,
       ),
     roomClosed: (room, reason) =>
-      log.info(`room "${preview(room.name)}" closed: ${describeClose(reason)}`),
+      log.info(`room ${quoted(room.name)} closed: ${describeClose(reason)}`),
     datagramDropped: (reason, from) => {
       if (log.isVerbose) log.verbose(`dropped a datagram from ${from}: ${reason}`);
     },
   };
+}
+
+/**
+ * A name as the log shows it: its first 40 characters as a JSON string, so that a name holding a
+ * quote cannot make a line read as another event.
+ */
+function quoted(name: string): string {
+  return JSON.stringify(preview(name));
 }

@@ -26,7 +26,7 @@ export interface ChatViewOptions {
 
 /** The notice a host gets on the first `/quit`. */
 export const HOST_QUIT_WARNING =
-  "you are the host: leaving closes the room for everyone — type /quit again to leave";
+  "you are the host: leaving closes the room for everyone — /quit (or Ctrl-C) again to leave";
 
 /** The wire notices start with this marker; the screen draws its own. */
 const TEXT_NOTICE_PREFIX = "* ";

@@ -69,12 +69,6 @@ export class Roster {
     this.#byAddress.add(member, address);
   }
 
-  /** Forgets `member`'s address: it has none until it is bound again. */
-  unbind(member: Member): void {
-    this.#byAddress.remove(member);
-    member.address = null;
-  }
-
   /** Forgets `member`: its token and its address. */
   remove(member: Member): void {
     this.#tokens.delete(member.token);

@@ -142,7 +142,8 @@ export class ServerState implements DatagramOps {
    */
   touch(member: Member, hostname: string, port: number, now: number, local?: string): boolean {
     const address = member.address;
-    const moved = address === null || address.port !== port || address.via !== local;
+    const moved = address === null || address.port !== port || address.via !== local ||
+      address.hostname !== hostname;
     if (address === null || !member.addressSeen) {
       if (moved) this.#bind(member, udpAddress(hostname, port, local), now);
       member.addressSeen = true;
@@ -286,23 +287,27 @@ export class ServerState implements DatagramOps {
 
   /**
    * `member` proved its token over TCP (a join with `resume`, §2.5): it stays the same member
-   * (same token, still host if it was; no join or leave notices), now at the request's IP, its
-   * UDP address unbound until its next valid datagram (or port announcement). Moving to another
-   * source counts against that source's member cap, so resumes cannot gather members past it.
+   * (same token, still host if it was; no join or leave notices), now at the request's IP. Its
+   * UDP address stays where deliveries go, but only as a hint: its next valid datagram, from
+   * wherever, binds it at once (a resume that raced a working binding loses nothing). Moving to
+   * another source counts against that source's member and room caps, so resumes cannot gather
+   * members or rooms past them.
    */
   #resume(member: Member, request: AdmissionRequest, now: number): Admission {
     const source = sourceKey(request.ip);
     if (source !== member.source) {
-      if (this.#sources.members(source) >= this.#config.maxMembersPerIp) {
+      const rooms = member.isHost ? 1 : 0;
+      if (
+        this.#sources.members(source) >= this.#config.maxMembersPerIp ||
+        this.#sources.rooms(source) + rooms > this.#config.maxRoomsPerIp
+      ) {
         return { status: Status.TooManyRequests, member: null };
       }
-      const rooms = member.isHost ? 1 : 0;
       this.#sources.add(member.source, -1, -rooms);
       this.#sources.add(source, 1, rooms);
       member.source = source;
     }
     member.ip = request.ip;
-    this.#roster.unbind(member);
     member.addressSeen = false;
     member.lastActive = now;
     member.admittedAt = now;

@@ -9,6 +9,7 @@
  */
 
 import { errorMessage } from "../../util/mod.ts";
+import { sourceKey } from "../state/mod.ts";
 import { isResourceExhaustion } from "./accept_errors.ts";
 import { closeQuietly } from "./connection.ts";
 import { IncompleteConnections } from "./incomplete.ts";
@@ -37,9 +38,9 @@ export interface AcceptCounters {
 export interface ConnectionLimits {
   /** Most concurrent connections. */
   readonly maxConnections: number;
-  /** Most concurrent connections from one IP address. */
+  /** Most concurrent connections from one IPv4 address or IPv6 /64. */
   readonly maxConnectionsPerIp: number;
-  /** Most concurrent connections from one IP address that have not sent a whole request. */
+  /** Most concurrent connections from one IPv4 address or IPv6 /64 without a whole request. */
   readonly maxIncompletePerIp: number;
 }
 
@@ -47,6 +48,8 @@ export interface ConnectionLimits {
 interface Slot {
   readonly conn: Deno.Conn;
   readonly ip: string;
+  /** What the per-IP caps count: the IPv4 address, or the IPv6 /64 (one host's share). */
+  readonly source: string;
   /** Aborted when the front evicts the connection: a hash it waits for is then never started. */
   readonly evicted: AbortController;
 }
@@ -56,7 +59,7 @@ export class TcpFront {
   readonly #listener: Acceptor;
   readonly #ctx: SessionContext;
   readonly #limits: ConnectionLimits;
-  readonly #perIp = new Map<string, number>();
+  readonly #perSource = new Map<string, number>();
   readonly #open = new Set<Slot>();
   readonly #incomplete = new IncompleteConnections<Slot>();
   #evictions = 0;
@@ -95,7 +98,7 @@ export class TcpFront {
 
   /** IP addresses with a connection open now: the per-IP count forgets the others. */
   get trackedIps(): number {
-    return this.#perIp.size;
+    return this.#perSource.size;
   }
 
   /** What the accept loop went through so far (a snapshot). */
@@ -161,12 +164,13 @@ export class TcpFront {
    */
   #admit(conn: Deno.Conn): void {
     const ip = (conn.remoteAddr as Deno.NetAddr).hostname;
-    if ((this.#perIp.get(ip) ?? 0) >= this.#limits.maxConnectionsPerIp) {
+    const source = sourceKey(ip);
+    if ((this.#perSource.get(source) ?? 0) >= this.#limits.maxConnectionsPerIp) {
       this.#refuse(conn, ip);
       return;
     }
-    if (this.#incomplete.countOf(ip) >= this.#limits.maxIncompletePerIp) {
-      this.#evict(this.#incomplete.oldestFrom(ip), "too many incomplete requests from its IP");
+    if (this.#incomplete.countOf(source) >= this.#limits.maxIncompletePerIp) {
+      this.#evict(this.#incomplete.oldestFrom(source), "too many incomplete requests from its IP");
     }
     if (this.#open.size >= this.#limits.maxConnections) {
       this.#evict(this.#incomplete.oldestOfBusiest(), "the server is full");
@@ -175,13 +179,14 @@ export class TcpFront {
       this.#refuse(conn, ip);
       return;
     }
-    const slot: Slot = { conn, ip, evicted: new AbortController() };
-    this.#perIp.set(ip, (this.#perIp.get(ip) ?? 0) + 1);
+    const slot: Slot = { conn, ip, source, evicted: new AbortController() };
+    this.#perSource.set(source, (this.#perSource.get(source) ?? 0) + 1);
     this.#open.add(slot);
     this.#incomplete.add(slot);
     const session = serveConnection(conn, ip, this.#ctx, {
       evicted: slot.evicted.signal,
       requestRead: () => this.#incomplete.delete(slot),
+      awaitingAnnouncement: () => this.#incomplete.add(slot),
     }).finally(() => {
       this.#release(slot);
       this.#sessions.delete(session);
@@ -217,8 +222,8 @@ export class TcpFront {
   #release(slot: Slot): void {
     this.#incomplete.delete(slot);
     if (!this.#open.delete(slot)) return;
-    const left = (this.#perIp.get(slot.ip) ?? 1) - 1;
-    if (left === 0) this.#perIp.delete(slot.ip);
-    else this.#perIp.set(slot.ip, left);
+    const left = (this.#perSource.get(slot.source) ?? 1) - 1;
+    if (left === 0) this.#perSource.delete(slot.source);
+    else this.#perSource.set(slot.source, left);
   }
 }

@@ -63,9 +63,12 @@ export interface SessionContext {
   readonly faults: FaultLog;
   /** The clock. */
   readonly now: () => number;
-  /** Time a connection has for its request, and again for its port announcement. */
+  /** Time a connection has for its request. */
   readonly requestTimeoutMs: number;
-  /** Time a connection has for the 32-byte header of its request. */
+  /**
+   * Time a connection has for the 32-byte header of its request, and again for its 2-byte port
+   * announcement after the token (a client sends it at once).
+   */
   readonly headerTimeoutMs: number;
 }
 
@@ -75,6 +78,11 @@ export interface SessionWatch {
   readonly evicted: AbortSignal;
   /** Called once the whole request is in: the connection is no longer incomplete. */
   requestRead(): void;
+  /**
+   * Called once the token is out and only the optional port announcement may come: the
+   * connection holds nothing worth keeping, so it may be evicted like an incomplete one.
+   */
+  awaitingAnnouncement(): void;
 }
 
 /** Serves one connection from `ip` to its end; never throws. */
@@ -121,7 +129,10 @@ export async function serveConnection(
     if (answer.list !== undefined) await writeAll(conn, answer.list);
     if (answer.member !== undefined) {
       await deliverToken(conn, frame, answer.member, answer.resumed === true, ctx);
-      deadline.restart(ctx.requestTimeoutMs);
+      // A connection that only may announce a port must not hold a place for long: one IP
+      // holding many would keep everyone else from joining.
+      watch.awaitingAnnouncement();
+      deadline.restart(ctx.headerTimeoutMs);
       const port = await readAnnouncement(conn, reader);
       if (port !== null) ctx.state.announcePort(answer.member, port, ctx.now());
     }

@@ -1,8 +1,9 @@
 /**
- * Replies from the address the client used, on a server bound to a wildcard address: one more
- * socket per local address, on the same port. The system delivers a datagram to the socket bound
- * to the address it was sent to, and a reply sent on that socket leaves from that address;
- * replies on the wildcard socket would leave from whatever address the routing table picks.
+ * Replies from the address the client used, on a server bound to a wildcard address: one UDP
+ * socket per local address, each bound exclusively (no `SO_REUSEADDR`, so no other local program
+ * can share the port and take the datagrams). The system delivers a datagram to the socket bound
+ * to the address it was sent to, and a reply sent on that socket leaves from that address; a
+ * single wildcard socket's replies would leave from whatever address the routing table picks.
  *
  * @module
  */
@@ -10,19 +11,21 @@
 import type { PeerAddress, UdpTransport } from "./transport.ts";
 
 /**
- * A {@linkcode UdpTransport} over a main (wildcard) transport and one transport per local
- * address. A datagram for an address with `via` goes out on the transport bound to that local
- * address; any other on the main one. Each per-address transport reports its datagrams with its
- * local address (`TransportEvents.received`'s `local`), which the state keeps as the member's
- * `via`.
+ * A {@linkcode UdpTransport} over one transport per local address. A datagram for an address
+ * with `via` goes out on the transport bound to that local address; any other on the first one.
+ * Each per-address transport reports its datagrams with its local address
+ * (`TransportEvents.received`'s `local`), which the state keeps as the member's `via`.
  */
 export class MultiAddressTransport implements UdpTransport {
-  readonly #main: UdpTransport;
-  readonly #byLocal: ReadonlyMap<string, UdpTransport>;
+  readonly #first: UdpTransport;
+  readonly #byLocal: Map<string, UdpTransport>;
+  #closed = false;
 
-  /** Sends on `main`, or on the transport of `byLocal` named by an address's `via`. */
-  constructor(main: UdpTransport, byLocal: ReadonlyMap<string, UdpTransport>) {
-    this.#main = main;
+  /** Serves the addresses of `byLocal` (at least one). */
+  constructor(byLocal: Map<string, UdpTransport>) {
+    const first = byLocal.values().next();
+    if (first.done) throw new RangeError("Cannot serve no address: byLocal is empty");
+    this.#first = first.value;
     this.#byLocal = byLocal;
   }
 
@@ -31,21 +34,30 @@ export class MultiAddressTransport implements UdpTransport {
     return [...this.#byLocal.keys()];
   }
 
+  /** Serves one more local address (one that appeared after the start); ignored once closed. */
+  add(local: string, transport: UdpTransport): void {
+    if (this.#closed || this.#byLocal.has(local)) {
+      void transport.close();
+      return;
+    }
+    this.#byLocal.set(local, transport);
+  }
+
   /** @inheritdoc */
   get addr(): Deno.NetAddr {
-    return this.#main.addr;
+    return this.#first.addr;
   }
 
   /** @inheritdoc */
   get pending(): number {
-    let pending = this.#main.pending;
+    let pending = 0;
     for (const transport of this.#byLocal.values()) pending += transport.pending;
     return pending;
   }
 
   /** @inheritdoc */
   get dropped(): number {
-    let dropped = this.#main.dropped;
+    let dropped = 0;
     for (const transport of this.#byLocal.values()) dropped += transport.dropped;
     return dropped;
   }
@@ -53,17 +65,18 @@ export class MultiAddressTransport implements UdpTransport {
   /** @inheritdoc */
   send(bytes: Uint8Array, address: PeerAddress, flow?: object): void {
     const transport = address.via === undefined ? undefined : this.#byLocal.get(address.via);
-    (transport ?? this.#main).send(bytes, address, flow);
+    (transport ?? this.#first).send(bytes, address, flow);
   }
 
   /** @inheritdoc */
   async drain(timeoutMs: number): Promise<void> {
-    await Promise.all([this.#main, ...this.#byLocal.values()].map((t) => t.drain(timeoutMs)));
+    await Promise.all([...this.#byLocal.values()].map((t) => t.drain(timeoutMs)));
   }
 
   /** @inheritdoc */
   async close(): Promise<void> {
-    await Promise.all([this.#main, ...this.#byLocal.values()].map((t) => t.close()));
+    this.#closed = true;
+    await Promise.all([...this.#byLocal.values()].map((t) => t.close()));
   }
 }
 

@@ -20,7 +20,7 @@ export interface PeerAddress {
   readonly port: number;
   /**
    * The local address to send from: the server address the peer sent to, when the server has a
-   * socket of its own there ({@linkcode MultiAddressTransport}). Absent: the main socket.
+   * socket of its own there ({@linkcode MultiAddressTransport}). Absent: the first socket.
    */
   readonly via?: string;
 }
