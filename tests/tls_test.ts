@@ -185,3 +185,66 @@ Deno.test("a stalled TLS handshake is closed by the header deadline", async () =
   while (await conn.read(buffer).catch(() => null) !== null) { /* until closed */ }
   await waitFor(() => test.server.tcp.connections === 0, "the connection to be released");
 });
+
+/** Forwards one TCP connection to `port` on loopback, recording every byte sent to the server. */
+async function recordingProxy(port: number): Promise<
+  { port: number; sent: () => Uint8Array } & AsyncDisposable
+> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const chunks: Uint8Array[] = [];
+  const done = (async () => {
+    using client = await listener.accept();
+    using server = await Deno.connect({ hostname: "127.0.0.1", port });
+    const up = (async () => {
+      for await (const chunk of client.readable.pipeThrough(new TransformStream())) {
+        chunks.push(chunk);
+        await server.write(chunk).catch(() => {});
+      }
+      // The client closed: so does the proxy, towards the server.
+      await server.closeWrite();
+    })().catch(() => {});
+    await server.readable.pipeTo(client.writable).catch(() => {});
+    await up;
+  })();
+  return {
+    port: listener.addr.port,
+    sent: () => new Uint8Array(chunks.flatMap((chunk) => [...chunk])),
+    [Symbol.asyncDispose]: async () => {
+      listener.close();
+      await done.catch(() => {});
+    },
+  };
+}
+
+Deno.test("the room password never crosses the connection in clear over TLS", async () => {
+  await using serverDir = await tempDir("kaiwa-tls-server-");
+  await using test = await startTestServer({ dataDir: serverDir.path });
+  const password = "correct horse battery staple";
+  const sent = new TextDecoder("latin1");
+  {
+    await using proxy = await recordingProxy(test.tcpPort);
+    const ticket = await requestRoom(
+      tlsAddress(proxy.port, { fingerprint: test.server.fingerprint, knownServers: null }),
+      Operation.CreateRoom,
+      "vault",
+      roomRequest("alice", { password, kaiwa: true }),
+    );
+    ticket.close();
+    const bytes = sent.decode(proxy.sent());
+    ok(bytes.length > 0);
+    ok(!bytes.includes(password) && !bytes.includes("vault"), "password or room name in clear");
+  }
+  {
+    // The same request in plain shows both: the check above can see them.
+    await using proxy = await recordingProxy(test.tcpPort);
+    const ticket = await requestRoom(
+      { host: "127.0.0.1", port: proxy.port },
+      Operation.JoinRoom,
+      "vault",
+      roomRequest("bob", { password, kaiwa: true }),
+    );
+    ticket.close();
+    const bytes = sent.decode(proxy.sent());
+    ok(bytes.includes(password) && bytes.includes("vault"));
+  }
+});
