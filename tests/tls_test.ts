@@ -187,9 +187,7 @@ Deno.test("a stalled TLS handshake is closed by the header deadline", async () =
 });
 
 /** Forwards one TCP connection to `port` on loopback, recording every byte sent to the server. */
-async function recordingProxy(port: number): Promise<
-  { port: number; sent: () => Uint8Array } & AsyncDisposable
-> {
+function recordingProxy(port: number): { port: number; sent: () => Uint8Array } & AsyncDisposable {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const chunks: Uint8Array[] = [];
   const done = (async () => {
@@ -222,7 +220,7 @@ Deno.test("the room password never crosses the connection in clear over TLS", as
   const password = "correct horse battery staple";
   const sent = new TextDecoder("latin1");
   {
-    await using proxy = await recordingProxy(test.tcpPort);
+    await using proxy = recordingProxy(test.tcpPort);
     const ticket = await requestRoom(
       tlsAddress(proxy.port, { fingerprint: test.server.fingerprint, knownServers: null }),
       Operation.CreateRoom,
@@ -236,7 +234,7 @@ Deno.test("the room password never crosses the connection in clear over TLS", as
   }
   {
     // The same request in plain shows both: the check above can see them.
-    await using proxy = await recordingProxy(test.tcpPort);
+    await using proxy = recordingProxy(test.tcpPort);
     const ticket = await requestRoom(
       { host: "127.0.0.1", port: proxy.port },
       Operation.JoinRoom,
