@@ -62,6 +62,9 @@ export const BENCH_SERVE_FLAGS: readonly string[] = [
   ...SERVER_FLAGS.flatMap(([flag, value]) => [flag, value]),
 ];
 
+/** The benchmark server's data directory, under the temporary directory. */
+const BENCH_DATA_DIR = "kaiwa-bench-data";
+
 /** A running `kaiwa serve` process. */
 export class ServerProcess {
   /** The server's TCP and UDP port. */
@@ -107,7 +110,12 @@ export class ServerProcess {
     if (fastUdp) args.push("--allow-ffi");
     const inspect = Deno.env.get(INSPECT_VARIABLE);
     if (inspect) args.push(`--inspect=${inspect}`);
+    // Bench clients speak plain TCRP; the server makes its TLS identity once, in a directory of
+    // its own that later runs reuse (the benchmark itself may not write).
+    const dataDir = `${Deno.env.get("TMPDIR") ?? "/tmp"}/${BENCH_DATA_DIR}`;
+    args.push(`--allow-read=${dataDir}`, `--allow-write=${dataDir}`);
     args.push("main.ts", "serve", "--host", BENCH_HOST, "--port", String(port));
+    args.push("--data-dir", dataDir);
     args.push(...options.flags ?? []);
     if (fastUdp) args.push("--fast-udp");
     const child = new Deno.Command(Deno.execPath(), {

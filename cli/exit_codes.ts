@@ -41,6 +41,8 @@ export const ExitCode = {
   ConnectionLost: 11,
   /** Client: the server removed us (inactivity). */
   Removed: 12,
+  /** Client: the server's TLS identity is not the pinned one (known_servers or --fingerprint). */
+  ServerIdentityChanged: 13,
 } as const;
 
 /** One of the exit codes in {@linkcode ExitCode}. */
@@ -65,6 +67,8 @@ export const EXIT_CODE_MEANINGS: Readonly<Record<ExitCode, string>> = {
     "The room closed while we were in it (the host left), or a rejoin found it gone",
   [ExitCode.ConnectionLost]: "The server went silent and could not be rejoined, or shut down",
   [ExitCode.Removed]: "The server removed us for inactivity",
+  [ExitCode.ServerIdentityChanged]:
+    "The server's TLS identity is not the pinned one (known_servers or --fingerprint)",
 };
 
 /**

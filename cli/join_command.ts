@@ -6,6 +6,7 @@
  */
 
 import { canonicalName } from "../protocol/mod.ts";
+import { isFingerprint } from "../util/mod.ts";
 // The one import of client/ past its mod.ts: the options are plain data, and parsing a command
 // line must not load the client (main.ts loads it only to run `kaiwa join`).
 import { DEFAULT_JOIN_OPTIONS, type JoinOptions, type PasswordSource } from "../client/options.ts";
@@ -29,6 +30,22 @@ export const JOIN_FLAGS: readonly FlagSpec[] = [
   { name: "host", value: "HOST", help: "Server host name or address", default: D.host },
   { name: "port", value: "N", help: "Server port, TCP and UDP, 1-65535", default: String(D.port) },
   { name: "json", help: "Write received events as JSON lines", default: String(D.json) },
+  {
+    name: "fingerprint",
+    value: "SHA256:…",
+    help: "Require this server TLS identity (known_servers is then not used)",
+  },
+  {
+    name: "insecure-plaintext",
+    help: "Talk to a server without TLS: password and token in clear",
+    default: String(D.insecurePlaintext),
+  },
+  {
+    name: "data-dir",
+    value: "DIR",
+    help: "Where known_servers pins server identities on first use",
+    default: "the platform's state directory, e.g. ~/.local/state/kaiwa",
+  },
   HELP_FLAG,
 ];
 
@@ -41,6 +58,9 @@ missing; in the chat, /help lists the commands, and /quit, Ctrl-C or Ctrl-D on a
 leave (a host is warned first: leaving closes the room). With stdin not a terminal it is a pipe:
 one message per input line, one received event per output line; end of input leaves the room.
 The password flags exclude each other; without one, no password is sent.
+The room request travels inside TLS: the server's certificate fingerprint is pinned on first
+use in DIR/known_servers (one "host:port SHA256:…" line per server), and a server that later
+shows another is refused (exit code 13); --fingerprint pins it explicitly.
 
 Flags:
 ${formatFlags(JOIN_FLAGS)}
@@ -73,6 +93,21 @@ export function parseJoinArgs(args: readonly string[]): JoinOptions {
   if (port !== undefined) options.port = parsePort(port, "--port", 1);
   if (flags.boolean("create")) options.create = true;
   if (flags.boolean("json")) options.json = true;
+  if (flags.boolean("insecure-plaintext")) options.insecurePlaintext = true;
+  const fingerprint = flags.string("fingerprint");
+  if (fingerprint !== undefined) {
+    if (!isFingerprint(fingerprint)) {
+      throw new UsageError(
+        `--fingerprint: '${fingerprint}' is not SHA256: and 43 base64 characters`,
+      );
+    }
+    options.fingerprint = fingerprint;
+  }
+  const dataDir = flags.string("data-dir");
+  if (dataDir !== undefined) options.dataDir = parseText(dataDir, "--data-dir");
+  if (options.insecurePlaintext && options.fingerprint !== null) {
+    throw new UsageError("--insecure-plaintext and --fingerprint exclude each other");
+  }
   options.password = parsePasswordSource(flags);
   return options;
 }

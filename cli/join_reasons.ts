@@ -22,6 +22,7 @@ export const REASON_EXIT_CODES: Readonly<Record<Reason, ExitCode>> = {
   invalidName: ExitCode.InvalidName,
   refused: ExitCode.Refused,
   passwordUnavailable: ExitCode.Usage,
+  serverIdentityChanged: ExitCode.ServerIdentityChanged,
   roomClosed: ExitCode.RoomClosed,
   removed: ExitCode.Removed,
   connectionLost: ExitCode.ConnectionLost,

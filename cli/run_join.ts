@@ -14,7 +14,9 @@ import {
   LineReader,
   type Reason,
   runPipeMode,
+  serverAddressOf,
 } from "../client/mod.ts";
+import { defaultDataDir } from "./data_dir.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { describeFailure, exitCodeFor } from "./join_reasons.ts";
 import { readPipePassword } from "./pipe_password.ts";
@@ -28,6 +30,10 @@ import { UsageError } from "./usage_error.ts";
 export async function join(options: JoinOptions): Promise<ExitCode> {
   const errors = new LineOutput(Deno.stderr);
   try {
+    // The known-servers file is needed unless the pin is given or there is no TLS.
+    if (!options.insecurePlaintext && options.fingerprint === null && options.dataDir === null) {
+      options = { ...options, dataDir: defaultDataDir() };
+    }
     const reason = Deno.stdin.isTerminal()
       ? await joinWithTerminal(options)
       : await joinWithPipes(options, errors);
@@ -60,7 +66,7 @@ async function joinWithPipes(options: JoinOptions, errors: LineOutput): Promise<
   const input = new LineReader(Deno.stdin.readable);
   const password = await readPipePassword(options.password, input);
   return await runPipeMode({
-    server: options,
+    server: serverAddressOf(options),
     request: { room, name, password, create: options.create },
     json: options.json,
     input,

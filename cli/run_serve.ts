@@ -14,6 +14,7 @@ import {
   stderrSink,
 } from "../server/mod.ts";
 import { errorMessage } from "../util/mod.ts";
+import { defaultDataDir } from "./data_dir.ts";
 import { ExitCode } from "./exit_codes.ts";
 
 const STOP_SIGNALS: readonly Deno.Signal[] = Deno.build.os === "windows"
@@ -25,13 +26,17 @@ const STOP_SIGNALS: readonly Deno.Signal[] = Deno.build.os === "windows"
  * a listener cannot be bound (one line on stderr, no stack trace).
  *
  * The "listening" line is printed even with --quiet: it is how scripts learn that the server is
- * ready, and on which port.
+ * ready, on which port, and the TLS fingerprint clients pin. The command always offers TLS: with
+ * no `--tls-cert` and no `--data-dir`, the identity lives in the platform's data directory.
  */
 export async function serve(options: ServeOptions, deps: ServerDeps = {}): Promise<number> {
   const sink = deps.logSink ?? stderrSink;
   const log = new Logger(options.logLevel, sink);
   let server;
   try {
+    if (options.tlsCert === null && options.dataDir === null) {
+      options = { ...options, dataDir: defaultDataDir() };
+    }
     server = await startServer(options, deps);
   } catch (error) {
     if (error instanceof ListenError) {
@@ -41,13 +46,14 @@ export async function serve(options: ServeOptions, deps: ServerDeps = {}): Promi
     }
     return ExitCode.Failure;
   }
-  const { tcpAddr, udpAddr } = server;
+  const { tcpAddr, udpAddr, fingerprint } = server;
+  const tls = fingerprint === null ? "" : `, TLS ${fingerprint}`;
   sink(
     tcpAddr.port === udpAddr.port
-      ? `kaiwa: listening on tcp+udp ${formatHostPort(options.host, tcpAddr.port)}`
+      ? `kaiwa: listening on tcp+udp ${formatHostPort(options.host, tcpAddr.port)}${tls}`
       : `kaiwa: listening on tcp ${
         formatHostPort(options.host, tcpAddr.port)
-      } and udp port ${udpAddr.port}`,
+      } and udp port ${udpAddr.port}${tls}`,
   );
   if (server.lobbyAddr !== undefined) {
     log.info(`stage 1 lobby on udp ${formatHostPort(options.host, server.lobbyAddr.port)}`);

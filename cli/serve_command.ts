@@ -178,6 +178,14 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     help: "Refusal lines per IP address per minute; the rest are summed up",
     default: String(D.logRefusalsPerMinute),
   },
+  { name: "tls-cert", value: "FILE", help: "TLS certificate, PEM (with --tls-key)" },
+  { name: "tls-key", value: "FILE", help: "TLS private key, PEM (with --tls-cert)" },
+  {
+    name: "data-dir",
+    value: "DIR",
+    help: "Keeps the self-signed TLS identity made on first start",
+    default: "the platform's state directory, e.g. ~/.local/state/kaiwa",
+  },
   HELP_FLAG,
 ];
 
@@ -185,6 +193,9 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
 export const SERVE_USAGE = `Usage: kaiwa serve [flags]
 
 Runs the chat server: rooms over TCP (TCRP) and messages over UDP, both on --port.
+The TCP port serves TCRP in plain (standard clients) and inside TLS (kaiwa's client): the
+certificate is --tls-cert/--tls-key, or else a self-signed one made on first start and kept in
+--data-dir; its SHA-256 fingerprint is printed with the listening line, for clients to pin.
 Every limit is a flag. SIGINT or SIGTERM stops the server cleanly (exit code 0).
 
 Flags:
@@ -237,6 +248,12 @@ export function parseServeArgs(args: readonly string[]): ServeOptions {
   given("max-incomplete-per-ip", (t, f) => options.maxIncompletePerIp = parseInteger(t, f, 1));
   given("header-timeout", (t, f) => options.headerTimeoutSeconds = parseSeconds(t, f));
   given("log-refusals", (t, f) => options.logRefusalsPerMinute = parseInteger(t, f, 0));
+  given("tls-cert", (t, f) => options.tlsCert = parseText(t, f));
+  given("tls-key", (t, f) => options.tlsKey = parseText(t, f));
+  given("data-dir", (t, f) => options.dataDir = parseText(t, f));
+  if ((options.tlsCert === null) !== (options.tlsKey === null)) {
+    throw new UsageError("--tls-cert and --tls-key go together");
+  }
   const quiet = flags.boolean("quiet");
   const verbose = flags.boolean("verbose");
   if (quiet && verbose) throw new UsageError("--quiet and --verbose exclude each other");

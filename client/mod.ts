@@ -22,3 +22,5 @@ export {
   type ServerAddress,
 } from "./room_request.ts";
 export type { JoinOptions, PasswordSource } from "./options.ts";
+export { serverAddressOf } from "./server_address.ts";
+export type { ServerTrust } from "./secure_connect.ts";

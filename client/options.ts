@@ -27,6 +27,15 @@ export interface JoinOptions {
   port: number;
   /** Write received events as JSON lines in pipe mode (`--json`). */
   json: boolean;
+  /** Speak plain TCRP, without TLS, to a server that offers none (`--insecure-plaintext`). */
+  insecurePlaintext: boolean;
+  /** The server's TLS fingerprint to require, `SHA256:…` (`--fingerprint`); null: pin on first use. */
+  fingerprint: string | null;
+  /**
+   * Directory of the `known_servers` file (`--data-dir`); `kaiwa join` fills in the platform's
+   * state directory when it is null and the file is needed.
+   */
+  dataDir: string | null;
 }
 
 /** The defaults, as `kaiwa join --help` lists them. */
@@ -38,4 +47,10 @@ export const DEFAULT_JOIN_OPTIONS: Readonly<JoinOptions> = {
   host: "127.0.0.1",
   port: 9001,
   json: false,
+  insecurePlaintext: false,
+  fingerprint: null,
+  dataDir: null,
 };
+
+/** The file of pinned server identities in the data directory (docs/protocol.md §2.8). */
+export const KNOWN_SERVERS_FILE = "known_servers";

@@ -14,6 +14,7 @@
  * - `invalidName`: the server refused the room name or username as invalid.
  * - `refused`: room full, server full, too many requests, server error, or an unknown status.
  * - `passwordUnavailable`: the password's source (an environment variable) has none to give.
+ * - `serverIdentityChanged`: the server's TLS certificate is not the pinned one (§2.8).
  */
 export type FailureReason =
   | "unreachable"
@@ -23,7 +24,8 @@ export type FailureReason =
   | "nameTaken"
   | "invalidName"
   | "refused"
-  | "passwordUnavailable";
+  | "passwordUnavailable"
+  | "serverIdentityChanged";
 
 /**
  * How a run that did not fail ended.

@@ -20,15 +20,21 @@ import {
   type TcrpFrame,
   TcrpFrameReader,
 } from "../protocol/mod.ts";
-import { errorMessage, MS_PER_SECOND, writeAll } from "../util/mod.ts";
+import { type ByteConn, errorMessage, MS_PER_SECOND, writeAll } from "../util/mod.ts";
 import { ClientError, refusalError } from "./errors.ts";
+import { type ServerTrust, startTls } from "./secure_connect.ts";
 
-/** Where the server is. */
+/** Where the server is, and how to talk to it. */
 export interface ServerAddress {
   /** Host name or address. */
   host: string;
   /** TCP (and UDP) port. */
   port: number;
+  /**
+   * TCRP inside TLS, checking the server's identity this way (docs/protocol.md §2.8); absent,
+   * plain TCRP, as standard clients speak it (`--insecure-plaintext`).
+   */
+  tls?: ServerTrust;
 }
 
 /** A granted create or join: the token, and the addresses to use for UDP. */
@@ -71,8 +77,8 @@ export async function requestRoom(
     exchange.disarm();
     return {
       token,
-      localHostname: (exchange.conn.localAddr as Deno.NetAddr).hostname,
-      serverHostname: (exchange.conn.remoteAddr as Deno.NetAddr).hostname,
+      localHostname: exchange.localHostname,
+      serverHostname: exchange.serverHostname,
       announce: async (port) => {
         try {
           await writeAll(exchange.conn, encodePortAnnouncement(port));
@@ -110,9 +116,16 @@ export async function listRooms(
   }
 }
 
-/** One TCP connection with a deadline that closes it, which ends any pending read or write. */
+/**
+ * One TCP connection (TCRP in plain or inside TLS) with a deadline that closes it, which ends any
+ * pending read or write.
+ */
 class Exchange {
-  readonly conn: Deno.TcpConn;
+  readonly conn: ByteConn;
+  /** Our address on the TCP connection. */
+  readonly localHostname: string;
+  /** The server's resolved address. */
+  readonly serverHostname: string;
   readonly #reader = new TcrpFrameReader();
   readonly #frames: TcrpFrame[] = [];
   readonly #buffer = new Uint8Array(READ_BUFFER_SIZE);
@@ -121,8 +134,10 @@ class Exchange {
   /** Set when the deadline closed the connection, so the error names the real cause. */
   timedOut = false;
 
-  constructor(conn: Deno.TcpConn, deadlineMs: number) {
+  constructor(conn: ByteConn, tcp: Deno.TcpConn, deadlineMs: number) {
     this.conn = conn;
+    this.localHostname = tcp.localAddr.hostname;
+    this.serverHostname = tcp.remoteAddr.hostname;
     this.#timer = setTimeout(() => {
       this.timedOut = true;
       this.close();
@@ -159,19 +174,26 @@ class Exchange {
   }
 }
 
+/**
+ * Connects, and with `server.tls` runs the TLS handshake and checks the server's identity, each
+ * within `deadlineMs`.
+ */
 async function open(server: ServerAddress, deadlineMs: number): Promise<Exchange> {
+  let tcp: Deno.TcpConn;
   try {
-    const conn = await Deno.connect({
+    tcp = await Deno.connect({
       hostname: server.host,
       port: server.port,
       signal: AbortSignal.timeout(deadlineMs),
     });
-    return new Exchange(conn, deadlineMs);
   } catch (cause) {
     const timedOut = cause instanceof Error &&
       (cause.name === "AbortError" || cause.name === "TimeoutError");
     throw unreachable(server, timedOut ? noAnswer(deadlineMs) : errorMessage(cause), cause);
   }
+  if (server.tls === undefined) return new Exchange(tcp, tcp, deadlineMs);
+  const conn = await startTls(tcp, server.host, server.port, server.tls, deadlineMs);
+  return new Exchange(conn, tcp, deadlineMs);
 }
 
 /** The server closed the TCP connection before its answer was whole: busy, full, or not kaiwa. */

@@ -26,3 +26,4 @@ export * from "./events.ts";
 export * from "./text_format.ts";
 export * from "./text_safety.ts";
 export * from "./stage1.ts";
+export * from "./tls_detect.ts";

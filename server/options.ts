@@ -81,6 +81,16 @@ export interface ServeOptions {
   headerTimeoutSeconds: number;
   /** Refusal lines logged per IP per minute before they are summed up (`--log-refusals`). */
   logRefusalsPerMinute: number;
+  /** PEM certificate file for TLS (`--tls-cert`), given with `tlsKey`; null: none given. */
+  tlsCert: string | null;
+  /** PEM private key file for TLS (`--tls-key`), given with `tlsCert`; null: none given. */
+  tlsKey: string | null;
+  /**
+   * Directory keeping the self-signed TLS identity made on first start (`--data-dir`), used when
+   * no `tlsCert` is given. Null here means no TLS at all (plain TCRP only); `kaiwa serve` always
+   * gives one, the platform's state directory by default.
+   */
+  dataDir: string | null;
 }
 
 /**
@@ -132,4 +142,7 @@ export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = {
   // The header is the first 32 bytes a client sends: 2 s is many round trips.
   headerTimeoutSeconds: 2,
   logRefusalsPerMinute: 10,
+  tlsCert: null,
+  tlsKey: null,
+  dataDir: null,
 };

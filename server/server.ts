@@ -18,6 +18,7 @@ import { RefusalLog } from "./refusal_log.ts";
 import { DropReason, type Notifier, ServerState, type TokenGenerator } from "./state/mod.ts";
 import { stateLog } from "./state_log.ts";
 import { type Acceptor, TcpFront } from "./tcp/mod.ts";
+import { loadIdentity, TlsTerminator } from "./tls/mod.ts";
 import {
   DenoUdpTransport,
   isWildcardHost,
@@ -74,6 +75,11 @@ export interface ServerHandle {
   readonly notifier: Notifier;
   /** The lobby, when it is on. */
   readonly lobby?: Lobby;
+  /**
+   * The SHA-256 fingerprint of the TLS certificate (`SHA256:…`) when TCRP is also served over TLS
+   * on the TCP port, null when the server speaks plain TCRP only.
+   */
+  readonly fingerprint: string | null;
   /** The TCRP front end: open connections and the IP addresses they come from. */
   readonly tcp: TcpFront;
   /** Exceptions escaping a handler, counted; each was logged or summed up in a later line. */
@@ -87,7 +93,11 @@ export interface ServerHandle {
 /**
  * Binds the listeners and starts serving. Port 0 picks free ports (read them from the handle).
  *
+ * With `tlsCert` and `tlsKey`, or a `dataDir` (where a self-signed identity is made on first
+ * start), TLS is offered on the TCP port besides plain TCRP; with neither, plain TCRP only.
+ *
  * @throws {ListenError} when a listener cannot be bound; nothing stays open then.
+ * @throws {IdentityError} when the TLS identity cannot be read, made or used.
  *
  * @example
  * ```ts
@@ -96,15 +106,15 @@ export interface ServerHandle {
  * await server.shutdown();
  * ```
  */
-export function startServer(options: ServeOptions, deps: ServerDeps = {}): Promise<ServerHandle> {
-  try {
-    return Promise.resolve(start(options, deps));
-  } catch (error) {
-    return Promise.reject(error);
-  }
+export async function startServer(
+  options: ServeOptions,
+  deps: ServerDeps = {},
+): Promise<ServerHandle> {
+  const identity = await loadIdentity(options);
+  return start(options, deps, identity === null ? null : new TlsTerminator(identity));
 }
 
-function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
+function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | null): ServerHandle {
   const now = deps.now ?? Date.now;
   const log = new Logger(options.logLevel, deps.logSink);
   const { listener, socket } = bindPair(options.host, options.port);
@@ -138,21 +148,26 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
     deps.newToken,
   );
   const refusals = new RefusalLog(log, now, options.logRefusalsPerMinute);
-  const tcp = new TcpFront(deps.acceptor?.(listener) ?? listener, {
-    state,
-    hasher: deps.hasher ?? scryptHasher,
-    hashBudget: new PasswordBudget(options.maxPasswordHashes, options.passwordQueue),
-    passwordThrottle: new PasswordThrottle({
-      hashesPerIp: options.passwordRate,
-      wrongPerRoom: options.wrongPasswordRate,
-    }),
-    log,
-    refusals,
-    faults,
-    now,
-    requestTimeoutMs: options.requestTimeoutSeconds * MS_PER_SECOND,
-    headerTimeoutMs: options.headerTimeoutSeconds * MS_PER_SECOND,
-  }, options);
+  const tcp = new TcpFront(
+    deps.acceptor?.(listener) ?? listener,
+    {
+      state,
+      hasher: deps.hasher ?? scryptHasher,
+      hashBudget: new PasswordBudget(options.maxPasswordHashes, options.passwordQueue),
+      passwordThrottle: new PasswordThrottle({
+        hashesPerIp: options.passwordRate,
+        wrongPerRoom: options.wrongPasswordRate,
+      }),
+      log,
+      refusals,
+      faults,
+      now,
+      requestTimeoutMs: options.requestTimeoutSeconds * MS_PER_SECOND,
+      headerTimeoutMs: options.headerTimeoutSeconds * MS_PER_SECOND,
+    },
+    options,
+    tls,
+  );
   const lobby = lobbySocket === null
     ? undefined
     : new Lobby(lobbySocket, options.timeoutSeconds, now, log, faults, options.sendQueueBytes);
@@ -203,6 +218,7 @@ function start(options: ServeOptions, deps: ServerDeps): ServerHandle {
     tcpAddr: tcp.addr,
     udpAddr: udp.addr,
     lobbyAddr: lobby?.addr,
+    fingerprint: tls?.fingerprint ?? null,
     state,
     notifier,
     lobby,

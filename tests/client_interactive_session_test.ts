@@ -33,6 +33,8 @@ Deno.test("two interactive users chat over a real server", async (t) => {
     ...DEFAULT_JOIN_OPTIONS,
     host: "127.0.0.1",
     port: server.tcpAddr.port,
+    // The server offers no TLS: tests/tls_test.ts covers the TLS path.
+    insecurePlaintext: true,
   };
   const alice = new FakeTerminal(100);
   const bob = new FakeTerminal(100);
@@ -108,6 +110,7 @@ Deno.test("an interactive join asks for the password the room needs", async () =
     ...DEFAULT_JOIN_OPTIONS,
     host: "127.0.0.1",
     port: server.tcpAddr.port,
+    insecurePlaintext: true,
   };
   const carol = new FakeTerminal();
   const dave = new FakeTerminal();

@@ -145,6 +145,8 @@ Deno.test({
         "127.0.0.1",
         "--port",
         `${port}`,
+        // The test server offers no TLS.
+        "--insecure-plaintext",
       ]
         .map((word) => `'${word}'`).join(" ");
       await alice.start(`cd '${ROOT}' && ${command}; echo "EXIT=$?"; sleep 30`);

@@ -72,8 +72,10 @@ Deno.test({
         "a client creates a room, says hello and leaves; SIGTERM stops the server",
         async () => {
           const port = String(freePort());
+          const dataDir = join(output, "data");
           const server = new Deno.Command(binary, {
-            args: ["serve", "--host", "127.0.0.1", "--port", port],
+            // The identity and known_servers in one data directory: the join runs over TLS.
+            args: ["serve", "--host", "127.0.0.1", "--port", port, "--data-dir", dataDir],
             stdin: "null",
             stdout: "null",
             stderr: "piped",
@@ -93,6 +95,8 @@ Deno.test({
                 "127.0.0.1",
                 "--port",
                 port,
+                "--data-dir",
+                dataDir,
               ],
               stdin: "piped",
               stdout: "piped",

@@ -51,7 +51,7 @@ Deno.test("a client killed with SIGKILL is removed and announced once the timeou
 
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-net", "--allow-env", MAIN, "join", "r", "--name", "kid"].concat(
-      ["--host", "127.0.0.1", "--port", String(test.tcpPort)],
+      ["--host", "127.0.0.1", "--port", String(test.tcpPort), "--insecure-plaintext"],
     ),
     // Pipe mode; stdin stays open so that the client stays in the room until it is killed.
     stdin: "piped",

@@ -19,15 +19,24 @@ export class PipeClient {
   readonly #stdin: WritableStreamDefaultWriter<Uint8Array>;
   readonly #stderr: Promise<string>;
 
+  /**
+   * Starts `kaiwa join ARGS` against 127.0.0.1:`port`. Test servers offer no TLS, so
+   * `--insecure-plaintext` is added unless `args` choose TLS's trust (`--fingerprint` or
+   * `--data-dir`).
+   */
   constructor(port: number, args: string[], env: Record<string, string> = {}) {
+    const tls = args.includes("--fingerprint") || args.includes("--data-dir");
     this.#child = new Deno.Command(Deno.execPath(), {
       args: [
         "run",
         "--allow-net",
         "--allow-env",
+        "--allow-read",
+        "--allow-write=/tmp",
         MAIN,
         "join",
         ...args,
+        ...(tls ? [] : ["--insecure-plaintext"]),
         "--host",
         "127.0.0.1",
         "--port",

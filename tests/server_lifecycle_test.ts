@@ -132,34 +132,53 @@ Deno.test("the Stage 1 lobby relays to every other client that has spoken", asyn
   });
 });
 
+/** serve() always offers TLS: its identity goes to a temporary data directory, removed after. */
+async function withDataDir(run: (dataDir: string) => Promise<void>): Promise<void> {
+  const dataDir = await Deno.makeTempDir({ dir: "/tmp", prefix: "kaiwa-serve-" });
+  try {
+    await run(dataDir);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+}
+
 Deno.test("listening failures are one line and exit code 1", async (t) => {
-  await t.step("a port in use", async () => {
-    using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = taken.addr.port;
-    await rejects(startServer({ ...TEST_OPTIONS, port }, { logSink: () => {} }), ListenError);
-    const lines: string[] = [];
-    strictEqual(await serve({ ...TEST_OPTIONS, port }, { logSink: (line) => lines.push(line) }), 1);
-    strictEqual(lines.length, 1);
-    ok(lines[0].startsWith(`kaiwa: cannot listen on 127.0.0.1:${port}: `), lines[0]);
-  });
-  await t.step("an address that is not local", async () => {
-    const lines: string[] = [];
-    const options = { ...TEST_OPTIONS, host: "192.0.2.1" };
-    strictEqual(await serve(options, { logSink: (line) => lines.push(line) }), 1);
-    ok(lines[0].startsWith("kaiwa: cannot listen on 192.0.2.1:0: "), lines[0]);
-  });
+  await t.step("a port in use", () =>
+    withDataDir(async (dataDir) => {
+      using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const port = taken.addr.port;
+      await rejects(startServer({ ...TEST_OPTIONS, port }, { logSink: () => {} }), ListenError);
+      const lines: string[] = [];
+      const options = { ...TEST_OPTIONS, port, dataDir };
+      strictEqual(await serve(options, { logSink: (line) => lines.push(line) }), 1);
+      strictEqual(lines.length, 1);
+      ok(lines[0].startsWith(`kaiwa: cannot listen on 127.0.0.1:${port}: `), lines[0]);
+    }));
+  await t.step("an address that is not local", () =>
+    withDataDir(async (dataDir) => {
+      const lines: string[] = [];
+      const options = { ...TEST_OPTIONS, host: "192.0.2.1", dataDir };
+      strictEqual(await serve(options, { logSink: (line) => lines.push(line) }), 1);
+      ok(lines[0].startsWith("kaiwa: cannot listen on 192.0.2.1:0: "), lines[0]);
+    }));
 });
 
-Deno.test("serve() listens, then stops cleanly on SIGTERM", async () => {
-  const lines: string[] = [];
-  const code = await serve({ ...TEST_OPTIONS, logLevel: "quiet" }, {
-    logSink: (line) => {
-      lines.push(line);
-      // The signal listeners are in place once the listening line is out.
-      if (line.includes("listening")) setTimeout(() => Deno.kill(Deno.pid, "SIGTERM"), 0);
-    },
-  });
-  strictEqual(code, 0);
-  strictEqual(lines.length, 1);
-  ok(/^kaiwa: listening on tcp\+udp 127\.0\.0\.1:\d+$/.test(lines[0]), lines[0]);
-});
+Deno.test("serve() listens, then stops cleanly on SIGTERM", () =>
+  withDataDir(async (dataDir) => {
+    const lines: string[] = [];
+    const code = await serve({ ...TEST_OPTIONS, logLevel: "quiet", dataDir }, {
+      logSink: (line) => {
+        lines.push(line);
+        // The signal listeners are in place once the listening line is out.
+        if (line.includes("listening")) setTimeout(() => Deno.kill(Deno.pid, "SIGTERM"), 0);
+      },
+    });
+    strictEqual(code, 0);
+    strictEqual(lines.length, 1);
+    ok(
+      /^kaiwa: listening on tcp\+udp 127\.0\.0\.1:\d+, TLS SHA256:[A-Za-z0-9+/]{43}$/.test(
+        lines[0],
+      ),
+      lines[0],
+    );
+  }));

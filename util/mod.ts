@@ -9,3 +9,10 @@ export { errorMessage } from "./errors.ts";
 export { preview, PREVIEW_CHARS } from "./text.ts";
 export { MS_PER_SECOND } from "./time.ts";
 export { type ByteWriter, writeAll } from "./write_all.ts";
+export {
+  FINGERPRINT_PREFIX,
+  fingerprintOfDer,
+  fingerprintOfPem,
+  isFingerprint,
+} from "./fingerprint.ts";
+export { type ByteConn, duplexOf, TlsConn } from "./tls_conn.ts";

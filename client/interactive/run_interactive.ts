@@ -5,6 +5,7 @@
  * @module
  */
 
+import { serverAddressOf } from "../server_address.ts";
 import { enterRoom, rejoinRoom } from "../enter_room.ts";
 import type { JoinOptions } from "../options.ts";
 import type { Reason } from "../reason.ts";
@@ -49,7 +50,7 @@ export async function runInteractive(
   const { terminal, traits } = deps;
   const clock = deps.clock ?? Date.now;
   const ansi = traits.term !== DUMB_TERMINAL;
-  const server: ServerAddress = { host: options.host, port: options.port };
+  const server: ServerAddress = serverAddressOf(options);
   const list = () => listRooms(server);
   const entered = await chooseAndEnter(options, {
     prompter: new TerminalPrompter(terminal, ansi),

@@ -5,8 +5,13 @@
  * @module
  */
 
+/** Anything that closes: a `Deno.Conn`, or a TLS session over one. */
+export interface Closable {
+  close(): void;
+}
+
 /** Closes a connection that may already be closed. */
-export function closeQuietly(conn: Deno.Conn): void {
+export function closeQuietly(conn: Closable): void {
   try {
     conn.close();
   } catch {
@@ -21,7 +26,7 @@ export class Deadline {
   expired = false;
 
   /** A deadline for `conn`, not started. */
-  constructor(readonly conn: Deno.Conn) {}
+  constructor(readonly conn: Closable) {}
 
   /** Starts the deadline again: the connection closes `ms` milliseconds from now. */
   restart(ms: number): void {

@@ -5,6 +5,10 @@
  * operation or room name to echo, so no status frame can be formed. Clients see the connection
  * close without an answer.
  *
+ * With a TLS identity, an admitted connection's first bytes decide between TLS and plain TCRP
+ * (sniff.ts). A TLS connection is incomplete, like any other, until its request is read: its
+ * handshake counts against `maxIncompletePerIp` and runs within the header deadline.
+ *
  * @module
  */
 
@@ -12,8 +16,10 @@ import { errorMessage } from "../../util/mod.ts";
 import { sourceKey } from "../state/mod.ts";
 import { isResourceExhaustion } from "./accept_errors.ts";
 import { closeQuietly } from "./connection.ts";
+import type { TlsTerminator } from "../tls/mod.ts";
 import { IncompleteConnections } from "./incomplete.ts";
 import { serveConnection, type SessionContext } from "./session.ts";
+import { openConnection } from "./sniff.ts";
 
 /**
  * Pause after an accept failed for want of descriptors or memory: accept fails at once and again
@@ -59,6 +65,7 @@ export class TcpFront {
   readonly #listener: Acceptor;
   readonly #ctx: SessionContext;
   readonly #limits: ConnectionLimits;
+  readonly #tls: TlsTerminator | null;
   readonly #perSource = new Map<string, number>();
   readonly #open = new Set<Slot>();
   readonly #incomplete = new IncompleteConnections<Slot>();
@@ -68,11 +75,20 @@ export class TcpFront {
   readonly #counters: AcceptCounters = { connectionFailures: 0, exhaustedFailures: 0, backoffs: 0 };
   #closed = false;
 
-  /** Starts accepting on `listener`. */
-  constructor(listener: Acceptor, ctx: SessionContext, limits: ConnectionLimits) {
+  /**
+   * Starts accepting on `listener`. With `tls`, connections that open with a TLS handshake are
+   * served inside TLS, the others in plain TCRP; without it every connection is plain.
+   */
+  constructor(
+    listener: Acceptor,
+    ctx: SessionContext,
+    limits: ConnectionLimits,
+    tls: TlsTerminator | null = null,
+  ) {
     this.#listener = listener;
     this.#ctx = ctx;
     this.#limits = limits;
+    this.#tls = tls;
     this.#loop = this.#accept();
   }
 
@@ -183,15 +199,34 @@ export class TcpFront {
     this.#perSource.set(source, (this.#perSource.get(source) ?? 0) + 1);
     this.#open.add(slot);
     this.#incomplete.add(slot);
-    const session = serveConnection(conn, ip, this.#ctx, {
-      evicted: slot.evicted.signal,
-      requestRead: () => this.#incomplete.delete(slot),
-      awaitingAnnouncement: () => this.#incomplete.add(slot),
-    }).finally(() => {
+    const session = this.#serve(slot).finally(() => {
       this.#release(slot);
       this.#sessions.delete(session);
     });
     this.#sessions.add(session);
+  }
+
+  /** Opens the connection (TLS or plain) and serves its TCRP session; never throws. */
+  async #serve(slot: Slot): Promise<void> {
+    let opened;
+    try {
+      opened = await openConnection(slot.conn, this.#tls, this.#ctx.headerTimeoutMs);
+    } catch (error) {
+      closeQuietly(slot.conn);
+      this.#ctx.log.verbose(`connection from ${slot.ip} ended: ${errorMessage(error)}`);
+      return;
+    }
+    if (opened === null) {
+      closeQuietly(slot.conn);
+      this.#ctx.log.verbose(`connection from ${slot.ip} ended before its first bytes`);
+      return;
+    }
+    await serveConnection(opened.conn, slot.ip, this.#ctx, {
+      evicted: slot.evicted.signal,
+      requestRead: () => this.#incomplete.delete(slot),
+      awaitingAnnouncement: () => this.#incomplete.add(slot),
+      secure: opened.secure,
+    });
   }
 
   #refuse(conn: Deno.Conn, ip: string): void {

@@ -15,7 +15,7 @@ import {
   type TcrpFrameReader,
   UDP_PORT_ANNOUNCEMENT_SIZE,
 } from "../../protocol/mod.ts";
-import { concatBytes } from "../../util/mod.ts";
+import { type ByteConn, concatBytes } from "../../util/mod.ts";
 
 /**
  * Bytes read from the socket at a time. A request is a few hundred bytes and a larger one takes
@@ -41,7 +41,7 @@ export class RefusedRequest extends Error {
  * @throws {RefusedRequest} when the header declares a request over the reader's limit.
  */
 export async function readRequest(
-  conn: Deno.Conn,
+  conn: ByteConn,
   reader: TcrpFrameReader,
   onHeader: () => void = () => {},
 ): Promise<TcrpFrame | null> {
@@ -73,7 +73,7 @@ export async function readRequest(
 
 /** Reads the optional 2-byte UDP port announcement; null when none came before EOF. */
 export async function readAnnouncement(
-  conn: Deno.Conn,
+  conn: ByteConn,
   reader: TcrpFrameReader,
 ): Promise<number | null> {
   let bytes = reader.takeBuffered();

@@ -18,7 +18,7 @@ import {
   type TcrpFrame,
   TcrpFrameReader,
 } from "../../protocol/mod.ts";
-import { writeAll } from "../../util/mod.ts";
+import { type ByteConn, writeAll } from "../../util/mod.ts";
 import type { FaultLog } from "../faults.ts";
 import type { Logger } from "../log.ts";
 import type { RefusalLog } from "../refusal_log.ts";
@@ -83,11 +83,13 @@ export interface SessionWatch {
    * connection holds nothing worth keeping, so it may be evicted like an incomplete one.
    */
   awaitingAnnouncement(): void;
+  /** True when the connection came over TLS (docs/protocol.md §2.8), false for plain TCRP. */
+  readonly secure: boolean;
 }
 
 /** Serves one connection from `ip` to its end; never throws. */
 export async function serveConnection(
-  conn: Deno.Conn,
+  conn: ByteConn,
   ip: string,
   ctx: SessionContext,
   watch: SessionWatch,
@@ -255,7 +257,7 @@ async function admit(
 }
 
 async function deliverToken(
-  conn: Deno.Conn,
+  conn: ByteConn,
   frame: TcrpFrame,
   member: Member,
   resumed: boolean,

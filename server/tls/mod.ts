@@ -1,0 +1,17 @@
+/**
+ * The server's TLS identity (given files, or a self-signed one kept in the data directory) and
+ * the sessions that present it.
+ *
+ * @module
+ */
+
+export {
+  CERT_FILE,
+  IdentityError,
+  type IdentitySource,
+  KEY_FILE,
+  loadIdentity,
+  type ServerIdentity,
+} from "./identity.ts";
+export { generateSelfSigned, type PemIdentity, SELF_SIGNED_NAME } from "./self_signed.ts";
+export { TlsTerminator } from "./terminator.ts";

@@ -1,0 +1,248 @@
+/**
+ * TLS on the TCRP port (docs/protocol.md §2.8): kaiwa's client pins the server's identity on
+ * first use and refuses a changed one, `--fingerprint` pins explicitly, standard clients keep
+ * plain TCRP on the same port, the generated identity survives a restart, and a handshake is an
+ * incomplete connection under the per-IP bound and the header deadline. Real sockets on
+ * loopback, data directories under /tmp.
+ *
+ * @module
+ */
+
+import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
+import { ClientError } from "../client/errors.ts";
+import { listRooms, requestRoom, type ServerAddress } from "../client/room_request.ts";
+import { ExitCode } from "../cli/exit_codes.ts";
+import { Operation, Status } from "../protocol/mod.ts";
+import { CERT_FILE, KEY_FILE } from "../server/tls/mod.ts";
+import { PipeClient } from "./pipe_client.ts";
+import { roomRequest, startTestServer, tcrpRequest, waitFor } from "./server_helpers.ts";
+
+/** A fresh directory under /tmp, removed when disposed. */
+async function tempDir(prefix: string): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir({ dir: "/tmp", prefix });
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
+}
+
+function tlsAddress(port: number, trust: ServerAddress["tls"]): ServerAddress {
+  return { host: "127.0.0.1", port, tls: trust };
+}
+
+Deno.test("kaiwa's client pins the identity on first use and refuses a changed one", async (t) => {
+  await using serverDir = await tempDir("kaiwa-tls-server-");
+  await using otherDir = await tempDir("kaiwa-tls-other-");
+  await using clientDir = await tempDir("kaiwa-tls-client-");
+  const knownServers = `${clientDir.path}/known_servers`;
+  const first = await startTestServer({ dataDir: serverDir.path });
+  const port = first.tcpPort;
+  const fingerprint = first.server.fingerprint!;
+  try {
+    await t.step("first use writes known_servers", async () => {
+      strictEqual(
+        (await listRooms(tlsAddress(port, { fingerprint: null, knownServers }))).rooms.length,
+        0,
+      );
+      strictEqual(await Deno.readTextFile(knownServers), `127.0.0.1:${port} ${fingerprint}\n`);
+    });
+    await t.step("the second connection is accepted and adds nothing", async () => {
+      const ticket = await requestRoom(
+        tlsAddress(port, { fingerprint: null, knownServers }),
+        Operation.CreateRoom,
+        "lobby",
+        roomRequest("alice", { password: "secret", kaiwa: true }),
+      );
+      ticket.close();
+      strictEqual(await Deno.readTextFile(knownServers), `127.0.0.1:${port} ${fingerprint}\n`);
+    });
+  } finally {
+    await first.server.close();
+  }
+  await t.step("a new identity on the same host:port: exit code 13 and one sentence", async () => {
+    await using second = await startTestServer({ dataDir: otherDir.path, port });
+    ok(second.server.fingerprint !== fingerprint);
+    const client = new PipeClient(port, ["lobby", "--name", "bob", "--data-dir", clientDir.path]);
+    const { code, stderr } = await client.finish();
+    strictEqual(code, ExitCode.ServerIdentityChanged, stderr);
+    const lines = stderr.trim().split("\n");
+    strictEqual(lines.length, 1, stderr);
+    ok(lines[0].includes(`not the ${fingerprint} pinned in ${knownServers}`), stderr);
+    // Refused before any request: no room was looked up, none created.
+    strictEqual(second.server.state.listRooms().length, 0);
+  });
+});
+
+Deno.test("--fingerprint pins explicitly, without a known_servers file", async (t) => {
+  await using serverDir = await tempDir("kaiwa-tls-server-");
+  await using test = await startTestServer({ dataDir: serverDir.path });
+  const fingerprint = test.server.fingerprint!;
+  await t.step("the right fingerprint is accepted", async () => {
+    const list = await listRooms(tlsAddress(test.tcpPort, { fingerprint, knownServers: null }));
+    strictEqual(list.rooms.length, 0);
+  });
+  await t.step("another is refused as a changed identity", async () => {
+    const other = `SHA256:${"A".repeat(43)}`;
+    await rejects(
+      listRooms(tlsAddress(test.tcpPort, { fingerprint: other, knownServers: null })),
+      (error: unknown) =>
+        error instanceof ClientError && error.reason === "serverIdentityChanged" &&
+        error.message.includes(`not the ${other} given with --fingerprint`),
+    );
+  });
+  await t.step("the command line's --fingerprint enters a room over TLS", async () => {
+    const client = new PipeClient(test.tcpPort, [
+      "room",
+      "--name",
+      "carol",
+      "--create",
+      "--fingerprint",
+      fingerprint,
+    ]);
+    await client.send("hello");
+    const { code, stderr } = await client.finish();
+    strictEqual(code, ExitCode.Ok, stderr);
+  });
+});
+
+Deno.test("standard clients keep plain TCRP on the TLS port", async () => {
+  await using serverDir = await tempDir("kaiwa-tls-server-");
+  await using test = await startTestServer({ dataDir: serverDir.path });
+  const fingerprint = test.server.fingerprint!;
+  const ticket = await requestRoom(
+    tlsAddress(test.tcpPort, { fingerprint, knownServers: null }),
+    Operation.CreateRoom,
+    "mixed",
+    roomRequest("kaiwa-user", { kaiwa: true }),
+  );
+  ticket.close();
+  const plain = await tcrpRequest(test.tcpPort, Operation.JoinRoom, "mixed", roomRequest("std"));
+  strictEqual(plain.status, Status.Ok);
+  ok(plain.token !== null);
+  const list = await tcrpRequest(test.tcpPort, Operation.ListRooms, "", null);
+  deepStrictEqual(list.list?.rooms.map((room) => room.name), ["mixed"]);
+});
+
+Deno.test("--insecure-plaintext talks to a server without TLS; TLS is refused there", async () => {
+  await using test = await startTestServer();
+  strictEqual(test.server.fingerprint, null);
+  await rejects(
+    listRooms(tlsAddress(test.tcpPort, { fingerprint: null, knownServers: null })),
+    (error: unknown) =>
+      error instanceof ClientError && error.reason === "unreachable" &&
+      error.message.includes("--insecure-plaintext"),
+  );
+  const client = new PipeClient(test.tcpPort, ["room", "--name", "dan", "--create"]);
+  const { code, stderr } = await client.finish();
+  strictEqual(code, ExitCode.Ok, stderr);
+});
+
+Deno.test("the generated identity survives a restart, its key readable by its user only", async () => {
+  await using serverDir = await tempDir("kaiwa-tls-server-");
+  let fingerprint: string | null;
+  {
+    await using first = await startTestServer({ dataDir: serverDir.path });
+    fingerprint = first.server.fingerprint;
+  }
+  ok(fingerprint?.startsWith("SHA256:"));
+  await using second = await startTestServer({ dataDir: serverDir.path });
+  strictEqual(second.server.fingerprint, fingerprint);
+  const names = [...Deno.readDirSync(serverDir.path)].map((entry) => entry.name).sort();
+  deepStrictEqual(names, [CERT_FILE, KEY_FILE].sort());
+  if (Deno.build.os !== "windows") {
+    strictEqual(Deno.statSync(`${serverDir.path}/${KEY_FILE}`).mode! & 0o777, 0o600);
+  }
+});
+
+/** The first bytes of a ClientHello, then nothing: a handshake that never completes. */
+const STALLED_HELLO = new Uint8Array([0x16, 0x03, 0x01, 0x00, 0xf0, 0x01]);
+
+Deno.test("TLS handshakes are incomplete connections: the per-IP bound evicts the oldest", async () => {
+  await using serverDir = await tempDir("kaiwa-tls-server-");
+  await using test = await startTestServer({ dataDir: serverDir.path, maxIncompletePerIp: 2 });
+  const conns: Deno.TcpConn[] = [];
+  try {
+    for (let i = 0; i < 5; i++) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port: test.tcpPort });
+      await conn.write(STALLED_HELLO);
+      conns.push(conn);
+    }
+    await waitFor(() => test.server.tcp.evictions === 3, "three evictions");
+    strictEqual(test.server.tcp.incomplete, 2);
+    // The evicted connections were closed: their reads end.
+    for (const conn of conns.slice(0, 3)) {
+      strictEqual(await conn.read(new Uint8Array(16)).catch(() => null), null);
+    }
+  } finally {
+    for (const conn of conns) conn.close();
+  }
+});
+
+Deno.test("a stalled TLS handshake is closed by the header deadline", async () => {
+  await using serverDir = await tempDir("kaiwa-tls-server-");
+  await using test = await startTestServer({ dataDir: serverDir.path, headerTimeoutSeconds: 0.2 });
+  using conn = await Deno.connect({ hostname: "127.0.0.1", port: test.tcpPort });
+  await conn.write(STALLED_HELLO);
+  // The server closes it (a TLS alert may come first); no request was ever read.
+  const buffer = new Uint8Array(64);
+  while (await conn.read(buffer).catch(() => null) !== null) { /* until closed */ }
+  await waitFor(() => test.server.tcp.connections === 0, "the connection to be released");
+});
+
+/** Forwards one TCP connection to `port` on loopback, recording every byte sent to the server. */
+function recordingProxy(port: number): { port: number; sent: () => Uint8Array } & AsyncDisposable {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const chunks: Uint8Array[] = [];
+  const done = (async () => {
+    using client = await listener.accept();
+    using server = await Deno.connect({ hostname: "127.0.0.1", port });
+    const up = (async () => {
+      for await (const chunk of client.readable.pipeThrough(new TransformStream())) {
+        chunks.push(chunk);
+        await server.write(chunk).catch(() => {});
+      }
+      // The client closed: so does the proxy, towards the server.
+      await server.closeWrite();
+    })().catch(() => {});
+    await server.readable.pipeTo(client.writable).catch(() => {});
+    await up;
+  })();
+  return {
+    port: listener.addr.port,
+    sent: () => new Uint8Array(chunks.flatMap((chunk) => [...chunk])),
+    [Symbol.asyncDispose]: async () => {
+      listener.close();
+      await done.catch(() => {});
+    },
+  };
+}
+
+Deno.test("the room password never crosses the connection in clear over TLS", async () => {
+  await using serverDir = await tempDir("kaiwa-tls-server-");
+  await using test = await startTestServer({ dataDir: serverDir.path });
+  const password = "correct horse battery staple";
+  const sent = new TextDecoder("latin1");
+  {
+    await using proxy = recordingProxy(test.tcpPort);
+    const ticket = await requestRoom(
+      tlsAddress(proxy.port, { fingerprint: test.server.fingerprint, knownServers: null }),
+      Operation.CreateRoom,
+      "vault",
+      roomRequest("alice", { password, kaiwa: true }),
+    );
+    ticket.close();
+    const bytes = sent.decode(proxy.sent());
+    ok(bytes.length > 0);
+    ok(!bytes.includes(password) && !bytes.includes("vault"), "password or room name in clear");
+  }
+  {
+    // The same request in plain shows both: the check above can see them.
+    await using proxy = recordingProxy(test.tcpPort);
+    const ticket = await requestRoom(
+      { host: "127.0.0.1", port: proxy.port },
+      Operation.JoinRoom,
+      "vault",
+      roomRequest("bob", { password, kaiwa: true }),
+    );
+    ticket.close();
+    const bytes = sent.decode(proxy.sent());
+    ok(bytes.includes(password) && bytes.includes("vault"));
+  }
+});
