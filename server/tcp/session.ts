@@ -9,6 +9,7 @@ import {
   decodeName,
   decodeRoomRequest,
   encodeRoomListFrame,
+  encodeSessionFrame,
   encodeStatusFrame,
   encodeTokenFrame,
   Operation,
@@ -67,6 +68,12 @@ export interface SessionContext {
   readonly requestTimeoutMs: number;
   /** Time a connection has for the 32-byte header of its request. */
   readonly headerTimeoutMs: number;
+  /**
+   * Grants sessions (docs/protocol.md §7.1) over plain TCP too. Tests and benchmarks only: over
+   * plain TCP the secret can be read on the path. False (the default) grants them only on
+   * connections the front marks {@linkcode SessionWatch.secure}.
+   */
+  readonly plainSessions?: boolean;
 }
 
 /** What the front wants to know of a connection, and tell it. */
@@ -75,6 +82,11 @@ export interface SessionWatch {
   readonly evicted: AbortSignal;
   /** Called once the whole request is in: the connection is no longer incomplete. */
   requestRead(): void;
+  /**
+   * True when the connection came over TLS: only then is a session granted (§7.1). Absent means
+   * false; the TLS front sets it.
+   */
+  readonly secure?: boolean;
 }
 
 /** Serves one connection from `ip` to its end; never throws. */
@@ -121,6 +133,12 @@ export async function serveConnection(
     if (answer.list !== undefined) await writeAll(conn, answer.list);
     if (answer.member !== undefined) {
       await deliverToken(conn, frame, answer.member, answer.resumed === true, ctx);
+      if (answer.wantsSession) {
+        const granted = answer.member.kaiwa &&
+          (watch.secure === true || ctx.plainSessions === true);
+        const grant = granted ? ctx.state.openSession(answer.member) : null;
+        await writeAll(conn, encodeSessionFrame(frame.operation, frame.roomName, grant));
+      }
       deadline.restart(ctx.requestTimeoutMs);
       const port = await readAnnouncement(conn, reader);
       if (port !== null) ctx.state.announcePort(answer.member, port, ctx.now());
@@ -153,6 +171,8 @@ interface Answer {
   member?: Member;
   /** True when the member came back with its token (§2.5): it is not withdrawn on a failed write. */
   resumed?: boolean;
+  /** True when the request asked for a session (§7.1): a Session frame follows the token. */
+  wantsSession?: boolean;
 }
 
 async function answerRequest(
@@ -202,7 +222,7 @@ async function admit(
   alive: () => boolean,
 ): Promise<Answer> {
   const roomName = decodeName(frame.roomName, "room name");
-  const { username, password, eventFormat, resume } = decodeRoomRequest(frame.payload);
+  const { username, password, eventFormat, resume, session } = decodeRoomRequest(frame.payload);
   const request: AdmissionRequest = {
     roomName,
     roomNameBytes: frame.roomName,
@@ -240,7 +260,12 @@ async function admit(
     admission = state.joinRoom(request, hash, ctx.now());
   }
   if (admission.member === null) return { status: admission.status };
-  return { status: Status.Ok, member: admission.member, resumed: admission.resumed === true };
+  return {
+    status: Status.Ok,
+    member: admission.member,
+    resumed: admission.resumed === true,
+    wantsSession: session === true,
+  };
 }
 
 async function deliverToken(
