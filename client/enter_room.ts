@@ -6,8 +6,30 @@
  * @module
  */
 
-import { EVENT_FORMAT_VERSION, Operation, type RoomRequest } from "../protocol/mod.ts";
+import {
+  EVENT_FORMAT_VERSION,
+  Operation,
+  type RoomRequest,
+  SealedChannel,
+} from "../protocol/mod.ts";
+import { ClientError } from "./errors.ts";
 import { requestRoom, type ServerAddress } from "./room_request.ts";
+
+/**
+ * Whether to ask for a session (sealed datagrams, docs/protocol.md §7) and what to do without one:
+ * `"required"` asks and gives up when none is granted; `"preferred"` asks and falls back to plain
+ * datagrams (the user allowed plaintext); `"off"` does not ask.
+ */
+export type SessionPolicy = "required" | "preferred" | "off";
+
+/**
+ * The policy when the entry names none: `"required"` over TLS (a server grants sessions over TLS
+ * only, so the datagrams are always encrypted then), `"preferred"` over plain TCRP
+ * (`--insecure-plaintext`: the user allowed plaintext).
+ */
+export function defaultSessionPolicy(server: ServerAddress): SessionPolicy {
+  return server.tls === undefined ? "preferred" : "required";
+}
 
 /** A room entered: the token, and a UDP socket ready to talk to the server. */
 export interface RoomEntry {
@@ -17,6 +39,8 @@ export interface RoomEntry {
   socket: Deno.DatagramConn;
   /** The server's UDP address. */
   server: Deno.NetAddr;
+  /** The session's channel when one was granted: every datagram is then sealed. */
+  channel: SealedChannel | null;
 }
 
 /** What to enter and as whom. */
@@ -29,6 +53,8 @@ export interface EntryRequest {
   password: string | null;
   /** Create the room rather than join it. */
   create: boolean;
+  /** Whether to ask for a session; {@linkcode defaultSessionPolicy} when absent. */
+  session?: SessionPolicy;
 }
 
 /**
@@ -43,7 +69,7 @@ export function enterRoom(server: ServerAddress, entry: EntryRequest): Promise<R
 /**
  * Re-enters the room after the UDP path broke: a join that resumes `token` (§2.5), so the server
  * keeps us as the same member (a host stays host) when it still knows the token, over a new socket
- * at whatever address the TCP connection now comes from.
+ * at whatever address the TCP connection now comes from, with a fresh session (§7.1).
  *
  * @throws {ClientError} when the server is unreachable or refuses (`roomNotFound` when it no
  * longer has the room).
@@ -68,7 +94,16 @@ async function enter(
     eventFormat: EVENT_FORMAT_VERSION,
   };
   if (resume !== undefined) request.resume = resume;
+  const policy = entry.session ?? defaultSessionPolicy(server);
+  if (policy !== "off") request.session = true;
   const ticket = await requestRoom(server, operation, entry.room, request);
+  if (ticket.session === null && policy === "required") {
+    ticket.close();
+    throw new ClientError(
+      `The server at ${server.host}:${server.port} granted no encrypted session, and plaintext is not allowed`,
+      "refused",
+    );
+  }
   let socket: Deno.DatagramConn;
   try {
     socket = Deno.listenDatagram({ transport: "udp", hostname: ticket.localHostname, port: 0 });
@@ -81,5 +116,6 @@ async function enter(
     token: ticket.token,
     socket,
     server: { transport: "udp", hostname: ticket.serverHostname, port: server.port },
+    channel: ticket.session === null ? null : SealedChannel.forClient(ticket.session),
   };
 }

@@ -55,6 +55,7 @@ export async function runPipeMode(options: PipeModeOptions): Promise<Reason> {
     roomName: request.room,
     username: request.name,
     token: entry.token,
+    channel: entry.channel,
     rejoin: (token) => rejoinRoom(options.server, request, token),
     onRejoin: (state) => output.line(rejoinLine(state, request.room, options.json)),
     onEvent: (event, self) => {

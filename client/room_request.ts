@@ -7,6 +7,7 @@
 
 import {
   decodeRoomList,
+  decodeSessionFrame,
   decodeStatus,
   decodeToken,
   encodePortAnnouncement,
@@ -15,6 +16,7 @@ import {
   ProtocolError,
   type RoomList,
   type RoomRequest,
+  type SessionGrant,
   State,
   Status,
   type TcrpFrame,
@@ -41,6 +43,11 @@ export interface ServerAddress {
 export interface RoomTicket {
   /** The token for the room's datagrams. */
   token: string;
+  /**
+   * The session granted (docs/protocol.md §7.1) when the request asked for one; null when it did
+   * not, or the server granted none.
+   */
+  session: SessionGrant | null;
   /** Our address on the TCP connection: the UDP socket binds it so the server sees the same IP. */
   localHostname: string;
   /** The server's resolved address. */
@@ -74,9 +81,13 @@ export async function requestRoom(
     const status = decodeStatus(await exchange.nextFrame(State.Response));
     if (status !== Status.Ok) throw refusalError(status, roomName, request.username);
     const token = decodeToken(await exchange.nextFrame(State.Complete));
+    const session = request.session === true
+      ? decodeSessionFrame(await exchange.nextFrame(State.Session))
+      : null;
     exchange.disarm();
     return {
       token,
+      session,
       localHostname: exchange.localHostname,
       serverHostname: exchange.serverHostname,
       announce: async (port) => {

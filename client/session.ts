@@ -15,11 +15,15 @@ import {
   encodeClientDatagram,
   encodeCommand,
   encodeUtf8,
+  isSealed,
   type KaiwaEvent,
+  MAX_DATAGRAM_SIZE,
   MAX_EVENT_SIZE,
   maxMessageSize,
   NoticeCode,
   ProtocolError,
+  SEALED_OVERHEAD,
+  type SealedChannel,
 } from "../protocol/mod.ts";
 import { ClientError } from "./errors.ts";
 import { Liveness, type LivenessConfig } from "./liveness.ts";
@@ -46,6 +50,8 @@ export interface SessionLink {
   server: Deno.NetAddr;
   /** The token the server issued. */
   token: string;
+  /** The session's channel, when one was granted (docs/protocol.md §7): datagrams are sealed. */
+  channel?: SealedChannel | null;
 }
 
 /** Where a rejoin stands, for the user interface. */
@@ -69,6 +75,8 @@ export interface SessionOptions {
   username: string;
   /** The token the server issued. */
   token: string;
+  /** The session's channel, when one was granted: every datagram is then sealed both ways. */
+  channel?: SealedChannel | null;
   /**
    * Re-enters the room over TCRP, resuming `token`; without it a silence ends the session.
    * @throws {ClientError} when the server is unreachable or refuses.
@@ -108,6 +116,7 @@ export class ChatSession {
   readonly #roomName: Uint8Array;
   #link: SessionLink;
   #token: Uint8Array;
+  #dropped = 0;
   readonly #resends: ResendQueue;
   #liveness: Liveness;
   readonly #receiveBuffer = new Uint8Array(MAX_EVENT_SIZE + 1);
@@ -126,7 +135,12 @@ export class ChatSession {
     this.#options = options;
     this.#clock = options.clock ?? Date.now;
     this.#roomName = encodeUtf8(options.roomName);
-    this.#link = { socket: options.socket, server: options.server, token: options.token };
+    this.#link = {
+      socket: options.socket,
+      server: options.server,
+      token: options.token,
+      channel: options.channel ?? null,
+    };
     this.#token = encodeUtf8(options.token);
     this.#resends = new ResendQueue(options.resend);
     this.#liveness = new Liveness(this.#clock(), options.liveness);
@@ -134,7 +148,21 @@ export class ChatSession {
 
   /** The longest chat message, in UTF-8 bytes, that fits in one datagram. */
   get maxMessageBytes(): number {
+    if (this.#link.channel) return MAX_DATAGRAM_SIZE - SEALED_OVERHEAD - COMMAND_BYTE;
     return maxMessageSize(this.#roomName.length, this.#token.length) - COMMAND_BYTE;
+  }
+
+  /** True while datagrams are sealed (a session was granted, docs/protocol.md §7). */
+  get sealed(): boolean {
+    return Boolean(this.#link.channel);
+  }
+
+  /**
+   * Datagrams received and dropped: with a session, those not sealed or that failed to open
+   * (forged, replayed, too old); without, those that are not kaiwa events.
+   */
+  get dropped(): number {
+    return this.#dropped;
   }
 
   /** How long a silence from the server, in milliseconds, ends this session as lost. */
@@ -294,8 +322,11 @@ export class ChatSession {
   }
 
   async #send(command: ClientCommand): Promise<void> {
-    const datagram = encodeClientDatagram(this.#roomName, this.#token, encodeCommand(command));
-    const { socket, server } = this.#link;
+    const { socket, server, channel } = this.#link;
+    const message = encodeCommand(command);
+    const datagram = channel
+      ? channel.seal(message)
+      : encodeClientDatagram(this.#roomName, this.#token, message);
     try {
       await socket.send(datagram, server);
     } catch {
@@ -325,15 +356,33 @@ export class ChatSession {
       // (a multi-address host may answer from another one). Source addresses prove nothing over
       // UDP; the port keeps out strays, and the room's token, later cryptography, does the rest.
       if ((from as Deno.NetAddr).port !== server.port) continue;
+      const bytes = this.#unseal(data);
+      if (bytes === null) {
+        this.#dropped += 1;
+        continue;
+      }
       let event: KaiwaEvent;
       try {
-        event = decodeEvent(data);
+        event = decodeEvent(bytes);
       } catch (error) {
-        if (error instanceof ProtocolError) continue;
-        throw error;
+        if (!(error instanceof ProtocolError)) throw error;
+        this.#dropped += 1;
+        continue;
       }
       this.#handle(event);
     }
+  }
+
+  /**
+   * The event bytes of a received datagram: opened when the session seals, as they are when it
+   * does not; null when a sealed session received something that does not open (dropped).
+   */
+  #unseal(data: Uint8Array): Uint8Array | null {
+    const channel = this.#link.channel;
+    if (!channel) return data;
+    if (!isSealed(data)) return null;
+    const opened = channel.open(data);
+    return typeof opened === "string" ? null : opened;
   }
 
   #handle(event: KaiwaEvent): void {

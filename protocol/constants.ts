@@ -42,6 +42,11 @@ export const State = {
   Response: 1,
   /** Server → client completion; the payload is the token (or the room list for ListRooms). */
   Complete: 2,
+  /**
+   * Server → kaiwa client, after the token when the request asked for a session (§7.1): the
+   * grant (session id and secret), or an empty payload when none is granted.
+   */
+  Session: 3,
 } as const;
 /** A TCRP state code. */
 export type State = typeof State[keyof typeof State];

@@ -27,3 +27,7 @@ export * from "./text_format.ts";
 export * from "./text_safety.ts";
 export * from "./stage1.ts";
 export * from "./tls_detect.ts";
+export * from "./session_keys.ts";
+export * from "./replay_window.ts";
+export * from "./sealed_datagram.ts";
+export * from "./sealed_channel.ts";

@@ -24,12 +24,17 @@ export interface RoomRequest {
    * (docs/protocol.md §2.5). Absent means an ordinary join; decoding leaves it out then.
    */
   resume?: string;
+  /**
+   * True to ask for a session (`"session": 1`, docs/protocol.md §7.1): sealed datagrams, granted
+   * only over TLS. Absent or false means none; decoding leaves it out then.
+   */
+  session?: boolean;
 }
 
 const EMPTY = new Uint8Array(0);
 
 /**
- * Encodes a request payload as kaiwa sends it: `{"username", "password"?, "kaiwa"?, "resume"?}`.
+ * Encodes a request payload as kaiwa sends it: `{"username", "password"?, "kaiwa"?, "resume"?, "session"?}`.
  *
  * @example
  * ```ts
@@ -42,12 +47,13 @@ export function encodeRoomRequest(request: RoomRequest): Uint8Array {
   if (request.password !== null) body.password = request.password;
   if (request.eventFormat > 0) body.kaiwa = request.eventFormat;
   if (request.resume !== undefined) body.resume = request.resume;
+  if (request.session === true) body.session = 1;
   return encodeUtf8(JSON.stringify(body));
 }
 
 /**
  * Decodes a request payload. A JSON object gives its fields (`username`, or `user_name` as
- * standard clients send it; `password`; `kaiwa`; `resume`); anything else is the raw UTF-8 username.
+ * standard clients send it; `password`; `kaiwa`; `resume`; `session`); anything else is the raw UTF-8 username.
  * An event format above what this version speaks is lowered to it.
  *
  * @throws {InvalidTextError} when the payload is not UTF-8 or the username breaks the naming rules.
@@ -70,6 +76,7 @@ export function decodeRoomRequest(payload: Uint8Array): RoomRequest {
   };
   const resume = readResume(fields.resume);
   if (resume !== null) request.resume = resume;
+  if (readSession(fields.session)) request.session = true;
   return request;
 }
 
@@ -120,6 +127,13 @@ function readEventFormat(value: unknown): number {
     throw new ProtocolError("Cannot decode request: kaiwa is not a non-negative integer");
   }
   return Math.min(value, EVENT_FORMAT_VERSION);
+}
+
+/** `session`: 1 asks for a session; absent, null and 0 do not (§7.1). */
+function readSession(value: unknown): boolean {
+  if (value === undefined || value === null || value === 0) return false;
+  if (value !== 1) throw new ProtocolError("Cannot decode request: session is not 0 or 1");
+  return true;
 }
 
 /** A token is 1–255 bytes (§1.1); `""` and `null` mean no resume, like an absent field. */

@@ -15,6 +15,7 @@ import {
 import { ProtocolError, TruncatedError } from "./errors.ts";
 import { encodeTcrpFrame, type TcrpFrame } from "./tcrp.ts";
 import { decodeUtf8, encodeUtf8 } from "./utf8.ts";
+import { decodeSessionGrant, encodeSessionGrant, type SessionGrant } from "./session_keys.ts";
 
 /** One room in a room list. */
 export interface RoomSummary {
@@ -77,6 +78,36 @@ export function encodeTokenFrame(
     );
   }
   return encodeTcrpFrame({ operation, state: State.Complete, roomName, payload });
+}
+
+/**
+ * Encodes the Session frame (state 3, §7.1) that follows the token when the request asked for a
+ * session: the grant, or an empty payload when no session is granted (a plain TCP connection).
+ *
+ * @throws {RangeError} when the grant's id is not a u32 or its secret is not 32 bytes.
+ */
+export function encodeSessionFrame(
+  operation: number,
+  roomName: Uint8Array,
+  grant: SessionGrant | null,
+): Uint8Array {
+  const payload = grant === null ? EMPTY : encodeSessionGrant(grant);
+  return encodeTcrpFrame({ operation, state: State.Session, roomName, payload });
+}
+
+/**
+ * Reads a Session frame: the grant, or null when the server granted none.
+ *
+ * @throws {ProtocolError} when the frame is not in state Session or its payload is neither empty
+ * nor 36 bytes.
+ */
+export function decodeSessionFrame(frame: TcrpFrame): SessionGrant | null {
+  if (frame.state !== State.Session) {
+    throw new ProtocolError(
+      `Cannot decode session grant: expected state ${State.Session}, got ${frame.state}`,
+    );
+  }
+  return decodeSessionGrant(frame.payload);
 }
 
 /**

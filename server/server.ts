@@ -59,6 +59,12 @@ export interface ServerDeps {
    * way an exhausted process does, as the system cannot be made to on demand.
    */
   acceptor?: (listener: Deno.TcpListener) => Acceptor;
+  /**
+   * Grants sessions (sealed datagrams, docs/protocol.md §7) over plain TCP as well as TLS. For
+   * tests and benchmarks only (`kaiwa serve --insecure-plain-sessions`): the secret then crosses
+   * the network in clear. Default false.
+   */
+  plainSessions?: boolean;
 }
 
 /** A running server. */
@@ -164,6 +170,7 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
       now,
       requestTimeoutMs: options.requestTimeoutSeconds * MS_PER_SECOND,
       headerTimeoutMs: options.headerTimeoutSeconds * MS_PER_SECOND,
+      plainSessions: deps.plainSessions === true,
     },
     options,
     tls,

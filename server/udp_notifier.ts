@@ -1,6 +1,7 @@
 /**
  * The {@link Notifier} over UDP: encodes each message once per format (standard text, kaiwa
- * binary) and queues the same bytes for every recipient.
+ * binary) and queues the same bytes for every recipient; a kaiwa member with a session gets
+ * those bytes sealed under its own key.
  *
  * @module
  */
@@ -61,7 +62,7 @@ export class UdpNotifier implements Notifier {
       if (member.address === null) continue;
       if (member.kaiwa) {
         kaiwa ??= encodeChatEvent(now, seq, sender.nameBytes, text);
-        this.#transport.send(kaiwa, member.address, member.room);
+        this.#sendKaiwa(kaiwa, member);
       } else if (member !== sender) {
         standard ??= encodeTextChat(sender.nameBytes, text);
         this.#transport.send(standard, member.address, member.room);
@@ -118,7 +119,7 @@ export class UdpNotifier implements Notifier {
   members(member: Member, now: number): void {
     if (member.address === null) return;
     const page = membersPageOf(member.room);
-    this.#transport.send(page.answerFor(member, now), member.address, member.room);
+    this.#sendKaiwa(page.answerFor(member, now), member);
     if (page.shown === page.total) return;
     const text = `the room has ${page.total} members; the list shows the first ${page.shown}`;
     const code = NoticeCode.ListTruncated;
@@ -141,6 +142,18 @@ export class UdpNotifier implements Notifier {
     this.#broadcast(room.members.values(), { type: "shutdown", time: now }, null);
   }
 
+  /**
+   * Sends a kaiwa event, encoded once for all, to one member: as it is, or sealed under the
+   * member's own key when it has a session (docs/protocol.md §7.3) — one AEAD per such recipient,
+   * the cost the keys demand (measured in docs/performance.md).
+   */
+  #sendKaiwa(event: Uint8Array, member: Member): void {
+    const address = member.address;
+    if (address === null) return;
+    const session = member.session;
+    this.#transport.send(session === null ? event : session.seal(event), address, member.room);
+  }
+
   /** Sends `event` to each recipient but `except`, encoded at most once per format. */
   #broadcast(recipients: Iterable<Member>, event: KaiwaEvent, except: Member | null): void {
     let standard: Uint8Array | null | undefined;
@@ -149,7 +162,7 @@ export class UdpNotifier implements Notifier {
       if (member === except || member.address === null) continue;
       if (member.kaiwa) {
         kaiwa ??= encodeEvent(event);
-        this.#transport.send(kaiwa, member.address, member.room);
+        this.#sendKaiwa(kaiwa, member);
       } else {
         if (standard === undefined) {
           const text = formatTextNotice(event);
@@ -174,7 +187,7 @@ export class UdpNotifier implements Notifier {
       if (member.address === null) continue;
       if (member.kaiwa) {
         kaiwa ??= encodeNameListEvents(type, now, names, reason);
-        for (const bytes of kaiwa) this.#transport.send(bytes, member.address, member.room);
+        for (const bytes of kaiwa) this.#sendKaiwa(bytes, member);
       } else {
         standard ??= splitNameList(names).map((group) => {
           const event: KaiwaEvent = type === "joined"

@@ -124,13 +124,17 @@ export class NatProxy {
     return [...this.#mappings.values()].map((m) => (m.outward.addr as Deno.NetAddr).port);
   }
 
-  /** Moves every client to a fresh outward socket; replies to the old ones are lost. */
-  rebind(): void {
+  /**
+   * Moves every client to a fresh outward socket, on `outwardHost` (127.0.0.1 by default; another
+   * loopback address such as 127.0.0.2 changes the source IP the server sees too, as a move to
+   * another network does); replies to the old sockets are lost.
+   */
+  rebind(outwardHost = "127.0.0.1"): void {
     for (const mapping of this.#mappings.values()) {
       if (this.#abandoned.size >= MAX_OLD_SOCKETS) throw new Error("NatProxy: too many rebinds");
       const old = mapping.outward;
       this.#abandoned.add(old);
-      mapping.outward = this.#openOutward(mapping);
+      mapping.outward = this.#openOutward(mapping, outwardHost);
     }
   }
 
@@ -224,8 +228,8 @@ export class NatProxy {
     return mapping;
   }
 
-  #openOutward(mapping: Mapping): Deno.DatagramConn {
-    const outward = Deno.listenDatagram({ transport: "udp", hostname: "127.0.0.1", port: 0 });
+  #openOutward(mapping: Mapping, hostname = "127.0.0.1"): Deno.DatagramConn {
+    const outward = Deno.listenDatagram({ transport: "udp", hostname, port: 0 });
     this.#track(this.#outwardLoop(outward, mapping));
     return outward;
   }

@@ -9,6 +9,8 @@ import { LineReader } from "../client/line_reader.ts";
 import type { ServerHandle } from "../server/mod.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
+/** Longest wait for one expected output line: far past any real delivery, short of a hang. */
+const LINE_DEADLINE_MS = 60_000;
 const POLL_MS = 20;
 const POLL_TRIES = 500;
 
@@ -59,9 +61,27 @@ export class PipeClient {
   /** Reads stdout lines until one equals `expected` (or the process ends); returns those seen. */
   async waitForLine(expected: string): Promise<string[]> {
     const seen: string[] = [];
-    for (let line = await this.#stdout.next(); line !== null; line = await this.#stdout.next()) {
-      seen.push(line);
-      if (line === expected) return seen;
+    // A bound, not a timing: a line that never comes fails the test instead of hanging the suite.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<"expired">((resolve) => {
+      timer = setTimeout(() => resolve("expired"), LINE_DEADLINE_MS);
+    });
+    try {
+      for (;;) {
+        const line = await Promise.race([this.#stdout.next(), expired]);
+        if (line === "expired") {
+          throw new Error(
+            `no ${JSON.stringify(expected)} within ${LINE_DEADLINE_MS} ms; saw ${
+              JSON.stringify(seen)
+            }`,
+          );
+        }
+        if (line === null) break;
+        seen.push(line);
+        if (line === expected) return seen;
+      }
+    } finally {
+      clearTimeout(timer);
     }
     throw new Error(
       `stdout ended without ${JSON.stringify(expected)}; saw ${JSON.stringify(seen)}`,

@@ -19,10 +19,13 @@ const HEX_RADIX = 16;
  * lowercase hex digits, or an id appears twice: a broken table must fail the tests, not shrink
  * them.
  */
-export function parseVectorTable(markdown: string): Map<string, Uint8Array> {
-  const start = markdown.indexOf(SECTION_HEADING);
-  if (start < 0) throw new Error(`Cannot find "${SECTION_HEADING}" in docs/protocol.md`);
-  const nextSection = markdown.indexOf("\n## ", start + SECTION_HEADING.length);
+export function parseVectorTable(
+  markdown: string,
+  heading: string = SECTION_HEADING,
+): Map<string, Uint8Array> {
+  const start = markdown.indexOf(heading);
+  if (start < 0) throw new Error(`Cannot find "${heading}" in docs/protocol.md`);
+  const nextSection = markdown.indexOf("\n## ", start + heading.length);
   const section = markdown.slice(start, nextSection < 0 ? undefined : nextSection);
   const vectors = new Map<string, Uint8Array>();
   for (const line of section.split("\n")) {
@@ -37,9 +40,14 @@ export function parseVectorTable(markdown: string): Map<string, Uint8Array> {
   return vectors;
 }
 
-/** Reads docs/protocol.md and returns its §6 vectors, id → bytes. Needs read permission. */
-export async function loadVectors(): Promise<Map<string, Uint8Array>> {
-  return parseVectorTable(await Deno.readTextFile(PROTOCOL_DOC));
+/**
+ * Reads docs/protocol.md and returns the vectors of the section under `heading` (§6 by default),
+ * id → bytes. Needs read permission.
+ */
+export async function loadVectors(
+  heading: string = SECTION_HEADING,
+): Promise<Map<string, Uint8Array>> {
+  return parseVectorTable(await Deno.readTextFile(PROTOCOL_DOC), heading);
 }
 
 function parseHex(id: string, hex: string): Uint8Array {

@@ -9,6 +9,7 @@ import net from "node:net";
 import {
   decodeEvent,
   decodeRoomList,
+  decodeSessionFrame,
   decodeStatus,
   decodeToken,
   encodeClientDatagram,
@@ -18,6 +19,7 @@ import {
   type KaiwaEvent,
   type RoomList,
   type RoomRequest,
+  type SessionGrant,
   State,
   Status,
   type TcrpFrame,
@@ -111,6 +113,8 @@ export interface TcrpAnswer {
   roomName: string;
   token: string | null;
   list: RoomList | null;
+  /** The Session frame's grant (null: refused), when the request asked for a session (§7.1). */
+  session?: SessionGrant | null;
 }
 
 /** How a request payload is given: a request, raw bytes, or nothing. */
@@ -146,6 +150,9 @@ export async function tcrpRequest(
   const complete = (await readFrames(conn, 1))[0];
   if (operation === 3) answer.list = decodeRoomList(complete);
   else answer.token = decodeToken(complete);
+  if (payload !== null && !(payload instanceof Uint8Array) && payload.session === true) {
+    answer.session = decodeSessionFrame((await readFrames(conn, 1))[0]);
+  }
   if (options.announcePort !== undefined) {
     await conn.write(encodePortAnnouncement(options.announcePort));
   }

@@ -68,6 +68,7 @@ export async function runInteractive(
     roomName: request.room,
     username: request.name,
     token: entry.token,
+    channel: entry.channel,
     rejoin: (token) => rejoinRoom(server, request, token),
     onRejoin: (state) => screen.rejoin(state),
     onEvent: (event, self) => screen.event(event, self),

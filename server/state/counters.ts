@@ -21,6 +21,16 @@ export const DropReason = {
   InvalidText: "invalidText",
   /** Over the member's flood limit. */
   Flood: "flood",
+  /** Sealed, but no live session has its id (docs/protocol.md §7.4). */
+  UnknownSession: "unknownSession",
+  /** Sealed, and its counter was already accepted. */
+  Replay: "replay",
+  /** Sealed, and its counter is below the replay window. */
+  TooOld: "tooOld",
+  /** Sealed, and its tag does not authenticate it (forged, tampered with, truncated). */
+  Forged: "forged",
+  /** A plain datagram with the token of a member that has a session: it must seal. */
+  Unsealed: "unsealed",
 } as const;
 /** A drop reason. */
 export type DropReason = typeof DropReason[keyof typeof DropReason];
@@ -38,6 +48,11 @@ export function newDropCounters(): DropCounters {
     wrongAddress: 0,
     invalidText: 0,
     flood: 0,
+    unknownSession: 0,
+    replay: 0,
+    tooOld: 0,
+    forged: 0,
+    unsealed: 0,
     total: 0,
   };
 }

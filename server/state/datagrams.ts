@@ -12,7 +12,11 @@ import {
   InvalidTextError,
   isFormOfName,
   NoticeCode,
+  type OpenFailure,
   parseClientDatagram,
+  readSessionId,
+  SEALED_MARKER,
+  SEALED_OVERHEAD,
   SizeLimitError,
   STANDARD_EXIT_MESSAGE,
 } from "../../protocol/mod.ts";
@@ -23,6 +27,13 @@ import { type Member, sameName } from "./room.ts";
 export interface DatagramOps {
   /** The member holding `token`, if any. */
   memberByToken(token: string): Member | undefined;
+  /** The member whose session has id `id`, if any. */
+  memberBySession(id: number): Member | undefined;
+  /**
+   * A sealed datagram authenticated `member` from `hostname`:`port`: re-binds it there at once,
+   * whatever address it had (roaming, docs/protocol.md §7.5), and marks it active.
+   */
+  roam(member: Member, hostname: string, port: number, now: number, local?: string): void;
   /** Counts a datagram dropped for `reason`. */
   countDrop(reason: DropReason, from: string): void;
   /** Binds or checks the member's address and marks it active; false when dropped. */
@@ -43,6 +54,15 @@ export interface DatagramOps {
 const tokenDecoder = new TextDecoder();
 const EXIT_BYTES = new TextEncoder().encode(STANDARD_EXIT_MESSAGE);
 const LF = 0x0a;
+/** Offset of the session id in a sealed datagram (§7.3). */
+const SESSION_ID_OFFSET = 1;
+const OPEN_DROPS: Record<OpenFailure, DropReason> = {
+  "malformed": DropReason.Malformed,
+  "unknown-session": DropReason.UnknownSession,
+  "replay": DropReason.Replay,
+  "too-old": DropReason.TooOld,
+  "forged": DropReason.Forged,
+};
 const CR = 0x0d;
 
 /**
@@ -58,6 +78,9 @@ export function handleDatagram(
   now: number,
   local?: string,
 ): void {
+  if (bytes.length > 0 && bytes[0] === SEALED_MARKER) {
+    return handleSealed(ops, bytes, host, port, now, local);
+  }
   let parts;
   try {
     parts = parseClientDatagram(bytes);
@@ -73,6 +96,8 @@ export function handleDatagram(
   if (!sameName(room, parts.roomName) && !isFormOfName(parts.roomName, room.name)) {
     return ops.countDrop(DropReason.WrongRoom, host);
   }
+  // Its token never travels in a datagram: one that shows it was not sent by its client.
+  if (member.session !== null) return ops.countDrop(DropReason.Unsealed, host);
   if (member.ip !== host) return ops.countDrop(DropReason.WrongAddress, host);
   if (!ops.touch(member, host, port, now, local)) return;
   if (member.kaiwa) {
@@ -80,6 +105,29 @@ export function handleDatagram(
   } else {
     handleText(ops, member, parts.message, now);
   }
+}
+
+/**
+ * A sealed datagram (§7.4): one map lookup for its session, at most one AEAD open, never an
+ * answer unless it authenticates; then it proves its member from whatever address (§7.5).
+ */
+function handleSealed(
+  ops: DatagramOps,
+  bytes: Uint8Array,
+  host: string,
+  port: number,
+  now: number,
+  local?: string,
+): void {
+  if (bytes.length < SEALED_OVERHEAD) return ops.countDrop(DropReason.Malformed, host);
+  const member = ops.memberBySession(readSessionId(bytes, SESSION_ID_OFFSET));
+  if (member === undefined || member.session === null) {
+    return ops.countDrop(DropReason.UnknownSession, host);
+  }
+  const message = member.session.open(bytes);
+  if (typeof message === "string") return ops.countDrop(OPEN_DROPS[message], host);
+  ops.roam(member, host, port, now, local);
+  handleCommand(ops, member, message, now);
 }
 
 function handleText(ops: DatagramOps, member: Member, message: Uint8Array, now: number): void {

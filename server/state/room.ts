@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { SealedChannel } from "../../protocol/mod.ts";
 import type { TokenBucket } from "./token_bucket.ts";
 
 /**
@@ -100,6 +101,11 @@ export class Member {
   readonly room: Room;
   /** Flood control, or null when it is off. */
   readonly flood: TokenBucket | null;
+  /**
+   * Its session (docs/protocol.md §7), or null: then every datagram to and from it is sealed,
+   * and a sealed datagram from any address proves it (roaming).
+   */
+  session: SealedChannel | null = null;
   /**
    * Where its datagrams go: the source of its valid datagrams once one came, before that the port
    * it announced on TCP (a hint), else null.

@@ -6,6 +6,7 @@
  */
 
 import { AddressIndex } from "./address_index.ts";
+import { SealedChannel, SESSION_SECRET_SIZE, type SessionGrant } from "../../protocol/mod.ts";
 import type { Member, UdpAddress } from "./room.ts";
 import type { TokenGenerator } from "./tokens.ts";
 
@@ -15,6 +16,9 @@ const TOKEN_ATTEMPTS = 8;
 /** Members by token and by UDP address. */
 export class Roster {
   readonly #tokens = new Map<string, Member>();
+  /** Members with a session, by session id (docs/protocol.md §7). */
+  readonly #sessions = new Map<number, Member>();
+  readonly #sessionId = new Uint32Array(1);
   /** Bound members by address: a failed delivery names an address, not a member. */
   readonly #byAddress = new AddressIndex();
   readonly #newToken: TokenGenerator;
@@ -37,6 +41,37 @@ export class Roster {
   /** The member holding `token`, if any. */
   byToken(token: string): Member | undefined {
     return this.#tokens.get(token);
+  }
+
+  /** The member whose session has id `id`, if any. */
+  bySession(id: number): Member | undefined {
+    return this.#sessions.get(id);
+  }
+
+  /** Number of live sessions. */
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  /**
+   * Gives `member` a fresh session, in place of any it had: a random id no live session has and
+   * 32 random bytes of secret. Returns the grant, to be sent over TLS.
+   */
+  openSession(member: Member): SessionGrant {
+    this.closeSession(member);
+    let id: number;
+    do id = crypto.getRandomValues(this.#sessionId)[0]; while (this.#sessions.has(id));
+    const grant = { id, secret: crypto.getRandomValues(new Uint8Array(SESSION_SECRET_SIZE)) };
+    member.session = SealedChannel.forServer(grant);
+    this.#sessions.set(id, member);
+    return grant;
+  }
+
+  /** Ends `member`'s session, if it has one: its id stops working at once. */
+  closeSession(member: Member): void {
+    if (member.session === null) return;
+    this.#sessions.delete(member.session.id);
+    member.session = null;
   }
 
   /** The members bound to `hostname`:`port` (a copy). */
@@ -72,12 +107,14 @@ export class Roster {
   /** Forgets `member`: its token and its address. */
   remove(member: Member): void {
     this.#tokens.delete(member.token);
+    this.closeSession(member);
     this.#byAddress.remove(member);
   }
 
   /** Forgets everyone. */
   clear(): void {
     this.#tokens.clear();
+    this.#sessions.clear();
     this.#byAddress.clear();
   }
 }

@@ -12,6 +12,7 @@ import {
   NoticeCode,
   RemoveReason,
   type RoomSummary,
+  type SessionGrant,
   Status,
 } from "../../protocol/mod.ts";
 import { MS_PER_SECOND } from "../../util/mod.ts";
@@ -116,6 +117,24 @@ export class ServerState implements DatagramOps {
     return this.#roster.byToken(token);
   }
 
+  /** The member whose session has id `id`, if any. */
+  memberBySession(id: number): Member | undefined {
+    return this.#roster.bySession(id);
+  }
+
+  /** Number of live sessions. */
+  get sessionCount(): number {
+    return this.#roster.sessionCount;
+  }
+
+  /**
+   * Gives a kaiwa `member` a fresh session (docs/protocol.md §7.1), ending any it had; the front
+   * end sends the grant over TLS only. From then on its datagrams are sealed both ways.
+   */
+  openSession(member: Member): SessionGrant {
+    return this.#roster.openSession(member);
+  }
+
   /** Counts a dropped datagram and reports it. */
   countDrop(reason: DropReason, from: string): void {
     this.counters[reason] += 1;
@@ -158,6 +177,28 @@ export class ServerState implements DatagramOps {
     // What was announced until now reached this address: a later re-bind tells only what follows.
     member.admittedRound = member.room.arrivalRound;
     return true;
+  }
+
+  /**
+   * A sealed datagram proved `member` from `hostname`:`port` (§7.5): it is re-bound there at
+   * once, IP and port, and counted against its new source in every per-source table.
+   */
+  roam(member: Member, hostname: string, port: number, now: number, local?: string): void {
+    if (member.ip !== hostname) {
+      // Not refused at a full source: it is no new member, and it proved itself.
+      this.#moveSource(member, sourceKey(hostname));
+      member.ip = hostname;
+    }
+    const address = member.address;
+    if (
+      address === null || address.hostname !== hostname || address.port !== port ||
+      address.via !== local
+    ) {
+      this.#bind(member, udpAddress(hostname, port, local), now);
+    }
+    member.addressSeen = true;
+    member.lastActive = now;
+    member.admittedRound = member.room.arrivalRound;
   }
 
   /**
@@ -303,11 +344,11 @@ export class ServerState implements DatagramOps {
       ) {
         return { status: Status.TooManyRequests, member: null };
       }
-      this.#sources.add(member.source, -1, -rooms);
-      this.#sources.add(source, 1, rooms);
-      member.source = source;
+      this.#moveSource(member, source);
     }
     member.ip = request.ip;
+    // A resumed member starts again: a session, if it asks, is a fresh one (§7.1).
+    this.#roster.closeSession(member);
     member.addressSeen = false;
     member.lastActive = now;
     member.admittedAt = now;
@@ -450,6 +491,15 @@ export class ServerState implements DatagramOps {
       this.#notifier.notice(member, NoticeCode.RateLimited, now);
     }
     return false;
+  }
+
+  /** Counts `member` (and its room, for a host) against `source` instead of its own. */
+  #moveSource(member: Member, source: string): void {
+    if (source === member.source) return;
+    const rooms = member.isHost ? 1 : 0;
+    this.#sources.add(member.source, -1, -rooms);
+    this.#sources.add(source, 1, rooms);
+    member.source = source;
   }
 
   /** ServerFull or TooManyRequests when one more member from `source` is over a cap, else null. */

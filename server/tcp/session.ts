@@ -9,6 +9,7 @@ import {
   decodeName,
   decodeRoomRequest,
   encodeRoomListFrame,
+  encodeSessionFrame,
   encodeStatusFrame,
   encodeTokenFrame,
   Operation,
@@ -70,6 +71,12 @@ export interface SessionContext {
    * announcement after the token (a client sends it at once).
    */
   readonly headerTimeoutMs: number;
+  /**
+   * Grants sessions (docs/protocol.md §7.1) over plain TCP too. Tests and benchmarks only: over
+   * plain TCP the secret can be read on the path. False (the default) grants them only on
+   * connections the front marks {@linkcode SessionWatch.secure}.
+   */
+  readonly plainSessions?: boolean;
 }
 
 /** What the front wants to know of a connection, and tell it. */
@@ -131,6 +138,12 @@ export async function serveConnection(
     if (answer.list !== undefined) await writeAll(conn, answer.list);
     if (answer.member !== undefined) {
       await deliverToken(conn, frame, answer.member, answer.resumed === true, ctx);
+      if (answer.wantsSession) {
+        const granted = answer.member.kaiwa &&
+          (watch.secure === true || ctx.plainSessions === true);
+        const grant = granted ? ctx.state.openSession(answer.member) : null;
+        await writeAll(conn, encodeSessionFrame(frame.operation, frame.roomName, grant));
+      }
       // A connection that only may announce a port must not hold a place for long: one IP
       // holding many would keep everyone else from joining.
       watch.awaitingAnnouncement();
@@ -166,6 +179,8 @@ interface Answer {
   member?: Member;
   /** True when the member came back with its token (§2.5): it is not withdrawn on a failed write. */
   resumed?: boolean;
+  /** True when the request asked for a session (§7.1): a Session frame follows the token. */
+  wantsSession?: boolean;
 }
 
 async function answerRequest(
@@ -215,7 +230,7 @@ async function admit(
   alive: () => boolean,
 ): Promise<Answer> {
   const roomName = decodeName(frame.roomName, "room name");
-  const { username, password, eventFormat, resume } = decodeRoomRequest(frame.payload);
+  const { username, password, eventFormat, resume, session } = decodeRoomRequest(frame.payload);
   const request: AdmissionRequest = {
     roomName,
     roomNameBytes: frame.roomName,
@@ -253,7 +268,12 @@ async function admit(
     admission = state.joinRoom(request, hash, ctx.now());
   }
   if (admission.member === null) return { status: admission.status };
-  return { status: Status.Ok, member: admission.member, resumed: admission.resumed === true };
+  return {
+    status: Status.Ok,
+    member: admission.member,
+    resumed: admission.resumed === true,
+    wantsSession: session === true,
+  };
 }
 
 async function deliverToken(
