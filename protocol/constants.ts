@@ -148,6 +148,8 @@ export const NoticeCode = {
   UnknownCommand: 3,
   /** The Members answer lists only the first members of a large room; the text says how many. */
   ListTruncated: 4,
+  /** A Who came sooner than the server answers Who (`--who-interval`); it was not answered. */
+  WhoTooSoon: 5,
 } as const;
 /** A notice code. */
 export type NoticeCode = typeof NoticeCode[keyof typeof NoticeCode];

@@ -146,7 +146,7 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
   const context: TransportContext = { events, log, faults, sendQueueBytes: options.sendQueueBytes };
   const { transport: udp, rescan } = openUdp(options, deps, socket, context, now);
   const udpDrops = new QueueDropReport(log, "udp", udp);
-  const notifier = new UdpNotifier(udp, options.floodRate);
+  const notifier = new UdpNotifier(udp, options.floodRate, options.whoIntervalSeconds);
   const state = new ServerState(
     options,
     notifier,

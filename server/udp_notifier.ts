@@ -27,7 +27,7 @@ import type { UdpTransport } from "./udp/mod.ts";
 const STANDARD_CLOSED_BYTES = encodeUtf8(STANDARD_CLOSED_MESSAGE);
 
 /** What the server says in each notice, by code. */
-function noticeText(code: NoticeCode, floodRate: number): string {
+function noticeText(code: NoticeCode, floodRate: number, whoIntervalSeconds: number): string {
   switch (code) {
     case NoticeCode.RateLimited:
       return `slow down: at most ${floodRate} messages per second; some of yours were dropped`;
@@ -37,6 +37,8 @@ function noticeText(code: NoticeCode, floodRate: number): string {
       return "unknown command ignored";
     case NoticeCode.ListTruncated:
       return "the member list shows only the room's first members";
+    case NoticeCode.WhoTooSoon:
+      return `the member list was sent less than ${whoIntervalSeconds} seconds ago; ask again later`;
   }
 }
 
@@ -47,11 +49,13 @@ function noticeText(code: NoticeCode, floodRate: number): string {
 export class UdpNotifier implements Notifier {
   readonly #transport: Pick<UdpTransport, "send">;
   readonly #floodRate: number;
+  readonly #whoIntervalSeconds: number;
 
   /** Creates a notifier that sends through `transport`; `floodRate` goes into "slow down" notices. */
-  constructor(transport: Pick<UdpTransport, "send">, floodRate: number) {
+  constructor(transport: Pick<UdpTransport, "send">, floodRate: number, whoIntervalSeconds = 0) {
     this.#transport = transport;
     this.#floodRate = floodRate;
+    this.#whoIntervalSeconds = whoIntervalSeconds;
   }
 
   /** @inheritdoc */
@@ -133,7 +137,7 @@ export class UdpNotifier implements Notifier {
 
   /** @inheritdoc */
   notice(member: Member, code: NoticeCode, now: number): void {
-    const text = noticeText(code, this.#floodRate);
+    const text = noticeText(code, this.#floodRate, this.#whoIntervalSeconds);
     this.#broadcast([member], { type: "notice", time: now, code, text }, null);
   }
 

@@ -74,7 +74,7 @@ Deno.test("the list sent on binding is the same bounded page", () => {
   ok(page.type === "members" && page.members.every((m) => !m.you));
 });
 
-Deno.test("Who is answered once per --who-interval, the rest dropped", () => {
+Deno.test("Who is answered once per --who-interval; the rest dropped with a notice once a second", () => {
   const { state, notifier } = setup({ whoIntervalSeconds: 10 });
   const ann = admitted(state.createRoom(request("r", "ann", true), null, 0));
   send(state, ann, "", { now: 0 });
@@ -82,10 +82,16 @@ Deno.test("Who is answered once per --who-interval, the rest dropped", () => {
   const who = Uint8Array.of(Command.Who);
   send(state, ann, who, { now: 1_000 });
   send(state, ann, who, { now: 5_000 });
+  send(state, ann, who, { now: 5_500 });
   send(state, ann, who, { now: 10_999 });
-  strictEqual(state.counters.flood, 2);
+  strictEqual(state.counters.flood, 3);
   send(state, ann, who, { now: 11_000 });
-  deepStrictEqual(notifier.take(), [["members", "ann"], ["members", "ann"]]);
+  deepStrictEqual(notifier.take(), [
+    ["members", "ann"],
+    ["notice", "ann", NoticeCode.WhoTooSoon],
+    ["notice", "ann", NoticeCode.WhoTooSoon],
+    ["members", "ann"],
+  ]);
 });
 
 Deno.test("the page is encoded once per membership change and copied per answer", () => {

@@ -214,11 +214,17 @@ export class ServerState implements DatagramOps {
   /**
    * Sends `member` its room's member list (kaiwa's Who): at most once per `whoIntervalSeconds`,
    * a limit of its own, far below chat's, as the answer is far larger than the request. A Who
-   * too soon is dropped without an answer (counted as a flood).
+   * too soon is dropped (counted as a flood) and told so by a notice, at most once a second.
    */
   who(member: Member, now: number): void {
     if (now - member.lastWho < this.#config.whoIntervalSeconds * MS_PER_SECOND) {
       this.countDrop(DropReason.Flood, member.ip);
+      // Said, so that a person's second /who is not met by silence; at most once a second, so
+      // that the answer to a Who flood stays a small notice.
+      if (now - member.lastRateNotice >= RATE_NOTICE_INTERVAL_MS) {
+        member.lastRateNotice = now;
+        this.#notifier.notice(member, NoticeCode.WhoTooSoon, now);
+      }
       return;
     }
     member.lastWho = now;
