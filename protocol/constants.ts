@@ -102,6 +102,10 @@ export const EventType = {
   Notice: 7,
   Members: 8,
   Pong: 9,
+  /** A chat message from before the member joined (history on join, §4.2): Chat's layout. */
+  History: 10,
+  /** Messages of a range the server no longer holds, so cannot resend (§4.2). */
+  Gap: 11,
 } as const;
 /** A kaiwa event type. */
 export type EventType = typeof EventType[keyof typeof EventType];
@@ -170,7 +174,13 @@ export const Command = {
   Who: 3,
   /** Ask for a PONG event, to tell that the server is alive. */
   Ping: 4,
+  /** Chat with a client message id: id u32, then the text. A resend reuses the id (§3.2). */
+  ChatWithId: 5,
+  /** Ask again for the chat events of a seq range, inclusive: from u32, to u32 (§3.2). */
+  Nack: 6,
 } as const;
+/** Most seqs one NACK may ask for (to − from + 1), so that a 9-byte request has a bounded answer. */
+export const MAX_NACK_RANGE = 64;
 /** A kaiwa client command code. */
 export type Command = typeof Command[keyof typeof Command];
 

@@ -30,7 +30,16 @@ export interface MemberEntry {
 
 /** A decoded kaiwa event; `time` is the server's clock in milliseconds since the epoch. */
 export type KaiwaEvent =
-  | { type: "chat"; time: number; seq: number; sender: string; text: string }
+  | {
+    type: "chat";
+    time: number;
+    seq: number;
+    sender: string;
+    text: string;
+    /** True for a message from before the member joined (EventType.History, §4.2). */
+    history?: boolean;
+  }
+  | { type: "gap"; time: number; from: number; to: number }
   | { type: "joined"; time: number; names: string[] }
   | { type: "left"; time: number; reason: number; names: string[] }
   | { type: "room-closed"; time: number; reason: number }
@@ -41,6 +50,14 @@ export type KaiwaEvent =
   | { type: "pong"; time: number };
 
 const TWO_TO_32 = 2 ** 32;
+const U32_SIZE = 4;
+
+function checkU32(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 0 || value >= TWO_TO_32) {
+    throw new RangeError(`Cannot encode event: ${what} ${value} is not a u32`);
+  }
+  return value;
+}
 const CHAT_FIXED_SIZE = EVENT_HEADER_SIZE + 4 + 1;
 const NAME_LIST_COUNT_SIZE = 2;
 // A Members entry spends a flags byte and a length byte besides its name.
@@ -58,13 +75,14 @@ export function encodeChatEvent(
   seq: number,
   sender: Uint8Array,
   text: Uint8Array,
+  kind: typeof EventType.Chat | typeof EventType.History = EventType.Chat,
 ): Uint8Array {
   checkName(sender);
   if (!Number.isInteger(seq) || seq < 0 || seq >= TWO_TO_32) {
     throw new RangeError(`Cannot encode chat event: seq ${seq} is not a u32`);
   }
   const out = new Uint8Array(checkEventSize(CHAT_FIXED_SIZE + sender.length + text.length));
-  const view = writeHeader(out, EventType.Chat, time);
+  const view = writeHeader(out, kind, time);
   view.setUint32(EVENT_HEADER_SIZE, seq);
   out[CHAT_FIXED_SIZE - 1] = sender.length;
   out.set(sender, CHAT_FIXED_SIZE);
@@ -91,7 +109,15 @@ export function encodeEvent(event: KaiwaEvent): Uint8Array {
         event.seq,
         encodeUtf8(event.sender),
         encodeUtf8(event.text),
+        event.history === true ? EventType.History : EventType.Chat,
       );
+    case "gap": {
+      const body = new Uint8Array(2 * U32_SIZE);
+      const view = new DataView(body.buffer);
+      view.setUint32(0, checkU32(event.from, "gap from"));
+      view.setUint32(U32_SIZE, checkU32(event.to, "gap to"));
+      return withBody(EventType.Gap, event.time, [], body);
+    }
     case "joined":
       return withBody(EventType.Joined, event.time, [], encodeNameList(event.names));
     case "left":
@@ -198,10 +224,18 @@ export function decodeEvent(bytes: Uint8Array): KaiwaEvent {
 
 function decodeBody(type: number, time: number, reader: ByteReader): KaiwaEvent {
   switch (type) {
-    case EventType.Chat: {
+    case EventType.Chat:
+    case EventType.History: {
       const seq = reader.u32();
       const sender = decodeUtf8(reader.bytes(reader.u8()), "sender");
-      return { type: "chat", time, seq, sender, text: decodeUtf8(reader.rest(), "chat text") };
+      const text = decodeUtf8(reader.rest(), "chat text");
+      return type === EventType.History
+        ? { type: "chat", time, seq, sender, text, history: true }
+        : { type: "chat", time, seq, sender, text };
+    }
+    case EventType.Gap: {
+      const from = reader.u32();
+      return { type: "gap", time, from, to: reader.u32() };
     }
     case EventType.Joined:
       return { type: "joined", time, names: decodeNameList(reader) };

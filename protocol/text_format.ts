@@ -62,11 +62,19 @@ function describeEvent(event: KaiwaEvent): string | null {
       return `${NOTICE_PREFIX}the server is shutting down`;
     case "notice":
       return `${NOTICE_PREFIX}${event.text}`;
+    case "gap":
+      return `${NOTICE_PREFIX}${gapCount(event)} could not be recovered`;
     case "chat":
     case "members":
     case "pong":
       return null;
   }
+}
+
+/** "1 message" or "N messages": how many a gap event names. */
+function gapCount(event: { from: number; to: number }): string {
+  const count = event.to - event.from + 1;
+  return count === 1 ? "1 message" : `${count} messages`;
 }
 
 /**
