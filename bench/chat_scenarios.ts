@@ -11,6 +11,7 @@ import { ramp, type RampPlan } from "./ramp.ts";
 import { closeRooms, fillRooms, type RoomLayout } from "./rooms.ts";
 import { BENCH_HOST, type ServerProcess } from "./server_process.ts";
 import type { ResultRow } from "./table.ts";
+import type { JoinSecurity } from "./tcrp_client.ts";
 
 /** Join notices and room closings are over once nothing arrived for this long. */
 const SETTLE_QUIET_MS = 300;
@@ -25,6 +26,11 @@ export interface ScenarioContext {
   readonly workers: number;
   /** Adds a row to the table (and shows progress). */
   readonly addRow: (row: ResultRow) => void;
+  /**
+   * How chat members enter: null, standard clients over plain TCRP; otherwise kaiwa clients with
+   * sessions over TLS (`--encrypted`).
+   */
+  readonly security: JoinSecurity | null;
 }
 
 /**
@@ -44,13 +50,14 @@ async function withRooms(
     server.port,
   );
   try {
-    const fill = await fillRooms(BENCH_HOST, server.port, layout, pool);
+    const fill = await fillRooms(BENCH_HOST, server.port, layout, pool, ctx.security);
     // Join notices are not chat: let them pass before measuring.
     await pool.waitQuiet(SETTLE_QUIET_MS, sizes.drainMs);
     await body({
       server,
       pool,
-      roomSize: layout.roomSize,
+      // A kaiwa sender is sent its own message back; a standard client is not.
+      recipients: layout.roomSize - 1 + (ctx.security === null ? 0 : 1),
       durationMs: sizes.stepMs,
       drainMs: sizes.drainMs,
     }, fill.joinsPerSecond);

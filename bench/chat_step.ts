@@ -25,8 +25,11 @@ export interface StepContext {
   readonly server: ServerProcess;
   /** The members. */
   readonly pool: ClientPool;
-  /** Members per room: each message is expected at every other member of its room. */
-  readonly roomSize: number;
+  /**
+   * Deliveries expected per message: every other member of its room, and the sender too when it
+   * is a kaiwa client (its own message comes back as its delivery confirmation, docs/protocol.md §4.2).
+   */
+  readonly recipients: number;
   /** How long each step sends, ms. */
   readonly durationMs: number;
   /** Longest wait for late deliveries after sending, ms. */
@@ -68,7 +71,7 @@ export async function measureStep(
   const serverDrops = difference(serverDropsBefore, await udpDrops(serverPorts));
   const clientDrops = difference(clientDropsBefore, await udpDrops(clientPorts));
 
-  const expected = sent * (ctx.roomSize - 1);
+  const expected = sent * ctx.recipients;
   const lossPercent = expected === 0 ? 0 : ((expected - report.received) * PERCENT) / expected;
   const seconds = elapsedMs / MS_PER_SECOND;
   const sentShare = sent / (rate * seconds);
@@ -81,6 +84,7 @@ export async function measureStep(
     notes.push(`generator sent only ${Math.round(sentShare * PERCENT)}%`);
   }
   if (report.stale > 0) notes.push(`${report.stale} late from earlier steps`);
+  if (report.unopened > 0) notes.push(`${report.unopened} sealed datagrams did not open`);
   if (report.sendErrors > 0) notes.push(`${report.sendErrors} send errors`);
   return {
     rate,

@@ -6,6 +6,7 @@
  */
 
 import { LatencyHistogram } from "./latency_histogram.ts";
+import type { SessionGrant } from "../protocol/mod.ts";
 import type {
   MemberCredentials,
   StepReport,
@@ -24,6 +25,8 @@ export interface PoolCredentials {
   readonly roomName: string;
   /** Its token. */
   readonly token: string;
+  /** Its session (a kaiwa client with sealed datagrams), or null for a standard client. */
+  readonly session: SessionGrant | null;
 }
 
 /** The merged counters of one step over every worker. */
@@ -34,6 +37,8 @@ export interface PoolReport {
   stale: number;
   /** Notices and other non-chat datagrams. */
   notices: number;
+  /** Sealed datagrams that did not open. */
+  unopened: number;
   /** Latencies of the step's deliveries. */
   latency: LatencyHistogram;
   /** Per member (pool order): names it was told joined. */
@@ -139,9 +144,9 @@ export class ClientPool {
   /** Hands each member its room and token so that it can send. */
   async register(credentials: readonly PoolCredentials[]): Promise<void> {
     const shares: MemberCredentials[][] = this.#channels.map(() => []);
-    for (const { member, roomName, token } of credentials) {
+    for (const { member, roomName, token, session } of credentials) {
       const w = member % this.#channels.length;
-      shares[w].push({ index: member / this.#channels.length | 0, roomName, token });
+      shares[w].push({ index: member / this.#channels.length | 0, roomName, token, session });
     }
     await this.#all((_, w) => ({ kind: "members", members: shares[w] }));
   }
@@ -184,6 +189,15 @@ export class ClientPool {
     );
   }
 
+  /** Makes one member leave its room; a host leaving closes the room for all. */
+  async leave(member: number): Promise<void> {
+    const channel = this.#channels[member % this.#channels.length];
+    expect(
+      await channel.request({ kind: "leave", index: member / this.#channels.length | 0 }),
+      "ack",
+    );
+  }
+
   /** Waits until no datagram arrived for `quietMs`, or `maxMs` passed. */
   async waitQuiet(quietMs: number, maxMs: number): Promise<void> {
     const start = performance.now();
@@ -212,6 +226,7 @@ export class ClientPool {
       received: 0,
       stale: 0,
       notices: 0,
+      unopened: 0,
       latency: new LatencyHistogram(),
       joinedNames: new Array(this.size).fill(0),
       lastJoinedMicros: new Array(this.size).fill(0),
@@ -223,6 +238,7 @@ export class ClientPool {
       merged.received += reply.received;
       merged.stale += reply.stale;
       merged.notices += reply.notices;
+      merged.unopened += reply.unopened;
       merged.sendErrors += reply.sendErrors;
       merged.latency.add(new LatencyHistogram(reply.latencyCounts, reply.maxLatencyMicros));
       reply.joinedNames.forEach((names, i) => merged.joinedNames[i * workers + w] = names);

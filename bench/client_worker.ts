@@ -3,15 +3,26 @@
  * all of them (each into its own reused buffer) and sends paced chat messages from them.
  * Spreading members over workers puts the receiving on several threads.
  *
+ * A member with a session (`--encrypted`) is a kaiwa client: it seals each command with the
+ * client's own {@link SealedChannel} and opens each event through it, replay window included, so
+ * the generator pays what a real client pays; the server's CPU figure does not include it.
+ *
  * @module
  */
 
 /// <reference lib="deno.worker" />
 
-import { encodeClientDatagram, encodeUtf8, MAX_EVENT_SIZE } from "../protocol/mod.ts";
+import {
+  encodeClientDatagram,
+  encodeCommand,
+  encodeUtf8,
+  MAX_EVENT_SIZE,
+  SealedChannel,
+} from "../protocol/mod.ts";
 import { LatencyHistogram } from "./latency_histogram.ts";
 import {
   ChatParser,
+  chatText,
   encodeChatText,
   isNotice,
   nowMicros,
@@ -27,16 +38,22 @@ const SEND_TICK_MS = 2;
 /** Most sends in flight at once: more would starve this thread's receive loops. */
 const MAX_SEND_BATCH = 64;
 const LOOPBACK = "127.0.0.1";
+/** What a standard client sends to leave; the host leaving closes the room for everyone. */
+const EXIT_MESSAGE = "/exit";
 
 interface Sender {
   readonly socket: Deno.DatagramConn;
   readonly roomName: Uint8Array;
   readonly token: Uint8Array;
+  /** The member's session: its datagrams are sealed kaiwa commands. Null: standard client. */
+  readonly channel: SealedChannel | null;
 }
 
 const sockets: Deno.DatagramConn[] = [];
 const senders: Sender[] = [];
 const sendersByIndex = new Map<number, Sender>();
+/** Each socket's session channel, by socket index; null until (or unless) it has one. */
+let channels: (SealedChannel | null)[] = [];
 const histogram = new LatencyHistogram();
 const parser = new ChatParser();
 let server: Deno.NetAddr = { transport: "udp", hostname: LOOPBACK, port: 0 };
@@ -51,6 +68,7 @@ let step = -1;
 let received = 0;
 let stale = 0;
 let notices = 0;
+let unopened = 0;
 let datagrams = 0;
 let sendErrors = 0;
 let nextSender = 0;
@@ -62,6 +80,7 @@ function open(count: number, serverHost: string, serverPort: number, names: numb
   lastJoinedMicros = new Float64Array(count);
   trackNames = names;
   heard = new Uint8Array(count * names);
+  channels = new Array(count).fill(null);
   for (let i = 0; i < count; i++) {
     sockets.push(Deno.listenDatagram({ transport: "udp", hostname: LOOPBACK, port: 0 }));
   }
@@ -82,7 +101,10 @@ async function receiveLoop(socket: Deno.DatagramConn, index: number): Promise<vo
       continue;
     }
     datagrams++;
-    if (isNotice(buffer, length)) {
+    const channel = channels[index];
+    if (channel !== null) {
+      receiveSealed(channel, buffer.subarray(0, length));
+    } else if (isNotice(buffer, length)) {
       notices++;
       hearing = index;
       const names = readJoinedNames(buffer, length, markHeard);
@@ -101,28 +123,56 @@ async function receiveLoop(socket: Deno.DatagramConn, index: number): Promise<vo
   }
 }
 
+/** Opens a member's sealed event and counts it: a chat delivery, a notice, or a failure. */
+function receiveSealed(channel: SealedChannel, datagram: Uint8Array): void {
+  const event = channel.open(datagram);
+  if (typeof event === "string") unopened++;
+  else if (!parser.parseEvent(event)) notices++;
+  else if (parser.step === step) {
+    received++;
+    histogram.record(nowMicros() - parser.sentMicros);
+  } else stale++;
+}
+
 function markHeard(member: number): void {
   if (member >= 0 && member < trackNames) heard[hearing * trackNames + member] = 1;
 }
 
 function addMembers(members: readonly MemberCredentials[]): void {
   for (const member of members) {
+    const channel = member.session === null ? null : SealedChannel.forClient(member.session);
     const sender = {
       socket: sockets[member.index],
       roomName: encodeUtf8(member.roomName),
       token: encodeUtf8(member.token),
+      channel,
     };
+    channels[member.index] = channel;
     senders.push(sender);
     sendersByIndex.set(member.index, sender);
   }
 }
 
+/**
+ * Sends `message` from a member: a standard client's datagram, or, with a session, the sealed
+ * kaiwa command (which names no room and no token: the session id stands for them).
+ */
 async function sendOne(sender: Sender, message: Uint8Array): Promise<void> {
+  const datagram = sender.channel === null
+    ? encodeClientDatagram(sender.roomName, sender.token, message)
+    : sender.channel.seal(message);
   try {
-    await sender.socket.send(encodeClientDatagram(sender.roomName, sender.token, message), server);
+    await sender.socket.send(datagram, server);
   } catch {
     sendErrors++;
   }
+}
+
+/** Message `id` of `sendStep` as the member's client puts it in a datagram. */
+function chatMessage(sender: Sender, sendStep: number, id: number): Uint8Array {
+  return sender.channel === null
+    ? encodeChatText(sendStep, id)
+    : encodeCommand({ type: "chat", text: chatText(sendStep, id) });
 }
 
 /** Sends `rate` messages per second for `durationMs`, in small batches, round-robin. */
@@ -145,7 +195,7 @@ async function sendPaced(
       for (let i = 0; i < due; i++) {
         const sender = senders[nextSender];
         nextSender = (nextSender + 1) % senders.length;
-        batch.push(sendOne(sender, encodeChatText(sendStep, nextMessageId++)));
+        batch.push(sendOne(sender, chatMessage(sender, sendStep, nextMessageId++)));
       }
       await Promise.all(batch);
       sent += due;
@@ -161,6 +211,7 @@ function report(): WorkerReply {
     received,
     stale,
     notices,
+    unopened,
     latencyCounts: histogram.counts.slice(),
     maxLatencyMicros: histogram.maxMicros,
     joinedNames: joinedNames.slice(),
@@ -181,6 +232,13 @@ async function close(): Promise<void> {
   await Promise.all(loops);
 }
 
+/** The member at socket `index`, which must have been registered. */
+function senderAt(index: number): Sender {
+  const sender = sendersByIndex.get(index);
+  if (sender === undefined) throw new Error(`Member ${index} has no token`);
+  return sender;
+}
+
 async function handle(command: WorkerCommand): Promise<WorkerReply> {
   switch (command.kind) {
     case "open":
@@ -196,14 +254,25 @@ async function handle(command: WorkerCommand): Promise<WorkerReply> {
       received = 0;
       stale = 0;
       notices = 0;
+      unopened = 0;
       histogram.reset();
       return { kind: "ack" };
     case "send":
       return { kind: "sent", ...(await sendPaced(command.step, command.rate, command.durationMs)) };
     case "say": {
-      const sender = sendersByIndex.get(command.index);
-      if (sender === undefined) throw new Error(`Member ${command.index} has no token`);
-      await sendOne(sender, encodeUtf8(command.text));
+      const sender = senderAt(command.index);
+      const text = sender.channel === null
+        ? encodeUtf8(command.text)
+        : encodeCommand({ type: "chat", text: command.text });
+      await sendOne(sender, text);
+      return { kind: "ack" };
+    }
+    case "leave": {
+      const sender = senderAt(command.index);
+      const leave = sender.channel === null
+        ? encodeUtf8(EXIT_MESSAGE)
+        : encodeCommand({ type: "leave" });
+      await sendOne(sender, leave);
       return { kind: "ack" };
     }
     case "poll":

@@ -7,6 +7,7 @@
  * deno task bench            # the full run, a few minutes
  * deno task bench --quick    # every scenario, small: the CI smoke
  * deno task bench --scenario b
+ * deno task bench --encrypted --scenario b   # kaiwa clients with sessions: sealed datagrams
  * ```
  *
  * @module
@@ -18,6 +19,7 @@ import { type BenchOptions, parseBenchArgs, USAGE } from "./options.ts";
 import { readProcFile } from "./proc_stats.ts";
 import { BENCH_SERVE_FLAGS, SERVER_FLAGS, ServerProcess } from "./server_process.ts";
 import { formatTable, type ResultRow } from "./table.ts";
+import type { JoinSecurity } from "./tcrp_client.ts";
 
 const EXIT_USAGE = 2;
 const EXIT_FAILURE = 1;
@@ -32,12 +34,24 @@ async function machine(): Promise<string> {
     `${Deno.build.os}`;
 }
 
+/**
+ * With `--encrypted`, members enter over TLS, pinning the fingerprint the server printed, exactly
+ * as `kaiwa join --fingerprint` does; null otherwise.
+ */
+function securityOf(options: BenchOptions, server: ServerProcess): JoinSecurity | null {
+  if (!options.encrypted) return null;
+  const fingerprint = server.fingerprint;
+  if (fingerprint === null) throw new Error("The server printed no TLS fingerprint");
+  return { trust: { fingerprint, knownServers: null } };
+}
+
 async function run(options: BenchOptions, server: ServerProcess): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];
   const ctx: ScenarioContext = {
     server,
     sizes: options.sizes,
     workers: options.workers,
+    security: securityOf(options, server),
     addRow: (row) => {
       rows.push(row);
       console.error(`  ${formatTable([row]).split("\n")[2]}`);
@@ -63,8 +77,11 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   console.log(`kaiwa relay benchmark${options.quick ? " (--quick)" : ""}: ${await machine()}`);
+  const members = options.encrypted
+    ? "kaiwa events, sessions over TLS (pinned fingerprint), every datagram sealed both ways"
+    : "standard text events";
   console.log(
-    `server: kaiwa serve --host 127.0.0.1 --quiet, standard text events; limits raised: ` +
+    `server: kaiwa serve --host 127.0.0.1 --quiet, ${members}; limits raised: ` +
       SERVER_FLAGS.map(([flag, value, why]) => `${flag} ${value} (${why})`).join(", ") +
       (options.fastUdp ? "; --fast-udp (sendmmsg sends)" : "; sends: one DatagramConn.send each"),
   );

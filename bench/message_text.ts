@@ -7,8 +7,14 @@
  * `<username>: <step> <id> <sentMicros>`, so a receiver parses the three numbers from the end of
  * the datagram without decoding any text. Join notices arrive as `* a, b, c joined`.
  *
+ * A kaiwa client (`--encrypted`) sends the same text in a chat command and receives it in a
+ * binary chat event (docs/protocol.md §4), whose text ends the event: {@link ChatParser.parseEvent}
+ * reads the three numbers from there, again without decoding.
+ *
  * @module
  */
+
+import { EVENT_HEADER_SIZE, EventType } from "../protocol/mod.ts";
 
 const SPACE = 0x20;
 const COMMA = 0x2c;
@@ -20,6 +26,11 @@ const DECIMAL_BASE = 10;
 const MICROS_PER_MS = 1000;
 const JOINED_SUFFIX = new TextEncoder().encode(" joined");
 const encoder = new TextEncoder();
+/** Where an event's type byte is: after its version byte. */
+const EVENT_TYPE_OFFSET = 1;
+/** A chat event's sequence number (u32) and sender-length byte, after the header. */
+const CHAT_SEQ_SIZE = 4;
+const CHAT_NAME_LENGTH_OFFSET = EVENT_HEADER_SIZE + CHAT_SEQ_SIZE;
 
 /** Microseconds since the epoch, comparable across threads (each worker has its own origin). */
 export function nowMicros(): number {
@@ -27,8 +38,13 @@ export function nowMicros(): number {
 }
 
 /** The chat text of message `id` in `step`, stamped with the current time. */
+export function chatText(step: number, id: number): string {
+  return `${step} ${id} ${Math.round(nowMicros())}`;
+}
+
+/** {@link chatText}, UTF-8 encoded: a standard client's whole datagram message. */
 export function encodeChatText(step: number, id: number): Uint8Array {
-  return encoder.encode(`${step} ${id} ${Math.round(nowMicros())}`);
+  return encoder.encode(chatText(step, id));
 }
 
 /**
@@ -43,12 +59,32 @@ export class ChatParser {
   /** Send time of the last parsed message, µs since the epoch. */
   sentMicros = 0;
   #end = 0;
+  /** Where the text starts: a number may begin there without a space before it (0: nowhere). */
+  #textStart = 0;
 
   /**
    * Parses `bytes[0, length)` as `<name>: <step> <id> <sentMicros>`; false when it is not one
    * (a notice, or a foreign message).
    */
   parse(bytes: Uint8Array, length: number): boolean {
+    this.#textStart = 0;
+    return this.#numbers(bytes, length);
+  }
+
+  /**
+   * Parses a kaiwa event (opened, whole) as a chat event whose text is
+   * `<step> <id> <sentMicros>`; false for any other event.
+   */
+  parseEvent(event: Uint8Array): boolean {
+    if (event.length <= CHAT_NAME_LENGTH_OFFSET || event[EVENT_TYPE_OFFSET] !== EventType.Chat) {
+      return false;
+    }
+    this.#textStart = CHAT_NAME_LENGTH_OFFSET + 1 + event[CHAT_NAME_LENGTH_OFFSET];
+    return this.#textStart < event.length && this.#numbers(event, event.length);
+  }
+
+  /** Reads the three numbers ending at `length`. */
+  #numbers(bytes: Uint8Array, length: number): boolean {
     this.#end = length;
     const sent = this.#number(bytes);
     const id = this.#number(bytes);
@@ -60,11 +96,16 @@ export class ChatParser {
     return true;
   }
 
-  /** Reads the decimal number ending at #end, moving #end before the space preceding it. */
+  /**
+   * Reads the decimal number ending at #end, moving #end before the space preceding it; the
+   * number may also start the text, at #textStart.
+   */
   #number(bytes: Uint8Array): number {
     let start = this.#end;
-    while (start > 0 && bytes[start - 1] >= DIGIT_0 && bytes[start - 1] <= DIGIT_9) start--;
-    if (start === this.#end || start === 0 || bytes[start - 1] !== SPACE) return -1;
+    const floor = this.#textStart;
+    while (start > floor && bytes[start - 1] >= DIGIT_0 && bytes[start - 1] <= DIGIT_9) start--;
+    if (start === this.#end) return -1;
+    if (start === floor ? floor === 0 : bytes[start - 1] !== SPACE) return -1;
     let value = 0;
     for (let i = start; i < this.#end; i++) value = value * DECIMAL_BASE + bytes[i] - DIGIT_0;
     this.#end = start - 1;

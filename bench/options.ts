@@ -11,6 +11,11 @@ import type { RampPlan } from "./ramp.ts";
 export const SCENARIOS = ["a", "b", "c", "d"] as const;
 /** One scenario letter. */
 export type Scenario = typeof SCENARIOS[number];
+/**
+ * The scenarios `--encrypted` runs: the chat ones. (d) measures joins and join notices, which a
+ * session does not change on the UDP side; its members stay standard clients.
+ */
+export const ENCRYPTED_SCENARIOS: readonly Scenario[] = ["a", "b", "c"];
 
 /** How big each scenario is. */
 export interface BenchSizes {
@@ -79,17 +84,24 @@ export interface BenchOptions {
   readonly workers: number;
   /** True for `--fast-udp`: the server sends with sendmmsg (and runs with --allow-ffi). */
   readonly fastUdp: boolean;
+  /**
+   * True for `--encrypted`: the members are kaiwa-format clients with sessions, obtained over TLS
+   * with the server's pinned fingerprint; every chat datagram is sealed and every event opened.
+   */
+  readonly encrypted: boolean;
 }
 
 /** The usage text. */
 export const USAGE =
-  `Usage: deno task bench [--quick] [--scenario a|b|c|d] [--workers N] [--fast-udp]
+  `Usage: deno task bench [--quick] [--scenario a|b|c|d] [--workers N] [--fast-udp] [--encrypted]
 
 Starts kaiwa serve as a separate process, loads it from this process and prints one table.
   --quick        every scenario, small and short (under a minute): the CI smoke
   --scenario X   run only scenario X (repeatable)
   --workers N    client worker threads (default ${DEFAULT_WORKERS})
-  --fast-udp     run the server with --fast-udp (batched sendmmsg sends, --allow-ffi)`;
+  --fast-udp     run the server with --fast-udp (batched sendmmsg sends, --allow-ffi)
+  --encrypted    members are kaiwa clients with sessions (joined over TLS, datagrams sealed);
+                 scenarios ${ENCRYPTED_SCENARIOS.join(", ")} only`;
 
 /** Parses the benchmark's arguments; throws a TypeError with the usage on a bad one. */
 export function parseBenchArgs(args: string[]): BenchOptions | "help" {
@@ -102,6 +114,7 @@ export function parseBenchArgs(args: string[]): BenchOptions | "help" {
         scenario: { type: "string", multiple: true },
         workers: { type: "string" },
         "fast-udp": { type: "boolean", default: false },
+        encrypted: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -110,10 +123,12 @@ export function parseBenchArgs(args: string[]): BenchOptions | "help" {
   }
   const { values } = parsed;
   if (values.help) return "help";
-  const wanted = values.scenario ?? [...SCENARIOS];
+  const allowed: readonly string[] = values.encrypted ? ENCRYPTED_SCENARIOS : SCENARIOS;
+  const wanted = values.scenario ?? [...allowed];
   for (const scenario of wanted) {
-    if (!(SCENARIOS as readonly string[]).includes(scenario)) {
-      throw new TypeError(`Unknown scenario "${scenario}"\n${USAGE}`);
+    if (!allowed.includes(scenario)) {
+      const mode = values.encrypted ? " with --encrypted" : "";
+      throw new TypeError(`Unknown scenario "${scenario}"${mode}\n${USAGE}`);
     }
   }
   const workers = values.workers === undefined ? DEFAULT_WORKERS : Number(values.workers);
@@ -126,5 +141,6 @@ export function parseBenchArgs(args: string[]): BenchOptions | "help" {
     scenarios: SCENARIOS.filter((scenario) => wanted.includes(scenario)),
     workers,
     fastUdp: values["fast-udp"],
+    encrypted: values.encrypted,
   };
 }

@@ -9,13 +9,16 @@
 
 import type { ClientPool } from "./client_pool.ts";
 import { memberName } from "./message_text.ts";
-import { type JoinRequest, requestTokens } from "./tcrp_client.ts";
+import {
+  type JoinRequest,
+  type JoinSecurity,
+  type JoinTicket,
+  requestTokens,
+} from "./tcrp_client.ts";
 import { MS_PER_SECOND } from "../util/mod.ts";
 
 /** Connections open at once while filling: enough to keep the server busy. */
 const JOIN_CONCURRENCY = 32;
-/** What a standard client sends to leave; the host leaving closes the room for everyone. */
-const EXIT_MESSAGE = "/exit";
 
 /** Which rooms a fill makes. */
 export interface RoomLayout {
@@ -29,8 +32,8 @@ export interface RoomLayout {
 
 /** How a fill went. */
 export interface FillResult {
-  /** Each member's token, by member index. */
-  readonly tokens: string[];
+  /** Each member's token (and session, when encrypted), by member index. */
+  readonly tickets: JoinTicket[];
   /** From the first request to the last token, ms. */
   readonly elapsedMs: number;
   /** Creates and joins per second. */
@@ -63,35 +66,42 @@ function requests(layout: RoomLayout, ports: readonly number[] | null): JoinRequ
 
 /**
  * Creates and fills the rooms of `layout`. With a pool, members announce their sockets' ports
- * and get their tokens registered for sending; without one (`ports` null) they announce no port,
- * so the server never sends to them: members that only occupy memory.
+ * and get their tokens (and sessions) registered for sending; without one (`ports` null) they
+ * announce no port, so the server never sends to them: members that only occupy memory. With
+ * `security`, members enter as kaiwa clients with sessions, over TLS.
  */
 export async function fillRooms(
   host: string,
   port: number,
   layout: RoomLayout,
   pool: ClientPool | null,
+  security: JoinSecurity | null = null,
 ): Promise<FillResult> {
   const all = requests(layout, pool === null ? null : pool.ports);
   const creates = all.filter((request) => request.create);
   const joins = all.filter((request) => !request.create);
   const start = performance.now();
-  const hostTokens = await requestTokens(host, port, creates, JOIN_CONCURRENCY);
-  const joinTokens = await requestTokens(host, port, joins, JOIN_CONCURRENCY);
+  const hostTickets = await requestTokens(host, port, creates, JOIN_CONCURRENCY, security);
+  const joinTickets = await requestTokens(host, port, joins, JOIN_CONCURRENCY, security);
   const elapsedMs = performance.now() - start;
-  const tokens: string[] = [];
+  const tickets: JoinTicket[] = [];
   let h = 0;
   let j = 0;
-  for (const request of all) tokens.push(request.create ? hostTokens[h++] : joinTokens[j++]);
+  for (const request of all) tickets.push(request.create ? hostTickets[h++] : joinTickets[j++]);
   if (pool !== null) {
     await pool.register(
-      tokens.map((token, member) => ({ member, roomName: all[member].roomName, token })),
+      tickets.map(({ token, session }, member) => ({
+        member,
+        roomName: all[member].roomName,
+        token,
+        session,
+      })),
     );
   }
-  return { tokens, elapsedMs, joinsPerSecond: (all.length * MS_PER_SECOND) / elapsedMs };
+  return { tickets, elapsedMs, joinsPerSecond: (all.length * MS_PER_SECOND) / elapsedMs };
 }
 
-/** Closes every room of `layout`: each host says "/exit", which closes its room for all. */
+/** Closes every room of `layout`: each host leaves, which closes its room for all. */
 export async function closeRooms(pool: ClientPool, layout: RoomLayout): Promise<void> {
-  for (let r = 0; r < layout.rooms; r++) await pool.say(hostOf(layout, r), EXIT_MESSAGE);
+  for (let r = 0; r < layout.rooms; r++) await pool.leave(hostOf(layout, r));
 }

@@ -62,6 +62,9 @@ export const BENCH_SERVE_FLAGS: readonly string[] = [
   ...SERVER_FLAGS.flatMap(([flag, value]) => [flag, value]),
 ];
 
+/** The fingerprint on the server's listening line: `…, TLS SHA256:<base64>`. */
+const FINGERPRINT_PATTERN = /TLS (SHA256:[A-Za-z0-9+/=]+)/;
+
 /** The benchmark server's data directory, under the temporary directory. */
 const BENCH_DATA_DIR = "kaiwa-bench-data";
 
@@ -110,8 +113,8 @@ export class ServerProcess {
     if (fastUdp) args.push("--allow-ffi");
     const inspect = Deno.env.get(INSPECT_VARIABLE);
     if (inspect) args.push(`--inspect=${inspect}`);
-    // Bench clients speak plain TCRP; the server makes its TLS identity once, in a directory of
-    // its own that later runs reuse (the benchmark itself may not write).
+    // Bench clients speak plain TCRP (TLS with --encrypted); the server makes its TLS identity
+    // once, in a directory of its own that later runs reuse (the benchmark itself may not write).
     const dataDir = `${Deno.env.get("TMPDIR") ?? "/tmp"}/${BENCH_DATA_DIR}`;
     args.push(`--allow-read=${dataDir}`, `--allow-write=${dataDir}`);
     args.push("main.ts", "serve", "--host", BENCH_HOST, "--port", String(port));
@@ -149,6 +152,15 @@ export class ServerProcess {
   /** CPU seconds the server used so far, or null off Linux. */
   cpuSeconds(): Promise<number | null> {
     return cpuSeconds(this.pid);
+  }
+
+  /**
+   * The TLS fingerprint (`SHA256:…`) the server printed on its listening line, for clients to
+   * pin; null if it printed none.
+   */
+  get fingerprint(): string | null {
+    const listening = this.#lines.find((line) => line.includes("listening"));
+    return listening?.match(FINGERPRINT_PATTERN)?.[1] ?? null;
   }
 
   /** The lines the server wrote on stderr. */

@@ -6,7 +6,9 @@
  * @module
  */
 
-/** What a worker needs to send as one member: its room and token. */
+import type { SessionGrant } from "../protocol/mod.ts";
+
+/** What a worker needs to send as one member: its room and token, and its session if any. */
 export interface MemberCredentials {
   /** Index of the member's socket inside the worker. */
   readonly index: number;
@@ -14,6 +16,8 @@ export interface MemberCredentials {
   readonly roomName: string;
   /** The token the server issued. */
   readonly token: string;
+  /** The session granted (kaiwa client, sealed datagrams), or null for a standard client. */
+  readonly session: SessionGrant | null;
 }
 
 /** Commands from the main thread. */
@@ -29,8 +33,10 @@ export type WorkerCommand =
   | { kind: "step"; step: number }
   /** Send `rate` chat messages per second for `durationMs`, round-robin over the members. */
   | { kind: "send"; step: number; rate: number; durationMs: number }
-  /** Send one text message from one member (e.g. "/exit"). */
+  /** Send one text message from one member. */
   | { kind: "say"; index: number; text: string }
+  /** Make one member leave its room (a host leaving closes it). */
+  | { kind: "leave"; index: number }
   /** Report how many datagrams arrived in all, to tell when deliveries have stopped. */
   | { kind: "poll" }
   /** Report the counters of the current step. */
@@ -47,6 +53,8 @@ export interface StepReport {
   stale: number;
   /** Notices and anything that is not a benchmark chat message. */
   notices: number;
+  /** Sealed datagrams that did not open (forged, replayed, too old): 0 on a healthy run. */
+  unopened: number;
   /** Latency histogram buckets of the current step's deliveries. */
   latencyCounts: Uint32Array;
   /** The largest latency of the current step, µs. */
