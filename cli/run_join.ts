@@ -16,6 +16,7 @@ import {
   runPipeMode,
   serverAddressOf,
 } from "../client/mod.ts";
+import { MAX_DATAGRAM_SIZE } from "../protocol/mod.ts";
 import { defaultDataDir } from "./data_dir.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { describeFailure, exitCodeFor } from "./join_reasons.ts";
@@ -63,7 +64,7 @@ async function joinWithPipes(options: JoinOptions, errors: LineOutput): Promise<
   if (room === null || name === null) {
     throw new UsageError("ROOM and --name are required when stdin is not a terminal");
   }
-  const input = new LineReader(Deno.stdin.readable);
+  const input = new LineReader(Deno.stdin.readable, { maxLineBytes: MAX_DATAGRAM_SIZE });
   const password = await readPipePassword(options.password, input);
   return await runPipeMode({
     server: serverAddressOf(options),
