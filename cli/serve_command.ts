@@ -13,6 +13,8 @@ import { parseDecimal, parseInteger, parsePort, parseSeconds, parseText } from "
 const D = DEFAULT_SERVE_OPTIONS;
 /** The smallest `--send-queue-bytes`: room for a few of the largest datagrams (8 KiB) at least. */
 const MIN_SEND_QUEUE_BYTES = 65_536;
+/** The smallest `--room-buffer-bytes`: one of the largest messages (4 KiB and its 64) fits. */
+const MIN_ROOM_BUFFER_BYTES = 8_192;
 
 /** How a switch's default reads in help text. */
 function onOff(on: boolean): string {
@@ -186,6 +188,24 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     help: "Keeps the self-signed TLS identity made on first start",
     default: "the platform's state directory, e.g. ~/.local/state/kaiwa",
   },
+  {
+    name: "room-buffer",
+    value: "N",
+    help: "Recent messages each room keeps, to resend lost ones and for history; 0 = none",
+    default: String(D.roomBuffer),
+  },
+  {
+    name: "room-buffer-bytes",
+    value: "N",
+    help: "Most bytes of recent messages each room keeps (each counts 64 more)",
+    default: String(D.roomBufferBytes),
+  },
+  {
+    name: "history",
+    value: "N",
+    help: "Recent messages a kaiwa client gets on joining, at most --room-buffer; 0 = off",
+    default: String(D.history),
+  },
   HELP_FLAG,
 ];
 
@@ -251,6 +271,21 @@ export function parseServeArgs(args: readonly string[]): ServeOptions {
   given("tls-cert", (t, f) => options.tlsCert = parseText(t, f));
   given("tls-key", (t, f) => options.tlsKey = parseText(t, f));
   given("data-dir", (t, f) => options.dataDir = parseText(t, f));
+  given("room-buffer", (t, f) => options.roomBuffer = parseInteger(t, f, 0));
+  given(
+    "room-buffer-bytes",
+    (t, f) => options.roomBufferBytes = parseInteger(t, f, MIN_ROOM_BUFFER_BYTES),
+  );
+  given("history", (t, f) => options.history = parseInteger(t, f, 0));
+  if (options.history > options.roomBuffer) {
+    // The default follows a smaller buffer; a number given is refused rather than cut.
+    if (flags.string("history") === undefined) options.history = options.roomBuffer;
+    else {
+      throw new UsageError(
+        `--history ${options.history} is more than --room-buffer keeps (${options.roomBuffer})`,
+      );
+    }
+  }
   if ((options.tlsCert === null) !== (options.tlsKey === null)) {
     throw new UsageError("--tls-cert and --tls-key go together");
   }

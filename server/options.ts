@@ -91,6 +91,18 @@ export interface ServeOptions {
    * gives one, the platform's state directory by default.
    */
   dataDir: string | null;
+  /**
+   * Most chat messages each room keeps in its ring buffer (`--room-buffer`), to answer NACKs and
+   * give joining kaiwa members history; 0 keeps none.
+   */
+  roomBuffer: number;
+  /**
+   * Most bytes each room's ring buffer holds (`--room-buffer-bytes`): each message counts its
+   * text, its sender's name and 64 bytes. Worst case server-wide: `maxRooms` × this.
+   */
+  roomBufferBytes: number;
+  /** Messages of history a kaiwa member gets on joining (`--history`); 0 = none. */
+  history: number;
 }
 
 /**
@@ -145,4 +157,11 @@ export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = {
   tlsCert: null,
   tlsKey: null,
   dataDir: null,
+  // A few minutes of a busy room: enough to fill any gap a NACK asks for, and the history.
+  roomBuffer: 256,
+  // 64 KiB: 256 chat lines of 100 bytes fit (each counts 64 more); at most 625 MiB for the
+  // 10,000 rooms of --max-rooms, and 640 KiB for one source's 10 (--max-rooms-per-ip).
+  roomBufferBytes: 64 * 1024,
+  // What a newcomer reads to know what is being talked about.
+  history: 50,
 };

@@ -13,6 +13,7 @@ import {
   encodeNameListEvents,
   encodeTextChat,
   encodeUtf8,
+  EventType,
   formatTextNotice,
   type KaiwaEvent,
   type LeaveReason,
@@ -21,7 +22,13 @@ import {
   splitNameList,
   STANDARD_CLOSED_MESSAGE,
 } from "../protocol/mod.ts";
-import { type Member, membersPageOf, type Notifier, type Room } from "./state/mod.ts";
+import {
+  type HeldChat,
+  type Member,
+  membersPageOf,
+  type Notifier,
+  type Room,
+} from "./state/mod.ts";
 import type { UdpTransport } from "./udp/mod.ts";
 
 const STANDARD_CLOSED_BYTES = encodeUtf8(STANDARD_CLOSED_MESSAGE);
@@ -72,6 +79,22 @@ export class UdpNotifier implements Notifier {
         this.#transport.send(standard, member.address, member.room);
       }
     }
+  }
+
+  /**
+   * One chat event again, to one kaiwa member, through the same path as every event (sealed
+   * under its key when it has a session): a NACK's answer, a confirmation, or history.
+   */
+  resend(member: Member, chat: HeldChat, history: boolean): void {
+    if (!member.kaiwa || member.address === null) return;
+    const kind = history ? EventType.History : EventType.Chat;
+    this.#sendKaiwa(encodeChatEvent(chat.time, chat.seq, chat.sender, chat.text, kind), member);
+  }
+
+  /** @inheritdoc */
+  gap(member: Member, from: number, to: number, now: number): void {
+    if (!member.kaiwa) return;
+    this.#broadcast([member], { type: "gap", time: now, from, to }, null);
   }
 
   /** @inheritdoc */

@@ -64,6 +64,14 @@ export class CountingNotifier implements Notifier {
     this.calls++;
   }
   /** @inheritdoc */
+  resend(): void {
+    this.calls++;
+  }
+  /** @inheritdoc */
+  gap(): void {
+    this.calls++;
+  }
+  /** @inheritdoc */
   shutdown(): void {
     this.calls++;
   }
@@ -87,6 +95,9 @@ export function cycleState(): { state: ServerState; notifier: CountingNotifier }
       maxRoomsPerIp: 10,
       ipFloodRate: 20,
       whoIntervalSeconds: 10,
+      roomBuffer: 256,
+      roomBufferBytes: 65_536,
+      history: 50,
     },
     notifier,
     stateLog(new Logger("quiet", () => {})),

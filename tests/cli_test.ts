@@ -153,6 +153,13 @@ Deno.test({
       [["--flood-burst", "1"], { floodBurst: 1 }],
       [["--join-rate", "0"], { joinRate: 0 }],
       [["--port", "1", "--port", "2"], { port: 2 }],
+      [["--room-buffer", "1000"], { roomBuffer: 1000 }],
+      [["--room-buffer-bytes", "8192"], { roomBufferBytes: 8192 }],
+      [["--history", "0"], { history: 0 }],
+      [["--history", "256"], { history: 256 }],
+      // The default history follows a smaller buffer.
+      [["--room-buffer", "0"], { roomBuffer: 0, history: 0 }],
+      [["--room-buffer", "10"], { roomBuffer: 10, history: 10 }],
     ];
     for (const [args, changed] of cases) {
       await t.step(args.join(" "), () => {
@@ -187,6 +194,10 @@ Deno.test({
       ["--flood-burst", "0"],
       ["--join-rate", "NaN"],
       ["--lobby-port", "70000"],
+      ["--room-buffer", "-1"],
+      ["--room-buffer-bytes", "8191"],
+      ["--history", "x"],
+      ["--history", "257"],
     ];
     for (const args of cases) {
       await t.step(JSON.stringify(args), () => {

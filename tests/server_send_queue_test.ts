@@ -25,6 +25,9 @@ const CONFIG = {
   maxRoomsPerIp: 10,
   ipFloodRate: 0,
   whoIntervalSeconds: 0,
+  roomBuffer: 256,
+  roomBufferBytes: 65_536,
+  history: 50,
 };
 
 /** A state whose notifier queues on a send queue whose sends are recorded (or fail). */

@@ -181,3 +181,31 @@ Deno.test("session: a resume gets a fresh session; the old one stops working", a
   await waitFor(() => test.server.state.counters.unknownSession === 1, "old session refused");
   await host.udp[Symbol.asyncDispose]();
 });
+
+Deno.test("session: history, NACK answers and confirmations are sealed like every event", async () => {
+  await using test = await startTestServer({ history: 2 }, { plainSessions: true });
+  await using annUdp = new UdpClient();
+  const ann = await enterSealed(test, Operation.CreateRoom, "r", "ann", annUdp);
+  strictEqual((await ann.event()).type, "members");
+  for (const [id, text] of [[1, "one"], [2, "two"], [3, "three"]] as const) {
+    await ann.send(test, { type: "chat", id, text });
+    strictEqual((await ann.event()).type, "chat");
+  }
+  await ann.send(test, { type: "chat", id: 3, text: "three" });
+  const confirmation = await ann.event();
+  deepStrictEqual(confirmation.type === "chat" && [confirmation.seq, confirmation.text], [
+    3,
+    "three",
+  ]);
+  await ann.send(test, { type: "nack", from: 1, to: 1 });
+  const again = await ann.event();
+  deepStrictEqual(again.type === "chat" && [again.seq, again.text], [1, "one"]);
+  await using bobUdp = new UdpClient();
+  const bob = await enterSealed(test, Operation.JoinRoom, "r", "bob", bobUdp);
+  strictEqual((await bob.event()).type, "members");
+  const history = [await bob.event(), await bob.event()];
+  deepStrictEqual(
+    history.map((event) => event.type === "chat" && [event.seq, event.text, event.history]),
+    [[2, "two", true], [3, "three", true]],
+  );
+});

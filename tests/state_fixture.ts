@@ -12,6 +12,7 @@ import { Logger } from "../server/log.ts";
 import { stateLog } from "../server/state_log.ts";
 import {
   type AdmissionRequest,
+  type HeldChat,
   type Member,
   type Notifier,
   type Room,
@@ -56,6 +57,13 @@ export class RecordingNotifier implements Notifier {
   notice(member: Member, code: number): void {
     this.calls.push(["notice", member.name, code]);
   }
+  resend(member: Member, chat: HeldChat, history: boolean): void {
+    const text = decoder.decode(chat.text);
+    this.calls.push([history ? "history" : "resend", member.name, chat.seq, text]);
+  }
+  gap(member: Member, from: number, to: number): void {
+    this.calls.push(["gap", member.name, from, to]);
+  }
   shutdown(room: Room): void {
     this.calls.push(["shutdown", room.name]);
   }
@@ -79,6 +87,9 @@ export const BASE_CONFIG: StateConfig = {
   maxRoomsPerIp: 1_000,
   ipFloodRate: 0,
   whoIntervalSeconds: 0,
+  roomBuffer: 256,
+  roomBufferBytes: 65_536,
+  history: 50,
 };
 
 export function setup(config: Partial<StateConfig> = {}, newToken?: () => string) {

@@ -34,6 +34,12 @@ export interface StateConfig {
   ipFloodRate: number;
   /** Shortest time between two answers to one member's Who, in seconds. */
   whoIntervalSeconds: number;
+  /** Most chat messages each room keeps to answer NACKs and give history; 0 keeps none. */
+  roomBuffer: number;
+  /** Most bytes of chat messages each room keeps (text, sender and 64 bytes each). */
+  roomBufferBytes: number;
+  /** Messages of history a kaiwa member gets on joining; 0 = none; at most `roomBuffer`. */
+  history: number;
 }
 
 /** A validated create or join request, with the address it came from. */

@@ -38,8 +38,13 @@ export interface DatagramOps {
   countDrop(reason: DropReason, from: string): void;
   /** Binds or checks the member's address and marks it active; false when dropped. */
   touch(member: Member, hostname: string, port: number, now: number, local?: string): boolean;
-  /** Relays validated UTF-8 `text` from `sender`. */
-  chat(sender: Member, text: Uint8Array, now: number): void;
+  /**
+   * Relays validated UTF-8 `text` from `sender`; `id` is its client message id (ChatWithId), and
+   * a recently relayed one is only confirmed again.
+   */
+  chat(sender: Member, text: Uint8Array, now: number, id?: number): void;
+  /** Sends kaiwa `member` again what its room holds of the seqs `from` to `to` (a NACK). */
+  nack(member: Member, from: number, to: number, now: number): void;
   /** Sends `member` its room's member list. */
   who(member: Member, now: number): void;
   /** Answers a ping. */
@@ -64,6 +69,10 @@ const OPEN_DROPS: Record<OpenFailure, DropReason> = {
   "forged": DropReason.Forged,
 };
 const CR = 0x0d;
+/** Where a Chat's text starts: after the command byte. */
+const CHAT_TEXT_OFFSET = 1;
+/** Where a ChatWithId's text starts: after the command byte and the u32 id (§3.2). */
+const CHAT_WITH_ID_TEXT_OFFSET = 5;
 
 /**
  * Handles one datagram from `host`:`port`, sent to the server's `local` address when it arrived
@@ -156,10 +165,16 @@ function handleCommand(ops: DatagramOps, member: Member, message: Uint8Array, no
   switch (command.type) {
     case "keepalive":
       return;
-    case "chat":
-      // The command byte is followed by the text, already validated by decodeCommand.
-      if (command.text.length > 0) ops.chat(member, message.subarray(1), now);
-      return;
+    case "chat": {
+      // The text follows the command byte (and the id), already validated by decodeCommand.
+      if (command.text.length === 0) return;
+      if (command.id === undefined) {
+        return ops.chat(member, message.subarray(CHAT_TEXT_OFFSET), now);
+      }
+      return ops.chat(member, message.subarray(CHAT_WITH_ID_TEXT_OFFSET), now, command.id);
+    }
+    case "nack":
+      return ops.nack(member, command.from, command.to, now);
     case "leave":
       return ops.leave(member, now);
     case "who":

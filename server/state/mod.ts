@@ -7,12 +7,14 @@
  * @module
  */
 
+export { CHAT_ENTRY_OVERHEAD_BYTES, ChatLog, heldBytes, type HeldChat } from "./chat_log.ts";
+export { MESSAGE_ID_MEMORY, MessageIds, type RelayedId } from "./message_ids.ts";
 export { type DropCounters, DropReason, newDropCounters } from "./counters.ts";
 export type { StateEvents } from "./events.ts";
 export { LobbyClients, MAX_LOBBY_CLIENTS } from "./lobby_clients.ts";
 export type { Notifier } from "./notifier.ts";
 export type { Admission, AdmissionRequest, StateConfig } from "./admission.ts";
-export { ServerState } from "./server_state.ts";
+export { HISTORY_MAX_BYTES, NACK_BURST, NACK_RATE, ServerState } from "./server_state.ts";
 export {
   expiryOf,
   isUnreachable,

@@ -6,6 +6,7 @@
  */
 
 import type { CloseReason, LeaveReason, NoticeCode, RemoveReason } from "../../protocol/mod.ts";
+import type { HeldChat } from "./chat_log.ts";
 import type { Member, Room } from "./room.ts";
 
 /**
@@ -16,6 +17,14 @@ import type { Member, Room } from "./room.ts";
 export interface Notifier {
   /** Chat from `sender`: text to the other standard members, a CHAT event to every kaiwa member. */
   chat(room: Room, sender: Member, seq: number, text: Uint8Array, now: number): void;
+  /**
+   * Send kaiwa `member` alone a chat event again, as it was relayed (same seq, same time): a
+   * NACK's answer, or the confirmation of a resent message id. `history` sends it as a History
+   * event instead (the room's past, on joining).
+   */
+  resend(member: Member, chat: HeldChat, history: boolean): void;
+  /** Tell kaiwa `member` that the room no longer holds the messages `from` to `to` (a Gap). */
+  gap(member: Member, from: number, to: number, now: number): void;
   /** `joiners` arrived: tell every other member of the room. */
   joined(room: Room, joiners: readonly Member[], now: number): void;
   /** Tell `member` of `arrivals`, announced while it had no address to receive them at. */

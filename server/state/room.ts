@@ -6,6 +6,8 @@
  */
 
 import type { SealedChannel } from "../../protocol/mod.ts";
+import { ChatLog } from "./chat_log.ts";
+import { MessageIds } from "./message_ids.ts";
 import type { TokenBucket } from "./token_bucket.ts";
 
 /**
@@ -39,13 +41,31 @@ export class Room {
   open = true;
   /** Counts changes of {@link members}, so that what is derived from them knows it is stale. */
   membershipVersion = 0;
+  /**
+   * Its recent chat messages (`--room-buffer`, `--room-buffer-bytes`), to answer NACKs and to
+   * give a kaiwa member that joins the room's recent past. A room costs its creator's source
+   * (`--max-rooms-per-ip`), so this memory does too.
+   */
+  readonly chats: ChatLog;
   #seq = 0;
 
-  /** Creates an empty room. */
-  constructor(name: string, nameBytes: Uint8Array, password: PasswordHash | null) {
+  /** Creates an empty room, keeping at most `buffer` recent messages of `bufferBytes` in all. */
+  constructor(
+    name: string,
+    nameBytes: Uint8Array,
+    password: PasswordHash | null,
+    buffer = 0,
+    bufferBytes = 0,
+  ) {
     this.name = name;
     this.nameBytes = nameBytes;
     this.password = password;
+    this.chats = new ChatLog(buffer, bufferBytes);
+  }
+
+  /** Seq of the latest chat message, 0 before the first. */
+  get latestSeq(): number {
+    return this.#seq;
   }
 
   /** The next chat sequence number (per room, from 1). */
@@ -136,6 +156,17 @@ export class Member {
   activeAtLastFailure = Number.NaN;
   /** When it was last told to slow down, so the notice is not repeated more than once a second. */
   lastRateNotice = Number.NEGATIVE_INFINITY;
+  /** Its recently relayed message ids (ChatWithId), so that a resend is relayed only once. */
+  readonly messageIds: MessageIds = new MessageIds();
+  /** Its NACKs' rate limit, made on its first NACK (most members never send one). */
+  nacks: TokenBucket | null = null;
+  /**
+   * The lowest seq of its room it may ask for again (NACK): the first one relayed after it was
+   * admitted, or the oldest of the history it was given. What came before is not its to read.
+   */
+  firstSeq: number;
+  /** True once it was sent the room's history (at most once: its first verified address). */
+  historySent = false;
 
   /** Creates a member; the registry adds it to its room. */
   constructor(init: {
@@ -159,6 +190,7 @@ export class Member {
     this.flood = init.flood;
     this.lastActive = init.now;
     this.admittedAt = init.now;
+    this.firstSeq = init.room.latestSeq + 1;
   }
 
   /** True when it is the host of its room. */

@@ -24,6 +24,7 @@ import { eachItem } from "./each_item.ts";
 import { expiryOf, isUnreachable, REBIND_QUIET_MS } from "./expiry.ts";
 import type { StateEvents } from "./events.ts";
 import type { Notifier } from "./notifier.ts";
+import { heldBytes } from "./chat_log.ts";
 import { SourceLimiter } from "./source_limiter.ts";
 import { Member, type PasswordHash, Room, type UdpAddress } from "./room.ts";
 import { Roster } from "./roster.ts";
@@ -39,6 +40,19 @@ const RATE_NOTICE_INTERVAL_MS = MS_PER_SECOND;
  * defaults (4 × 5 messages/s) a source bursts 4 × the 10 messages one member may.
  */
 const IP_FLOOD_BURST_SECONDS = 2;
+/**
+ * NACKs a member may send per second, each answered by at most MAX_NACK_RANGE (64) events: a
+ * client asks once per gap that does not close by itself, so a few a second cover a lossy link.
+ */
+export const NACK_RATE = 4;
+/** NACKs a member may send at once: two seconds of {@link NACK_RATE}. */
+export const NACK_BURST = 8;
+/**
+ * Most bytes of history one join is sent (each message counted as the ring buffer counts it):
+ * with `--history` 50 of the largest messages (4 KiB) a join would get 200 KiB; it gets the
+ * latest 64 KiB of them.
+ */
+export const HISTORY_MAX_BYTES = 64 * 1024;
 
 const LEAVE_TO_CLOSE: Record<LeaveReason, CloseReason> = {
   [LeaveReason.Left]: CloseReason.HostLeft,
@@ -166,6 +180,7 @@ export class ServerState implements DatagramOps {
     if (address === null || !member.addressSeen) {
       if (moved) this.#bind(member, udpAddress(hostname, port, local), now);
       member.addressSeen = true;
+      this.#sendHistory(member);
     } else if (moved) {
       if (now - member.lastActive < REBIND_QUIET_MS) {
         this.countDrop(DropReason.WrongAddress, hostname);
@@ -197,18 +212,62 @@ export class ServerState implements DatagramOps {
       this.#bind(member, udpAddress(hostname, port, local), now);
     }
     member.addressSeen = true;
+    this.#sendHistory(member);
     member.lastActive = now;
     member.admittedRound = member.room.arrivalRound;
   }
 
   /**
    * Relays `text` (UTF-8, validated) from `sender` to its room, within its flood limit; the room's
-   * pending arrivals are announced first.
+   * pending arrivals are announced first, and the room's ring buffer keeps it. With a client
+   * message `id` (ChatWithId) that the sender had relayed recently, nothing is relayed: the
+   * sender alone gets the confirmation, its original Chat event (same seq and time). Such a
+   * resend takes nothing from the flood limit: it costs the room nothing, and its answer is one
+   * datagram of its own size to an address its token (and IP, or session) proved.
    */
-  chat(sender: Member, text: Uint8Array, now: number): void {
+  chat(sender: Member, text: Uint8Array, now: number, id?: number): void {
+    const room = sender.room;
+    if (id !== undefined) {
+      const relayed = sender.messageIds.get(id);
+      if (relayed !== undefined) {
+        // The original when the room still holds it, else the same event made again from the
+        // resend (its id promises the same text).
+        const chat = room.chats.get(relayed.seq) ??
+          { seq: relayed.seq, time: relayed.time, sender: sender.nameBytes, text };
+        this.#notifier.resend(sender, chat, false);
+        return;
+      }
+    }
     if (!this.#withinFloodLimit(sender, now)) return;
-    this.announceArrivals(sender.room, now);
-    this.#notifier.chat(sender.room, sender, sender.room.nextSeq(), text, now);
+    this.announceArrivals(room, now);
+    const seq = room.nextSeq();
+    room.chats.add(seq, now, sender.nameBytes, text);
+    if (id !== undefined) sender.messageIds.remember(id, seq, now);
+    this.#notifier.chat(room, sender, seq, text, now);
+  }
+
+  /**
+   * A kaiwa member's NACK (docs/protocol.md §3.2): the Chat events of `from`..`to` its room still
+   * holds, to it alone, with their original seq and time; before them one Gap for the part the
+   * room no longer holds (fallen out of the ring buffer, or from before the member could read
+   * it). Seqs beyond the room's latest are not answered: they were never sent, and a Gap would
+   * make the client skip messages still to come. At most MAX_NACK_RANGE events an answer (the
+   * decoder refuses larger ranges), and {@link NACK_RATE} NACKs a second per member: one over
+   * its limit is dropped and counted as a flood.
+   */
+  nack(member: Member, from: number, to: number, now: number): void {
+    member.nacks ??= new TokenBucket(NACK_RATE, NACK_BURST, now);
+    if (!member.nacks.take(now)) return this.countDrop(DropReason.Flood, member.ip);
+    const room = member.room;
+    const held = Math.max(room.chats.oldestSeq, member.firstSeq);
+    const goneFrom = Math.max(from, 1);
+    const goneTo = Math.min(to, held - 1, room.latestSeq);
+    if (goneFrom <= goneTo) this.#notifier.gap(member, goneFrom, goneTo, now);
+    const last = Math.min(to, room.latestSeq);
+    for (let seq = Math.max(from, held); seq <= last; seq++) {
+      const chat = room.chats.get(seq);
+      if (chat !== undefined) this.#notifier.resend(member, chat, false);
+    }
   }
 
   /**
@@ -285,7 +344,13 @@ export class ServerState implements DatagramOps {
     }
     const refused = this.#memberCapStatus(source);
     if (refused !== null) return { status: refused, member: null };
-    const room = new Room(request.roomName, request.roomNameBytes, password);
+    const room = new Room(
+      request.roomName,
+      request.roomNameBytes,
+      password,
+      this.#config.roomBuffer,
+      this.#config.roomBufferBytes,
+    );
     const member = this.#newMember(room, request, source, now);
     room.host = member;
     this.#sources.add(source, 0, 1);
@@ -385,6 +450,28 @@ export class ServerState implements DatagramOps {
     this.#events.memberBound(member);
     if (member.kaiwa) this.#notifier.members(member, now);
     else this.#arrivals.tellMissed(member, now);
+  }
+
+  /**
+   * A kaiwa member's first verified address (a valid datagram: token and IP, or its session) gets
+   * the room's last `--history` messages, oldest first, as History events: at most
+   * {@link HISTORY_MAX_BYTES} of them, and only once. A mere announced port never does.
+   */
+  #sendHistory(member: Member): void {
+    if (!member.kaiwa || member.historySent) return;
+    member.historySent = true;
+    const count = Math.min(this.#config.history, this.#config.roomBuffer);
+    if (count <= 0) return;
+    const chats = member.room.chats.last(count);
+    let start = chats.length;
+    let bytes = 0;
+    while (start > 0 && bytes + heldBytes(chats[start - 1]) <= HISTORY_MAX_BYTES) {
+      start -= 1;
+      bytes += heldBytes(chats[start]);
+    }
+    if (start === chats.length) return;
+    member.firstSeq = Math.min(member.firstSeq, chats[start].seq);
+    for (let i = start; i < chats.length; i++) this.#notifier.resend(member, chats[i], true);
   }
 
   /** Takes back a token that never reached its client (the TCP write failed): no announcement. */
