@@ -33,6 +33,8 @@ export interface DeliveryOrderConfig {
   maxNackAttempts: number;
   /** Most seqs held or missing at once; past it the oldest holes are given up at once. */
   maxHeld: number;
+  /** Most Nacks sent in any second (the server answers 4 a second per member, §3.2). */
+  maxNacksPerSecond: number;
 }
 
 /**
@@ -44,9 +46,13 @@ export const DEFAULT_DELIVERY_ORDER_CONFIG: Readonly<DeliveryOrderConfig> = {
   nackRetryMs: 1_000,
   maxNackAttempts: 5,
   maxHeld: 1_024,
+  maxNacksPerSecond: 3,
 };
 
-/** A Nack to send: an inclusive seq range of at most {@linkcode MAX_NACK_RANGE}. */
+/**
+ * A Nack to send: an inclusive seq range of at most {@linkcode MAX_NACK_RANGE}. It may span seqs
+ * already received (their resends are dropped as duplicates): one Nack then covers many holes.
+ */
 export interface NackRange {
   from: number;
   to: number;
@@ -64,6 +70,7 @@ interface Missing {
 }
 
 const LOST = "lost" as const;
+const MS_PER_SECOND = 1_000;
 
 /**
  * The receiving side's order of a room's chat events.
@@ -94,6 +101,8 @@ export class DeliveryOrder {
   #highest = -1;
   /** The highest History seq: Chat events at or below it are shown as history too. */
   #historyUpTo = -1;
+  /** When the Nacks of the last second were sent. */
+  #nackTimes: number[] = [];
 
   /** An empty order; `emit` gets what is to be shown, in order. */
   constructor(
@@ -166,23 +175,34 @@ export class DeliveryOrder {
       this.#drain(now);
       return [];
     }
-    const ask: number[] = [];
+    const due: number[] = [];
     for (const [seq, hole] of this.#missing) {
-      const due = hole.attempts === 0
+      const isDue = hole.attempts === 0
         ? now - hole.since >= windowMs
         : now - hole.askedAt >= nackRetryMs;
-      if (!due) continue;
+      if (!isDue) continue;
       if (hole.attempts >= maxNackAttempts) {
         this.#missing.delete(seq);
         this.#held.set(seq, LOST);
         continue;
       }
-      hole.attempts++;
-      hole.askedAt = now;
-      ask.push(seq);
+      due.push(seq);
     }
     this.#drain(now);
-    return toRanges(ask.sort((a, b) => a - b));
+    this.#nackTimes = this.#nackTimes.filter((time) => now - time < MS_PER_SECOND);
+    const budget = Math.max(0, this.#config.maxNacksPerSecond - this.#nackTimes.length);
+    // The rest stay due, and are asked for when the budget allows.
+    const ranges = toRanges(due.sort((a, b) => a - b)).slice(0, budget);
+    for (const range of ranges) {
+      this.#nackTimes.push(now);
+      for (let seq = range.from; seq <= range.to; seq++) {
+        const hole = this.#missing.get(seq);
+        if (hole === undefined) continue;
+        hole.attempts++;
+        hole.askedAt = now;
+      }
+    }
+    return ranges;
   }
 
   /**
@@ -229,12 +249,12 @@ export class DeliveryOrder {
   }
 }
 
-/** Sorted seqs as contiguous ranges of at most MAX_NACK_RANGE. */
+/** Sorted seqs as ranges spanning at most MAX_NACK_RANGE seqs each (received ones included). */
 function toRanges(seqs: readonly number[]): NackRange[] {
   const ranges: NackRange[] = [];
   for (const seq of seqs) {
     const last = ranges[ranges.length - 1];
-    if (last !== undefined && seq === last.to + 1 && seq - last.from + 1 <= MAX_NACK_RANGE) {
+    if (last !== undefined && seq - last.from + 1 <= MAX_NACK_RANGE) {
       last.to = seq;
     } else {
       ranges.push({ from: seq, to: seq });

@@ -11,6 +11,7 @@ const CONFIG: DeliveryOrderConfig = {
   nackRetryMs: 1_000,
   maxNackAttempts: 3,
   maxHeld: 100,
+  maxNacksPerSecond: 3,
 };
 
 function chat(seq: number, history = false): ChatEvent {
@@ -96,7 +97,26 @@ Deno.test("delivery order: several holes are asked for together, ranges of at mo
   order.receive(chat(5), 400);
   order.receive(chat(90), 400);
   const ranges = order.poll(700);
-  assertEquals(ranges, [{ from: 2, to: 4 }, { from: 6, to: 69 }, { from: 70, to: 89 }]);
+  // One Nack spans holes and the received 5 between them (its resend is a dropped duplicate).
+  assertEquals(ranges, [{ from: 2, to: 65 }, { from: 66, to: 89 }]);
+});
+
+Deno.test("delivery order: Nacks stay within their rate; the rest are asked for later", {
+  permissions: "none",
+}, () => {
+  const { order, shown } = started(1);
+  for (let seq = 3; seq <= 69; seq += 2) order.receive(chat(seq), 400);
+  shown.length = 0;
+  // 2..68, spanning 67 seqs: two Nacks.
+  const ranges = order.poll(700);
+  assertEquals(ranges.length, 2);
+  assertEquals(order.poll(800), []);
+  order.receive(chat(90), 900);
+  // 70..89 are due at 1 200, but 2 Nacks went in the last second: one more now, then later.
+  assertEquals(order.poll(1_200).length, 1);
+  assertEquals(order.poll(1_300).length, 0);
+  assertEquals(order.poll(1_700).length >= 1, true);
+  assertEquals(shown, []);
 });
 
 Deno.test("delivery order: the server's Gap is shown once, as one notice, and the rest follows", {
