@@ -11,6 +11,10 @@
  * same seq space; a Chat event with a seq at or below the last History seq (a lost History event
  * resent in answer to a Nack) is still shown as history.
  *
+ * Other events (joined, left, notices…) carry no seq: one that arrives while chat events are held
+ * waits behind the chat events that arrived before it, so that "bo left" never comes before bo's
+ * last words.
+ *
  * Pure: time comes from the caller, output goes to `emit`.
  *
  * @module
@@ -20,8 +24,11 @@ import { type KaiwaEvent, MAX_NACK_RANGE } from "../protocol/mod.ts";
 
 /** A chat event (History included). */
 export type ChatEvent = Extract<KaiwaEvent, { type: "chat" }>;
-/** What the order emits: chat events in seq order, and gap events for what cannot be recovered. */
-export type OrderedEvent = ChatEvent | Extract<KaiwaEvent, { type: "gap" }>;
+/**
+ * What the order emits: chat events in seq order, gap events for what cannot be recovered, and
+ * the other events behind the chat events that came before them.
+ */
+export type OrderedEvent = KaiwaEvent;
 
 /** Timings of the reorder window and of Nacks. */
 export interface DeliveryOrderConfig {
@@ -103,6 +110,8 @@ export class DeliveryOrder {
   #historyUpTo = -1;
   /** When the Nacks of the last second were sent. */
   #nackTimes: number[] = [];
+  /** Other events waiting for the chat events up to `after` to be shown. */
+  readonly #others: { after: number; event: KaiwaEvent }[] = [];
 
   /** An empty order; `emit` gets what is to be shown, in order. */
   constructor(
@@ -146,6 +155,18 @@ export class DeliveryOrder {
     this.#bound(now);
     this.#drain(now);
     return "new";
+  }
+
+  /**
+   * Takes an event without a seq (not chat, not gap): shown at once, or behind the chat events
+   * that arrived before it while those wait.
+   */
+  other(event: KaiwaEvent): void {
+    if (this.#next !== null && this.#next > this.#highest && this.#others.length === 0) {
+      return this.#emit(event);
+    }
+    if (this.#next === null && this.#firstAt === null) return this.#emit(event);
+    this.#others.push({ after: this.#highest, event });
   }
 
   /** Takes the server's Gap event: those seqs are no longer held, so they are shown as lost. */
@@ -234,6 +255,9 @@ export class DeliveryOrder {
   #drain(now: number): void {
     if (this.#next === null) return;
     for (;;) {
+      while (this.#others.length > 0 && this.#others[0].after < this.#next) {
+        this.#emit(this.#others.shift()!.event);
+      }
       const entry = this.#held.get(this.#next);
       if (entry === undefined) return;
       if (entry === LOST) {

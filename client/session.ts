@@ -432,21 +432,18 @@ export class ChatSession {
           // Ours are resent, so nothing of ours was lost: no need to say so.
           if (this.#resends.pending > 0) return;
         }
-        return this.#options.onEvent(event, false);
+        return this.#order.other(event);
       case "room-closed":
-        this.#order.flush(now);
-        this.#options.onEvent(event, false);
+        this.#order.other(event);
         return this.#stop({ kind: "room-closed", reason: event.reason });
       case "removed":
-        this.#order.flush(now);
-        this.#options.onEvent(event, false);
+        this.#order.other(event);
         return this.#stop({ kind: "removed", reason: event.reason });
       case "shutdown":
-        this.#order.flush(now);
-        this.#options.onEvent(event, false);
+        this.#order.other(event);
         return this.#stop({ kind: "shutdown" });
       default:
-        return this.#options.onEvent(event, false);
+        return this.#order.other(event);
     }
   }
 

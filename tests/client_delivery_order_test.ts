@@ -25,7 +25,8 @@ function setup(config = CONFIG): { order: DeliveryOrder; shown: string[] } {
   const shown: string[] = [];
   const order = new DeliveryOrder((event: OrderedEvent) => {
     if (event.type === "gap") shown.push(`gap ${event.from}-${event.to}`);
-    else shown.push(`${event.history ? "h" : ""}${event.seq}`);
+    else if (event.type === "chat") shown.push(`${event.history ? "h" : ""}${event.seq}`);
+    else shown.push(event.type);
   }, config);
   return { order, shown };
 }
@@ -181,4 +182,24 @@ Deno.test("delivery order: memory is bounded: past maxHeld the oldest holes are 
   assertEquals(order.waiting <= CONFIG.maxHeld, true);
   assertEquals(shown[0], "1");
   assertEquals(shown[1].startsWith("gap 2-"), true);
+});
+
+Deno.test("delivery order: an event without seq waits behind the chat events held before it", {
+  permissions: "none",
+}, () => {
+  const shown: string[] = [];
+  const order = new DeliveryOrder((event) => {
+    shown.push(event.type === "chat" ? String(event.seq) : event.type);
+  }, CONFIG);
+  order.other({ type: "pong", time: 0 });
+  order.receive(chat(1), 0);
+  order.other({ type: "left", time: 0, reason: 1, names: ["ann"] });
+  assertEquals(shown, ["pong"]);
+  order.poll(300);
+  assertEquals(shown, ["pong", "1", "left"]);
+  order.receive(chat(3), 400);
+  order.other({ type: "joined", time: 0, names: ["bo"] });
+  order.receive(chat(2), 500);
+  order.other({ type: "pong", time: 0 });
+  assertEquals(shown, ["pong", "1", "left", "2", "3", "joined", "pong"]);
 });
