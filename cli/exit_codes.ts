@@ -43,6 +43,12 @@ export const ExitCode = {
   Removed: 12,
   /** Client: the server's TLS identity is not the pinned one (known_servers or --fingerprint). */
   ServerIdentityChanged: 13,
+  /**
+   * Client, pipe mode: the input ended and the room was left, but some lines were not delivered
+   * (each is written on stderr). When the session ended otherwise first (room closed, connection
+   * lost…), its own code is used, and the undelivered lines are written on stderr all the same.
+   */
+  Undelivered: 14,
 } as const;
 
 /** One of the exit codes in {@linkcode ExitCode}. */
@@ -69,6 +75,8 @@ export const EXIT_CODE_MEANINGS: Readonly<Record<ExitCode, string>> = {
   [ExitCode.Removed]: "The server removed us for inactivity",
   [ExitCode.ServerIdentityChanged]:
     "The server's TLS identity is not the pinned one (known_servers or --fingerprint)",
+  [ExitCode.Undelivered]:
+    "Pipe mode: input ended, but lines were not delivered (listed on stderr; a session that ends otherwise keeps its own code)",
 };
 
 /**

@@ -56,7 +56,9 @@ Enters the chat room ROOM on a kaiwa server, or creates it with --create. In a t
 without ROOM or --name it shows a menu (create, join, list rooms, quit) and asks for what is
 missing; in the chat, /help lists the commands, and /quit, Ctrl-C or Ctrl-D on an empty line
 leave (a host is warned first: leaving closes the room). With stdin not a terminal it is a pipe:
-one message per input line, one received event per output line; end of input leaves the room.
+one message per input line, one received event per output line; end of input leaves the room
+once every line is confirmed (paced by the server's flood limit; lines not delivered are listed
+on stderr, exit code 14 or the session's own). History lines start with "[history] ".
 The password flags exclude each other; without one, no password is sent.
 The room request travels inside TLS: the server's certificate fingerprint is pinned on first
 use in DIR/known_servers (one "host:port SHA256:…" line per server), and a server that later

@@ -26,6 +26,7 @@ export const REASON_EXIT_CODES: Readonly<Record<Reason, ExitCode>> = {
   roomClosed: ExitCode.RoomClosed,
   removed: ExitCode.Removed,
   connectionLost: ExitCode.ConnectionLost,
+  undelivered: ExitCode.Undelivered,
 };
 
 /** What to do about a refusal, in flags; failures missing here need no advice. */

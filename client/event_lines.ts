@@ -9,9 +9,14 @@
 import { formatTextNotice, type KaiwaEvent } from "../protocol/mod.ts";
 import { sanitizeForTerminal } from "./tui/mod.ts";
 
+/** In plain output, a History line (a message from before we joined) starts with this. */
+export const HISTORY_PREFIX = "[history] ";
+
 /**
  * The line for an event, or null for events a pipe reader has no use for (Pong answers our
- * pings; in plain mode the member list answers our first ping too).
+ * pings; in plain mode the member list answers our first ping too). A History message is
+ * `[history] sender: text` in plain mode (so that a bot does not answer the past), and carries
+ * `"history": true` in JSON.
  *
  * @example
  * ```ts
@@ -23,7 +28,8 @@ export function formatEventLine(event: KaiwaEvent, json: boolean): string | null
   // JSON.stringify escapes every control character, so JSON lines are safe and single-line as is.
   if (json) return JSON.stringify(event);
   if (event.type === "chat") {
-    return `${sanitizeForTerminal(event.sender)}: ${sanitizeForTerminal(event.text)}`;
+    const line = `${sanitizeForTerminal(event.sender)}: ${sanitizeForTerminal(event.text)}`;
+    return event.history === true ? HISTORY_PREFIX + line : line;
   }
   const notice = formatTextNotice(event);
   return notice === null ? null : sanitizeForTerminal(notice);

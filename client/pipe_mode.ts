@@ -1,8 +1,11 @@
 /**
  * Pipe mode, for scripts and bots: one message per input line, one received event per output
  * line, nothing interactive. The end of input, or a line `/quit` or `/exit` as the standard
- * clients have it, leaves the room cleanly after the messages already read are confirmed by the
- * server.
+ * clients have it, leaves the room cleanly once every line read is confirmed by the server,
+ * however long the server's flood limit makes that take (a progress note on stderr every
+ * {@linkcode PROGRESS_EVERY_MS} meanwhile). A line that was not delivered (the session ended
+ * first, or the server never confirmed it) is written on stderr, and the run ends with
+ * `undelivered` unless the session's own end already says something went wrong.
  *
  * @module
  */
@@ -34,8 +37,8 @@ export interface PipeModeOptions {
   errors: LineOutput;
 }
 
-/** How long, at the end of input, to wait for the server to confirm messages still in flight. */
-export const DRAIN_MS = 10_000;
+/** How often, while the end of input waits for confirmations, stderr says how many are left. */
+export const PROGRESS_EVERY_MS = 5_000;
 /** How many unconfirmed messages may queue before input reading pauses. */
 export const MAX_QUEUED_MESSAGES = 64;
 
@@ -63,9 +66,12 @@ export async function runPipeMode(options: PipeModeOptions): Promise<Reason> {
       const line = formatEventLine(event, options.json);
       if (line !== null) output.line(line);
     },
-    onUndelivered: (text) =>
-      errors.line(`kaiwa: the server did not confirm a message, dropped: ${quoted(text)}`),
+    onUndelivered: (text) => {
+      undelivered++;
+      errors.line(`kaiwa: the server did not confirm a message, not delivered: ${quoted(text)}`);
+    },
   });
+  let undelivered = 0;
   const running = session.run();
   const feeding = feed(session, options);
   const end = await running;
@@ -73,9 +79,14 @@ export async function runPipeMode(options: PipeModeOptions): Promise<Reason> {
   await feeding;
   const message = endMessage(end, session.silenceLimitMs);
   if (message !== null) errors.line(`kaiwa: ${message}`);
+  for (const text of session.unconfirmed) {
+    undelivered++;
+    errors.line(`kaiwa: the session ended first, not delivered: ${quoted(text)}`);
+  }
   await output.flush();
   await errors.flush();
-  return endReason(end);
+  const reason = endReason(end);
+  return reason === "left" && undelivered > 0 ? "undelivered" : reason;
 }
 
 /** What an input line means in pipe mode. */
@@ -121,7 +132,19 @@ async function feed(session: ChatSession, options: PipeModeOptions): Promise<voi
     }
     await session.settle(MAX_QUEUED_MESSAGES);
   }
-  await session.leave(DRAIN_MS);
+  const progress = setInterval(() => {
+    const pending = session.pending;
+    if (pending > 0) {
+      options.errors.line(
+        `kaiwa: ${pending} ${pending === 1 ? "line" : "lines"} still to confirm`,
+      );
+    }
+  }, PROGRESS_EVERY_MS);
+  try {
+    await session.leave();
+  } finally {
+    clearInterval(progress);
+  }
 }
 
 /**

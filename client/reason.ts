@@ -34,8 +34,10 @@ export type FailureReason =
  * - `roomClosed`: the host left or the room closed while we were in it, or a rejoin found it gone.
  * - `removed`: the server removed us (inactivity).
  * - `connectionLost`: the server went silent (and could not be rejoined) or shut down.
+ * - `undelivered`: pipe mode left the room (end of input) but some of its lines were not
+ *   delivered (the server never confirmed them); each was written on stderr.
  */
-export type EndReason = "left" | "roomClosed" | "removed" | "connectionLost";
+export type EndReason = "left" | "roomClosed" | "removed" | "connectionLost" | "undelivered";
 
 /** Every way a join can end. */
 export type Reason = FailureReason | EndReason;

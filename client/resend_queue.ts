@@ -2,14 +2,17 @@
  * The client's resend queue: outgoing chat messages, sent one at a time and each confirmed by the
  * server's echo (a kaiwa member gets its own message back, §4.2). Waiting for the echo before sending
  * the next message means a message dropped by the server's flood limit, or lost on the way, is
- * sent again instead of lost, whatever the server's limits are. Pure: time comes from the caller.
+ * sent again instead of lost, whatever the server's limits are. Each message carries a client
+ * message id (docs/protocol.md §3.2), counted from a random start; a resend reuses it, so the server
+ * relays the message once however often it is sent. Pure: time (and the first id) come from the
+ * caller.
  *
  * @module
  */
 
 /** What the queue wants done now. */
 export type ResendAction =
-  | { type: "send"; text: string }
+  | { type: "send"; text: string; id: number }
   | { type: "give-up"; text: string };
 
 /** Timing of resends. */
@@ -28,6 +31,7 @@ export const DEFAULT_RESEND_CONFIG: Readonly<ResendConfig> = {
 
 interface Pending {
   text: string;
+  id: number;
   sentAt: number;
   attempts: number;
 }
@@ -39,17 +43,24 @@ interface Pending {
  * ```ts
  * const queue = new ResendQueue();
  * queue.enqueue("hi");
- * queue.poll(0); // { type: "send", text: "hi" }
+ * queue.poll(0); // { type: "send", text: "hi", id: … }
  * queue.confirm("hi"); // true: the echo arrived
  * ```
  */
 export class ResendQueue {
   readonly #config: ResendConfig;
   readonly #queue: Pending[] = [];
+  #nextId: number;
 
-  /** Creates an empty queue. */
-  constructor(config: ResendConfig = DEFAULT_RESEND_CONFIG) {
+  /** Creates an empty queue; message ids count from `firstId` (random by default). */
+  constructor(config: ResendConfig = DEFAULT_RESEND_CONFIG, firstId = randomU32()) {
     this.#config = config;
+    this.#nextId = firstId >>> 0;
+  }
+
+  /** The texts not yet confirmed, oldest first (what is undelivered when the session ends). */
+  get texts(): string[] {
+    return this.#queue.map((message) => message.text);
   }
 
   /** Messages not yet confirmed, the one in flight included. */
@@ -59,7 +70,8 @@ export class ResendQueue {
 
   /** Adds a message behind the others. */
   enqueue(text: string): void {
-    this.#queue.push({ text, sentAt: 0, attempts: 0 });
+    this.#queue.push({ text, id: this.#nextId, sentAt: 0, attempts: 0 });
+    this.#nextId = (this.#nextId + 1) >>> 0;
   }
 
   /**
@@ -79,11 +91,11 @@ export class ResendQueue {
         return { type: "give-up", text: head.text };
       }
       head.sentAt = now;
-      return { type: "send", text: head.text };
+      return { type: "send", text: head.text, id: head.id };
     }
     head.attempts++;
     head.sentAt = now;
-    return { type: "send", text: head.text };
+    return { type: "send", text: head.text, id: head.id };
   }
 
   /** Takes the server's echo of our message; true when it confirms the message in flight. */
@@ -100,9 +112,19 @@ export class ResendQueue {
     if (head !== undefined) head.attempts = 0;
   }
 
-  /** The server said it dropped messages: wait a full resend delay from now before trying again. */
+  /**
+   * The server said it dropped messages (its flood limit): wait a full resend delay from now
+   * before trying again, and do not count that send as an attempt: a message is paced by the
+   * flood limit however long that takes, and given up only when the server ignores it.
+   */
   rateLimited(now: number): void {
     const head = this.#queue[0];
-    if (head !== undefined && head.attempts > 0) head.sentAt = now;
+    if (head === undefined || head.attempts === 0) return;
+    head.sentAt = now;
+    if (head.attempts > 1) head.attempts--;
   }
+}
+
+function randomU32(): number {
+  return crypto.getRandomValues(new Uint32Array(1))[0];
 }

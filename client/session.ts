@@ -3,7 +3,9 @@
  * unconfirmed messages, and ends when the user leaves, the room closes, the server removes us or
  * shuts down, or the server goes silent. A silent server is first rejoined (a TCRP join that
  * resumes our token, over a new socket): unconfirmed messages stay queued and are resent, and
- * only when the rejoins fail does the session end. The user interface sits on top and only sees
+ * only when the rejoins fail does the session end. Chat events are shown once each and in seq
+ * order (`DeliveryOrder`: a reorder window, Nacks for holes, gaps reported); our messages carry
+ * client message ids, so a resend is relayed once. The user interface sits on top and only sees
  * events.
  *
  * @module
@@ -25,6 +27,7 @@ import {
   SEALED_OVERHEAD,
   type SealedChannel,
 } from "../protocol/mod.ts";
+import { DeliveryOrder, type DeliveryOrderConfig, type OrderedEvent } from "./delivery_order.ts";
 import { ClientError } from "./errors.ts";
 import { Liveness, type LivenessConfig } from "./liveness.ts";
 import { type ResendConfig, ResendQueue } from "./resend_queue.ts";
@@ -88,7 +91,12 @@ export interface SessionOptions {
   rejoinDelaysMs?: readonly number[];
   /** Waits `ms` milliseconds (injectable, so tests need not wait). */
   sleep?: (ms: number) => Promise<void>;
-  /** The event handler; `self` is true for the echo of our own chat message. */
+  /**
+   * The event handler; `self` is true for the echo of our own chat message (not for History).
+   * Chat events come once each, in seq order, History first; a hole that could not be recovered
+   * comes as a gap event. The flood limit's notice comes only when a message was really lost (not
+   * while the resend queue still holds ours, which it sends again).
+   */
   onEvent: (event: KaiwaEvent, self: boolean) => void;
   /** Told when a message could not be delivered after every resend. */
   onUndelivered?: (text: string) => void;
@@ -100,6 +108,8 @@ export interface SessionOptions {
   liveness?: LivenessConfig;
   /** Resend timings. */
   resend?: ResendConfig;
+  /** Reorder window and Nack timings. */
+  delivery?: DeliveryOrderConfig;
 }
 
 /** What `say` did with a message. */
@@ -129,6 +139,9 @@ export class ChatSession {
   /** Wakes a rejoin's pause when the session ends. */
   #wakeSleep: () => void = () => {};
   readonly #settleWaiters: { maxPending: number; resolve: () => void }[] = [];
+  readonly #order: DeliveryOrder;
+  /** Ends a `leave` that waits for our messages to be confirmed. */
+  #stopDraining: () => void = () => {};
 
   /** Prepares a session; nothing is sent until `run()`. */
   constructor(options: SessionOptions) {
@@ -144,6 +157,7 @@ export class ChatSession {
     this.#token = encodeUtf8(options.token);
     this.#resends = new ResendQueue(options.resend);
     this.#liveness = new Liveness(this.#clock(), options.liveness);
+    this.#order = new DeliveryOrder((event) => this.#show(event), options.delivery);
   }
 
   /** The longest chat message, in UTF-8 bytes, that fits in one datagram. */
@@ -173,6 +187,11 @@ export class ChatSession {
   /** Messages sent but not yet confirmed by the server. */
   get pending(): number {
     return this.#resends.pending;
+  }
+
+  /** The texts of the messages not confirmed (yet), oldest first: after the end, undelivered. */
+  get unconfirmed(): string[] {
+    return this.#resends.texts;
   }
 
   /** Runs until the session ends, then closes the socket and says why it ended. */
@@ -215,15 +234,21 @@ export class ChatSession {
   }
 
   /**
-   * Leaves the room: first waits, up to `drainMs`, for queued messages to be confirmed, so that
-   * input piped in just before the end is not lost; then tells the server and ends the session.
+   * Leaves the room: first waits, up to `drainMs` (by default for as long as it takes), for queued
+   * messages to be confirmed, so that what was said before leaving is not lost; then tells the
+   * server and ends the session. The wait also ends when the session does, when the resend queue
+   * gives up on what is left, or when `leave(0)` is called meanwhile (leave now).
    */
-  async leave(drainMs = 0): Promise<void> {
+  async leave(drainMs = Number.POSITIVE_INFINITY): Promise<void> {
+    if (drainMs <= 0) this.#stopDraining();
     if (drainMs > 0) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
         this.settle(0),
-        new Promise<void>((resolve) => timer = setTimeout(resolve, drainMs)),
+        new Promise<void>((resolve) => {
+          this.#stopDraining = resolve;
+          if (Number.isFinite(drainMs)) timer = setTimeout(resolve, drainMs);
+        }),
       ]);
       clearTimeout(timer);
     }
@@ -242,6 +267,7 @@ export class ChatSession {
       return;
     }
     if (liveness === "ping") this.#send({ type: "ping" });
+    for (const range of this.#order.poll(now)) this.#send({ type: "nack", ...range });
     this.#pumpResends();
   }
 
@@ -303,7 +329,7 @@ export class ChatSession {
     const action = this.#resends.poll(this.#clock(), this.#liveness.heardAt);
     if (action === null) return;
     if (action.type === "send") {
-      this.#send({ type: "chat", text: action.text });
+      this.#send({ type: "chat", text: action.text, id: action.id });
       return;
     }
     this.#options.onUndelivered?.(action.text);
@@ -388,27 +414,52 @@ export class ChatSession {
   #handle(event: KaiwaEvent): void {
     const now = this.#clock();
     this.#liveness.heard(now);
-    const self = event.type === "chat" && event.sender === this.#options.username;
-    if (self && this.#resends.confirm(event.text)) {
-      this.#wakeSettled();
-      this.#pumpResends();
-    }
-    if (event.type === "notice" && event.code === NoticeCode.RateLimited) {
-      this.#resends.rateLimited(now);
-    }
-    this.#options.onEvent(event, self);
     switch (event.type) {
+      case "chat": {
+        // A duplicate (the network's, or the confirmation of a resend) confirms nothing more.
+        if (this.#order.receive(event, now) === "duplicate") return;
+        if (this.#isSelf(event) && this.#resends.confirm(event.text)) {
+          this.#wakeSettled();
+          this.#pumpResends();
+        }
+        return;
+      }
+      case "gap":
+        return this.#order.gap(event.from, event.to, now);
+      case "notice":
+        if (event.code === NoticeCode.RateLimited) {
+          this.#resends.rateLimited(now);
+          // Ours are resent, so nothing of ours was lost: no need to say so.
+          if (this.#resends.pending > 0) return;
+        }
+        return this.#order.other(event);
       case "room-closed":
+        this.#order.other(event);
         return this.#stop({ kind: "room-closed", reason: event.reason });
       case "removed":
+        this.#order.other(event);
         return this.#stop({ kind: "removed", reason: event.reason });
       case "shutdown":
+        this.#order.other(event);
         return this.#stop({ kind: "shutdown" });
+      default:
+        return this.#order.other(event);
     }
+  }
+
+  /** Shows what the delivery order lets through, in order. */
+  #show(event: OrderedEvent): void {
+    this.#options.onEvent(event, event.type === "chat" && this.#isSelf(event));
+  }
+
+  #isSelf(event: { sender: string; history?: boolean }): boolean {
+    return event.sender === this.#options.username && event.history !== true;
   }
 
   #stop(end: SessionEnd): void {
     if (this.#end !== null) return;
+    // What is held in the reorder window is shown before the end (holes as gaps).
+    this.#order.flush(this.#clock());
     this.#end = end;
     this.#wakeSleep();
     this.#wakeSettled();

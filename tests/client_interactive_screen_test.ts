@@ -33,6 +33,9 @@ class FakeSession implements ScreenSession {
     this.whoCount++;
   }
 
+  readonly pending = 0;
+  readonly unconfirmed: string[] = [];
+
   leave(): Promise<void> {
     this.leaveCount++;
     this.#finish({ kind: "left" });

@@ -191,17 +191,21 @@ Deno.test("rejoin: another refusal ends the session with that refusal's reason",
 });
 
 Deno.test("resend queue: gives up only after the server answered since the last send", () => {
-  const queue = new ResendQueue({ resendAfterMs: 100, maxAttempts: 2 });
+  const queue = new ResendQueue({ resendAfterMs: 100, maxAttempts: 2 }, 1);
   queue.enqueue("a");
-  deepStrictEqual(queue.poll(0, 0), { type: "send", text: "a" });
-  deepStrictEqual(queue.poll(100, 0), { type: "send", text: "a" });
+  deepStrictEqual(queue.poll(0, 0), { type: "send", text: "a", id: 1 });
+  deepStrictEqual(queue.poll(100, 0), { type: "send", text: "a", id: 1 });
   // Silent since: sent again, never given up.
-  deepStrictEqual(queue.poll(200, 0), { type: "send", text: "a" });
+  deepStrictEqual(queue.poll(200, 0), { type: "send", text: "a", id: 1 });
   strictEqual(queue.poll(250, 0), null);
   // The server answered (a pong) after the last send, and still no echo: given up.
   deepStrictEqual(queue.poll(300, 250), { type: "give-up", text: "a" });
   queue.enqueue("b");
   queue.poll(400, 400);
   queue.restart();
-  deepStrictEqual(queue.poll(401, 400), { type: "send", text: "b" }, "after a rejoin: at once");
+  deepStrictEqual(
+    queue.poll(401, 400),
+    { type: "send", text: "b", id: 2 },
+    "after a rejoin: at once",
+  );
 });

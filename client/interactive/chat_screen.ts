@@ -25,10 +25,17 @@ export interface ScreenSession {
   say(text: string): SayResult;
   /** Asks for the member list. */
   who(): void;
-  /** Leaves the room. */
+  /**
+   * Leaves the room once what is queued is confirmed (by default however long it takes);
+   * `leave(0)` meanwhile leaves at once.
+   */
   leave(drainMs?: number): Promise<void>;
   /** The longest message in UTF-8 bytes. */
   readonly maxMessageBytes: number;
+  /** Messages not confirmed yet. */
+  readonly pending: number;
+  /** Their texts, oldest first: after the end, what was not delivered. */
+  readonly unconfirmed: readonly string[];
 }
 
 /** What a chat screen is built from. */
@@ -44,9 +51,6 @@ export interface ChatScreenOptions {
   /** Lists the server's rooms, for `/rooms`. */
   listRooms: () => Promise<RoomList>;
 }
-
-/** How long leaving waits for our last messages to be confirmed before it goes anyway. */
-export const LEAVE_DRAIN_MS = 2_000;
 
 /** The chat screen. Feed it the session's events with {@link event} and {@link undelivered}. */
 export class ChatScreen {
@@ -97,7 +101,14 @@ export class ChatScreen {
       end = await running;
     } finally {
       await Promise.all(this.#tasks);
-      if (end !== null) this.#print(view.endLines(end, clock()));
+      if (end !== null) {
+        this.#print(view.endLines(end, clock()));
+        this.#print(
+          session.unconfirmed.map((text) =>
+            view.notice(`not delivered: ${preview(text)}`, clock())
+          ),
+        );
+      }
       terminal.write(this.#screen.end());
       removeResize();
       await terminal.flush();
@@ -184,10 +195,23 @@ export class ChatScreen {
     this.#leave();
   }
 
+  /**
+   * Leaves once what is queued is confirmed (paced by the server's flood limit), saying so while
+   * it waits; asked again meanwhile, leaves at once.
+   */
   #leave(): void {
-    if (this.#leaving || this.#session === null) return;
+    if (this.#session === null) return;
+    if (this.#leaving) {
+      this.#session.leave(0);
+      return;
+    }
     this.#leaving = true;
-    this.#session.leave(LEAVE_DRAIN_MS);
+    const pending = this.#session.pending;
+    if (pending > 0) {
+      const what = pending === 1 ? "1 message" : `${pending} messages`;
+      this.#notice(`sending ${what} still queued before leaving; /quit again to leave now`);
+    }
+    this.#session.leave();
   }
 
   #listRooms(): void {

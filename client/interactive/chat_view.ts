@@ -28,6 +28,9 @@ export interface ChatViewOptions {
 export const HOST_QUIT_WARNING =
   "you are the host: leaving closes the room for everyone — /quit (or Ctrl-C) again to leave";
 
+/** The notice before the first History message, followed by the room's name. */
+export const HISTORY_HEADER = "earlier messages in";
+
 /** The wire notices start with this marker; the screen draws its own. */
 const TEXT_NOTICE_PREFIX = "* ";
 
@@ -35,6 +38,7 @@ const TEXT_NOTICE_PREFIX = "* ";
 export class ChatView {
   readonly #options: ChatViewOptions;
   #members: MemberEntry[];
+  #historyShown = false;
 
   /** Starts with only us in the list, host when we created the room. */
   constructor(options: ChatViewOptions) {
@@ -73,10 +77,17 @@ export class ChatView {
   eventLines(event: KaiwaEvent, self: boolean): string[] {
     const { style } = this.#options;
     switch (event.type) {
-      case "chat":
-        return [
-          formatChatLine({ time: event.time, sender: event.sender, text: event.text, self }, style),
-        ];
+      case "chat": {
+        const history = event.history === true;
+        const line = formatChatLine(
+          { time: event.time, sender: event.sender, text: event.text, self, history },
+          style,
+        );
+        if (!history || this.#historyShown) return [line];
+        // The first History message: the room's recent past follows "you joined", headed as such.
+        this.#historyShown = true;
+        return [this.notice(`${HISTORY_HEADER} ${this.#options.room}:`, event.time), line];
+      }
       case "members":
         this.#members = event.members.map((member) => ({ ...member }));
         return [this.notice(this.#describeMembers(), event.time)];

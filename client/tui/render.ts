@@ -40,6 +40,11 @@ export interface ChatLine {
   readonly text: string;
   /** True for our own message, as the server confirmed it: its name is shown in bold. */
   readonly self: boolean;
+  /**
+   * True for a message from before we joined (History): the whole line is dim, with no name
+   * colour, and its time is the message's original time.
+   */
+  readonly history?: boolean;
 }
 
 /** Marks a notice line, where a chat line has its sender. */
@@ -129,7 +134,8 @@ function paint(text: string, parameters: string, style: RenderStyle): string {
 }
 
 /**
- * One chat line: "HH:MM sender: text" (time dim, sender in its colour, bold when it is us).
+ * One chat line: "HH:MM sender: text" (time dim, sender in its colour, bold when it is us; all
+ * dim for history).
  *
  * @example
  * ```ts
@@ -138,6 +144,12 @@ function paint(text: string, parameters: string, style: RenderStyle): string {
  * ```
  */
 export function formatChatLine(line: ChatLine, style: RenderStyle): string {
+  if (line.history === true) {
+    const text = `${formatClock(line.time)} ${sanitizeForTerminal(line.sender)}: ${
+      sanitizeForTerminal(line.text)
+    }`;
+    return paint(text, SGR_DIM, style);
+  }
   const clock = paint(formatClock(line.time), SGR_DIM, style);
   const color = nameColor(line.sender, style.color);
   const parameters = line.self && color !== "" ? `${SGR_BOLD};${color}` : color;

@@ -1,0 +1,288 @@
+/**
+ * Exactly-once, in-order chat delivery on the receiving side (docs/protocol.md §3.2 "Delivery"):
+ * each room's chat events carry a `seq`; this shows each seq once and in order. An event that
+ * arrives early waits in a short reorder window; a hole that does not close by itself is asked for
+ * again with Nack ranges (at most {@linkcode MAX_NACK_RANGE} seqs each, a bounded number of times);
+ * what the server says it no longer holds (a Gap event), or never answers for, comes out as one gap
+ * event ("N messages could not be recovered"): never skipped in silence. Duplicates are dropped.
+ *
+ * The first seq is not known in advance: the first events (History first, then Chat) are held for
+ * one window, and the smallest seq among them is the start. History events are chat events in the
+ * same seq space; a Chat event with a seq at or below the last History seq (a lost History event
+ * resent in answer to a Nack) is still shown as history.
+ *
+ * Other events (joined, left, notices…) carry no seq: one that arrives while chat events are held
+ * waits behind the chat events that arrived before it, so that "bo left" never comes before bo's
+ * last words.
+ *
+ * Pure: time comes from the caller, output goes to `emit`.
+ *
+ * @module
+ */
+
+import { type KaiwaEvent, MAX_NACK_RANGE } from "../protocol/mod.ts";
+
+/** A chat event (History included). */
+export type ChatEvent = Extract<KaiwaEvent, { type: "chat" }>;
+/**
+ * What the order emits: chat events in seq order, gap events for what cannot be recovered, and
+ * the other events behind the chat events that came before them.
+ */
+export type OrderedEvent = KaiwaEvent;
+
+/** Timings of the reorder window and of Nacks. */
+export interface DeliveryOrderConfig {
+  /** How long an early event waits for the ones before it before they are asked for. */
+  windowMs: number;
+  /** How long to wait for the answer to a Nack before asking again. */
+  nackRetryMs: number;
+  /** How many Nacks ask for a seq before it is given up as lost. */
+  maxNackAttempts: number;
+  /** Most seqs held or missing at once; past it the oldest holes are given up at once. */
+  maxHeld: number;
+  /** Most Nacks sent in any second (the server answers 4 a second per member, §3.2). */
+  maxNacksPerSecond: number;
+}
+
+/**
+ * The defaults: a 300 ms window (reordering on the Internet is far shorter), then up to five
+ * Nacks a second apart: about 5 seconds before a hole the server never answers for is reported.
+ */
+export const DEFAULT_DELIVERY_ORDER_CONFIG: Readonly<DeliveryOrderConfig> = {
+  windowMs: 300,
+  nackRetryMs: 1_000,
+  maxNackAttempts: 5,
+  maxHeld: 1_024,
+  maxNacksPerSecond: 3,
+};
+
+/**
+ * A Nack to send: an inclusive seq range of at most {@linkcode MAX_NACK_RANGE}. It may span seqs
+ * already received (their resends are dropped as duplicates): one Nack then covers many holes.
+ */
+export interface NackRange {
+  from: number;
+  to: number;
+}
+
+/** What `receive` made of a chat event. */
+export type Receipt = "new" | "duplicate";
+
+interface Missing {
+  /** When the hole was noticed. */
+  since: number;
+  /** When it was last asked for (0: never). */
+  askedAt: number;
+  attempts: number;
+}
+
+const LOST = "lost" as const;
+const MS_PER_SECOND = 1_000;
+
+/**
+ * The receiving side's order of a room's chat events.
+ *
+ * @example
+ * ```ts
+ * const shown: number[] = [];
+ * const order = new DeliveryOrder((event) => event.type === "chat" && shown.push(event.seq));
+ * const chat = (seq: number) => ({ type: "chat" as const, time: 0, seq, sender: "a", text: "" });
+ * order.receive(chat(1), 0);
+ * order.poll(300); // the window is over: 1 is the start, shown
+ * order.receive(chat(3), 400); // held: 2 is missing
+ * order.receive(chat(2), 450); // shown: 2, then 3
+ * ```
+ */
+export class DeliveryOrder {
+  readonly #config: DeliveryOrderConfig;
+  readonly #emit: (event: OrderedEvent) => void;
+  /** The next seq to show; null until the start is known. */
+  #next: number | null = null;
+  /** When the first event arrived (the start is decided one window later). */
+  #firstAt: number | null = null;
+  /** Events waiting for the ones before them, and seqs known lost. */
+  readonly #held = new Map<number, ChatEvent | typeof LOST>();
+  /** Seqs after `#next` not received yet, up to the highest seen. */
+  readonly #missing = new Map<number, Missing>();
+  /** The highest seq seen so far. */
+  #highest = -1;
+  /** The highest History seq: Chat events at or below it are shown as history too. */
+  #historyUpTo = -1;
+  /** When the Nacks of the last second were sent. */
+  #nackTimes: number[] = [];
+  /** Other events waiting for the chat events up to `after` to be shown. */
+  readonly #others: { after: number; event: KaiwaEvent }[] = [];
+
+  /** An empty order; `emit` gets what is to be shown, in order. */
+  constructor(
+    emit: (event: OrderedEvent) => void,
+    config: DeliveryOrderConfig = DEFAULT_DELIVERY_ORDER_CONFIG,
+  ) {
+    this.#emit = emit;
+    this.#config = config;
+  }
+
+  /** Seqs held back or missing, for tests and diagnostics. */
+  get waiting(): number {
+    return this.#held.size + this.#missing.size;
+  }
+
+  /**
+   * Takes a chat (or History) event: "new" the first time its seq is seen, "duplicate" after
+   * (or for a seq before the start), when it is dropped.
+   */
+  receive(event: ChatEvent, now: number): Receipt {
+    const { seq } = event;
+    if (event.history === true && seq > this.#historyUpTo) this.#historyUpTo = seq;
+    if (this.#next === null) {
+      if (this.#held.has(seq)) return "duplicate";
+      this.#held.set(seq, event);
+      this.#firstAt ??= now;
+      this.#highest = Math.max(this.#highest, seq);
+      return "new";
+    }
+    if (seq < this.#next) return "duplicate";
+    const held = this.#held.get(seq);
+    if (held !== undefined && held !== LOST) return "duplicate";
+    this.#missing.delete(seq);
+    this.#held.set(seq, event);
+    for (let missing = this.#highest + 1; missing < seq; missing++) {
+      if (!this.#held.has(missing)) {
+        this.#missing.set(missing, { since: now, askedAt: 0, attempts: 0 });
+      }
+    }
+    this.#highest = Math.max(this.#highest, seq);
+    this.#bound(now);
+    this.#drain(now);
+    return "new";
+  }
+
+  /**
+   * Takes an event without a seq (not chat, not gap): shown at once, or behind the chat events
+   * that arrived before it while those wait.
+   */
+  other(event: KaiwaEvent): void {
+    if (this.#next !== null && this.#next > this.#highest && this.#others.length === 0) {
+      return this.#emit(event);
+    }
+    if (this.#next === null && this.#firstAt === null) return this.#emit(event);
+    this.#others.push({ after: this.#highest, event });
+  }
+
+  /** Takes the server's Gap event: those seqs are no longer held, so they are shown as lost. */
+  gap(from: number, to: number, now: number): void {
+    if (this.#next === null) return;
+    // Only holes we know of: a Gap cannot make us skip events we have not seen the need for.
+    const first = Math.max(from, this.#next);
+    const last = Math.min(to, this.#highest);
+    for (let seq = first; seq <= last; seq++) {
+      if (this.#missing.delete(seq)) this.#held.set(seq, LOST);
+    }
+    this.#drain(now);
+  }
+
+  /**
+   * Advances time: ends the start's window, gives up holes asked for too often, and returns the
+   * Nacks to send now (contiguous ranges of at most {@linkcode MAX_NACK_RANGE} seqs).
+   */
+  poll(now: number): NackRange[] {
+    const { windowMs, nackRetryMs, maxNackAttempts } = this.#config;
+    if (this.#next === null) {
+      if (this.#firstAt === null || now - this.#firstAt < windowMs) return [];
+      this.#next = Math.min(...this.#held.keys());
+      for (let seq = this.#next; seq < this.#highest; seq++) {
+        if (!this.#held.has(seq)) this.#missing.set(seq, { since: now, askedAt: 0, attempts: 0 });
+      }
+      this.#drain(now);
+      return [];
+    }
+    const due: number[] = [];
+    for (const [seq, hole] of this.#missing) {
+      const isDue = hole.attempts === 0
+        ? now - hole.since >= windowMs
+        : now - hole.askedAt >= nackRetryMs;
+      if (!isDue) continue;
+      if (hole.attempts >= maxNackAttempts) {
+        this.#missing.delete(seq);
+        this.#held.set(seq, LOST);
+        continue;
+      }
+      due.push(seq);
+    }
+    this.#drain(now);
+    this.#nackTimes = this.#nackTimes.filter((time) => now - time < MS_PER_SECOND);
+    const budget = Math.max(0, this.#config.maxNacksPerSecond - this.#nackTimes.length);
+    // The rest stay due, and are asked for when the budget allows.
+    const ranges = toRanges(due.sort((a, b) => a - b)).slice(0, budget);
+    for (const range of ranges) {
+      this.#nackTimes.push(now);
+      for (let seq = range.from; seq <= range.to; seq++) {
+        const hole = this.#missing.get(seq);
+        if (hole === undefined) continue;
+        hole.attempts++;
+        hole.askedAt = now;
+      }
+    }
+    return ranges;
+  }
+
+  /**
+   * The session ended: what is held is shown in order now, the holes before it as gaps (they
+   * cannot be asked for any more).
+   */
+  flush(now: number): void {
+    if (this.#next === null) {
+      if (this.#held.size === 0) return;
+      this.#next = Math.min(...this.#held.keys());
+    }
+    for (const seq of this.#missing.keys()) this.#held.set(seq, LOST);
+    this.#missing.clear();
+    this.#drain(now);
+  }
+
+  /** Past `maxHeld`, the oldest holes are given up so that memory stays bounded. */
+  #bound(now: number): void {
+    if (this.#next === null) return;
+    while (this.#held.size + this.#missing.size > this.#config.maxHeld) {
+      const oldest = this.#missing.keys().next();
+      if (oldest.done) return;
+      this.#missing.delete(oldest.value);
+      this.#held.set(oldest.value, LOST);
+      this.#drain(now);
+    }
+  }
+
+  #drain(now: number): void {
+    if (this.#next === null) return;
+    for (;;) {
+      while (this.#others.length > 0 && this.#others[0].after < this.#next) {
+        this.#emit(this.#others.shift()!.event);
+      }
+      const entry = this.#held.get(this.#next);
+      if (entry === undefined) return;
+      if (entry === LOST) {
+        const from = this.#next;
+        while (this.#held.get(this.#next) === LOST) this.#held.delete(this.#next++);
+        this.#emit({ type: "gap", time: now, from, to: this.#next - 1 });
+        continue;
+      }
+      this.#held.delete(this.#next++);
+      const history = entry.seq <= this.#historyUpTo;
+      this.#emit(history && entry.history !== true ? { ...entry, history: true } : entry);
+    }
+  }
+}
+
+/** Sorted seqs as ranges spanning at most MAX_NACK_RANGE seqs each (received ones included). */
+function toRanges(seqs: readonly number[]): NackRange[] {
+  const ranges: NackRange[] = [];
+  for (const seq of seqs) {
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && seq - last.from + 1 <= MAX_NACK_RANGE) {
+      last.to = seq;
+    } else {
+      ranges.push({ from: seq, to: seq });
+    }
+  }
+  return ranges;
+}

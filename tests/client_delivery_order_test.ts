@@ -1,0 +1,205 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import {
+  type ChatEvent,
+  DeliveryOrder,
+  type DeliveryOrderConfig,
+  type OrderedEvent,
+} from "../client/delivery_order.ts";
+
+const CONFIG: DeliveryOrderConfig = {
+  windowMs: 300,
+  nackRetryMs: 1_000,
+  maxNackAttempts: 3,
+  maxHeld: 100,
+  maxNacksPerSecond: 3,
+};
+
+function chat(seq: number, history = false): ChatEvent {
+  return history
+    ? { type: "chat", time: seq, seq, sender: "ann", text: `m${seq}`, history: true }
+    : { type: "chat", time: seq, seq, sender: "ann", text: `m${seq}` };
+}
+
+/** An order with its output as short strings: "5" for seq 5, "h5" for history, "gap 3-4". */
+function setup(config = CONFIG): { order: DeliveryOrder; shown: string[] } {
+  const shown: string[] = [];
+  const order = new DeliveryOrder((event: OrderedEvent) => {
+    if (event.type === "gap") shown.push(`gap ${event.from}-${event.to}`);
+    else if (event.type === "chat") shown.push(`${event.history ? "h" : ""}${event.seq}`);
+    else shown.push(event.type);
+  }, config);
+  return { order, shown };
+}
+
+/** Starts the order at `seq` (its window over at time 300). */
+function started(seq: number): { order: DeliveryOrder; shown: string[] } {
+  const out = setup();
+  out.order.receive(chat(seq), 0);
+  out.order.poll(300);
+  return out;
+}
+
+Deno.test("delivery order: the first events are held one window, the smallest seq is the start", {
+  permissions: "none",
+}, () => {
+  const { order, shown } = setup();
+  order.receive(chat(12), 0);
+  order.receive(chat(11), 10);
+  order.receive(chat(10), 20);
+  assertEquals(order.poll(299), []);
+  assertEquals(shown, []);
+  order.poll(300);
+  assertEquals(shown, ["10", "11", "12"]);
+});
+
+Deno.test("delivery order: in order is shown at once, a duplicate seq is dropped silently", {
+  permissions: "none",
+}, () => {
+  const { order, shown } = started(1);
+  assertEquals(order.receive(chat(2), 400), "new");
+  assertEquals(order.receive(chat(2), 401), "duplicate");
+  assertEquals(order.receive(chat(1), 402), "duplicate");
+  assertEquals(shown, ["1", "2"]);
+});
+
+Deno.test("delivery order: a hole that closes within the window needs no Nack", {
+  permissions: "none",
+}, () => {
+  const { order, shown } = started(1);
+  order.receive(chat(3), 400);
+  assertEquals(shown, ["1"]);
+  assertEquals(order.poll(500), []);
+  order.receive(chat(2), 600);
+  assertEquals(shown, ["1", "2", "3"]);
+  assertEquals(order.poll(2_000), []);
+  assertEquals(order.waiting, 0);
+});
+
+Deno.test("delivery order: a hole past the window is asked for, and the answer fills it", {
+  permissions: "none",
+}, () => {
+  const { order, shown } = started(1);
+  order.receive(chat(4), 400);
+  assertEquals(order.poll(699), []);
+  assertEquals(order.poll(700), [{ from: 2, to: 3 }]);
+  // Not again before the retry delay.
+  assertEquals(order.poll(1_000), []);
+  assertEquals(order.poll(1_700), [{ from: 2, to: 3 }]);
+  order.receive(chat(3), 1_800);
+  order.receive(chat(2), 1_801);
+  assertEquals(shown, ["1", "2", "3", "4"]);
+  assertEquals(order.poll(5_000), []);
+});
+
+Deno.test("delivery order: several holes are asked for together, ranges of at most 64", {
+  permissions: "none",
+}, () => {
+  const { order } = started(1);
+  order.receive(chat(5), 400);
+  order.receive(chat(90), 400);
+  const ranges = order.poll(700);
+  // One Nack spans holes and the received 5 between them (its resend is a dropped duplicate).
+  assertEquals(ranges, [{ from: 2, to: 65 }, { from: 66, to: 89 }]);
+});
+
+Deno.test("delivery order: Nacks stay within their rate; the rest are asked for later", {
+  permissions: "none",
+}, () => {
+  const { order, shown } = started(1);
+  for (let seq = 3; seq <= 69; seq += 2) order.receive(chat(seq), 400);
+  shown.length = 0;
+  // 2..68, spanning 67 seqs: two Nacks.
+  const ranges = order.poll(700);
+  assertEquals(ranges.length, 2);
+  assertEquals(order.poll(800), []);
+  order.receive(chat(90), 900);
+  // 70..89 are due at 1 200, but 2 Nacks went in the last second: one more now, then later.
+  assertEquals(order.poll(1_200).length, 1);
+  assertEquals(order.poll(1_300).length, 0);
+  assertEquals(order.poll(1_700).length >= 1, true);
+  assertEquals(shown, []);
+});
+
+Deno.test("delivery order: the server's Gap is shown once, as one notice, and the rest follows", {
+  permissions: "none",
+}, () => {
+  const { order, shown } = started(1);
+  order.receive(chat(5), 400);
+  order.poll(700);
+  order.gap(2, 4, 800);
+  assertEquals(shown, ["1", "gap 2-4", "5"]);
+  // A Gap for seqs not missing changes nothing.
+  order.gap(1, 100, 900);
+  order.receive(chat(6), 1_000);
+  assertEquals(shown, ["1", "gap 2-4", "5", "6"]);
+});
+
+Deno.test(
+  "delivery order: with no answer after the last Nack, the hole is reported, never skipped",
+  { permissions: "none" },
+  () => {
+    const { order, shown } = started(1);
+    order.receive(chat(3), 400);
+    let now = 400;
+    let nacks = 0;
+    while (shown.length < 3 && now < 60_000) {
+      now += 100;
+      nacks += order.poll(now).length;
+    }
+    assertEquals(nacks, CONFIG.maxNackAttempts);
+    assertEquals(shown, ["1", "gap 2-2", "3"]);
+  },
+);
+
+Deno.test("delivery order: History comes first, marked; a resent History seq stays history", {
+  permissions: "none",
+}, () => {
+  const { order, shown } = setup();
+  order.receive(chat(7, true), 0);
+  order.receive(chat(9, true), 1);
+  order.receive(chat(10), 2);
+  order.poll(300);
+  assertEquals(shown, ["h7"]);
+  // 8 was lost; its resend comes as a Chat event.
+  order.receive(chat(8), 400);
+  assertEquals(shown, ["h7", "h8", "h9", "10"]);
+});
+
+Deno.test("delivery order: flush shows what is held, the holes before it as gaps", {
+  permissions: "none",
+}, () => {
+  const { order, shown } = started(1);
+  order.receive(chat(4), 400);
+  order.flush(500);
+  assertEquals(shown, ["1", "gap 2-3", "4"]);
+});
+
+Deno.test("delivery order: memory is bounded: past maxHeld the oldest holes are given up", {
+  permissions: "none",
+}, () => {
+  const { order, shown } = started(1);
+  order.receive(chat(1_000), 400);
+  assertEquals(order.waiting <= CONFIG.maxHeld, true);
+  assertEquals(shown[0], "1");
+  assertEquals(shown[1].startsWith("gap 2-"), true);
+});
+
+Deno.test("delivery order: an event without seq waits behind the chat events held before it", {
+  permissions: "none",
+}, () => {
+  const shown: string[] = [];
+  const order = new DeliveryOrder((event) => {
+    shown.push(event.type === "chat" ? String(event.seq) : event.type);
+  }, CONFIG);
+  order.other({ type: "pong", time: 0 });
+  order.receive(chat(1), 0);
+  order.other({ type: "left", time: 0, reason: 1, names: ["ann"] });
+  assertEquals(shown, ["pong"]);
+  order.poll(300);
+  assertEquals(shown, ["pong", "1", "left"]);
+  order.receive(chat(3), 400);
+  order.other({ type: "joined", time: 0, names: ["bo"] });
+  order.receive(chat(2), 500);
+  order.other({ type: "pong", time: 0 });
+  assertEquals(shown, ["pong", "1", "left", "2", "3", "joined", "pong"]);
+});
