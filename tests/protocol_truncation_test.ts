@@ -125,6 +125,9 @@ const CHECKS: Record<string, PrefixCheck | null> = {
   "udp-kaiwa-leave": clientDatagram(false),
   "udp-kaiwa-who": clientDatagram(false),
   "udp-kaiwa-ping": clientDatagram(false),
+  // The message is framed by the datagram; a cut id or range is the command decoder's to refuse.
+  "udp-kaiwa-chat-id": clientDatagram(false),
+  "udp-kaiwa-nack": clientDatagram(false),
   // Relayed text for standard clients has no framing: a prefix is just shorter text.
   "text-chat": null,
   "text-chat-neutralized": null,
@@ -137,6 +140,8 @@ const CHECKS: Record<string, PrefixCheck | null> = {
   "event-notice": textEvent(NOTICE_TEXT_START),
   "event-members": countedEvent,
   "event-pong": countedEvent,
+  "event-history": textEvent(CHAT_TEXT_START),
+  "event-gap": countedEvent,
   "stage1": stage1,
 };
 

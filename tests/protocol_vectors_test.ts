@@ -218,6 +218,14 @@ const CASES: Record<string, GoldenCase> = {
   "udp-kaiwa-leave": kaiwaDatagramCase({ type: "leave" }, Command.Leave),
   "udp-kaiwa-who": kaiwaDatagramCase({ type: "who" }, Command.Who),
   "udp-kaiwa-ping": kaiwaDatagramCase({ type: "ping" }, Command.Ping),
+  "udp-kaiwa-chat-id": datagramCase(
+    Uint8Array.of(Command.ChatWithId, 0, 0, 0, 7, ...encodeUtf8("hi")),
+    { type: "chat", text: "hi", id: 7 },
+  ),
+  "udp-kaiwa-nack": datagramCase(
+    Uint8Array.of(Command.Nack, 0, 0, 0, 3, 0, 0, 0, 5),
+    { type: "nack", from: 3, to: 5 },
+  ),
   "text-chat": {
     encode: () => encodeTextChat(encodeUtf8("ann"), encodeUtf8("hi")),
     decode: (bytes) => decodeUtf8(bytes, "text chat"),
@@ -245,6 +253,15 @@ const CASES: Record<string, GoldenCase> = {
     members: [{ name: "ann", host: true, you: false }, { name: "bo", host: false, you: true }],
   }),
   "event-pong": eventCase({ type: "pong", time: TIME }),
+  "event-history": eventCase({
+    type: "chat",
+    time: TIME,
+    seq: 1,
+    sender: "ann",
+    text: "hi",
+    history: true,
+  }),
+  "event-gap": eventCase({ type: "gap", time: TIME, from: 3, to: 5 }),
   "stage1": {
     encode: () => encodeStage1Datagram("ann", "hello"),
     decode: (bytes) => {
@@ -299,6 +316,8 @@ Deno.test("docs/protocol.md §6 test vectors", { permissions: { read: true } }, 
       "event-notice": EventType.Notice,
       "event-members": EventType.Members,
       "event-pong": EventType.Pong,
+      "event-history": EventType.History,
+      "event-gap": EventType.Gap,
     };
     for (const [id, type] of Object.entries(types)) strictEqual(vectors.get(id)?.[1], type, id);
   });
