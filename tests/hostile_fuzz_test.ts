@@ -27,6 +27,7 @@ import {
   UdpClient,
   waitFor,
 } from "./server_helpers.ts";
+import { mulberry32 } from "./prng.ts";
 
 const { CreateRoom, JoinRoom, ListRooms } = Operation;
 const DATAGRAMS = 100_000;
@@ -52,22 +53,10 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
-/** mulberry32: a small seeded PRNG, so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 class Garbage {
   readonly #random: () => number;
   constructor(seed: number) {
-    this.#random = prng(seed);
+    this.#random = mulberry32(seed);
   }
   int(below: number): number {
     return Math.floor(this.#random() * below);

@@ -4,7 +4,8 @@
  */
 
 import { deepStrictEqual, notStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { mulberry32, NatProxy } from "./nat_proxy.ts";
+import { NatProxy } from "./nat_proxy.ts";
+import { mulberry32 } from "./prng.ts";
 import { UdpClient } from "./server_helpers.ts";
 
 const encoder = new TextEncoder();
