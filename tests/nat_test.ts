@@ -144,14 +144,25 @@ async function unrepairedRebinding(): Promise<void> {
   });
 }
 
-/** The server restarts on the same port: the room is gone, which the rejoin finds and says. */
-async function serverRestart(): Promise<void> {
-  const first = await startTestServer({ logLevel: "quiet" });
-  const port = first.tcpPort;
-  const host = new PipeClient(port, ["brief", "--name", "host", "--create"]);
-  await untilBound(first.server, "brief", "host");
-  await first.server.close();
-  const second = await startTestServer({ logLevel: "quiet", port });
+/**
+ * The server restarts on the same port: the room is gone, which the rejoin finds and says.
+ * `restarted` is called once the port is taken again (or the restart failed): nothing else in the
+ * test may bind a free port before then, or it could take this one.
+ */
+async function serverRestart(restarted: () => void): Promise<void> {
+  let second: TestServer;
+  let host: PipeClient;
+  let port: number;
+  try {
+    const first = await startTestServer({ logLevel: "quiet" });
+    port = first.tcpPort;
+    host = new PipeClient(port, ["brief", "--name", "host", "--create"]);
+    await untilBound(first.server, "brief", "host");
+    await first.server.close();
+    second = await startTestServer({ logLevel: "quiet", port });
+  } finally {
+    restarted();
+  }
   try {
     strictEqual(second.udp.port, port, "restarted on the same port");
     await host.waitForLine("* connection lost; rejoining…");
@@ -165,8 +176,11 @@ async function serverRestart(): Promise<void> {
 }
 
 Deno.test("nat: rejoin after an unrepaired rebinding, and after a server restart (room gone: exit 10)", async () => {
-  // Each waits out the client's 15-second silence limit: run side by side.
-  await Promise.all([unrepairedRebinding(), serverRestart()]);
+  // Each waits out the client's 15-second silence limit: run side by side, the second once the
+  // first has its port back (a server or proxy started meanwhile could take it).
+  let restarted!: () => void;
+  const portTaken = new Promise<void>((resolve) => restarted = resolve);
+  await Promise.all([serverRestart(restarted), portTaken.then(unrepairedRebinding)]);
 });
 
 Deno.test("nat: a same-IP sender without the token cannot take over a member's binding", async () => {
