@@ -278,6 +278,20 @@ Deno.test("history: a kaiwa member's first verified address gets the room's last
     nack(state, cid, 2, 3, 60_000);
     deepStrictEqual(notifier.take(), [["gap", "cid", 2, 2], ["resend", "cid", 3, "m3"]]);
   });
+  await t.step("a resume sends it again, for what was said while the member was away", () => {
+    const { state, notifier, ann } = room({ history: 2 });
+    const cid = admitted(state.joinRoom(request("r", "cid", true), null, 0));
+    send(state, cid, "", { port: PORT + 2 });
+    talk(state, ann, 3);
+    notifier.take();
+    const back = state.joinRoom({ ...request("r", "cid", true), resume: cid.token }, null, 1_000);
+    strictEqual(back.member, cid);
+    send(state, cid, "", { port: PORT + 4, now: 1_000 });
+    deepStrictEqual(notifier.take().filter((call) => call[0] === "history"), [
+      ["history", "cid", 2, "m2"],
+      ["history", "cid", 3, "m3"],
+    ]);
+  });
   await t.step("standard members get none; --history 0 sends none", () => {
     const { state, notifier, ann } = room({ history: 3 });
     talk(state, ann, 5);

@@ -165,7 +165,7 @@ export class Member {
    * admitted, or the oldest of the history it was given. What came before is not its to read.
    */
   firstSeq: number;
-  /** True once it was sent the room's history (at most once: its first verified address). */
+  /** True once it was sent the room's history (its first verified address after joining or resuming). */
   historySent = false;
 
   /** Creates a member; the registry adds it to its room. */

@@ -418,8 +418,10 @@ export class ServerState implements DatagramOps {
       this.#moveSource(member, source);
     }
     member.ip = request.ip;
-    // A resumed member starts again: a session, if it asks, is a fresh one (§7.1).
+    // A resumed member starts again: a session, if it asks, is a fresh one (§7.1), and the
+    // room's recent past is sent again, for what it may have missed while it was away.
     this.#roster.closeSession(member);
+    member.historySent = false;
     member.addressSeen = false;
     member.lastActive = now;
     member.admittedAt = now;
@@ -455,7 +457,9 @@ export class ServerState implements DatagramOps {
   /**
    * A kaiwa member's first verified address (a valid datagram: token and IP, or its session) gets
    * the room's last `--history` messages, oldest first, as History events: at most
-   * {@link HISTORY_MAX_BYTES} of them, and only once. A mere announced port never does.
+   * {@link HISTORY_MAX_BYTES} of them, once per admission or resume (a client back from a lost
+   * connection gets what it may have missed; what it already showed it drops by seq). A mere
+   * announced port never does.
    */
   #sendHistory(member: Member): void {
     if (!member.kaiwa || member.historySent) return;
