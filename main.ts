@@ -12,6 +12,7 @@
  */
 
 import config from "./deno.json" with { type: "json" };
+import { readEnvironment } from "./cli/environment.ts";
 import { ExitCode } from "./cli/exit_codes.ts";
 import { oneLine } from "./cli/flags.ts";
 import { parseMainArgs } from "./cli/main_command.ts";
@@ -22,7 +23,7 @@ import { UsageError } from "./cli/usage_error.ts";
 async function main(args: readonly string[]): Promise<number> {
   let command;
   try {
-    command = parseMainArgs(args);
+    command = parseMainArgs(args, readEnvironment());
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`kaiwa: ${oneLine(error.message)}\n${error.usage}`);

@@ -8,6 +8,7 @@
 
 import type { JoinOptions } from "../client/mod.ts";
 import type { ServeOptions } from "../server/options.ts";
+import type { Environment } from "./environment.ts";
 import { type FlagSpec, formatFlags, HELP_FLAG, parseFlags, wantsHelp } from "./flags.ts";
 import { JOIN_USAGE, parseJoinArgs } from "./join_command.ts";
 import { parseServeArgs, SERVE_USAGE } from "./serve_command.ts";
@@ -41,8 +42,10 @@ export type MainCommand =
   | { kind: "join"; options: JoinOptions };
 
 /**
- * Works out what `args` (the arguments after `kaiwa`) ask for. Throws {@linkcode UsageError},
- * always carrying the help text of the command concerned, when they make no sense.
+ * Works out what `args` (the arguments after `kaiwa`) ask for, with the flags' variables read
+ * from `env` (the process's `KAIWA_*` variables; none by default). Throws
+ * {@linkcode UsageError}, always carrying the help text of the command concerned, when they make
+ * no sense.
  *
  * @example
  * ```ts
@@ -50,7 +53,7 @@ export type MainCommand =
  * parseMainArgs(["serve", "--port", "0"]); // { kind: "serve", options: { port: 0, ... } }
  * ```
  */
-export function parseMainArgs(args: readonly string[]): MainCommand {
+export function parseMainArgs(args: readonly string[], env: Environment = {}): MainCommand {
   const commandAt = args.findIndex((arg) => !arg.startsWith("-"));
   const leading = commandAt === -1 ? args : args.slice(0, commandAt);
   const flags = withUsage(MAIN_USAGE, () => parseFlags(leading, MAIN_FLAGS));
@@ -64,10 +67,10 @@ export function parseMainArgs(args: readonly string[]): MainCommand {
   switch (args[commandAt]) {
     case "serve":
       if (wantsHelp(rest)) return { kind: "help", usage: SERVE_USAGE };
-      return { kind: "serve", options: withUsage(SERVE_USAGE, () => parseServeArgs(rest)) };
+      return { kind: "serve", options: withUsage(SERVE_USAGE, () => parseServeArgs(rest, env)) };
     case "join":
       if (wantsHelp(rest)) return { kind: "help", usage: JOIN_USAGE };
-      return { kind: "join", options: withUsage(JOIN_USAGE, () => parseJoinArgs(rest)) };
+      return { kind: "join", options: withUsage(JOIN_USAGE, () => parseJoinArgs(rest, env)) };
     default:
       throw new UsageError(`Unknown command '${args[commandAt]}'`, MAIN_USAGE);
   }

@@ -7,6 +7,11 @@
 /** How much the server logs on stderr. */
 export type LogLevel = "quiet" | "normal" | "verbose";
 
+/** The log formats, in help order. */
+export const LOG_FORMATS = ["text", "json"] as const;
+/** How log lines are written: plain sentences, or one JSON object per line. */
+export type LogFormat = typeof LOG_FORMATS[number];
+
 /** Everything `kaiwa serve` can be told. Every limit has a flag of the same name. */
 export interface ServeOptions {
   /** Address both listeners bind (`--host`); IPv6 accepted. */
@@ -19,6 +24,15 @@ export interface ServeOptions {
   lobbyPort: number | null;
   /** Log verbosity (`--quiet`, `--verbose`). */
   logLevel: LogLevel;
+  /** Log lines as text or as JSON objects (`--log-format`). */
+  logFormat: LogFormat;
+  /**
+   * TCP port of the HTTP endpoint serving `/metrics` (Prometheus text) and `/healthz`, or null
+   * when it is off (`--metrics-port`); 0 picks a free one.
+   */
+  metricsPort: number | null;
+  /** Address the metrics endpoint binds (`--metrics-host`): loopback unless said otherwise. */
+  metricsHost: string;
   /** Most rooms at once (`--max-rooms`). */
   maxRooms: number;
   /** Most members in one room (`--max-room-members`). */
@@ -118,6 +132,10 @@ export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = {
   timeoutSeconds: 300,
   lobbyPort: null,
   logLevel: "normal",
+  logFormat: "text",
+  metricsPort: null,
+  // The counters tell who is connected how much: only this machine may read them by default.
+  metricsHost: "127.0.0.1",
   maxRooms: 10_000,
   maxRoomMembers: 5_000,
   requestTimeoutSeconds: 5,
