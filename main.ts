@@ -1,5 +1,6 @@
 /**
- * The `kaiwa` command: `kaiwa serve` runs the chat server, `kaiwa join` the client.
+ * The `kaiwa` command: `kaiwa serve` runs the chat server, `kaiwa join` the client, `kaiwa rooms`
+ * lists a server's rooms.
  *
  * ```sh
  * deno run --allow-net --allow-env main.ts serve --port 9001
@@ -45,6 +46,10 @@ async function main(args: readonly string[]): Promise<number> {
     case "join": {
       const { join } = await import("./cli/run_join.ts");
       return await join(command.options);
+    }
+    case "rooms": {
+      const { rooms } = await import("./cli/run_rooms.ts");
+      return await rooms(command.options);
     }
   }
 }

@@ -6,7 +6,6 @@
  */
 
 import { canonicalName } from "../protocol/mod.ts";
-import { isFingerprint } from "../util/mod.ts";
 // The one import of client/ past its mod.ts: the options are plain data, and parsing a command
 // line must not load the client (main.ts loads it only to run `kaiwa join`).
 import { DEFAULT_JOIN_OPTIONS, type JoinOptions, type PasswordSource } from "../client/options.ts";
@@ -14,7 +13,7 @@ import { type Environment, envName } from "./environment.ts";
 import { formatExitCodes } from "./exit_codes.ts";
 import { type FlagSpec, formatFlags, HELP_FLAG, type ParsedFlags, parseFlags } from "./flags.ts";
 import { UsageError } from "./usage_error.ts";
-import { parsePort, parseText } from "./values.ts";
+import { parseFingerprint, parsePort, parseText } from "./values.ts";
 
 const D = DEFAULT_JOIN_OPTIONS;
 
@@ -119,12 +118,7 @@ export function parseJoinArgs(args: readonly string[], env: Environment = {}): J
   if (flags.boolean("insecure-plaintext")) options.insecurePlaintext = true;
   const fingerprint = flags.string("fingerprint");
   if (fingerprint !== undefined) {
-    if (!isFingerprint(fingerprint)) {
-      throw new UsageError(
-        `--fingerprint: '${fingerprint}' is not SHA256: and 43 base64 characters`,
-      );
-    }
-    options.fingerprint = fingerprint;
+    options.fingerprint = parseFingerprint(fingerprint, "--fingerprint");
   }
   const dataDir = flags.string("data-dir");
   if (dataDir !== undefined) options.dataDir = parseText(dataDir, flags.label("data-dir"));

@@ -11,6 +11,7 @@ import type { ServeOptions } from "../server/options.ts";
 import type { Environment } from "./environment.ts";
 import { type FlagSpec, formatFlags, HELP_FLAG, parseFlags, wantsHelp } from "./flags.ts";
 import { JOIN_USAGE, parseJoinArgs } from "./join_command.ts";
+import { parseRoomsArgs, ROOMS_USAGE, type RoomsOptions } from "./rooms_command.ts";
 import { parseServeArgs, SERVE_USAGE } from "./serve_command.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -28,6 +29,7 @@ A chat messenger for the terminal: rooms over TCP, messages over UDP.
 Commands:
   serve         Run the chat server
   join [ROOM]   Enter (or --create) a chat room on a server
+  rooms         List a server's rooms and exit (exit code 3: unreachable)
 
 Flags:
 ${formatFlags(MAIN_FLAGS)}
@@ -39,7 +41,8 @@ export type MainCommand =
   | { kind: "help"; usage: string }
   | { kind: "version" }
   | { kind: "serve"; options: ServeOptions }
-  | { kind: "join"; options: JoinOptions };
+  | { kind: "join"; options: JoinOptions }
+  | { kind: "rooms"; options: RoomsOptions };
 
 /**
  * Works out what `args` (the arguments after `kaiwa`) ask for, with the flags' variables read
@@ -71,6 +74,9 @@ export function parseMainArgs(args: readonly string[], env: Environment = {}): M
     case "join":
       if (wantsHelp(rest)) return { kind: "help", usage: JOIN_USAGE };
       return { kind: "join", options: withUsage(JOIN_USAGE, () => parseJoinArgs(rest, env)) };
+    case "rooms":
+      if (wantsHelp(rest)) return { kind: "help", usage: ROOMS_USAGE };
+      return { kind: "rooms", options: withUsage(ROOMS_USAGE, () => parseRoomsArgs(rest, env)) };
     default:
       throw new UsageError(`Unknown command '${args[commandAt]}'`, MAIN_USAGE);
   }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { MS_PER_SECOND } from "../util/mod.ts";
+import { isFingerprint, MS_PER_SECOND } from "../util/mod.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** Largest TCP or UDP port number. */
@@ -131,4 +131,20 @@ export function parseChoice<T extends string>(
     throw new UsageError(`Invalid value for ${flag}: '${text}' is not ${choices.join(" or ")}`);
   }
   return choice;
+}
+
+/**
+ * Checks a server TLS fingerprint: `SHA256:` and 43 base64 characters; returns it unchanged.
+ *
+ * @example
+ * ```ts
+ * import { parseFingerprint } from "./values.ts";
+ * parseFingerprint("SHA256:" + "A".repeat(43), "--fingerprint");
+ * ```
+ */
+export function parseFingerprint(text: string, flag: string): string {
+  if (!isFingerprint(text)) {
+    throw new UsageError(`${flag}: '${text}' is not SHA256: and 43 base64 characters`);
+  }
+  return text;
 }
