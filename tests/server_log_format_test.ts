@@ -25,7 +25,7 @@ Deno.test({
     const lines: string[] = [];
     const clock = new FakeClock();
     const log = collecting(lines, "json", false, clock);
-    log.info("room \"a\" created", { room: "a", member: "ann", address: "192.0.2.1" });
+    log.info('room "a" created', { room: "a", member: "ann", address: "192.0.2.1" });
     log.verbose("dropped");
     log.error("fault", { msg: "not mine", level: "nor this", count: 3 });
     const parsed = lines.map((line) => JSON.parse(line));
