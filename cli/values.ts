@@ -111,3 +111,24 @@ export function parseText(text: string, flag: string): string {
   if (text.length === 0) throw new UsageError(`Invalid value for ${flag}: it must not be empty`);
   return text;
 }
+
+/**
+ * Checks that `text` is one of `choices`; returns it, typed as that choice.
+ *
+ * @example
+ * ```ts
+ * import { parseChoice } from "./values.ts";
+ * parseChoice("portable", "--udp", ["auto", "fast", "portable"] as const); // "portable"
+ * ```
+ */
+export function parseChoice<T extends string>(
+  text: string,
+  flag: string,
+  choices: readonly T[],
+): T {
+  const choice = choices.find((candidate) => candidate === text);
+  if (choice === undefined) {
+    throw new UsageError(`Invalid value for ${flag}: '${text}' (expected ${choices.join(", ")})`);
+  }
+  return choice;
+}
