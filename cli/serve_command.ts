@@ -5,7 +5,12 @@
  * @module
  */
 
-import { DEFAULT_SERVE_OPTIONS, LOG_FORMATS, type ServeOptions } from "../server/options.ts";
+import {
+  DEFAULT_SERVE_OPTIONS,
+  LOG_FORMATS,
+  type ServeOptions,
+  UDP_PATHS,
+} from "../server/options.ts";
 import { type Environment, SWITCH_WORDS } from "./environment.ts";
 import { type FlagSpec, formatFlags, HELP_FLAG, type ParsedFlags, parseFlags } from "./flags.ts";
 import { UsageError } from "./usage_error.ts";
@@ -121,9 +126,10 @@ export const SERVE_FLAGS: readonly FlagSpec[] = withVariables([
     default: String(D.joinRate),
   },
   {
-    name: "fast-udp",
-    help: "Send UDP in batches with sendmmsg (Linux; needs deno run --allow-ffi)",
-    default: onOff(D.fastUdp),
+    name: "udp",
+    value: "PATH",
+    help: "auto, fast (sendmmsg batches: Linux, IPv4, --allow-ffi) or portable (Deno's sockets)",
+    default: D.udpPath,
   },
   {
     name: "send-queue-bytes",
@@ -295,7 +301,7 @@ export function parseServeArgs(args: readonly string[], env: Environment = {}): 
     "send-queue-bytes",
     (t, f) => options.sendQueueBytes = parseInteger(t, f, MIN_SEND_QUEUE_BYTES),
   );
-  if (flags.boolean("fast-udp")) options.fastUdp = true;
+  given("udp", (t, f) => options.udpPath = parseChoice(t, f, UDP_PATHS));
   given("bind-timeout", (t, f) => options.bindTimeoutSeconds = parseSeconds(t, f));
   given("max-members", (t, f) => options.maxMembers = parseInteger(t, f, 1));
   given("max-members-per-ip", (t, f) => options.maxMembersPerIp = parseInteger(t, f, 1));

@@ -113,12 +113,12 @@ export function parseText(text: string, flag: string): string {
 }
 
 /**
- * Checks that `text` is one of `choices`; returns it typed as that choice.
+ * Checks that `text` is one of `choices`; returns it, typed as that choice.
  *
  * @example
  * ```ts
  * import { parseChoice } from "./values.ts";
- * parseChoice("json", "--log-format", ["text", "json"] as const); // "json"
+ * parseChoice("portable", "--udp", ["auto", "fast", "portable"] as const); // "portable"
  * ```
  */
 export function parseChoice<T extends string>(
@@ -128,7 +128,7 @@ export function parseChoice<T extends string>(
 ): T {
   const choice = choices.find((candidate) => candidate === text);
   if (choice === undefined) {
-    throw new UsageError(`Invalid value for ${flag}: '${text}' is not ${choices.join(" or ")}`);
+    throw new UsageError(`Invalid value for ${flag}: '${text}' (expected ${choices.join(", ")})`);
   }
   return choice;
 }

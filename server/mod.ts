@@ -14,6 +14,8 @@ export {
   type LogFormat,
   type LogLevel,
   type ServeOptions,
+  UDP_PATHS,
+  type UdpPath,
 } from "./options.ts";
 export { type PasswordHash, type PasswordHasher, scryptHasher } from "./password.ts";
 export { IdentityError } from "./tls/mod.ts";

@@ -50,10 +50,12 @@ export interface ServeOptions {
   /** TCRP requests per second per IP address; 0 turns it off (`--join-rate`). */
   joinRate: number;
   /**
-   * Send UDP in batches with `sendmmsg` (`--fast-udp`): Linux only, needs `--allow-ffi`; the
-   * server falls back to one `DatagramConn.send` per datagram, saying so, when it cannot.
+   * How UDP is sent and received (`--udp`): `fast` batches through libc (`sendmmsg`,
+   * `recvmmsg`, ICMP errors read with `IP_RECVERR`; Linux, IPv4, needs `--allow-ffi`), `portable`
+   * is one Deno op per datagram, `auto` takes the fast path wherever it works and falls back to
+   * the portable one with one log line.
    */
-  fastUdp: boolean;
+  udpPath: UdpPath;
   /**
    * Most bytes waiting in the UDP send queue (`--send-queue-bytes`): each queued datagram counts
    * its payload plus 32 bytes, once per recipient. Beyond it datagrams are dropped and counted,
@@ -125,6 +127,12 @@ export interface ServeOptions {
  */
 const CORES = Math.max(1, navigator.hardwareConcurrency ?? 1);
 
+/** The UDP paths `--udp` names; see {@link ServeOptions.udpPath}. */
+export const UDP_PATHS = ["auto", "fast", "portable"] as const;
+
+/** One of {@link UDP_PATHS}. */
+export type UdpPath = typeof UDP_PATHS[number];
+
 /** The defaults, as `kaiwa serve --help` lists them. */
 export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = {
   host: "0.0.0.0",
@@ -144,7 +152,9 @@ export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = {
   floodRate: 5,
   floodBurst: 10,
   joinRate: 20,
-  fastUdp: false,
+  // The batched path is 2–4× the portable one's fan-out (docs/performance.md), and wherever it
+  // cannot run the portable path serves instead.
+  udpPath: "auto",
   // 32 MiB: about 0.3 s of a 1 Gbit/s link, and 8 fan-outs of a 4 KiB message to 1,000 members.
   sendQueueBytes: 32 * 1024 * 1024,
   // Long enough for a client on a slow link to send its first datagram (kaiwa's sends one at

@@ -179,7 +179,16 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
     },
   };
   const context: TransportContext = { events, log, faults, sendQueueBytes: options.sendQueueBytes };
-  const { transport: udp, rescan } = openUdp(options, deps, socket, context, now);
+  let udpSide: UdpSide;
+  try {
+    udpSide = openUdp(options, deps, socket, context, now);
+  } catch (error) {
+    // Only `--udp fast` throws here, having closed its UDP socket.
+    listener.close();
+    lobbySocket?.close();
+    throw error;
+  }
+  const { transport: udp, rescan } = udpSide;
   const udpDrops = new QueueDropReport(log, "udp", udp);
   const counted = {
     send: (bytes: Uint8Array, address: PeerAddress, flow?: object) => {
@@ -285,8 +294,11 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
 }
 
 /**
- * The fast path's transport (`sendmmsg` and `recvmmsg`) when `--fast-udp` asks for it and it can
- * run, else Deno's one op per datagram.
+ * The transport `--udp` asks for: the fast path (`sendmmsg`, `recvmmsg`, ICMP errors read) where
+ * it can run, else Deno's one op per datagram. `auto` falls back with one log line saying why;
+ * `fast` throws instead (the server does not start).
+ *
+ * @throws {Error} `--udp fast` and the fast path cannot run on `socket` (then closed).
  */
 function makeTransport(
   options: ServeOptions,
@@ -297,13 +309,18 @@ function makeTransport(
   const { log } = context;
   const sendDatagram = deps.send;
   // A test's own `send` (to make deliveries fail) only exists on Deno's path.
-  if (options.fastUdp && sendDatagram === undefined) {
+  if (options.udpPath !== "portable" && sendDatagram === undefined) {
     const fast = attachFastUdp(socket);
+    const where = (socket.addr as Deno.NetAddr).hostname;
     if (typeof fast !== "string") {
-      log.verbose("udp: --fast-udp on: sendmmsg and recvmmsg batches, ICMP errors read");
+      log.verbose(`udp ${where}: fast path: sendmmsg and recvmmsg batches, ICMP errors read`);
       return new FastUdpTransport(socket, fast, context);
     }
-    log.info(`udp: --fast-udp is unavailable (${fast}); sending one datagram at a time`);
+    if (options.udpPath === "fast") {
+      socket.close();
+      throw new Error(`--udp fast cannot run on ${where}: ${fast}`);
+    }
+    log.info(`udp ${where}: the fast path cannot run (${fast}); using Deno's sockets`);
   }
   return new DenoUdpTransport(
     socket,
@@ -360,8 +377,13 @@ function openUdp(
       ...context.events,
       received: (bytes, hostname, from) => context.events.received(bytes, hostname, from, address),
     };
-    // Each address's socket takes the path the options ask for, --fast-udp included.
-    return makeTransport(options, deps, own, { ...context, events });
+    try {
+      // Each address's socket takes the path `--udp` asks for.
+      return makeTransport(options, deps, own, { ...context, events });
+    } catch (error) {
+      log.info(`udp: cannot serve ${address}: ${errorMessage(error)}`);
+      return null;
+    }
   };
   // The wildcard socket must go before the addresses can be bound without sharing the port.
   socket.close();

@@ -46,7 +46,7 @@ Deno.test({
         KAIWA_HOST: "::1",
         KAIWA_LOG_FORMAT: "json",
         KAIWA_METRICS_PORT: "9100",
-        KAIWA_FAST_UDP: "true",
+        KAIWA_UDP: "portable",
         KAIWA_QUIET: "1",
       };
       deepStrictEqual(parseServeArgs([], env), {
@@ -57,7 +57,7 @@ Deno.test({
         host: "::1",
         logFormat: "json",
         metricsPort: 9100,
-        fastUdp: true,
+        udpPath: "portable",
         logLevel: "quiet",
       });
     });
@@ -108,7 +108,7 @@ Deno.test({
       KAIWA_LOG_FORMAT: "xml",
       KAIWA_METRICS_PORT: "-1",
       KAIWA_QUIET: "yes please",
-      KAIWA_FAST_UDP: "2",
+      KAIWA_UDP: "warp",
     };
     for (const [name, value] of Object.entries(bad)) {
       refusedNaming(() => parseServeArgs([], { [name]: value }), name);
