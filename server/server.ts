@@ -186,6 +186,8 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
     // Only `--udp fast` throws here, having closed its UDP socket.
     listener.close();
     lobbySocket?.close();
+    // Its listener closes at once; the rest (no connection yet) ends in the background.
+    void endpoint?.close();
     throw error;
   }
   const { transport: udp, rescan } = udpSide;
