@@ -7,6 +7,7 @@
  * @module
  */
 
+import { NAME_PALETTE_16, NAME_PALETTE_256, nameHash } from "../../util/mod.ts";
 import { sanitizeForTerminal } from "./sanitize.ts";
 
 /** How many colours the terminal has, as far as we use them; "none" means no escape codes at all. */
@@ -50,20 +51,10 @@ export interface ChatLine {
 /** Marks a notice line, where a chat line has its sender. */
 export const NOTICE_MARKER = "*";
 
-/**
- * Name colours of the 256-colour palette: mid-bright hues readable on dark and light backgrounds
- * (no near-black, near-white or pale yellow).
- */
-const PALETTE_256 = [32, 37, 35, 70, 136, 166, 160, 162, 127, 98, 62, 30] as const;
-/** Name colours of the 16-colour palette: normal and bright red…cyan, without bright yellow. */
-const PALETTE_16 = [31, 32, 33, 34, 35, 36, 91, 92, 94, 95, 96] as const;
-
 const SGR_RESET = "\x1b[0m";
 const SGR_BOLD = "1";
 const SGR_DIM = "2";
 const SGR_256_FOREGROUND = "38;5;";
-const FNV_OFFSET_BASIS = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
 const TWO_DIGITS = 2;
 
 /**
@@ -85,19 +76,6 @@ export function detectColorMode(traits: TerminalTraits): ColorMode {
 }
 
 /**
- * A stable 32-bit FNV-1a hash of the name's code points: the same name gets the same colour in
- * every session and on every machine.
- */
-function hashName(name: string): number {
-  let hash = FNV_OFFSET_BASIS;
-  for (const char of name) {
-    hash ^= char.codePointAt(0)!;
-    hash = Math.imul(hash, FNV_PRIME) >>> 0;
-  }
-  return hash;
-}
-
-/**
  * The SGR parameters that colour `name` in `mode` ("" for "none").
  *
  * @example
@@ -107,9 +85,9 @@ function hashName(name: string): number {
  */
 export function nameColor(name: string, mode: ColorMode): string {
   if (mode === "none") return "";
-  const hash = hashName(name);
-  if (mode === "256") return SGR_256_FOREGROUND + PALETTE_256[hash % PALETTE_256.length];
-  return String(PALETTE_16[hash % PALETTE_16.length]);
+  const hash = nameHash(name);
+  if (mode === "256") return SGR_256_FOREGROUND + NAME_PALETTE_256[hash % NAME_PALETTE_256.length];
+  return String(NAME_PALETTE_16[hash % NAME_PALETTE_16.length]);
 }
 
 /**
