@@ -205,7 +205,9 @@ export class Tab {
 
   /** Enables the domains observed, sizes the viewport, loads `url`. */
   async start(url: string, width: number, height: number): Promise<void> {
-    for (const domain of ["Runtime", "Log", "Network", "Page"]) await this.#send(`${domain}.enable`);
+    for (const domain of ["Runtime", "Log", "Network", "Page"]) {
+      await this.#send(`${domain}.enable`);
+    }
     await this.resize(width, height);
     await this.#send("Page.navigate", { url });
     await this.waitFor("document.readyState === 'complete'", "the page to load");

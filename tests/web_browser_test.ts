@@ -126,20 +126,23 @@ Deno.test({
         ok(await host.evaluate("document.getElementById('log').getAttribute('role') === 'log'"));
       });
 
-      await t.step("a standard client and the browser chat both ways in Japanese and emoji", async () => {
-        const [client] = await standardMember(test, "ken");
-        ken = client;
-        await logShows(host, "ken joined");
-        await client.send(
-          test.udp,
-          ROOM,
-          test.server.state.rooms.get(ROOM)!.members.get("ken")!.token,
-          "こんにちは！今日の打ち合わせは何時からですか？ 🙂",
-        );
-        await hasLine(host, "ken", "こんにちは！今日の打ち合わせは何時からですか？ 🙂");
-        await say(host, "15時からです 🍵 資料はあとで送りますね");
-        await receiveText(client, "さくら: 15時からです 🍵 資料はあとで送りますね");
-      });
+      await t.step(
+        "a standard client and the browser chat both ways in Japanese and emoji",
+        async () => {
+          const [client] = await standardMember(test, "ken");
+          ken = client;
+          await logShows(host, "ken joined");
+          await client.send(
+            test.udp,
+            ROOM,
+            test.server.state.rooms.get(ROOM)!.members.get("ken")!.token,
+            "こんにちは！今日の打ち合わせは何時からですか？ 🙂",
+          );
+          await hasLine(host, "ken", "こんにちは！今日の打ち合わせは何時からですか？ 🙂");
+          await say(host, "15時からです 🍵 資料はあとで送りますね");
+          await receiveText(client, "さくら: 15時からです 🍵 資料はあとで送りますね");
+        },
+      );
 
       await t.step("a second tab joins, gets the history, and both tabs chat", async () => {
         const second = await browser.open(`${origin}/`);
@@ -224,26 +227,29 @@ Deno.test({
         ok(secure.requests.includes(`wss://127.0.0.1:${test.server.web!.addr.port}/ws`));
       });
 
-      await t.step("the host leaving closes the room for everyone, with a clear notice", async () => {
-        const second = tabs[1];
-        // Close room asks twice, as the terminal client does.
-        await host.evaluate("document.getElementById('leave').click()");
-        await logShows(host, "leaving closes the room for everyone");
-        await host.evaluate("document.getElementById('leave').click()");
-        await second.waitFor(
-          "!document.getElementById('closed').hidden",
-          "the closed banner",
-        );
-        deepStrictEqual(
-          await second.evaluate("document.getElementById('closed-text').textContent"),
-          "the room was closed: the host left",
-        );
-        await receiveText(ken!, "* the room was closed: the host left");
-        await terminal!.waitForLine("* the room was closed: the host left");
-        deepStrictEqual((await terminal!.exited()).code, 10);
-        terminal = null;
-        deepStrictEqual(test.server.state.rooms.size, 0);
-      });
+      await t.step(
+        "the host leaving closes the room for everyone, with a clear notice",
+        async () => {
+          const second = tabs[1];
+          // Close room asks twice, as the terminal client does.
+          await host.evaluate("document.getElementById('leave').click()");
+          await logShows(host, "leaving closes the room for everyone");
+          await host.evaluate("document.getElementById('leave').click()");
+          await second.waitFor(
+            "!document.getElementById('closed').hidden",
+            "the closed banner",
+          );
+          deepStrictEqual(
+            await second.evaluate("document.getElementById('closed-text').textContent"),
+            "the room was closed: the host left",
+          );
+          await receiveText(ken!, "* the room was closed: the host left");
+          await terminal!.waitForLine("* the room was closed: the host left");
+          deepStrictEqual((await terminal!.exited()).code, 10);
+          terminal = null;
+          deepStrictEqual(test.server.state.rooms.size, 0);
+        },
+      );
 
       await t.step("no console errors, and nothing loaded from anywhere else", () => {
         for (const tab of tabs) {

@@ -93,14 +93,18 @@ export class WebSocketConnection {
     const buffer = new Uint8Array(READ_SIZE);
     try {
       if (early.length > 0) this.#take(early);
-      while (!this.#closed) {
+      for (;;) {
         const count = await this.#conn.read(buffer);
         if (count === null) break;
         this.#take(buffer.subarray(0, count));
       }
     } catch (error) {
-      if (error instanceof WebSocketError) this.close(error.code, error.message);
-      else if (this.#idle.expired) this.#closeReason = "idle";
+      if (error instanceof WebSocketError) {
+        this.close(error.code, error.message);
+        // What the peer still sends is read and dropped until it closes (or the close wait
+        // ends): closing with unread bytes would reset the connection before it reads the Close.
+        await this.#discard(buffer);
+      } else if (this.#idle.expired && !this.#closed) this.#closeReason = "idle";
       else if (!isConnectionError(error)) this.#closeReason = `read failed: ${error}`;
     } finally {
       // What is queued (a Close frame, a last notice) goes out first, within the close wait.
@@ -126,6 +130,14 @@ export class WebSocketConnection {
     this.#closed = true;
     // The peer answers with its own Close, or the idle deadline ends the wait.
     this.#idle.restart(Math.min(this.#limits.idleMs, CLOSE_WAIT_MS));
+  }
+
+  async #discard(buffer: Uint8Array): Promise<void> {
+    try {
+      while (await this.#conn.read(buffer) !== null) { /* dropped */ }
+    } catch {
+      // The close wait closed it, or the peer did.
+    }
   }
 
   #take(bytes: Uint8Array): void {
