@@ -105,7 +105,8 @@ Deno.test({
     let terminal: PipeClient | null = null;
     let ken: UdpClient | null = null;
     try {
-      const host = await browser.open(`${origin}/`);
+      // The size of the screenshot in the README.
+      const host = await browser.open(`${origin}/`, 960, 540);
       tabs.push(host);
 
       await t.step("the host creates a room from the keyboard alone", async () => {

@@ -136,7 +136,7 @@ export function eventToJson(event: KaiwaEvent): ServerMessage {
 }
 
 /** The `refused` message for a TCRP status other than OK. */
-export function refusalToJson(status: number): ServerMessage {
+export function refusalToJson(status: number): Extract<ServerMessage, { type: "refused" }> {
   const [reason, text] = REFUSALS[status] ?? ["refused", `refused (status ${status})`];
   return { type: "refused", status, reason, text };
 }
