@@ -289,3 +289,17 @@ Deno.test("browser members meet the rules every member meets", async (t) => {
     ok(seen.includes("left"), String(seen));
   });
 });
+
+Deno.test("a server shutting down tells its browser members, then closes their sockets", async () => {
+  const test = await webServer();
+  try {
+    const page = await Page.open(test.webPort);
+    page.send({ type: "create", room: "lobby", name: "ann" });
+    await page.next("entered");
+    await test.server.shutdown();
+    await page.next("shutdown");
+    deepStrictEqual((await page.closed).code, 1001);
+  } finally {
+    await test.server.close();
+  }
+});
