@@ -226,6 +226,27 @@ Deno.test({
         await say(secure, "暗号化されています 🔒");
         await hasLine(host, "ひかり", "暗号化されています 🔒");
         ok(secure.requests.includes(`wss://127.0.0.1:${test.server.web!.addr.port}/ws`));
+        await secure.evaluate("document.getElementById('leave').click()");
+        await logShows(host, "ひかり left");
+        await secure.waitFor("!document.getElementById('entry').hidden", "the entry form again");
+      });
+
+      await t.step("the log follows new messages unless the reader scrolled up", async () => {
+        const second = tabs[1];
+        const token = test.server.state.rooms.get(ROOM)!.members.get("ken")!.token;
+        for (let i = 1; i <= 20; i++) await ken!.send(test.udp, ROOM, token, `line ${i}`);
+        await hasLine(second, "ken", "line 20");
+        const atBottom = `(() => { const log = document.getElementById('log');
+          return log.scrollHeight - log.scrollTop - log.clientHeight < 2; })()`;
+        ok(await second.evaluate("document.getElementById('log').scrollTop > 0"));
+        await second.waitFor(atBottom, "the log at its end");
+        await second.evaluate("document.getElementById('log').scrollTop = 0");
+        await ken!.send(test.udp, ROOM, token, "line 21");
+        await hasLine(second, "ken", "line 21");
+        deepStrictEqual(await second.evaluate("document.getElementById('log').scrollTop"), 0);
+        await second.waitFor("!document.getElementById('newer').hidden", "the new-messages button");
+        await second.evaluate("document.getElementById('newer').click()");
+        await second.waitFor(atBottom, "the log at its end again");
       });
 
       await t.step(

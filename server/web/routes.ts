@@ -15,7 +15,9 @@ const FIRST_WEB_PORT = 65_536;
 
 /** What the routes read of an address (a `PeerAddress` of server/udp/, or the state's `UdpAddress`). */
 export interface RoutedAddress {
+  /** The browser member's port, from {@link WebRoutes.open}. */
   readonly port: number;
+  /** {@link WEB_VIA} for a browser member's address. */
   readonly via?: string;
 }
 
@@ -26,11 +28,6 @@ export type Delivery = (event: Uint8Array) => void;
 export class WebRoutes {
   readonly #byPort = new Map<number, Delivery>();
   #nextPort = FIRST_WEB_PORT;
-
-  /** Browser members with a route now. */
-  get size(): number {
-    return this.#byPort.size;
-  }
 
   /** A fresh address port for a browser member whose events go to `delivery`. */
   open(delivery: Delivery): number {

@@ -43,8 +43,9 @@ export const MAX_MESSAGE_BYTES = 16 * 1024;
  * messages, a little more as JSON) and then some.
  */
 export const MAX_QUEUED_BYTES = 256 * 1024;
-/** Messages a page may send per second, and in a burst: twice what flood control lets through. */
+/** Messages a page may send per second: twice what flood control lets a member say. */
 export const MESSAGE_RATE = 10;
+/** Messages a page may send at once: two seconds of {@linkcode MESSAGE_RATE}. */
 export const MESSAGE_BURST = 20;
 /** The path of the WebSocket endpoint. */
 export const WEBSOCKET_PATH = "/ws";
@@ -54,13 +55,15 @@ const decoder = new TextDecoder();
 
 /** What the web port is told at the start. */
 export interface WebFrontOptions {
-  /** Address and port to listen on (port 0 picks a free one). */
+  /** Address to listen on (`--web-host`, else `--host`). */
   readonly host: string;
+  /** Port to listen on (`--web-port`); 0 picks a free one. */
   readonly port: number;
   /** Origins allowed besides the page's own (`--web-allowed-origin`). */
   readonly allowedOrigins: readonly string[];
-  /** The TCP port's caps, applied to the web port's own connections. */
+  /** Most connections at once (`--max-connections`, counted apart from the TCP port's). */
   readonly maxConnections: number;
+  /** Most connections at once from one IPv4 address or IPv6 /64 (`--max-connections-per-ip`). */
   readonly maxConnectionsPerIp: number;
   /** Seconds a WebSocket may stay without a frame from its page (`--timeout`). */
   readonly timeoutSeconds: number;
@@ -116,16 +119,6 @@ export class WebFront {
   /** Where the web port listens. */
   get addr(): Deno.NetAddr {
     return this.#listener.addr;
-  }
-
-  /** Connections open now (pages loading and WebSockets). */
-  get connections(): number {
-    return this.#open.size;
-  }
-
-  /** WebSockets open now. */
-  get webSockets(): number {
-    return this.#sockets.size;
   }
 
   /**

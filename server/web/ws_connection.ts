@@ -27,8 +27,9 @@ export interface WebSocketLimits {
   readonly maxMessageBytes: number;
   /** Most bytes waiting to be written; a reader slower than that is closed. */
   readonly maxQueuedBytes: number;
-  /** Messages (and pings) per second the peer may send, and its burst. */
+  /** Messages (pings and Close included) per second the peer may send. */
   readonly messageRate: number;
+  /** Messages the peer may send at once. */
   readonly messageBurst: number;
   /** Time without any frame from the peer after which the connection is closed. */
   readonly idleMs: number;
