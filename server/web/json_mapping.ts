@@ -18,10 +18,13 @@ import { nameCssColor } from "../../util/mod.ts";
 
 /** A member in a `members` message. */
 export interface JsonMember {
+  /** Its name. */
   readonly name: string;
   /** Its colour, as the terminal client paints the name (`#rrggbb`). */
   readonly color: string;
+  /** True for the room's host. */
   readonly host: boolean;
+  /** True for the member the list is sent to. */
   readonly you: boolean;
 }
 
