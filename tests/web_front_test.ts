@@ -303,3 +303,10 @@ Deno.test("a server shutting down tells its browser members, then closes their s
     await test.server.close();
   }
 });
+
+Deno.test("a WebSocket silent for --timeout is closed, saying why", async () => {
+  await using test = await webServer({ timeoutSeconds: 0.2 });
+  await using page = await Page.open(test.webPort);
+  const closed = await page.closed;
+  deepStrictEqual([closed.code, closed.reason], [1001, "idle for too long"]);
+});

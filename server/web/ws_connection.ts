@@ -1,7 +1,7 @@
 /**
  * One WebSocket connection after its handshake: reads frames within the caps, answers pings and
  * the closing handshake, and writes text messages through a queue bounded in bytes. Every way it
- * ends (the peer, a broken rule, a cap, the idle deadline, the server) ends it once, with
+ * ends (the peer, a broken rule, a cap, idleness, the server) ends it once, with
  * `onClose`.
  *
  * @module
@@ -55,7 +55,9 @@ export class WebSocketConnection {
   readonly #handlers: WebSocketHandlers;
   readonly #decoder: FrameDecoder;
   readonly #rate: TokenBucket;
-  readonly #idle: Deadline;
+  /** Closes the connection when the closing handshake (or the last writes) take too long. */
+  readonly #closeWait: Deadline;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #now: () => number;
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
@@ -77,7 +79,7 @@ export class WebSocketConnection {
     this.#now = now;
     this.#decoder = new FrameDecoder(limits.maxFrameBytes, limits.maxMessageBytes);
     this.#rate = new TokenBucket(limits.messageRate, limits.messageBurst, now());
-    this.#idle = new Deadline(conn);
+    this.#closeWait = new Deadline(conn);
   }
 
   /** True until the connection ended. */
@@ -90,7 +92,7 @@ export class WebSocketConnection {
    * throws: how it ended goes to `onClose`.
    */
   async run(early: Uint8Array): Promise<void> {
-    this.#idle.restart(this.#limits.idleMs);
+    this.#restartIdle();
     const buffer = new Uint8Array(READ_SIZE);
     try {
       if (early.length > 0) this.#take(early);
@@ -105,15 +107,15 @@ export class WebSocketConnection {
         // What the peer still sends is read and dropped until it closes (or the close wait
         // ends): closing with unread bytes would reset the connection before it reads the Close.
         await this.#discard(buffer);
-      } else if (this.#idle.expired && !this.#closed) this.#closeReason = "idle";
-      else if (!isConnectionError(error)) this.#closeReason = `read failed: ${error}`;
+      } else if (!isConnectionError(error)) this.#closeReason = `read failed: ${error}`;
     } finally {
       // What is queued (a Close frame, a last notice) goes out first, within the close wait.
+      clearTimeout(this.#idleTimer);
       if (this.#flushing !== null) {
-        this.#idle.restart(CLOSE_WAIT_MS);
+        this.#closeWait.restart(CLOSE_WAIT_MS);
         await this.#flushing;
       }
-      this.#idle.clear();
+      this.#closeWait.clear();
       this.#end();
     }
   }
@@ -129,8 +131,18 @@ export class WebSocketConnection {
     this.#closeReason = reason;
     this.#enqueue(encodeCloseFrame(code, reason));
     this.#closed = true;
-    // The peer answers with its own Close, or the idle deadline ends the wait.
-    this.#idle.restart(Math.min(this.#limits.idleMs, CLOSE_WAIT_MS));
+    // The peer answers with its own Close, or the wait ends and the connection with it.
+    this.#closeWait.restart(CLOSE_WAIT_MS);
+  }
+
+  /** A page silent for `idleMs` is told so and closed, as the member timeout removes a member. */
+  #restartIdle(): void {
+    clearTimeout(this.#idleTimer);
+    if (this.#closed) return;
+    this.#idleTimer = setTimeout(
+      () => this.close(CloseCode.GoingAway, "idle for too long"),
+      this.#limits.idleMs,
+    );
   }
 
   async #discard(buffer: Uint8Array): Promise<void> {
@@ -143,7 +155,7 @@ export class WebSocketConnection {
 
   #take(bytes: Uint8Array): void {
     for (const message of this.#decoder.push(bytes)) {
-      this.#idle.restart(this.#limits.idleMs);
+      this.#restartIdle();
       if (!this.#rate.take(this.#now())) {
         throw new WebSocketError(CloseCode.PolicyViolation, "too many messages");
       }
