@@ -152,7 +152,7 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
     if (options.metricsPort !== null) {
       endpoint = new MetricsEndpoint(options.metricsHost, options.metricsPort, {
         metrics: () => {
-          registry ??= metricsRegistry({ state, metrics, faults, udp, tcp });
+          registry ??= metricsRegistry({ state, metrics, faults, udp, tcp, web });
           return registry.metrics();
         },
         serving: () => serving,

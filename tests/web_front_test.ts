@@ -310,3 +310,14 @@ Deno.test("a WebSocket silent for --timeout is closed, saying why", async () => 
   const closed = await page.closed;
   deepStrictEqual([closed.code, closed.reason], [1001, "idle for too long"]);
 });
+
+Deno.test("the metrics count the web port's connections", async () => {
+  await using test = await webServer({ metricsPort: 0 });
+  await using page = await Page.open(test.webPort);
+  page.send({ type: "create", room: "lobby", name: "ann" });
+  await page.next("entered");
+  const response = await fetch(`http://127.0.0.1:${test.server.metricsAddr!.port}/metrics`);
+  const text = await response.text();
+  ok(text.includes("\nkaiwa_web_connections 1\n"), text);
+  ok(text.includes('\nkaiwa_members{protocol="kaiwa"} 1\n'), text);
+});

@@ -121,6 +121,11 @@ export class WebFront {
     return this.#listener.addr;
   }
 
+  /** Connections open now: pages loading and WebSockets. */
+  get connections(): number {
+    return this.#open.size;
+  }
+
   /**
    * Stops accepting and closes every connection; a WebSocket's member leaves its room. Resolves
    * once every connection has ended.
