@@ -7,12 +7,21 @@
  */
 
 import { deepStrictEqual, throws } from "node:assert/strict";
-import { decodeEvent, encodeChatEvent, EventType, type KaiwaEvent } from "../protocol/mod.ts";
+import {
+  decodeEvent,
+  encodeChatEvent,
+  encodeEvent,
+  EventType,
+  type KaiwaEvent,
+} from "../protocol/mod.ts";
 import {
   BadRequestError,
   eventToJson,
+  isWebAddress,
   parseBrowserRequest,
   refusalToJson,
+  WEB_VIA,
+  WebRoutes,
 } from "../server/web/mod.ts";
 import { acceptValue, originAllowed } from "../server/web/handshake.ts";
 import { parseRequestHead } from "../server/web/http_request.ts";
@@ -167,4 +176,26 @@ Deno.test("the handshake's accept value and the Origin rule", { permissions: "no
     originAllowed("https://Chat.Example.org", "x", false, ["https://chat.example.org"]),
     true,
   );
+});
+
+Deno.test("WebRoutes hands each browser member its events as JSON", { permissions: "none" }, () => {
+  const routes = new WebRoutes();
+  const got: string[] = [];
+  const port = routes.open((json) => got.push(json));
+  const address = { port, via: WEB_VIA };
+  deepStrictEqual(isWebAddress(address), true);
+  deepStrictEqual(isWebAddress({ port: 9001 }), false);
+  const chat = encodeChatEvent(T, 1, bytes("ann"), bytes("やあ"));
+  routes.deliver(chat, address);
+  routes.deliver(chat, address);
+  routes.deliver(encodeEvent({ type: "pong", time: T }), address);
+  deepStrictEqual(got.map((json) => JSON.parse(json).type), ["chat", "chat", "pong"]);
+  deepStrictEqual(got[0], got[1]);
+  deepStrictEqual(JSON.parse(got[0]).text, "やあ");
+  routes.close(port);
+  routes.deliver(chat, address);
+  deepStrictEqual(got.length, 3);
+  // Each member gets a port of its own, past every UDP port.
+  const other = routes.open(() => {});
+  deepStrictEqual(other > port && port > 65535, true);
 });

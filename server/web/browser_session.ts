@@ -10,28 +10,23 @@
 
 import {
   Command,
-  decodeEvent,
   decodeRoomList,
   decodeTcrpFrame,
   encodeClientDatagram,
   encodeCommand,
   encodeRoomRequest,
   encodeUtf8,
-  EventType,
   maxMessageSize,
   Operation,
-  ProtocolError,
   State,
   Status,
   type TcrpFrame,
 } from "../../protocol/mod.ts";
-import { errorMessage } from "../../util/mod.ts";
 import type { Member } from "../state/mod.ts";
 import { answerRoomRequest, logRefusal, type SessionContext } from "../tcp/mod.ts";
 import {
   BadRequestError,
   type BrowserRequest,
-  eventToJson,
   parseBrowserRequest,
   refusalToJson,
   type ServerMessage,
@@ -45,8 +40,6 @@ const COMMAND_OF = {
   leave: new Uint8Array([Command.Leave]),
 } as const;
 const KEEPALIVE = new Uint8Array(0);
-/** Where an event's type is (docs/protocol.md §4.1). */
-const EVENT_TYPE_OFFSET = 1;
 const EMPTY = new Uint8Array(0);
 
 /** What a session writes to: its WebSocket. */
@@ -66,14 +59,6 @@ interface Seat {
   readonly roomName: Uint8Array;
   readonly token: Uint8Array;
 }
-
-/**
- * The last chat event decoded and its JSON: a room's fan-out hands every browser member the same
- * bytes in a row, so each message is decoded and written once however many browsers get it.
- * Only chat events: they are encoded afresh for each message and never changed afterwards.
- */
-let lastEvent: Uint8Array | null = null;
-let lastJson = "";
 
 /** One page's session, from its WebSocket's opening to its end. */
 export class BrowserSession {
@@ -166,7 +151,7 @@ export class BrowserSession {
       this.#ctx.state.withdraw(member, this.#ctx.now());
       return;
     }
-    const port = this.#routes.open((bytes) => this.#deliver(bytes));
+    const port = this.#routes.open((json) => this.#sink.sendText(json));
     const seat: Seat = { member, port, roomName, token: encodeUtf8(member.token) };
     this.#seat = seat;
     this.#send({
@@ -218,24 +203,6 @@ export class BrowserSession {
   #datagram(seat: Seat, message: Uint8Array): void {
     const bytes = encodeClientDatagram(seat.roomName, seat.token, message);
     this.#ctx.state.receive(bytes, this.#ip, seat.port, this.#ctx.now(), WEB_VIA);
-  }
-
-  /** A kaiwa event for the member, as JSON. */
-  #deliver(event: Uint8Array): void {
-    if (event === lastEvent) return this.#sink.sendText(lastJson);
-    let json;
-    try {
-      json = JSON.stringify(eventToJson(decodeEvent(event)));
-    } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      this.#ctx.log.verbose(`web: an event could not be decoded: ${errorMessage(error)}`);
-      return;
-    }
-    if (event[EVENT_TYPE_OFFSET] === EventType.Chat) {
-      lastEvent = event;
-      lastJson = json;
-    }
-    this.#sink.sendText(json);
   }
 
   #send(message: ServerMessage): void {

@@ -3,10 +3,13 @@
  * whose address belongs to the web side. Its address has `via` {@link WEB_VIA} and a port above
  * any UDP port, so it can be neither a real peer's nor collide with one in the state's address
  * index; the server's send function hands every datagram for such an address to
- * {@link WebRoutes.deliver} instead of a UDP socket, and the member's WebSocket gets it.
+ * {@link WebRoutes.deliver} instead of a UDP socket, and the member's WebSocket gets it as JSON.
  *
  * @module
  */
+
+import { decodeEvent, EventType, ProtocolError } from "../../protocol/mod.ts";
+import { eventToJson } from "./json_mapping.ts";
 
 /** The `via` of every browser member's address: no local IP address reads so. */
 export const WEB_VIA = "web";
@@ -21,13 +24,23 @@ export interface RoutedAddress {
   readonly via?: string;
 }
 
-/** Where the events for one browser member go: the kaiwa event bytes, as the state sent them. */
-export type Delivery = (event: Uint8Array) => void;
+/** Where the events for one browser member go: each event as its JSON text (docs/protocol.md §9.3). */
+export type Delivery = (json: string) => void;
 
-/** The browser members' addresses, and where their events go. */
+/** Where an event's type is (docs/protocol.md §4.1). */
+const EVENT_TYPE_OFFSET = 1;
+
+/** The browser members' addresses, and where their events go, as JSON. */
 export class WebRoutes {
   readonly #byPort = new Map<number, Delivery>();
   #nextPort = FIRST_WEB_PORT;
+  /**
+   * The last chat event mapped and its JSON: a room's fan-out hands every browser member the same
+   * bytes in a row, so each message is decoded and written once however many browsers get it.
+   * Only chat events: they are encoded afresh for each message and never changed afterwards.
+   */
+  #lastChat: Uint8Array | null = null;
+  #lastChatJson = "";
 
   /** A fresh address port for a browser member whose events go to `delivery`. */
   open(delivery: Delivery): number {
@@ -41,9 +54,27 @@ export class WebRoutes {
     this.#byPort.delete(port);
   }
 
-  /** Hands `bytes` (a kaiwa event) to the browser member at `address`, if it is still there. */
+  /**
+   * Hands `bytes` (a kaiwa event, as the state sent it) to the browser member at `address`, if it
+   * is still there, as JSON. Called from inside the state's notifier: it never throws.
+   */
   deliver(bytes: Uint8Array, address: RoutedAddress): void {
-    this.#byPort.get(address.port)?.(bytes);
+    const delivery = this.#byPort.get(address.port);
+    if (delivery === undefined) return;
+    if (bytes === this.#lastChat) return delivery(this.#lastChatJson);
+    let json;
+    try {
+      json = JSON.stringify(eventToJson(decodeEvent(bytes)));
+    } catch (error) {
+      // The state only sends events it encoded itself: one that does not decode is a bug.
+      if (error instanceof ProtocolError) return;
+      throw error;
+    }
+    if (bytes[EVENT_TYPE_OFFSET] === EventType.Chat) {
+      this.#lastChat = bytes;
+      this.#lastChatJson = json;
+    }
+    delivery(json);
   }
 }
 
