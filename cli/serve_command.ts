@@ -8,6 +8,7 @@
 import {
   DEFAULT_SERVE_OPTIONS,
   LOG_FORMATS,
+  NODE_ID_PATTERN,
   type ServeOptions,
   UDP_PATHS,
 } from "../server/options.ts";
@@ -259,6 +260,30 @@ export const SERVE_FLAGS: readonly FlagSpec[] = withVariables([
     help: "Recent messages a kaiwa client gets on joining, at most --room-buffer; 0 = off",
     default: String(D.history),
   },
+  {
+    name: "cluster",
+    value: "URLS",
+    help: "Join a cluster of nodes through these NATS servers (nats://HOST:PORT, comma-separated)",
+    default: "off: a single node",
+  },
+  {
+    name: "node-id",
+    value: "ID",
+    help: "This node's id in the cluster (letters, digits, - and _)",
+    default: "a random one",
+  },
+  {
+    name: "cluster-heartbeat",
+    value: "SECONDS",
+    help: "Time between this node's heartbeats to the cluster",
+    default: String(D.clusterHeartbeatSeconds),
+  },
+  {
+    name: "cluster-dead-after",
+    value: "SECONDS",
+    help: "Time without a node's heartbeat after which it counts as dead",
+    default: String(D.clusterDeadAfterSeconds),
+  },
   HELP_FLAG,
 ]);
 
@@ -345,6 +370,10 @@ export function parseServeArgs(args: readonly string[], env: Environment = {}): 
     (t, f) => options.roomBufferBytes = parseInteger(t, f, MIN_ROOM_BUFFER_BYTES),
   );
   given("history", (t, f) => options.history = parseInteger(t, f, 0));
+  given("cluster", (t, f) => options.cluster = parseNatsUrls(t, f));
+  given("node-id", (t, f) => options.nodeId = parseNodeId(t, f));
+  given("cluster-heartbeat", (t, f) => options.clusterHeartbeatSeconds = parseSeconds(t, f));
+  given("cluster-dead-after", (t, f) => options.clusterDeadAfterSeconds = parseSeconds(t, f));
   if (options.history > options.roomBuffer) {
     // The default follows a smaller buffer; a number given is refused rather than cut.
     if (flags.string("history") === undefined) options.history = options.roomBuffer;
@@ -360,6 +389,16 @@ export function parseServeArgs(args: readonly string[], env: Environment = {}): 
     throw new UsageError("--tls-cert and --tls-key go together");
   }
   options.logLevel = parseLogLevel(flags);
+  if (options.clusterHeartbeatSeconds <= 0) {
+    throw new UsageError(`${flags.label("cluster-heartbeat")} must be more than 0`);
+  }
+  if (options.clusterDeadAfterSeconds <= options.clusterHeartbeatSeconds) {
+    throw new UsageError(
+      `${flags.label("cluster-dead-after")} must be longer than ${
+        flags.label("cluster-heartbeat")
+      }`,
+    );
+  }
   // The lobby's UDP socket, and the metrics' TCP listener, would share the main port: refuse
   // here rather than fail to bind later.
   for (const name of ["lobby-port", "metrics-port", "web-port"] as const) {
@@ -406,6 +445,36 @@ function parseOrigins(text: string, flag: string): string[] {
       return origin;
     },
   );
+}
+
+/** A comma-separated list of NATS server URLs (`nats://host:port`). */
+function parseNatsUrls(text: string, flag: string): string[] {
+  const urls = text.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "");
+  for (const url of urls) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(url);
+    } catch {
+      // Not a URL: refused below.
+    }
+    if (parsed === null || parsed.protocol !== "nats:" || parsed.hostname === "") {
+      throw new UsageError(
+        `Invalid value for ${flag}: '${url}' is not a URL like nats://host:4222`,
+      );
+    }
+  }
+  if (urls.length === 0) throw new UsageError(`Invalid value for ${flag}: no NATS server given`);
+  return urls;
+}
+
+/** A node id: it goes into NATS subjects, so only letters, digits, `-` and `_`, at most 64. */
+function parseNodeId(text: string, flag: string): string {
+  if (!NODE_ID_PATTERN.test(text)) {
+    throw new UsageError(
+      `Invalid value for ${flag}: '${text}' is not 1 to 64 letters, digits, - or _`,
+    );
+  }
+  return text;
 }
 
 /**

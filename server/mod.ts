@@ -13,6 +13,7 @@ export {
   LOG_FORMATS,
   type LogFormat,
   type LogLevel,
+  NODE_ID_PATTERN,
   type ServeOptions,
   UDP_PATHS,
   type UdpPath,

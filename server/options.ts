@@ -132,6 +132,20 @@ export interface ServeOptions {
   roomBufferBytes: number;
   /** Messages of history a kaiwa member gets on joining (`--history`); 0 = none. */
   history: number;
+  /**
+   * NATS servers of the cluster this node joins (`--cluster nats://HOST:PORT,…`, docs/cluster.md);
+   * null: a single node, which never loads the NATS client.
+   */
+  cluster: readonly string[] | null;
+  /** This node's id in the cluster (`--node-id`): letters, digits, `-` and `_`; null: a random one. */
+  nodeId: string | null;
+  /** Seconds between this node's heartbeats to the cluster (`--cluster-heartbeat`). */
+  clusterHeartbeatSeconds: number;
+  /**
+   * Seconds without a node's heartbeat after which it counts as dead (`--cluster-dead-after`); a
+   * node cut off from the broker that long counts itself out of every remote room (fencing).
+   */
+  clusterDeadAfterSeconds: number;
 }
 
 /**
@@ -139,6 +153,9 @@ export interface ServeOptions {
  * cores only make each one slower.
  */
 const CORES = Math.max(1, navigator.hardwareConcurrency ?? 1);
+
+/** What a node id (`--node-id`) may be: it is part of NATS subject names (docs/cluster.md). */
+export const NODE_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** The UDP paths `--udp` names; see {@link ServeOptions.udpPath}. */
 export const UDP_PATHS = ["auto", "fast", "portable"] as const;
@@ -208,4 +225,10 @@ export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = {
   roomBufferBytes: 64 * 1024,
   // What a newcomer reads to know what is being talked about.
   history: 50,
+  cluster: null,
+  nodeId: null,
+  // A heartbeat a second costs the broker one message per node per second, and five missed ones
+  // (a broker restart or a KV leader election takes a few seconds) declare a node dead.
+  clusterHeartbeatSeconds: 1,
+  clusterDeadAfterSeconds: 5,
 };

@@ -5,6 +5,7 @@
  */
 
 import { errorMessage, MS_PER_SECOND } from "../util/mod.ts";
+import type { ClusterNode } from "./cluster/mod.ts";
 import { FaultLog } from "./faults.ts";
 import { attachFastUdp, FastUdpTransport } from "./fast_udp/mod.ts";
 import { Lobby } from "./lobby.ts";
@@ -130,10 +131,44 @@ export async function startServer(
   deps: ServerDeps = {},
 ): Promise<ServerHandle> {
   const identity = await loadIdentity(options);
-  return start(options, deps, identity === null ? null : new TlsTerminator(identity));
+  const cluster = options.cluster === null ? null : await joinCluster(options, options.cluster);
+  try {
+    return start(options, deps, identity === null ? null : new TlsTerminator(identity), cluster);
+  } catch (error) {
+    await cluster?.close();
+    throw error;
+  }
 }
 
-function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | null): ServerHandle {
+/**
+ * Connects to the cluster's NATS servers: the NATS client is loaded here, and only here, so that a
+ * single node never loads it.
+ *
+ * @throws {Error} when no NATS server answers or its JetStream cannot hold the registry.
+ */
+async function joinCluster(
+  options: ServeOptions,
+  servers: readonly string[],
+): Promise<ClusterNode> {
+  const { connectCluster } = await import("./cluster/mod.ts");
+  try {
+    return await connectCluster({
+      servers,
+      nodeId: options.nodeId,
+      heartbeatMs: options.clusterHeartbeatSeconds * MS_PER_SECOND,
+      deadAfterMs: options.clusterDeadAfterSeconds * MS_PER_SECOND,
+    });
+  } catch (error) {
+    throw new Error(`cannot join the cluster at ${servers.join(",")}: ${errorMessage(error)}`);
+  }
+}
+
+function start(
+  options: ServeOptions,
+  deps: ServerDeps,
+  tls: TlsTerminator | null,
+  cluster: ClusterNode | null,
+): ServerHandle {
   const now = deps.now ?? Date.now;
   const log = new Logger(options.logLevel, deps.logSink, {
     format: options.logFormat,
@@ -170,6 +205,8 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
   const events: TransportEvents = {
     received: (bytes, hostname, port, local) => {
       metrics.datagramsIn += 1;
+      // A datagram of a member in a room another node holds goes there.
+      if (cluster !== null && cluster.relayIn(bytes, hostname, port, local)) return;
       state.receive(bytes, hostname, port, now(), local);
     },
     oversize: (hostname) => {
@@ -200,6 +237,7 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
   const counted = {
     send: (bytes: Uint8Array, address: PeerAddress, flow?: object) => {
       if (isWebAddress(address)) return webRoutes.deliver(bytes, address);
+      if (cluster !== null && cluster.isRemote(address)) return cluster.deliver(bytes, address);
       metrics.datagramsOut += 1;
       udp.send(bytes, address, flow);
     },
@@ -208,7 +246,7 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
   const state = new ServerState(
     options,
     notifier,
-    stateLog(log),
+    cluster === null ? stateLog(log) : cluster.watchEvents(stateLog(log)),
     deps.newToken,
   );
   const refusals = new RefusalLog(log, now, options.logRefusalsPerMinute);
@@ -228,7 +266,16 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
     headerTimeoutMs: options.headerTimeoutSeconds * MS_PER_SECOND,
     plainSessions: deps.plainSessions === true,
     metrics,
+    directory: cluster?.directory,
   };
+  cluster?.attach({
+    sessions,
+    send: (bytes, address) => {
+      metrics.datagramsOut += 1;
+      udp.send(bytes, address);
+    },
+    relayIdleMs: (options.timeoutSeconds + options.bindTimeoutSeconds) * MS_PER_SECOND,
+  });
   const tcp = new TcpFront(deps.acceptor?.(listener) ?? listener, sessions, options, tls);
   let web: WebFront | undefined;
   if (options.webPort !== null) {
@@ -285,6 +332,7 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
       await udp.close();
       await lobby?.close();
       await endpoint?.close();
+      await cluster?.close();
     })();
     return closing;
   };
@@ -293,6 +341,7 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
     serving = false;
     // No new members while the others are told goodbye.
     await tcp.close();
+    await cluster?.shutdown();
     faults.guard("shutting down", () => state.shutdown(now()));
     log.info("shutting down");
     await udp.drain(SHUTDOWN_DRAIN_MS);

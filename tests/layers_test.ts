@@ -5,6 +5,8 @@
  *   main.ts → cli/ → server/, client/ → protocol/ → util/
  *   server/state/ sees only protocol/, util/ and itself.
  *   server/web/ sees the TCP side, the state, TLS, protocol/ and util/: not the UDP transports.
+ *   server/cluster/ sees the TCP side, the state, the UDP address type, protocol/ and util/; only
+ *   server/server.ts loads it, by a dynamic import, and only it loads the NATS client.
  *
  * @module
  */
@@ -32,6 +34,16 @@ const ALLOWED: Record<string, readonly string[]> = {
     "server/state/",
     "server/tls/",
     "server/listen.ts",
+    "protocol/",
+    "util/",
+  ],
+  // The cluster reaches the rooms through the TCP side's admission and the state's entry points,
+  // and hands datagrams to the server's send function: never the transports themselves.
+  "server/cluster/": [
+    "server/cluster/",
+    "server/tcp/",
+    "server/state/",
+    "server/udp/mod.ts",
     "protocol/",
     "util/",
   ],
@@ -156,4 +168,43 @@ Deno.test("another folder is reached through its mod.ts", () => {
 
 Deno.test("the import graph has no cycle", () => {
   deepStrictEqual(findCycle(graph), null);
+});
+
+/** Static imports (types aside) and dynamic ones of `file`, as written. */
+function specifiersOf(file: string): { static: string[]; dynamic: string[] } {
+  const source = Deno.readTextFileSync(join(ROOT, file));
+  const found = { static: [] as string[], dynamic: [] as string[] };
+  for (const match of source.matchAll(IMPORT)) {
+    if (match[2] !== undefined) found.dynamic.push(match[2]);
+    else if (!/^\s*(?:import|export)\s+type\b/.test(match[0].trimStart())) {
+      found.static.push(match[1]);
+    }
+  }
+  return found;
+}
+
+Deno.test("a single node never loads the cluster: server.ts imports it dynamically, alone", () => {
+  const loaders: string[] = [];
+  const nats: string[] = [];
+  for (const file of files) {
+    const { static: statics, dynamic } = specifiersOf(file);
+    const inCluster = file.startsWith("server/cluster/");
+    for (const specifier of statics) {
+      if (specifier.startsWith("@nats-io/") && !inCluster) nats.push(file);
+      const target = specifier.startsWith(".")
+        ? relative(ROOT, resolve(ROOT, dirname(file), specifier))
+        : specifier;
+      if (target.startsWith("server/cluster/") && !inCluster) loaders.push(`${file} (static)`);
+    }
+    for (const specifier of dynamic) {
+      const target = relative(ROOT, resolve(ROOT, dirname(file), specifier));
+      if (target.startsWith("server/cluster/")) loaders.push(file);
+    }
+  }
+  deepStrictEqual(loaders, ["server/server.ts"]);
+  deepStrictEqual(nats, []);
+  ok(
+    specifiersOf("server/cluster/cluster_node.ts").static.includes("@nats-io/transport-node"),
+    "the check sees the NATS import",
+  );
 });

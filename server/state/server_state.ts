@@ -556,6 +556,15 @@ export class ServerState implements DatagramOps {
     );
   }
 
+  /**
+   * `member` cannot be reached any more, on another's word rather than from failed deliveries: the
+   * node of a cluster its datagrams go through was declared dead (docs/cluster.md). It leaves as
+   * unreachable; a host's room closes (host unreachable).
+   */
+  dropUnreachable(member: Member, now: number): void {
+    if (member.active) this.#unreachable(member, now);
+  }
+
   /** The server stops: every member of every room is told, then everything is forgotten. */
   shutdown(now: number): void {
     try {

@@ -15,4 +15,5 @@ export {
   type RoomAnswer,
   type SessionContext,
 } from "./session.ts";
+export type { RemoteAdmission, RemoteAnswer, RoomDirectory } from "./room_directory.ts";
 export { openConnection, type OpenedConnection } from "./sniff.ts";

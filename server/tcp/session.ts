@@ -35,6 +35,7 @@ import {
 } from "../state/mod.ts";
 import { closeQuietly, Deadline, isConnectionError } from "./connection.ts";
 import { readAnnouncement, readRequest, RefusedRequest } from "./reads.ts";
+import type { RemoteAdmission, RoomDirectory } from "./room_directory.ts";
 
 /**
  * Largest request payload the server reads (the protocol allows 64 KiB). A kaiwa request is JSON
@@ -87,6 +88,8 @@ export interface SessionContext {
   readonly plainSessions?: boolean;
   /** Where refusals and admissions are counted; none by default. */
   readonly metrics?: RequestMetrics;
+  /** The rooms of the other nodes of a cluster (`--cluster`); none on a single node. */
+  readonly directory?: RoomDirectory;
 }
 
 /** What the front wants to know of a connection, and tell it. */
@@ -164,6 +167,14 @@ export async function serveConnection(
       const port = await readAnnouncement(conn, reader);
       if (port !== null) ctx.state.announcePort(answer.member, port, ctx.now());
     }
+    if (answer.remote !== undefined) {
+      ctx.metrics?.admitted((ctx.now() - readAt) / MS_PER_SECOND);
+      await deliverRemoteToken(conn, frame, answer.remote, answer.wantsSession === true);
+      watch.awaitingAnnouncement();
+      deadline.restart(ctx.headerTimeoutMs);
+      // Read so that the client's write is not reset, and let go: its first datagram binds it.
+      await readAnnouncement(conn, reader);
+    }
   } catch (error) {
     // A closed or reset connection ends the session; the deadline closing it is the usual case.
     if (error instanceof HashAbandoned) {
@@ -191,6 +202,8 @@ export interface RoomAnswer {
   list?: Uint8Array;
   /** The new member of an Ok create or join. */
   member?: Member;
+  /** The new member of an Ok join of a room another node of the cluster holds. */
+  remote?: RemoteAdmission;
   /** True when the member came back with its token (§2.5): it is not withdrawn on a failed write. */
   resumed?: boolean;
   /** True when the request asked for a session (§7.1): a Session frame follows the token. */
@@ -216,7 +229,7 @@ export async function answerRoomRequest(
   try {
     switch (frame.operation) {
       case Operation.ListRooms:
-        return { status: Status.Ok, list: encodeRoomListFrame(ctx.state.listRooms()) };
+        return { status: Status.Ok, list: encodeRoomListFrame(listRooms(ctx)) };
       case Operation.CreateRoom:
       case Operation.JoinRoom:
         return await admit(frame, ip, ctx, alive);
@@ -230,6 +243,12 @@ export async function answerRoomRequest(
     ctx.faults.report(`a request from ${ip}`, error);
     return { status: Status.ServerError };
   }
+}
+
+/** This node's rooms, and on a cluster every other node's too. */
+function listRooms(ctx: SessionContext) {
+  const local = ctx.state.listRooms();
+  return ctx.directory === undefined ? local : ctx.directory.list(local);
 }
 
 /**
@@ -266,7 +285,9 @@ async function admit(
   let admission: Admission;
   if (frame.operation === Operation.CreateRoom) {
     // Checked before hashing so that a doomed request costs no scrypt; createRoom checks again.
-    if (state.passwordOf(roomName) !== undefined) return { status: Status.RoomExists };
+    if (state.passwordOf(roomName) !== undefined || ctx.directory?.heldElsewhere(roomName)) {
+      return { status: Status.RoomExists };
+    }
     let hash = null;
     if (password !== null) {
       if (!passwordThrottle.mayHash(ip, null, ctx.now())) {
@@ -274,9 +295,25 @@ async function admit(
       }
       hash = await hashBudget.run(() => hasher.hash(password), alive);
     }
-    admission = state.createRoom(request, hash, ctx.now());
+    if (ctx.directory !== undefined) {
+      // Unique across the cluster: the registry's create-if-absent decides, and a room this node
+      // could not create after all gives its claim back.
+      const claimed = await ctx.directory.claim(roomName, hash !== null);
+      if (claimed !== Status.Ok) return { status: claimed };
+      admission = state.createRoom(request, hash, ctx.now());
+      if (admission.member === null) ctx.directory.release(roomName);
+    } else admission = state.createRoom(request, hash, ctx.now());
   } else {
     const hash = state.passwordOf(roomName);
+    if (hash === undefined && ctx.directory !== undefined) {
+      const answer = await ctx.directory.join(roomName, frame, ip);
+      if (answer.admission === undefined) return { status: answer.status };
+      return {
+        status: Status.Ok,
+        remote: answer.admission,
+        wantsSession: session === true,
+      };
+    }
     if (hash === undefined) return { status: Status.RoomNotFound };
     if (hash !== null) {
       if (password === null) return { status: Status.WrongPassword };
@@ -297,6 +334,25 @@ async function admit(
     resumed: admission.resumed === true,
     wantsSession: session === true,
   };
+}
+
+/**
+ * Writes the token of a member admitted by another node, and no session (sealed datagrams stay
+ * between a client and the node holding its room's state: docs/cluster.md).
+ */
+async function deliverRemoteToken(
+  conn: ByteConn,
+  frame: TcrpFrame,
+  admission: RemoteAdmission,
+  wantsSession: boolean,
+): Promise<void> {
+  try {
+    await writeAll(conn, encodeTokenFrame(frame.operation, frame.roomName, admission.token));
+  } catch (error) {
+    admission.withdraw();
+    throw error;
+  }
+  if (wantsSession) await writeAll(conn, encodeSessionFrame(frame.operation, frame.roomName, null));
 }
 
 async function deliverToken(

@@ -136,6 +136,11 @@ export class BrowserSession {
         return this.#send({ type: "rooms", rooms: list.rooms, truncated: list.truncated });
       }
       if (answer.member !== undefined) this.#enter(answer.member, frame.roomName);
+      if (answer.remote !== undefined) {
+        // A browser member's events are routed on the node holding its room (docs/cluster.md).
+        answer.remote.withdraw();
+        this.#send({ type: "error", text: "this room is held by another node; join it there" });
+      }
     } catch (error) {
       // The page went away while its password waited to be hashed: nothing to answer.
       if (this.#sink.open) this.#ctx.faults.report(`a web request from ${this.#ip}`, error);

@@ -1,0 +1,576 @@
+/**
+ * One node of a kaiwa cluster (docs/cluster.md): its NATS connection, the room registry, and the
+ * three roles it plays at once. As a room's owner it runs the room's state for every member and
+ * alone numbers its messages; members connected elsewhere reach it as datagrams relayed from their
+ * node, and its deliveries to them go back there in batches. As a member node it answers its
+ * clients' joins of other nodes' rooms by asking the owner, and relays their datagrams both ways.
+ * As a peer it sends heartbeats and declares silent nodes dead.
+ *
+ * @module
+ */
+
+import { connect, type Msg, type NatsConnection } from "@nats-io/transport-node";
+import {
+  CloseReason,
+  decodeTcrpFrame,
+  encodeEvent,
+  encodeTcrpFrame,
+  encodeUtf8,
+  formatTextNotice,
+  type KaiwaEvent,
+  Operation,
+  type RoomSummary,
+  STANDARD_CLOSED_MESSAGE,
+  Status,
+  type TcrpFrame,
+} from "../../protocol/mod.ts";
+import type { StateEvents } from "../state/mod.ts";
+import {
+  answerRoomRequest,
+  type RemoteAnswer,
+  type RoomDirectory,
+  type SessionContext,
+} from "../tcp/mod.ts";
+import type { PeerAddress } from "../udp/mod.ts";
+import { DatagramBatches, decodeRecords } from "./datagram_batches.ts";
+import { Liveness, type NodeRun } from "./liveness.ts";
+import { Relay, type RelayedMember } from "./relay.ts";
+import { RemoteMembers } from "./remote_members.ts";
+import { RoomRegistry } from "./registry.ts";
+import {
+  downSubject,
+  type Heartbeat,
+  HEARTBEAT_SUBJECT,
+  rpcSubject,
+  upSubject,
+} from "./subjects.ts";
+
+/** What `--cluster` and its companions set. */
+export interface ClusterOptions {
+  /** NATS server URLs (`--cluster`). */
+  readonly servers: readonly string[];
+  /** This node's id (`--node-id`); null draws a random one. */
+  readonly nodeId: string | null;
+  /** Time between heartbeats, ms (`--cluster-heartbeat`). */
+  readonly heartbeatMs: number;
+  /** Silence after which a node is dead, ms (`--cluster-dead-after`). */
+  readonly deadAfterMs: number;
+}
+
+/** What the server gives the node once it runs. */
+export interface ClusterHost {
+  /** What TCRP requests are answered with (the state, the clock, the log, the limits). */
+  readonly sessions: SessionContext;
+  /** Sends a datagram out of this node's UDP sockets. */
+  readonly send: (bytes: Uint8Array, address: PeerAddress) => void;
+  /** Silence after which a relayed member is surely gone from its owner's room, ms. */
+  readonly relayIdleMs: number;
+}
+
+/** Addresses of members connected through another node read `node:<id>@<local address>`. */
+const REMOTE_VIA_PREFIX = "node:";
+/** Requests on a node's rpc subject: the first byte says which. */
+const RpcOp = { Join: 1, Withdraw: 2 } as const;
+/** How long a join waits for the owner's answer (a password hash may queue there). */
+const JOIN_TIMEOUT_MS = 5_000;
+/** The most KV replicas: a NATS cluster of three keeps the registry through one server's death. */
+const MAX_REPLICAS = 3;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const STANDARD_CLOSED_BYTES = encodeUtf8(STANDARD_CLOSED_MESSAGE);
+
+/**
+ * Connects to the NATS servers and opens the registry.
+ *
+ * @throws {Error} when no server answers or the registry cannot be opened (JetStream off).
+ */
+export async function connectCluster(options: ClusterOptions): Promise<ClusterNode> {
+  const nc = await connect({
+    servers: [...options.servers],
+    // A node keeps trying for ever: the broker coming back is how a cluster heals.
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    name: options.nodeId ?? undefined,
+  });
+  try {
+    const replicas = Math.min(MAX_REPLICAS, options.servers.length);
+    const registry = await RoomRegistry.open(nc, replicas);
+    return new ClusterNode(nc, registry, options);
+  } catch (error) {
+    await nc.close();
+    throw error;
+  }
+}
+
+/** One node of the cluster; see the module's description. */
+export class ClusterNode {
+  /** This node's run: its id and incarnation. */
+  readonly run: NodeRun;
+  readonly #nc: NatsConnection;
+  readonly #registry: RoomRegistry;
+  readonly #options: ClusterOptions;
+  readonly #liveness: Liveness;
+  readonly #relay = new Relay();
+  readonly #remote = new RemoteMembers();
+  readonly #up: DatagramBatches;
+  readonly #down: DatagramBatches;
+  #host: ClusterHost | null = null;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #connected = true;
+  #watching: Promise<void> | null = null;
+
+  /** A node on `nc` with `registry`; {@link attach} starts it. */
+  constructor(nc: NatsConnection, registry: RoomRegistry, options: ClusterOptions) {
+    this.#nc = nc;
+    this.#registry = registry;
+    this.#options = options;
+    this.run = {
+      node: options.nodeId ?? crypto.randomUUID().slice(0, 8),
+      incarnation: crypto.randomUUID(),
+    };
+    this.#liveness = new Liveness(options.deadAfterMs);
+    // Relayed client datagrams say which node they come through: their replies go back there.
+    const sender = encoder.encode(this.run.node);
+    this.#up = new DatagramBatches((node, batch) => {
+      const data = new Uint8Array(1 + sender.length + batch.length);
+      data[0] = sender.length;
+      data.set(sender, 1);
+      data.set(batch, 1 + sender.length);
+      this.#publish(upSubject(node), data);
+    });
+    this.#down = new DatagramBatches((node, batch) => this.#publish(downSubject(node), batch));
+  }
+
+  /** The directory the TCRP side asks about other nodes' rooms. */
+  readonly directory: RoomDirectory = {
+    list: (local) => this.#list(local),
+    heldElsewhere: (roomName) => {
+      const entry = this.#registry.rooms.get(roomName);
+      return entry !== undefined && entry.node !== this.run.node;
+    },
+    claim: (roomName, password) => this.#claim(roomName, password),
+    release: (roomName) => void this.#registry.release(roomName, this.run),
+    join: (roomName, frame, ip) => this.#join(roomName, frame, ip),
+  };
+
+  /** Starts serving: subscriptions, heartbeats, the dead-node sweep. */
+  attach(host: ClusterHost): void {
+    this.#host = host;
+    const { node } = this.run;
+    this.#subscribe(rpcSubject(node), (msg) => this.#rpc(msg));
+    this.#subscribe(upSubject(node), (msg) => this.#receiveUp(msg));
+    this.#subscribe(downSubject(node), (msg) => this.#receiveDown(msg));
+    this.#subscribe(HEARTBEAT_SUBJECT, (msg) => this.#heartbeat(msg));
+    this.#watching = (async () => {
+      for await (const status of this.#nc.status()) {
+        if (status.type === "disconnect") this.#connected = false;
+        else if (status.type === "reconnect") this.#connected = true;
+      }
+    })();
+    this.#beat();
+    this.#timer = setInterval(() => this.#tick(), this.#options.heartbeatMs);
+  }
+
+  /**
+   * The state's events, with what the cluster must hear of them: a room that closes here frees its
+   * name in the registry.
+   */
+  watchEvents(events: StateEvents): StateEvents {
+    return {
+      ...events,
+      roomClosed: (room, reason) => {
+        events.roomClosed(room, reason);
+        void this.#registry.release(room.name, this.run);
+      },
+    };
+  }
+
+  /**
+   * A datagram this node received from a client: relayed to the owner of its room when that is
+   * another node (true), else left to this node's state (false).
+   */
+  relayIn(bytes: Uint8Array, hostname: string, port: number, local: string | undefined): boolean {
+    const now = this.#now();
+    const member = this.#relay.route(bytes, hostname, port, local ?? "", now);
+    if (member === null) return false;
+    this.#up.add(member.owner, hostname, port, local ?? "", bytes);
+    return true;
+  }
+
+  /** True when `address` is a member's connected through another node. */
+  isRemote(address: PeerAddress): boolean {
+    return address.via !== undefined && address.via.startsWith(REMOTE_VIA_PREFIX);
+  }
+
+  /** Sends a datagram to a member connected through another node ({@link isRemote}). */
+  deliver(bytes: Uint8Array, address: PeerAddress): void {
+    const via = address.via as string;
+    const at = via.indexOf("@", REMOTE_VIA_PREFIX.length);
+    this.#down.add(
+      via.slice(REMOTE_VIA_PREFIX.length, at),
+      address.hostname,
+      address.port,
+      via.slice(at + 1),
+      bytes,
+    );
+  }
+
+  /**
+   * The node stops: the others are told at once (its rooms' members elsewhere got the state's
+   * goodbye), its registry entries go, and its clients in other nodes' rooms are told.
+   */
+  async shutdown(): Promise<void> {
+    const now = this.#now();
+    const event: KaiwaEvent = { type: "shutdown", time: now };
+    for (const member of this.#relay.takeAll()) this.#tell(member, event, false);
+    const rooms = [...(this.#host?.sessions.state.rooms.keys() ?? [])];
+    await Promise.all(rooms.map((name) => this.#registry.release(name, this.run)));
+  }
+
+  /** Stops everything: the goodbye heartbeat, the timer, the watch, the connection. */
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#up.flush();
+    this.#down.flush();
+    const bye: Heartbeat = { ...this.run, gone: true };
+    this.#publish(HEARTBEAT_SUBJECT, encoder.encode(JSON.stringify(bye)));
+    await this.#registry.close().catch(() => {});
+    await this.#nc.drain().catch(() => {});
+    await this.#watching;
+  }
+
+  #now(): number {
+    return this.#host?.sessions.now() ?? Date.now();
+  }
+
+  #publish(subject: string, data: Uint8Array): void {
+    try {
+      this.#nc.publish(subject, data);
+    } catch {
+      // Closed or draining: what was not sent is what a dead link loses.
+    }
+  }
+
+  #subscribe(subject: string, handle: (msg: Msg) => void): void {
+    const faults = this.#host?.sessions.faults;
+    this.#nc.subscribe(subject, {
+      callback: (error, msg) => {
+        if (error !== null) return;
+        if (faults === undefined) return handle(msg);
+        faults.guard(`cluster message on ${subject}`, () => handle(msg));
+      },
+    });
+  }
+
+  #list(local: RoomSummary[]): RoomSummary[] {
+    const list = [...local];
+    for (const [name, entry] of this.#registry.rooms) {
+      if (entry.node === this.run.node) continue;
+      list.push({ name, members: entry.members, password: entry.password });
+    }
+    return list;
+  }
+
+  async #claim(roomName: string, password: boolean): Promise<Status> {
+    const result = await this.#registry.claim(roomName, { ...this.run, password, members: 1 });
+    if (result === "claimed") return Status.Ok;
+    return result === "taken" ? Status.RoomExists : Status.ServerError;
+  }
+
+  async #join(roomName: string, frame: TcrpFrame, ip: string): Promise<RemoteAnswer> {
+    let entry;
+    try {
+      entry = await this.#registry.read(roomName);
+    } catch {
+      return { status: Status.ServerError };
+    }
+    if (entry === null || entry.node === this.run.node) return { status: Status.RoomNotFound };
+    const owner = entry.node;
+    const request = encodeJoinRequest(this.run, ip, encodeTcrpFrame(frame));
+    let reply;
+    try {
+      reply = await this.#nc.request(rpcSubject(owner), request, { timeout: JOIN_TIMEOUT_MS });
+    } catch {
+      // No responders (the owner just died) or no answer in time: never a wrong answer.
+      return { status: Status.ServerError };
+    }
+    const answer = parseJoinReply(reply.data);
+    if (answer === null) return { status: Status.ServerError };
+    this.#liveness.seen({ node: owner, incarnation: answer.incarnation }, this.#now());
+    if (answer.status !== Status.Ok || answer.token === undefined) {
+      return { status: answer.status };
+    }
+    const token = answer.token;
+    this.#relay.add(owner, token, answer.kaiwa === true, this.#now());
+    return {
+      status: Status.Ok,
+      admission: {
+        token,
+        withdraw: () => {
+          this.#relay.remove(token);
+          this.#publish(rpcSubject(owner), encodeWithdraw(token));
+        },
+      },
+    };
+  }
+
+  /** A request to this node: a join of one of its rooms, or a withdrawn token. */
+  #rpc(msg: Msg): void {
+    const host = this.#host;
+    if (host === null || msg.data.length === 0) return;
+    if (msg.data[0] === RpcOp.Withdraw) {
+      const member = host.sessions.state.memberByToken(decoder.decode(msg.data.subarray(1)));
+      if (member !== undefined) host.sessions.state.withdraw(member, this.#now());
+      return;
+    }
+    const request = decodeJoinRequest(msg.data);
+    if (request === null) return;
+    this.#noteAlive(request.from);
+    void this.#admit(host, request, msg);
+  }
+
+  async #admit(host: ClusterHost, request: JoinRequest, msg: Msg): Promise<void> {
+    const reply = (answer: JoinReply) => {
+      try {
+        msg.respond(encoder.encode(JSON.stringify(answer)));
+      } catch {
+        // The connection closed meanwhile: the requester answers "server error" on its timeout.
+      }
+    };
+    const { incarnation } = this.run;
+    let frame;
+    try {
+      frame = decodeTcrpFrame(request.frame);
+    } catch {
+      return reply({ status: Status.InvalidRequest, incarnation });
+    }
+    if (frame.operation !== Operation.JoinRoom) {
+      return reply({ status: Status.InvalidRequest, incarnation });
+    }
+    // This node's rooms only: the directory is left out so that nothing is asked further.
+    const local: SessionContext = { ...host.sessions, directory: undefined };
+    const answer = await answerRoomRequest(frame, request.ip, local, () => true).catch(() => ({
+      status: Status.ServerError,
+      member: undefined,
+    }));
+    const member = answer.member;
+    if (member === undefined) return reply({ status: answer.status, incarnation });
+    this.#remote.add(request.from.node, member);
+    reply({ status: Status.Ok, incarnation, token: member.token, kaiwa: member.kaiwa });
+  }
+
+  /** Client datagrams relayed by their node, for this node's rooms. */
+  #receiveUp(msg: Msg): void {
+    const state = this.#host?.sessions.state;
+    if (state === undefined) return;
+    const now = this.#now();
+    const data = msg.data;
+    if (data.length === 0 || 1 + data[0] > data.length) return;
+    const node = decoder.decode(data.subarray(1, 1 + data[0]));
+    for (const record of decodeRecords(data.subarray(1 + data[0]))) {
+      const via = `${REMOTE_VIA_PREFIX}${node}@${record.local}`;
+      state.receive(record.bytes, record.hostname, record.port, now, via);
+    }
+  }
+
+  /** Datagrams from rooms' owners for this node's clients. */
+  #receiveDown(msg: Msg): void {
+    const host = this.#host;
+    if (host === null) return;
+    for (const record of decodeRecords(msg.data)) {
+      host.send(record.bytes, {
+        transport: "udp",
+        hostname: record.hostname,
+        port: record.port,
+        ...(record.local === "" ? {} : { via: record.local }),
+      });
+    }
+  }
+
+  #heartbeat(msg: Msg): void {
+    let beat: Heartbeat;
+    try {
+      beat = JSON.parse(decoder.decode(msg.data)) as Heartbeat;
+    } catch {
+      return;
+    }
+    if (typeof beat.node !== "string" || typeof beat.incarnation !== "string") return;
+    if (beat.node === this.run.node) return;
+    if (beat.gone === true) {
+      const run = this.#liveness.forget(beat.node);
+      if (run !== null && run.incarnation === beat.incarnation) this.#dead(run, true);
+      return;
+    }
+    this.#noteAlive({ node: beat.node, incarnation: beat.incarnation });
+  }
+
+  #noteAlive(run: NodeRun): void {
+    const replaced = this.#liveness.seen(run, this.#now());
+    if (replaced !== null) this.#dead(replaced, false);
+  }
+
+  #beat(): void {
+    this.#publish(HEARTBEAT_SUBJECT, encoder.encode(JSON.stringify(this.run satisfies Heartbeat)));
+  }
+
+  #tick(): void {
+    const host = this.#host;
+    if (host === null) return;
+    host.sessions.faults.guard("the cluster heartbeat", () => {
+      this.#beat();
+      const now = this.#now();
+      for (const run of this.#liveness.expire(now)) this.#dead(run, false);
+      this.#relay.sweep(now, host.relayIdleMs);
+      this.#remote.sweep();
+      if (this.#connected) void this.#reconcile(host);
+    });
+  }
+
+  /**
+   * `run` is dead (silent for the dead-after time, restarted, or gone): the members of this node's
+   * rooms connected through it leave (unreachable); this node's clients in its rooms are told the
+   * room closed (host unreachable), unless it said goodbye (they were told it shut down); and its
+   * registry entries go, so that the names are free again. A node cut off from the broker sees
+   * every other die: it ends every remote membership, and writes nothing (the others do).
+   */
+  #dead(run: NodeRun, gone: boolean): void {
+    const host = this.#host;
+    if (host === null) return;
+    const now = this.#now();
+    host.sessions.log.info(
+      gone ? `cluster: node ${run.node} stopped` : `cluster: node ${run.node} declared dead`,
+    );
+    for (const member of this.#remote.take(run.node)) {
+      host.sessions.state.dropUnreachable(member, now);
+    }
+    const closed: KaiwaEvent = {
+      type: "room-closed",
+      time: now,
+      reason: CloseReason.HostUnreachable,
+    };
+    for (const member of this.#relay.takeOwner(run.node)) {
+      if (!gone) this.#tell(member, closed, true);
+    }
+    if (this.#connected) void this.#registry.releaseAll(run);
+  }
+
+  /** Tells a relayed client `event` itself (its owner cannot any more). */
+  #tell(member: RelayedMember, event: KaiwaEvent, closed: boolean): void {
+    const host = this.#host;
+    const address = member.address;
+    if (host === null || address === null) return;
+    const to: PeerAddress = {
+      transport: "udp",
+      hostname: address.hostname,
+      port: address.port,
+      ...(address.local === "" ? {} : { via: address.local }),
+    };
+    if (member.kaiwa) return host.send(encodeEvent(event), to);
+    const text = formatTextNotice(event);
+    if (text !== null) host.send(encodeUtf8(text), to);
+    if (closed) host.send(STANDARD_CLOSED_BYTES, to);
+  }
+
+  /**
+   * Keeps this node's registry entries true: member counts follow the rooms (one write per room
+   * whose count changed since the last heartbeat), and a room whose entry is gone (this node was
+   * declared dead while cut off, and its entries deleted) is claimed again; a room whose name
+   * another node took meanwhile closes here (host unreachable).
+   */
+  async #reconcile(host: ClusterHost): Promise<void> {
+    const state = host.sessions.state;
+    for (const room of [...state.rooms.values()]) {
+      if (!room.open) continue;
+      const entry = {
+        ...this.run,
+        password: room.password !== null,
+        members: room.members.size,
+      };
+      const known = this.#registry.rooms.get(room.name);
+      if (known !== undefined && known.node === this.run.node) {
+        if (known.incarnation === this.run.incarnation && known.members !== entry.members) {
+          await this.#registry.update(room.name, entry, known.revision);
+        }
+        continue;
+      }
+      if (known !== undefined) {
+        host.sessions.log.info(`cluster: room "${room.name}" was taken by ${known.node}; closed`);
+        state.dropUnreachable(room.host, this.#now());
+        continue;
+      }
+      const result = await this.#registry.claim(room.name, entry).catch(() => "error");
+      if (result === "claimed") {
+        host.sessions.log.info(`cluster: room "${room.name}" claimed again`);
+      }
+    }
+  }
+}
+
+/** A join relayed to the owner: who asks, for which client IP, with the client's frame. */
+interface JoinRequest {
+  readonly from: NodeRun;
+  readonly ip: string;
+  readonly frame: Uint8Array;
+}
+
+/** The owner's answer to a relayed join (JSON). */
+interface JoinReply {
+  readonly status: Status;
+  /** The owner's incarnation: the member node watches that run. */
+  readonly incarnation: string;
+  readonly token?: string;
+  readonly kaiwa?: boolean;
+}
+
+/** Join: u8 op, then u8-length-prefixed node, incarnation and IP, then the TCRP frame. */
+function encodeJoinRequest(from: NodeRun, ip: string, frame: Uint8Array): Uint8Array {
+  const parts = [from.node, from.incarnation, ip].map((text) => encoder.encode(text));
+  const size = 1 + parts.reduce((sum, part) => sum + 1 + part.length, 0) + frame.length;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  out[offset++] = RpcOp.Join;
+  for (const part of parts) {
+    out[offset++] = part.length;
+    out.set(part, offset);
+    offset += part.length;
+  }
+  out.set(frame, offset);
+  return out;
+}
+
+function decodeJoinRequest(bytes: Uint8Array): JoinRequest | null {
+  if (bytes[0] !== RpcOp.Join) return null;
+  let offset = 1;
+  const texts: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    if (offset >= bytes.length) return null;
+    const length = bytes[offset++];
+    if (offset + length > bytes.length) return null;
+    texts.push(decoder.decode(bytes.subarray(offset, offset + length)));
+    offset += length;
+  }
+  return {
+    from: { node: texts[0], incarnation: texts[1] },
+    ip: texts[2],
+    frame: bytes.subarray(offset),
+  };
+}
+
+function encodeWithdraw(token: string): Uint8Array {
+  const bytes = encoder.encode(token);
+  const out = new Uint8Array(1 + bytes.length);
+  out[0] = RpcOp.Withdraw;
+  out.set(bytes, 1);
+  return out;
+}
+
+function parseJoinReply(bytes: Uint8Array): JoinReply | null {
+  try {
+    const reply = JSON.parse(decoder.decode(bytes)) as Partial<JoinReply>;
+    if (typeof reply.status !== "number" || typeof reply.incarnation !== "string") return null;
+    return reply as JoinReply;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,180 @@
+/**
+ * The room registry: one NATS KV entry per room of the cluster, `room.<base64url(name)>` → its
+ * owner's run, whether it has a password and its member count. Created with create-if-absent, so
+ * that of two nodes creating one name exactly one wins; watched by every node, for the room list
+ * and to find a room's owner without a round trip.
+ *
+ * @module
+ */
+
+import { type KV, Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { NodeRun } from "./liveness.ts";
+import { REGISTRY_BUCKET, registryKey, roomOfKey } from "./subjects.ts";
+
+/** A room's registry entry, as JSON in the KV value. */
+export interface RegistryEntry extends NodeRun {
+  /** True when the room has a password. */
+  readonly password: boolean;
+  /** Its members, as its owner last wrote (at most once per heartbeat). */
+  readonly members: number;
+}
+
+/** An entry and the KV revision it was read at (compare-and-swap writes need it). */
+export interface RegisteredRoom extends RegistryEntry {
+  /** KV revision of the entry. */
+  readonly revision: number;
+}
+
+/** What a claim found: this node holds the name now, another does, or no answer could be had. */
+export type ClaimResult = "claimed" | "taken" | "error";
+
+/** How long a KV write may take before it counts as failed: a leader election takes ≈5 s. */
+const KV_TIMEOUT_MS = 2_000;
+/** A just-written key may not be readable yet elsewhere: one retry after this. */
+const READ_RETRY_MS = 50;
+
+const encoder = new TextEncoder();
+
+/** The registry, read through a watch and written with compare-and-swap. */
+export class RoomRegistry {
+  readonly #kv: KV;
+  /** Every room of the cluster by name, as the watch last saw it. */
+  readonly rooms = new Map<string, RegisteredRoom>();
+  #watching: Promise<void> | null = null;
+  #stop: (() => void) | null = null;
+
+  private constructor(kv: KV) {
+    this.#kv = kv;
+  }
+
+  /**
+   * Opens (or makes) the bucket, with `replicas` copies (at most the servers of the NATS
+   * cluster), and starts watching it.
+   */
+  static async open(nc: NatsConnection, replicas: number): Promise<RoomRegistry> {
+    const kv = await new Kvm(nc).create(REGISTRY_BUCKET, { history: 1, replicas });
+    const registry = new RoomRegistry(kv);
+    await registry.#watch();
+    return registry;
+  }
+
+  async #watch(): Promise<void> {
+    const watch = await this.#kv.watch({ key: "room.>" });
+    this.#stop = () => watch.stop();
+    this.#watching = (async () => {
+      for await (const entry of watch) {
+        const name = roomOfKey(entry.key);
+        if (name === null) continue;
+        if (entry.operation !== "PUT") {
+          this.rooms.delete(name);
+          continue;
+        }
+        const value = parseEntry(entry.value);
+        if (value !== null) this.rooms.set(name, { ...value, revision: entry.revision });
+      }
+    })();
+  }
+
+  /** Claims `roomName` for `entry`'s node: exactly one of concurrent claims of a name wins. */
+  async claim(roomName: string, entry: RegistryEntry): Promise<ClaimResult> {
+    const key = registryKey(roomName);
+    try {
+      await withTimeout(this.#kv.create(key, encoder.encode(JSON.stringify(entry))));
+      return "claimed";
+    } catch {
+      // Either the name is taken or the registry did not answer: only a read can tell.
+    }
+    const found = await this.read(roomName).catch(() => undefined);
+    if (found === undefined) return "error";
+    return found === null ? "error" : "taken";
+  }
+
+  /**
+   * The entry of `roomName`: from the watch, else read from the bucket (retried once: a key
+   * written a moment ago elsewhere may not be readable yet); null when there is none.
+   *
+   * @throws {Error} when the bucket cannot be read.
+   */
+  async read(roomName: string): Promise<RegisteredRoom | null> {
+    const watched = this.rooms.get(roomName);
+    if (watched !== undefined) return watched;
+    const key = registryKey(roomName);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, READ_RETRY_MS));
+      const entry = await withTimeout(this.#kv.get(key));
+      if (entry !== null && entry.operation === "PUT") {
+        const value = parseEntry(entry.value);
+        if (value !== null) return { ...value, revision: entry.revision };
+      }
+    }
+    return null;
+  }
+
+  /** Rewrites `roomName`'s entry if it is still at `revision` (compare-and-swap); false if not. */
+  async update(roomName: string, entry: RegistryEntry, revision: number): Promise<boolean> {
+    try {
+      const json = encoder.encode(JSON.stringify(entry));
+      await withTimeout(this.#kv.update(registryKey(roomName), json, revision));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Deletes `roomName`'s entry if `run` still owns it: the name is free again. */
+  async release(roomName: string, run: NodeRun): Promise<void> {
+    const found = await this.read(roomName).catch(() => null);
+    if (found === null || found.node !== run.node || found.incarnation !== run.incarnation) return;
+    await this.#delete(roomName, found.revision);
+  }
+
+  /** Deletes every entry `run` owns (it was declared dead): their names are free again. */
+  async releaseAll(run: NodeRun): Promise<void> {
+    const owned = [...this.rooms].filter(([, entry]) =>
+      entry.node === run.node && entry.incarnation === run.incarnation
+    );
+    await Promise.all(owned.map(([name, entry]) => this.#delete(name, entry.revision)));
+  }
+
+  async #delete(roomName: string, revision: number): Promise<void> {
+    try {
+      await withTimeout(this.#kv.delete(registryKey(roomName), { previousSeq: revision }));
+    } catch {
+      // Another node deleted it first, or it changed since: either way it is not this run's.
+    }
+  }
+
+  /** Stops watching. */
+  async close(): Promise<void> {
+    this.#stop?.();
+    await this.#watching;
+  }
+}
+
+function parseEntry(value: Uint8Array): RegistryEntry | null {
+  try {
+    const entry = JSON.parse(new TextDecoder().decode(value)) as Partial<RegistryEntry>;
+    if (typeof entry.node !== "string" || typeof entry.incarnation !== "string") return null;
+    return {
+      node: entry.node,
+      incarnation: entry.incarnation,
+      password: entry.password === true,
+      members: typeof entry.members === "number" ? entry.members : 0,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** `promise`, or a rejection after {@link KV_TIMEOUT_MS}. */
+function withTimeout<T>(promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error("the registry did not answer in time")),
+      KV_TIMEOUT_MS,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,69 @@
+/**
+ * The NATS subjects and the KV bucket the nodes of a kaiwa cluster use (docs/cluster.md). Each
+ * node subscribes to three subjects of its own and the heartbeats: the broker's subscriptions grow
+ * with the nodes, never with rooms or members.
+ *
+ * @module
+ */
+
+/** Every subject starts so: one kaiwa cluster per NATS account. */
+const PREFIX = "kaiwa";
+
+/** The KV bucket of the room registry. */
+export const REGISTRY_BUCKET = "kaiwa_rooms";
+
+/** Heartbeats of every node (JSON {@link Heartbeat}). */
+export const HEARTBEAT_SUBJECT = `${PREFIX}.hb`;
+
+/** A heartbeat: a node's run, or its goodbye when it stops. */
+export interface Heartbeat {
+  /** The node's id. */
+  readonly node: string;
+  /** Its incarnation. */
+  readonly incarnation: string;
+  /** True when the node stops: it is dead at once. */
+  readonly gone?: boolean;
+}
+
+/** Requests to `node` (request/reply): joins of its rooms, withdrawn tokens. */
+export function rpcSubject(node: string): string {
+  return `${PREFIX}.node.${node}.rpc`;
+}
+
+/** Client datagrams for the rooms `node` holds, relayed by the nodes their members are on. */
+export function upSubject(node: string): string {
+  return `${PREFIX}.node.${node}.up`;
+}
+
+/**
+ * Datagrams for the members connected to `node`, from the nodes holding their rooms: each room's
+ * events in the order its owner made them (one publisher, one subject).
+ */
+export function downSubject(node: string): string {
+  return `${PREFIX}.node.${node}.down`;
+}
+
+/** The registry key of `roomName`: base64url of its UTF-8 bytes, valid in any KV key. */
+export function registryKey(roomName: string): string {
+  return `room.${base64url(new TextEncoder().encode(roomName))}`;
+}
+
+/** The room name a registry key stands for; null for a key kaiwa did not write. */
+export function roomOfKey(key: string): string | null {
+  if (!key.startsWith("room.")) return null;
+  try {
+    const b64 = key.slice("room.".length).replaceAll("-", "+").replaceAll("_", "/");
+    const binary = atob(b64 + "=".repeat((4 - b64.length % 4) % 4));
+    return new TextDecoder("utf-8", { fatal: true }).decode(
+      Uint8Array.from(binary, (c) => c.charCodeAt(0)),
+    );
+  } catch {
+    return null;
+  }
+}
+
+function base64url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}

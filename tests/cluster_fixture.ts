@@ -1,0 +1,321 @@
+/**
+ * Real processes for the cluster tests: nats-server with JetStream (alone, or three routed into a
+ * NATS cluster) and `kaiwa serve --cluster` nodes, on loopback. Every process is killed by its
+ * handle's dispose; tests skip, saying why, where nats-server is not installed.
+ */
+
+import { decodeEvent, type KaiwaEvent, Status } from "../protocol/mod.ts";
+import { roomRequest, tcrpRequest, type UdpClient } from "./server_helpers.ts";
+
+/** True when nats-server is on the PATH (`.ci/run` installs it). */
+export const HAVE_NATS = (() => {
+  try {
+    return new Deno.Command("nats-server", { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+})();
+
+/** A cluster test's name, saying why it is skipped when it is. */
+export function clusterTestName(name: string): string {
+  return HAVE_NATS ? name : `${name} (skipped: nats-server is not installed)`;
+}
+
+/** Short heartbeats, so that deaths are declared within a second or two. */
+export const HEARTBEAT_SECONDS = 0.2;
+/** Dead after this much silence. */
+export const DEAD_AFTER_SECONDS = 1.2;
+/** Long enough for any death or reconnection the tests wait for. */
+export const CLUSTER_WAIT_MS = 15_000;
+
+/** A free TCP port on loopback (bound, read and released). */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** Polls until `condition` holds; throws after `timeoutMs`. */
+export async function eventually(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = CLUSTER_WAIT_MS,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** One running child process whose stderr lines are kept. */
+class Child {
+  readonly process: Deno.ChildProcess;
+  readonly lines: string[] = [];
+  readonly #reading: Promise<void>;
+  #killed = false;
+  /** True once the process ended. */
+  exited = false;
+
+  constructor(command: string, args: string[]) {
+    const process = new Deno.Command(command, {
+      args,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    this.process = process;
+    void process.status.then(() => this.exited = true);
+    this.#reading = (async () => {
+      let rest = "";
+      for await (const text of process.stderr.pipeThrough(new TextDecoderStream())) {
+        const parts = (rest + text).split("\n");
+        rest = parts.pop() ?? "";
+        this.lines.push(...parts);
+      }
+      if (rest !== "") this.lines.push(rest);
+    })();
+  }
+
+  /** Kills the process (SIGKILL by default) and waits for it. */
+  async kill(signal: Deno.Signal = "SIGKILL"): Promise<void> {
+    if (!this.#killed) {
+      this.#killed = true;
+      try {
+        this.process.kill(signal);
+      } catch {
+        // Already gone.
+      }
+    }
+    await this.process.status;
+    await this.#reading;
+  }
+}
+
+/** A nats-server process. */
+export class NatsServer {
+  readonly url: string;
+  readonly port: number;
+  readonly #child: Child;
+  readonly #dir: string;
+
+  private constructor(port: number, child: Child, dir: string) {
+    this.port = port;
+    this.url = `nats://127.0.0.1:${port}`;
+    this.#child = child;
+    this.#dir = dir;
+  }
+
+  /** Starts one server (JetStream on, its store in a fresh directory); `extra` adds flags. */
+  static async start(extra: string[] = [], port = freePort()): Promise<NatsServer> {
+    const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "kaiwa-nats-" });
+    const child = new Child("nats-server", [
+      "-a",
+      "127.0.0.1",
+      "-p",
+      String(port),
+      "-js",
+      "-sd",
+      dir,
+      ...extra,
+    ]);
+    const server = new NatsServer(port, child, dir);
+    await eventually(async () => {
+      try {
+        (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+        return true;
+      } catch {
+        return false;
+      }
+    }, `nats-server on ${port}`);
+    return server;
+  }
+
+  /** The server's log lines. */
+  get lines(): readonly string[] {
+    return this.#child.lines;
+  }
+
+  /** Kills the server at once (SIGKILL). */
+  kill(): Promise<void> {
+    return this.#child.kill();
+  }
+
+  /** Kills it and removes its store. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.kill();
+    await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** Three nats-servers routed into one NATS cluster (JetStream replicated across them). */
+export async function startNatsCluster(): Promise<NatsServer[]> {
+  const routes = [freePort(), freePort(), freePort()];
+  const routeList = routes.map((port) => `nats://127.0.0.1:${port}`).join(",");
+  return await Promise.all(routes.map((routePort, i) =>
+    NatsServer.start([
+      "-n",
+      `s${i + 1}`,
+      "--cluster_name",
+      "kaiwa-test",
+      "--cluster",
+      `nats://127.0.0.1:${routePort}`,
+      "--routes",
+      routeList,
+    ])
+  ));
+}
+
+/** The TCP port on the "listening on tcp+udp 127.0.0.1:PORT" line. */
+const LISTENING_PORT = /listening on tcp\+udp 127\.0\.0\.1:(\d+)/;
+
+/** A `kaiwa serve --cluster` process. */
+export class KaiwaNode {
+  readonly id: string;
+  readonly #child: Child;
+  readonly #dir: string;
+  #port = 0;
+
+  private constructor(id: string, child: Child, dir: string) {
+    this.id = id;
+    this.#child = child;
+    this.#dir = dir;
+  }
+
+  /** Starts node `id` on `servers` and waits for its listening line. */
+  static async start(
+    id: string,
+    servers: readonly string[],
+    extra: string[] = [],
+  ): Promise<KaiwaNode> {
+    const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "kaiwa-node-" });
+    const main = new URL("../main.ts", import.meta.url).pathname;
+    const child = new Child(Deno.execPath(), [
+      "run",
+      "--allow-net",
+      "--allow-env",
+      "--allow-read",
+      "--allow-write",
+      "--allow-ffi",
+      main,
+      "serve",
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+      "--data-dir",
+      dir,
+      "--verbose",
+      "--cluster",
+      servers.join(","),
+      "--node-id",
+      id,
+      "--cluster-heartbeat",
+      String(HEARTBEAT_SECONDS),
+      "--cluster-dead-after",
+      String(DEAD_AFTER_SECONDS),
+      ...extra,
+    ]);
+    const node = new KaiwaNode(id, child, dir);
+    try {
+      await eventually(() => {
+        const found = child.lines.map((line) => line.match(LISTENING_PORT)).find((m) => m !== null);
+        if (found) node.#port = Number(found[1]);
+        return found !== undefined || child.exited;
+      }, `node ${id} listening`);
+    } catch (error) {
+      await node[Symbol.asyncDispose]();
+      throw new Error(`${(error as Error).message}\n${child.lines.join("\n")}`);
+    }
+    if (node.#port === 0) {
+      await node[Symbol.asyncDispose]();
+      throw new Error(`node ${id} did not start:\n${child.lines.join("\n")}`);
+    }
+    return node;
+  }
+
+  /** Its TCP (and UDP) port. */
+  get port(): number {
+    return this.#port;
+  }
+
+  /** Its UDP address, for clients. */
+  get udp(): Deno.NetAddr {
+    return { transport: "udp", hostname: "127.0.0.1", port: this.#port };
+  }
+
+  /** Its log lines. */
+  get lines(): readonly string[] {
+    return this.#child.lines;
+  }
+
+  /** Kills it (SIGKILL: no goodbye) or stops it (SIGTERM). */
+  kill(signal: Deno.Signal = "SIGKILL"): Promise<void> {
+    return this.#child.kill(signal);
+  }
+
+  /** Kills it and removes its data directory. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.kill();
+    await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** The next event of `client` that `wanted` accepts, skipping others; throws after the wait. */
+export async function untilEvent(
+  client: UdpClient,
+  wanted: (event: KaiwaEvent) => boolean,
+  what: string,
+  timeoutMs = CLUSTER_WAIT_MS,
+): Promise<KaiwaEvent> {
+  const deadline = Date.now() + timeoutMs;
+  const seen: string[] = [];
+  while (Date.now() < deadline) {
+    const bytes = await client.receive(Math.max(1, deadline - Date.now()));
+    if (bytes === null) break;
+    const event = decodeEvent(bytes);
+    if (wanted(event)) return event;
+    seen.push(event.type);
+  }
+  throw new Error(`No ${what} arrived (saw: ${seen.join(", ")})`);
+}
+
+/** The next text datagram of `client` containing `part`, skipping others. */
+export async function untilText(
+  client: UdpClient,
+  part: string,
+  timeoutMs = CLUSTER_WAIT_MS,
+): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  const seen: string[] = [];
+  while (Date.now() < deadline) {
+    const bytes = await client.receive(Math.max(1, deadline - Date.now()));
+    if (bytes === null) break;
+    const text = new TextDecoder().decode(bytes);
+    if (text.includes(part)) return text;
+    seen.push(text);
+  }
+  throw new Error(`No text with "${part}" arrived (saw: ${JSON.stringify(seen)})`);
+}
+
+/**
+ * Creates or joins `room` on `node` as `name` (a standard client unless `kaiwa`) and sends the
+ * keep-alive that binds the client's address; returns the token, or throws with the status.
+ */
+export async function enterOn(
+  node: KaiwaNode,
+  client: UdpClient,
+  operation: number,
+  room: string,
+  name: string,
+  options: { kaiwa?: boolean; password?: string } = {},
+): Promise<string> {
+  const answer = await tcrpRequest(node.port, operation, room, roomRequest(name, options));
+  if (answer.status !== Status.Ok || answer.token === null) {
+    throw new Error(`${name} cannot enter ${room} on ${node.id}: status ${answer.status}`);
+  }
+  await client.send(node.udp, room, answer.token, new Uint8Array(0));
+  return answer.token;
+}
