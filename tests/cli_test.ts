@@ -165,6 +165,11 @@ Deno.test({
       // The default history follows a smaller buffer.
       [["--room-buffer", "0"], { roomBuffer: 0, history: 0 }],
       [["--room-buffer", "10"], { roomBuffer: 10, history: 10 }],
+      [["--cluster", "nats://127.0.0.1:4222"], { cluster: ["nats://127.0.0.1:4222"] }],
+      [["--cluster", "nats://a:1, nats://b:2,"], { cluster: ["nats://a:1", "nats://b:2"] }],
+      [["--node-id", "node-1_A"], { nodeId: "node-1_A" }],
+      [["--cluster-heartbeat", "0.2"], { clusterHeartbeatSeconds: 0.2 }],
+      [["--cluster-dead-after", "1.5"], { clusterDeadAfterSeconds: 1.5 }],
     ];
     for (const [args, changed] of cases) {
       await t.step(args.join(" "), () => {
@@ -203,6 +208,14 @@ Deno.test({
       ["--room-buffer-bytes", "8191"],
       ["--history", "x"],
       ["--history", "257"],
+      ["--cluster", ""],
+      ["--cluster", "http://127.0.0.1:4222"],
+      ["--cluster", "127.0.0.1:4222"],
+      ["--node-id", "a.b"],
+      ["--node-id", "x".repeat(65)],
+      ["--node-id", ""],
+      ["--cluster-heartbeat", "0"],
+      ["--cluster-dead-after", "1"],
     ];
     for (const args of cases) {
       await t.step(JSON.stringify(args), () => {
@@ -221,6 +234,9 @@ Deno.test({
     });
     await t.step("a positional argument", () => {
       throws(() => parseServeArgs(["now"]), UsageError);
+    });
+    await t.step("--cluster-dead-after not longer than --cluster-heartbeat", () => {
+      throws(() => parseServeArgs(["--cluster-heartbeat", "5"]), /--cluster-dead-after/);
     });
   },
 });

@@ -319,3 +319,88 @@ export async function enterOn(
   await client.send(node.udp, room, answer.token, new Uint8Array(0));
   return answer.token;
 }
+
+/**
+ * A TCP proxy in front of a NATS server that can be cut and restored: the node behind it is
+ * partitioned from the broker (its connections reset, new ones closed at once) and comes back.
+ */
+export class CuttableProxy {
+  readonly port: number;
+  readonly url: string;
+  readonly #listener: Deno.TcpListener;
+  readonly #target: number;
+  readonly #open = new Set<Deno.Conn>();
+  readonly #accepting: Promise<void>;
+  readonly #piping = new Set<Promise<void>>();
+  #cut = false;
+
+  /** Proxies a new loopback port to `targetPort`. */
+  constructor(targetPort: number) {
+    this.#listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    this.port = (this.#listener.addr as Deno.NetAddr).port;
+    this.url = `nats://127.0.0.1:${this.port}`;
+    this.#target = targetPort;
+    this.#accepting = this.#accept();
+  }
+
+  async #accept(): Promise<void> {
+    for await (const conn of this.#listener) {
+      if (this.#cut) {
+        conn.close();
+        continue;
+      }
+      const piping = this.#pipe(conn);
+      this.#piping.add(piping);
+      void piping.finally(() => this.#piping.delete(piping));
+    }
+  }
+
+  async #pipe(client: Deno.Conn): Promise<void> {
+    let server: Deno.Conn;
+    try {
+      server = await Deno.connect({ hostname: "127.0.0.1", port: this.#target });
+    } catch {
+      client.close();
+      return;
+    }
+    this.#open.add(client);
+    this.#open.add(server);
+    const copy = async (from: Deno.Conn, to: Deno.Conn) => {
+      const buffer = new Uint8Array(64 * 1024);
+      try {
+        while (true) {
+          const n = await from.read(buffer);
+          if (n === null) break;
+          let written = 0;
+          while (written < n) written += await to.write(buffer.subarray(written, n));
+        }
+      } catch {
+        // Cut, or the other side went.
+      }
+      for (const conn of [from, to]) {
+        if (this.#open.delete(conn)) conn.close();
+      }
+    };
+    await Promise.all([copy(client, server), copy(server, client)]);
+  }
+
+  /** Cuts every connection and refuses new ones until {@link restore}. */
+  cut(): void {
+    this.#cut = true;
+    for (const conn of this.#open) conn.close();
+    this.#open.clear();
+  }
+
+  /** Lets connections through again. */
+  restore(): void {
+    this.#cut = false;
+  }
+
+  /** Closes everything. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.cut();
+    this.#listener.close();
+    await this.#accepting.catch(() => {});
+    await Promise.all([...this.#piping]);
+  }
+}

@@ -9,6 +9,7 @@ import { CloseReason, encodeCommand, LeaveReason, Operation, Status } from "../p
 import {
   clusterTestName,
   enterOn,
+  freePort,
   HAVE_NATS,
   KaiwaNode,
   NatsServer,
@@ -162,3 +163,39 @@ async function eventuallyStatus(
   }
   return status;
 }
+
+Deno.test("cluster: no NATS server at --cluster: one line on stderr, exit code 1", async () => {
+  const dataDir = await Deno.makeTempDir({ dir: "/tmp", prefix: "kaiwa-nonats-" });
+  try {
+    const main = new URL("../main.ts", import.meta.url).pathname;
+    const nowhere = `nats://127.0.0.1:${freePort()}`;
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net",
+        "--allow-env",
+        "--allow-read",
+        "--allow-write",
+        main,
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--data-dir",
+        dataDir,
+        "--cluster",
+        nowhere,
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    strictEqual(output.code, 1);
+    const lines = new TextDecoder().decode(output.stderr).trim().split("\n");
+    strictEqual(lines.length, 1, lines.join("\n"));
+    ok(lines[0].includes(`cannot start: cannot join the cluster at ${nowhere}`), lines[0]);
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});

@@ -1,0 +1,163 @@
+/**
+ * Nodes failing (docs/cluster.md): a member's node killed, a room owner's node killed, a node cut
+ * off from the broker and back. Real nats-server and kaiwa processes on loopback, with short
+ * heartbeats; the waits are generous and only bound a failure.
+ */
+
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { CloseReason, encodeCommand, LeaveReason, Operation, Status } from "../protocol/mod.ts";
+import {
+  clusterTestName,
+  CuttableProxy,
+  enterOn,
+  eventually,
+  HAVE_NATS,
+  KaiwaNode,
+  NatsServer,
+  untilEvent,
+  untilText,
+} from "./cluster_fixture.ts";
+import { roomRequest, tcrpRequest, UdpClient } from "./server_helpers.ts";
+
+const { CreateRoom, JoinRoom, ListRooms } = Operation;
+
+Deno.test({
+  name: clusterTestName(
+    "cluster: a member's node killed: the others are told it left (unreachable)",
+  ),
+  ignore: !HAVE_NATS,
+  async fn() {
+    await using nats = await NatsServer.start();
+    await using a = await KaiwaNode.start("a", [nats.url]);
+    await using b = await KaiwaNode.start("b", [nats.url]);
+    await using ann = new UdpClient(); // kaiwa host on A
+    await using cat = new UdpClient(); // standard member on A
+    await using bob = new UdpClient(); // on B
+    await using dan = new UdpClient(); // on B
+    const annToken = await enterOn(a, ann, CreateRoom, "r", "ann", { kaiwa: true });
+    await enterOn(a, cat, JoinRoom, "r", "cat");
+    await enterOn(b, bob, JoinRoom, "r", "bob", { kaiwa: true });
+    await enterOn(b, dan, JoinRoom, "r", "dan");
+    // Until every arrival was announced (a member leaving unannounced leaves unannounced).
+    const arrived = new Set<string>();
+    while (arrived.size < 3) {
+      const joined = await untilEvent(ann, (e) => e.type === "joined", "arrivals");
+      if (joined.type === "joined") joined.names.forEach((name) => arrived.add(name));
+    }
+
+    await b.kill();
+    const gone = new Set<string>();
+    while (gone.size < 2) {
+      const left = await untilEvent(ann, (e) => e.type === "left", "bob and dan leaving");
+      ok(left.type === "left");
+      strictEqual(left.reason, LeaveReason.Unreachable);
+      left.names.forEach((name) => gone.add(name));
+    }
+    deepStrictEqual([...gone].sort(), ["bob", "dan"]);
+    await untilText(cat, "bob became unreachable");
+    // The room goes on on A.
+    await ann.send(a.udp, "r", annToken, encodeCommand({ type: "chat", text: "still here" }));
+    strictEqual(await untilText(cat, "still here"), "ann: still here");
+  },
+});
+
+Deno.test({
+  name: clusterTestName(
+    "cluster: a room's owner node killed: its members elsewhere are told, the name is free",
+  ),
+  ignore: !HAVE_NATS,
+  async fn() {
+    await using nats = await NatsServer.start();
+    await using a = await KaiwaNode.start("a", [nats.url]);
+    await using b = await KaiwaNode.start("b", [nats.url]);
+    await using ann = new UdpClient();
+    await using bob = new UdpClient();
+    await using cat = new UdpClient();
+    await enterOn(a, ann, CreateRoom, "owned", "ann");
+    await enterOn(b, bob, JoinRoom, "owned", "bob", { kaiwa: true });
+    await enterOn(b, cat, JoinRoom, "owned", "cat");
+    await untilEvent(bob, (e) => e.type === "members", "bob's member list");
+
+    await a.kill();
+    const closed = await untilEvent(bob, (e) => e.type === "room-closed", "the room closing");
+    strictEqual(closed.type === "room-closed" && closed.reason, CloseReason.HostUnreachable);
+    await untilText(cat, "the host became unreachable");
+    // The registry forgets the dead node's rooms: the name can be taken again.
+    await eventually(async () => {
+      const list = (await tcrpRequest(b.port, ListRooms, "", null)).list;
+      return list !== null && !list.rooms.some((room) => room.name === "owned");
+    }, "the room gone from the list");
+    strictEqual(
+      (await tcrpRequest(b.port, CreateRoom, "owned", roomRequest("dan"))).status,
+      Status.Ok,
+    );
+  },
+});
+
+Deno.test({
+  name: clusterTestName(
+    "cluster: a node cut off from the broker is declared dead, fences itself, and comes back",
+  ),
+  ignore: !HAVE_NATS,
+  async fn() {
+    await using nats = await NatsServer.start();
+    await using proxy = new CuttableProxy(nats.port);
+    await using a = await KaiwaNode.start("a", [nats.url]);
+    await using b = await KaiwaNode.start("b", [proxy.url]);
+    await using ann = new UdpClient(); // host of "on-a", on A
+    await using bob = new UdpClient(); // kaiwa member of "on-a", on B
+    await using eve = new UdpClient(); // kaiwa host of "on-b", on B
+    await using dan = new UdpClient(); // kaiwa member of "on-b", on A
+    await enterOn(a, ann, CreateRoom, "on-a", "ann", { kaiwa: true });
+    await enterOn(b, bob, JoinRoom, "on-a", "bob", { kaiwa: true });
+    await enterOn(b, eve, CreateRoom, "on-b", "eve", { kaiwa: true });
+    await enterOn(a, dan, JoinRoom, "on-b", "dan", { kaiwa: true });
+    await untilEvent(ann, (e) => e.type === "joined", "bob's arrival");
+    await untilEvent(eve, (e) => e.type === "joined", "dan's arrival");
+
+    proxy.cut();
+    // A declares B dead: B's member leaves A's room, and A's member of B's room is told it closed.
+    const left = await untilEvent(ann, (e) => e.type === "left", "bob leaving");
+    deepStrictEqual(left.type === "left" && [left.names, left.reason], [
+      ["bob"],
+      LeaveReason.Unreachable,
+    ]);
+    const closedForDan = await untilEvent(dan, (e) => e.type === "room-closed", "on-b closing");
+    strictEqual(
+      closedForDan.type === "room-closed" && closedForDan.reason,
+      CloseReason.HostUnreachable,
+    );
+    // B, alone, fences itself the same way round.
+    const closedForBob = await untilEvent(bob, (e) => e.type === "room-closed", "on-a closing");
+    strictEqual(
+      closedForBob.type === "room-closed" && closedForBob.reason,
+      CloseReason.HostUnreachable,
+    );
+    const leftB = await untilEvent(eve, (e) => e.type === "left", "dan leaving");
+    deepStrictEqual(leftB.type === "left" && [leftB.names, leftB.reason], [
+      ["dan"],
+      LeaveReason.Unreachable,
+    ]);
+
+    proxy.restore();
+    // B claims its room again once it is back: a member on A can join it.
+    await using fay = new UdpClient();
+    let token: string | null = null;
+    await eventually(async () => {
+      const answer = await tcrpRequest(
+        a.port,
+        JoinRoom,
+        "on-b",
+        roomRequest("fay", { kaiwa: true }),
+      );
+      token = answer.token;
+      return answer.status === Status.Ok;
+    }, "a join of on-b from A");
+    await fay.send(a.udp, "on-b", token!, new Uint8Array(0));
+    await untilEvent(fay, (e) => e.type === "members", "fay's member list");
+    const joined = await untilEvent(eve, (e) => e.type === "joined", "fay's arrival");
+    deepStrictEqual(joined.type === "joined" && joined.names, ["fay"]);
+    // A freed B's name when it declared B dead; B claimed it again once back.
+    ok(b.lines.some((line) => line.includes('room "on-b" claimed again')), b.lines.join("\n"));
+  },
+});

@@ -1,0 +1,99 @@
+/**
+ * The cluster's pure parts: heartbeat bookkeeping on a controlled clock, the datagram records
+ * crossing the broker, and registry keys.
+ */
+
+import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import {
+  DatagramBatches,
+  decodeRecords,
+  encodeRecord,
+  Liveness,
+  MAX_BATCH_BYTES,
+  registryKey,
+  roomOfKey,
+} from "../server/cluster/mod.ts";
+
+const a1 = { node: "a", incarnation: "1" };
+const b1 = { node: "b", incarnation: "1" };
+
+Deno.test("liveness: a node unheard of for the dead-after time dies once; heard of, it lives", () => {
+  const liveness = new Liveness(5_000);
+  strictEqual(liveness.seen(a1, 0), null);
+  strictEqual(liveness.seen(b1, 0), null);
+  deepStrictEqual(liveness.expire(4_999), []);
+  strictEqual(liveness.seen(a1, 4_000), null);
+  deepStrictEqual(liveness.expire(5_000), [b1]);
+  // Once: a dead node is forgotten.
+  deepStrictEqual(liveness.expire(6_000), []);
+  strictEqual(liveness.isAlive(a1), true);
+  strictEqual(liveness.isAlive(b1), false);
+  deepStrictEqual(liveness.expire(9_000), [a1]);
+  strictEqual(liveness.size, 0);
+});
+
+Deno.test("liveness: a restarted node (new incarnation) ends its previous run at once", () => {
+  const liveness = new Liveness(5_000);
+  liveness.seen(a1, 0);
+  deepStrictEqual(liveness.seen({ node: "a", incarnation: "2" }, 100), a1);
+  strictEqual(liveness.isAlive(a1), false);
+  strictEqual(liveness.isAlive({ node: "a", incarnation: "2" }), true);
+});
+
+Deno.test("liveness: a node cut off hears nobody, so every other node dies for it (fencing)", () => {
+  const liveness = new Liveness(1_000);
+  for (const node of ["a", "b", "c"]) liveness.seen({ node, incarnation: "x" }, 0);
+  deepStrictEqual(liveness.expire(1_000).map((run) => run.node).sort(), ["a", "b", "c"]);
+});
+
+Deno.test("liveness: a node that says goodbye is forgotten at once", () => {
+  const liveness = new Liveness(1_000);
+  liveness.seen(a1, 0);
+  deepStrictEqual(liveness.forget("a"), a1);
+  strictEqual(liveness.forget("a"), null);
+  deepStrictEqual(liveness.expire(5_000), []);
+});
+
+Deno.test("datagram records round-trip, in order, IPv4 and IPv6, with or without a local address", () => {
+  const records = [
+    { hostname: "127.0.0.1", port: 40_000, local: "", bytes: new Uint8Array([1, 2, 3]) },
+    { hostname: "::1", port: 65_535, local: "::1", bytes: new Uint8Array(0) },
+    { hostname: "10.0.0.7", port: 1, local: "10.0.0.1", bytes: new Uint8Array(1_400).fill(7) },
+  ];
+  const batch = new Uint8Array(records.flatMap((r) => [
+    ...encodeRecord(r.hostname, r.port, r.local, r.bytes),
+  ]));
+  deepStrictEqual([...decodeRecords(batch)], records);
+  // A truncated tail is left out rather than misread.
+  deepStrictEqual([...decodeRecords(batch.subarray(0, batch.length - 1))], records.slice(0, 2));
+});
+
+Deno.test("datagram batches: one message per destination per task, at once past the size cap", async () => {
+  const published: [string, number][] = [];
+  const batches = new DatagramBatches((to, batch) =>
+    published.push([to, [...decodeRecords(batch)].length])
+  );
+  for (let i = 0; i < 3; i++) batches.add("b", "127.0.0.1", 1_000 + i, "", new Uint8Array(10));
+  batches.add("c", "127.0.0.1", 2_000, "", new Uint8Array(10));
+  deepStrictEqual(published, []);
+  await Promise.resolve();
+  deepStrictEqual(published, [["b", 3], ["c", 1]]);
+  published.length = 0;
+  const big = new Uint8Array(60_000);
+  // Each record is the datagram and 15 bytes (6 of lengths, 9 of "127.0.0.1").
+  const cap = Math.ceil(MAX_BATCH_BYTES / (big.length + 15));
+  for (let i = 0; i < cap + 2; i++) batches.add("b", "127.0.0.1", 1, "", big);
+  deepStrictEqual(published, [["b", cap]]);
+  await Promise.resolve();
+  deepStrictEqual(published, [["b", cap], ["b", 2]]);
+});
+
+Deno.test("registry keys: any room name, base64url, and back", () => {
+  for (const name of ["r", "ラウンジ", "a b/c.d*>", "😀".repeat(60)]) {
+    const key = registryKey(name);
+    strictEqual(/^room\.[A-Za-z0-9_-]+$/.test(key), true, key);
+    strictEqual(roomOfKey(key), name);
+  }
+  strictEqual(roomOfKey("other.key"), null);
+  strictEqual(roomOfKey("room.%%%"), null);
+});
