@@ -184,11 +184,15 @@ export class KaiwaNode {
     this.#dir = dir;
   }
 
-  /** Starts node `id` on `servers` and waits for its listening line. */
+  /**
+   * Starts node `id` on `servers` and waits for its listening line (a NATS cluster that just
+   * started takes some seconds to elect its JetStream leaders: `waitMs` covers it).
+   */
   static async start(
     id: string,
     servers: readonly string[],
     extra: string[] = [],
+    waitMs = CLUSTER_WAIT_MS,
   ): Promise<KaiwaNode> {
     const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "kaiwa-node-" });
     const main = new URL("../main.ts", import.meta.url).pathname;
@@ -220,11 +224,17 @@ export class KaiwaNode {
     ]);
     const node = new KaiwaNode(id, child, dir);
     try {
-      await eventually(() => {
-        const found = child.lines.map((line) => line.match(LISTENING_PORT)).find((m) => m !== null);
-        if (found) node.#port = Number(found[1]);
-        return found !== undefined || child.exited;
-      }, `node ${id} listening`);
+      await eventually(
+        () => {
+          const found = child.lines.map((line) => line.match(LISTENING_PORT)).find((m) =>
+            m !== null
+          );
+          if (found) node.#port = Number(found[1]);
+          return found !== undefined || child.exited;
+        },
+        `node ${id} listening`,
+        waitMs,
+      );
     } catch (error) {
       await node[Symbol.asyncDispose]();
       throw new Error(`${(error as Error).message}\n${child.lines.join("\n")}`);
@@ -249,6 +259,14 @@ export class KaiwaNode {
   /** Its log lines. */
   get lines(): readonly string[] {
     return this.#child.lines;
+  }
+
+  /** The port of the NATS server it is connected to now, from its log. */
+  get natsPort(): number {
+    const ports = this.#child.lines.map((line) =>
+      line.match(/cluster: (?:node \S+ joined through|reconnected to) nats [^:]+:(\d+)/)
+    ).filter((match) => match !== null);
+    return Number(ports.at(-1)?.[1] ?? 0);
   }
 
   /** Kills it (SIGKILL: no goodbye) or stops it (SIGTERM). */

@@ -75,6 +75,11 @@ const RpcOp = { Join: 1, Withdraw: 2 } as const;
 const JOIN_TIMEOUT_MS = 5_000;
 /** The most KV replicas: a NATS cluster of three keeps the registry through one server's death. */
 const MAX_REPLICAS = 3;
+/**
+ * How long a starting node waits for the registry: a NATS cluster that just started elects its
+ * JetStream leaders first (≈6 s for three servers on loopback).
+ */
+const REGISTRY_OPEN_MS = 30_000;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -94,8 +99,11 @@ export async function connectCluster(options: ClusterOptions): Promise<ClusterNo
     name: options.nodeId ?? undefined,
   });
   try {
-    const replicas = Math.min(MAX_REPLICAS, options.servers.length);
-    const registry = await RoomRegistry.open(nc, replicas);
+    // As many copies of the registry as the NATS cluster has servers (its INFO lists their client
+    // URLs), at most three.
+    const servers = nc.info?.connect_urls?.length ?? 1;
+    const replicas = Math.max(1, Math.min(MAX_REPLICAS, servers));
+    const registry = await RoomRegistry.open(nc, replicas, REGISTRY_OPEN_MS);
     return new ClusterNode(nc, registry, options);
   } catch (error) {
     await nc.close();
@@ -118,6 +126,10 @@ export class ClusterNode {
   #host: ClusterHost | null = null;
   #timer: ReturnType<typeof setInterval> | undefined;
   #connected = true;
+  /** True while a reconciliation runs: a stalled registry must not pile them up. */
+  #reconciling = false;
+  /** Names being claimed now: their entries may show before their rooms exist. */
+  readonly #claiming = new Set<string>();
   #watching: Promise<void> | null = null;
 
   /** A node on `nc` with `registry`; {@link attach} starts it. */
@@ -162,10 +174,24 @@ export class ClusterNode {
     this.#subscribe(upSubject(node), (msg) => this.#receiveUp(msg));
     this.#subscribe(downSubject(node), (msg) => this.#receiveDown(msg));
     this.#subscribe(HEARTBEAT_SUBJECT, (msg) => this.#heartbeat(msg));
+    const { log } = host.sessions;
+    log.info(`cluster: node ${node} joined through nats ${this.#nc.getServer()}`, {
+      event: "cluster joined",
+      node,
+      server: this.#nc.getServer(),
+    });
     this.#watching = (async () => {
       for await (const status of this.#nc.status()) {
-        if (status.type === "disconnect") this.#connected = false;
-        else if (status.type === "reconnect") this.#connected = true;
+        if (status.type === "disconnect") {
+          this.#connected = false;
+          log.info(`cluster: lost nats ${status.server}`, { event: "cluster lost", ...status });
+        } else if (status.type === "reconnect") {
+          this.#connected = true;
+          log.info(`cluster: reconnected to nats ${status.server}`, {
+            event: "cluster reconnected",
+            ...status,
+          });
+        }
       }
     })();
     this.#beat();
@@ -273,9 +299,14 @@ export class ClusterNode {
   }
 
   async #claim(roomName: string, password: boolean): Promise<Status> {
-    const result = await this.#registry.claim(roomName, { ...this.run, password, members: 1 });
-    if (result === "claimed") return Status.Ok;
-    return result === "taken" ? Status.RoomExists : Status.ServerError;
+    this.#claiming.add(roomName);
+    try {
+      const result = await this.#registry.claim(roomName, { ...this.run, password, members: 1 });
+      if (result === "claimed") return Status.Ok;
+      return result === "taken" ? Status.RoomExists : Status.ServerError;
+    } finally {
+      this.#claiming.delete(roomName);
+    }
   }
 
   async #join(roomName: string, frame: TcrpFrame, ip: string): Promise<RemoteAnswer> {
@@ -423,7 +454,10 @@ export class ClusterNode {
       for (const run of this.#liveness.expire(now)) this.#dead(run, false);
       this.#relay.sweep(now, host.relayIdleMs);
       this.#remote.sweep();
-      if (this.#connected) void this.#reconcile(host);
+      if (this.#connected && !this.#reconciling) {
+        this.#reconciling = true;
+        void this.#reconcile(host).finally(() => this.#reconciling = false);
+      }
     });
   }
 
@@ -474,12 +508,20 @@ export class ClusterNode {
 
   /**
    * Keeps this node's registry entries true: member counts follow the rooms (one write per room
-   * whose count changed since the last heartbeat), and a room whose entry is gone (this node was
+   * whose count changed since the last heartbeat), an entry without a room goes, and a room whose
+   * entry is gone (this node was
    * declared dead while cut off, and its entries deleted) is claimed again; a room whose name
    * another node took meanwhile closes here (host unreachable).
    */
   async #reconcile(host: ClusterHost): Promise<void> {
     const state = host.sessions.state;
+    // Entries of this run without a room: a claim that timed out, yet was written.
+    for (const [name, entry] of [...this.#registry.rooms]) {
+      if (entry.node !== this.run.node || entry.incarnation !== this.run.incarnation) continue;
+      if (!state.rooms.has(name) && !this.#claiming.has(name)) {
+        await this.#registry.release(name, this.run);
+      }
+    }
     for (const room of [...state.rooms.values()]) {
       if (!room.open) continue;
       const entry = {

@@ -34,6 +34,9 @@ const KV_TIMEOUT_MS = 2_000;
 /** A just-written key may not be readable yet elsewhere: one retry after this. */
 const READ_RETRY_MS = 50;
 
+/** Time between two attempts to open the bucket. */
+const OPEN_RETRY_MS = 250;
+
 const encoder = new TextEncoder();
 
 /** The registry, read through a watch and written with compare-and-swap. */
@@ -50,10 +53,22 @@ export class RoomRegistry {
 
   /**
    * Opens (or makes) the bucket, with `replicas` copies (at most the servers of the NATS
-   * cluster), and starts watching it.
+   * cluster), and starts watching it. Tries again for `waitMs` while JetStream is not ready.
+   *
+   * @throws {Error} JetStream's last refusal, when the bucket could not be opened in time.
    */
-  static async open(nc: NatsConnection, replicas: number): Promise<RoomRegistry> {
-    const kv = await new Kvm(nc).create(REGISTRY_BUCKET, { history: 1, replicas });
+  static async open(nc: NatsConnection, replicas: number, waitMs: number): Promise<RoomRegistry> {
+    const deadline = Date.now() + waitMs;
+    let kv: KV;
+    while (true) {
+      try {
+        kv = await new Kvm(nc).create(REGISTRY_BUCKET, { history: 1, replicas });
+        break;
+      } catch (error) {
+        if (Date.now() >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, OPEN_RETRY_MS));
+      }
+    }
     const registry = new RoomRegistry(kv);
     await registry.#watch();
     return registry;
@@ -76,7 +91,10 @@ export class RoomRegistry {
     })();
   }
 
-  /** Claims `roomName` for `entry`'s node: exactly one of concurrent claims of a name wins. */
+  /**
+   * Claims `roomName` for `entry`'s run: exactly one of concurrent claims of a name wins. An entry
+   * the same run wrote already counts as claimed (a claim that timed out may still have landed).
+   */
   async claim(roomName: string, entry: RegistryEntry): Promise<ClaimResult> {
     const key = registryKey(roomName);
     try {
@@ -86,8 +104,10 @@ export class RoomRegistry {
       // Either the name is taken or the registry did not answer: only a read can tell.
     }
     const found = await this.read(roomName).catch(() => undefined);
-    if (found === undefined) return "error";
-    return found === null ? "error" : "taken";
+    if (found === undefined || found === null) return "error";
+    // An earlier claim of this run that timed out yet was written: it is this run's.
+    if (found.node === entry.node && found.incarnation === entry.incarnation) return "claimed";
+    return "taken";
   }
 
   /**

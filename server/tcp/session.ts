@@ -301,7 +301,10 @@ async function admit(
       const claimed = await ctx.directory.claim(roomName, hash !== null);
       if (claimed !== Status.Ok) return { status: claimed };
       admission = state.createRoom(request, hash, ctx.now());
-      if (admission.member === null) ctx.directory.release(roomName);
+      // Refused here: the claim goes back, unless a room of that name was made here meanwhile.
+      if (admission.member === null && state.passwordOf(roomName) === undefined) {
+        ctx.directory.release(roomName);
+      }
     } else admission = state.createRoom(request, hash, ctx.now());
   } else {
     const hash = state.passwordOf(roomName);

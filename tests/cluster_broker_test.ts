@@ -1,0 +1,98 @@
+/**
+ * The broker failing (docs/cluster.md): in a NATS cluster of three servers, the one a kaiwa node
+ * is connected to is killed. The node moves to another server; chat goes on and rooms are still
+ * created; meanwhile a create may answer ServerError, never a wrong answer.
+ */
+
+import { ok } from "node:assert/strict";
+import { decodeEvent, encodeCommand, Operation, Status } from "../protocol/mod.ts";
+import {
+  clusterTestName,
+  enterOn,
+  eventually,
+  HAVE_NATS,
+  KaiwaNode,
+  startNatsCluster,
+  untilEvent,
+} from "./cluster_fixture.ts";
+import { roomRequest, tcrpRequest, UdpClient } from "./server_helpers.ts";
+
+const { CreateRoom, JoinRoom } = Operation;
+/** A NATS cluster elects its JetStream leaders before the first node can open the registry. */
+const START_WAIT_MS = 40_000;
+/** Longer than a move to another server and a KV leader election: nobody is declared dead. */
+const PATIENT = ["--cluster-heartbeat", "0.5", "--cluster-dead-after", "10"];
+
+Deno.test({
+  name: clusterTestName(
+    "cluster: a NATS server killed: nodes move to another one, chat and creates go on",
+  ),
+  ignore: !HAVE_NATS,
+  async fn() {
+    const servers = await startNatsCluster();
+    try {
+      const urls = servers.map((server) => server.url);
+      await using a = await KaiwaNode.start("a", urls, PATIENT, START_WAIT_MS);
+      await using b = await KaiwaNode.start("b", [...urls].reverse(), PATIENT, START_WAIT_MS);
+      await using ann = new UdpClient();
+      await using bob = new UdpClient();
+      const annToken = await enterOn(a, ann, CreateRoom, "survivors", "ann", { kaiwa: true });
+      const bobToken = await enterOn(b, bob, JoinRoom, "survivors", "bob", { kaiwa: true });
+      await untilEvent(bob, (e) => e.type === "members", "bob's member list");
+
+      const victim = servers.find((server) => server.port === a.natsPort);
+      ok(victim !== undefined, `A's server among ${servers.map((s) => s.port)}: ${a.lines}`);
+      await victim.kill();
+
+      // Both ways, until a message gets through: the ones sent while A moves may be lost, as UDP
+      // datagrams are (kaiwa clients ask again for what they miss).
+      for (
+        const [from, fromNode, token, to, sender] of [
+          [bob, b, bobToken, ann, "bob"],
+          [ann, a, annToken, bob, "ann"],
+        ] as const
+      ) {
+        let through = false;
+        for (let i = 0; i < 100 && !through; i++) {
+          await from.send(
+            fromNode.udp,
+            "survivors",
+            token,
+            encodeCommand({ type: "chat", text: `m${i}` }),
+          );
+          const event = await to.receive(200);
+          through = event !== null && chatSender(event) === sender;
+        }
+        ok(through, `a message from ${sender} after the failover`);
+      }
+      ok(a.natsPort !== victim.port, "A moved to another server");
+
+      // Creates: ServerError while the registry's leader is elected again, then Ok; never another
+      // answer (each name is new).
+      let created = false;
+      for (let i = 0; i < 60 && !created; i++) {
+        const answer = await tcrpRequest(b.port, CreateRoom, `after-${i}`, roomRequest("x"));
+        ok(
+          answer.status === Status.Ok || answer.status === Status.ServerError,
+          `status ${answer.status}`,
+        );
+        created = answer.status === Status.Ok;
+        if (!created) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      ok(created, "a room created after the failover");
+      // And the room made before it is still held and joined across nodes.
+      await eventually(async () => {
+        const answer = await tcrpRequest(b.port, JoinRoom, "survivors", roomRequest("cat"));
+        return answer.status === Status.Ok;
+      }, "a join after the failover");
+    } finally {
+      for (const server of servers) await server[Symbol.asyncDispose]();
+    }
+  },
+});
+
+/** The sender of a chat event, or null for another event. */
+function chatSender(bytes: Uint8Array): string | null {
+  const event = decodeEvent(bytes);
+  return event.type === "chat" ? event.sender : null;
+}
