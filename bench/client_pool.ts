@@ -105,28 +105,32 @@ export class ClientPool {
   }
 
   /**
-   * Opens `members` sockets over `workers` workers, all sending to `serverHost:serverPort`.
-   * With `trackNames` > 0, records which of members `m0`… each member is told joined.
+   * Opens `members` sockets over `workers` workers, all sending to `serverHost:serverPort`, or
+   * member `m` to port `serverPort(m)` (its node of a cluster). With `trackNames` > 0, records
+   * which of members `m0`… each member is told joined.
    */
   static async open(
     members: number,
     workers: number,
     serverHost: string,
-    serverPort: number,
+    serverPort: number | ((member: number) => number),
     trackNames = 0,
   ): Promise<ClientPool> {
     const count = Math.max(1, Math.min(workers, members));
     const channels = Array.from({ length: count }, () => new WorkerChannel());
+    const portOf = typeof serverPort === "number" ? () => serverPort : serverPort;
     try {
-      const replies = await Promise.all(channels.map((channel, w) =>
-        channel.request({
+      const replies = await Promise.all(channels.map((channel, w) => {
+        const local = Math.ceil((members - w) / count);
+        return channel.request({
           kind: "open",
-          count: Math.ceil((members - w) / count),
+          count: local,
           serverHost,
-          serverPort,
+          // Member m is socket m / count of worker m % count.
+          serverPorts: Array.from({ length: local }, (_, i) => portOf(i * count + w)),
           trackNames,
-        })
-      ));
+        });
+      }));
       const local = replies.map((reply) => expect(reply, "opened").ports);
       const ports = Array.from({ length: members }, (_, m) => local[m % count][m / count | 0]);
       return new ClientPool(channels, ports);

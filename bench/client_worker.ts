@@ -43,6 +43,8 @@ const EXIT_MESSAGE = "/exit";
 
 interface Sender {
   readonly socket: Deno.DatagramConn;
+  /** Where its datagrams go: the server, or its node of a cluster. */
+  readonly server: Deno.NetAddr;
   readonly roomName: Uint8Array;
   readonly token: Uint8Array;
   /** The member's session: its datagrams are sealed kaiwa commands. Null: standard client. */
@@ -56,7 +58,8 @@ const sendersByIndex = new Map<number, Sender>();
 let channels: (SealedChannel | null)[] = [];
 const histogram = new LatencyHistogram();
 const parser = new ChatParser();
-let server: Deno.NetAddr = { transport: "udp", hostname: LOOPBACK, port: 0 };
+/** Each socket's server address, by socket index. */
+let servers: Deno.NetAddr[] = [];
 let joinedNames = new Uint32Array(0);
 let lastJoinedMicros = new Float64Array(0);
 let trackNames = 0;
@@ -74,8 +77,13 @@ let sendErrors = 0;
 let nextSender = 0;
 let nextMessageId = 0;
 
-function open(count: number, serverHost: string, serverPort: number, names: number): number[] {
-  server = { transport: "udp", hostname: serverHost, port: serverPort };
+function open(
+  count: number,
+  serverHost: string,
+  serverPorts: readonly number[],
+  names: number,
+): number[] {
+  servers = serverPorts.map((port) => ({ transport: "udp", hostname: serverHost, port }));
   joinedNames = new Uint32Array(count);
   lastJoinedMicros = new Float64Array(count);
   trackNames = names;
@@ -143,6 +151,7 @@ function addMembers(members: readonly MemberCredentials[]): void {
     const channel = member.session === null ? null : SealedChannel.forClient(member.session);
     const sender = {
       socket: sockets[member.index],
+      server: servers[member.index],
       roomName: encodeUtf8(member.roomName),
       token: encodeUtf8(member.token),
       channel,
@@ -162,7 +171,7 @@ async function sendOne(sender: Sender, message: Uint8Array): Promise<void> {
     ? encodeClientDatagram(sender.roomName, sender.token, message)
     : sender.channel.seal(message);
   try {
-    await sender.socket.send(datagram, server);
+    await sender.socket.send(datagram, sender.server);
   } catch {
     sendErrors++;
   }
@@ -244,7 +253,7 @@ async function handle(command: WorkerCommand): Promise<WorkerReply> {
     case "open":
       return {
         kind: "opened",
-        ports: open(command.count, command.serverHost, command.serverPort, command.trackNames),
+        ports: open(command.count, command.serverHost, command.serverPorts, command.trackNames),
       };
     case "members":
       addMembers(command.members);

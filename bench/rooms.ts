@@ -50,7 +50,11 @@ function hostOf(layout: RoomLayout, r: number): number {
   return r * layout.roomSize;
 }
 
-function requests(layout: RoomLayout, ports: readonly number[] | null): JoinRequest[] {
+function requests(
+  layout: RoomLayout,
+  ports: readonly number[] | null,
+  serverPort: ((member: number) => number) | undefined,
+): JoinRequest[] {
   const list: JoinRequest[] = [];
   for (let m = 0; m < layout.rooms * layout.roomSize; m++) {
     const k = m % layout.roomSize;
@@ -59,13 +63,15 @@ function requests(layout: RoomLayout, ports: readonly number[] | null): JoinRequ
       roomName: roomName(layout, m / layout.roomSize | 0),
       username: memberName(k),
       udpPort: ports === null ? null : ports[m],
+      ...(serverPort === undefined ? {} : { port: serverPort(m) }),
     });
   }
   return list;
 }
 
 /**
- * Creates and fills the rooms of `layout`. With a pool, members announce their sockets' ports
+ * Creates and fills the rooms of `layout`; member `m` asks `serverPort(m)` when it is given (its
+ * node of a cluster), else `port`. With a pool, members announce their sockets' ports
  * and get their tokens (and sessions) registered for sending; without one (`ports` null) they
  * announce no port, so the server never sends to them: members that only occupy memory. With
  * `security`, members enter as kaiwa clients with sessions, over TLS.
@@ -76,8 +82,9 @@ export async function fillRooms(
   layout: RoomLayout,
   pool: ClientPool | null,
   security: JoinSecurity | null = null,
+  serverPort?: (member: number) => number,
 ): Promise<FillResult> {
-  const all = requests(layout, pool === null ? null : pool.ports);
+  const all = requests(layout, pool === null ? null : pool.ports, serverPort);
   const creates = all.filter((request) => request.create);
   const joins = all.filter((request) => !request.create);
   const start = performance.now();

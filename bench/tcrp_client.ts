@@ -24,6 +24,8 @@ export interface JoinRequest {
   readonly udpPort: number | null;
   /** The room's password; absent means none. */
   readonly password?: string;
+  /** The TCRP port to ask instead of the one given for all (a node of a cluster). */
+  readonly port?: number;
 }
 
 /**
@@ -105,7 +107,7 @@ export async function requestTokens(
   const lane = async () => {
     while (next < requests.length) {
       const i = next++;
-      tickets[i] = await requestTicket(host, port, requests[i], security);
+      tickets[i] = await requestTicket(host, requests[i].port ?? port, requests[i], security);
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, requests.length) }, lane));

@@ -26,7 +26,14 @@ export type WorkerCommand =
    * Bind `count` sockets to 127.0.0.1 port 0 and start receiving on each; record which of the
    * members `m0` to `m<trackNames - 1>` each socket is told joined (0: record none).
    */
-  | { kind: "open"; count: number; serverHost: string; serverPort: number; trackNames: number }
+  | {
+    kind: "open";
+    count: number;
+    serverHost: string;
+    /** The server port each socket sends to, by socket (the node of a cluster it is on). */
+    serverPorts: readonly number[];
+    trackNames: number;
+  }
   /** Record the room and token of members, so they can send. */
   | { kind: "members"; members: readonly MemberCredentials[] }
   /** Start counting for a new measurement step: earlier steps' deliveries become stale. */

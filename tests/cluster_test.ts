@@ -76,6 +76,22 @@ Deno.test({
       strictEqual(again, Status.Ok);
     });
 
+    await t.step(
+      "a member on B that only announced its port on TCP gets the room's messages",
+      async () => {
+        await using ann = new UdpClient();
+        await using eve = new UdpClient();
+        const annToken = await enterOn(a, ann, CreateRoom, "announced", "ann");
+        const answer = await tcrpRequest(b.port, JoinRoom, "announced", roomRequest("eve"), {
+          announcePort: eve.port,
+        });
+        strictEqual(answer.status, Status.Ok);
+        await untilText(ann, "eve");
+        await ann.send(a.udp, "announced", annToken, "to eve");
+        strictEqual(await untilText(eve, "to eve"), "ann: to eve");
+      },
+    );
+
     await t.step("two concurrent creates of one name on two nodes: exactly one wins", async () => {
       for (let round = 0; round < 5; round++) {
         const room = `race-${round}`;

@@ -70,7 +70,7 @@ export interface ClusterHost {
 /** Addresses of members connected through another node read `node:<id>@<local address>`. */
 const REMOTE_VIA_PREFIX = "node:";
 /** Requests on a node's rpc subject: the first byte says which. */
-const RpcOp = { Join: 1, Withdraw: 2 } as const;
+const RpcOp = { Join: 1, Withdraw: 2, Announce: 3 } as const;
 /** How long a join waits for the owner's answer (a password hash may queue there). */
 const JOIN_TIMEOUT_MS = 5_000;
 /** The most KV replicas: a NATS cluster of three keeps the registry through one server's death. */
@@ -340,7 +340,11 @@ export class ClusterNode {
         token,
         withdraw: () => {
           this.#relay.remove(token);
-          this.#publish(rpcSubject(owner), encodeWithdraw(token));
+          this.#publish(rpcSubject(owner), encodeTokenOp(RpcOp.Withdraw, token));
+        },
+        announce: (port) => {
+          this.#relay.announce(token, ip, port);
+          this.#publish(rpcSubject(owner), encodeTokenOp(RpcOp.Announce, token, port));
         },
       },
     };
@@ -350,9 +354,15 @@ export class ClusterNode {
   #rpc(msg: Msg): void {
     const host = this.#host;
     if (host === null || msg.data.length === 0) return;
-    if (msg.data[0] === RpcOp.Withdraw) {
-      const member = host.sessions.state.memberByToken(decoder.decode(msg.data.subarray(1)));
-      if (member !== undefined) host.sessions.state.withdraw(member, this.#now());
+    if (msg.data[0] === RpcOp.Withdraw || msg.data[0] === RpcOp.Announce) {
+      const op = decodeTokenOp(msg.data);
+      const state = host.sessions.state;
+      const member = op === null ? undefined : state.memberByToken(op.token);
+      const node = member === undefined ? undefined : this.#remote.nodeOf(member);
+      if (op === null || member === undefined || node === undefined) return;
+      if (op.port === undefined) return state.withdraw(member, this.#now());
+      // Deliveries go to its node, which sends them on from its own socket.
+      state.announcePort(member, op.port, this.#now(), `${REMOTE_VIA_PREFIX}${node}@`);
       return;
     }
     const request = decodeJoinRequest(msg.data);
@@ -599,12 +609,22 @@ function decodeJoinRequest(bytes: Uint8Array): JoinRequest | null {
   };
 }
 
-function encodeWithdraw(token: string): Uint8Array {
+/** Withdraw: u8 op, then the token. Announce: u8 op, u16 port, then the token. */
+function encodeTokenOp(op: number, token: string, port?: number): Uint8Array {
   const bytes = encoder.encode(token);
-  const out = new Uint8Array(1 + bytes.length);
-  out[0] = RpcOp.Withdraw;
-  out.set(bytes, 1);
+  const head = port === undefined ? 1 : 3;
+  const out = new Uint8Array(head + bytes.length);
+  out[0] = op;
+  if (port !== undefined) new DataView(out.buffer).setUint16(1, port);
+  out.set(bytes, head);
   return out;
+}
+
+function decodeTokenOp(bytes: Uint8Array): { token: string; port?: number } | null {
+  if (bytes[0] === RpcOp.Withdraw) return { token: decoder.decode(bytes.subarray(1)) };
+  if (bytes.length < 3) return null;
+  const port = new DataView(bytes.buffer, bytes.byteOffset).getUint16(1);
+  return { token: decoder.decode(bytes.subarray(3)), port };
 }
 
 function parseJoinReply(bytes: Uint8Array): JoinReply | null {

@@ -37,6 +37,14 @@ export class Relay {
     this.#byToken.set(token, { owner, token, kaiwa, address: null, lastSeen: now });
   }
 
+  /** The client holding `token` announced its UDP port from `hostname`, unless it sent already. */
+  announce(token: string, hostname: string, port: number): void {
+    const member = this.#byToken.get(token);
+    if (member !== undefined && member.address === null) {
+      member.address = { hostname, port, local: "" };
+    }
+  }
+
   /** Forgets `token` (its admission was withdrawn). */
   remove(token: string): void {
     this.#byToken.delete(token);

@@ -21,6 +21,12 @@ export class RemoteMembers {
     members.add(member);
   }
 
+  /** The node `member` is connected through, if it is one of these. */
+  nodeOf(member: Member): string | undefined {
+    for (const [node, members] of this.#byNode) if (members.has(member)) return node;
+    return undefined;
+  }
+
   /** Takes out the still active members connected through `node`. */
   take(node: string): Member[] {
     const members = this.#byNode.get(node);

@@ -434,11 +434,12 @@ export class ServerState implements DatagramOps {
 
   /**
    * Binds a member to the UDP port it announced on TCP, unless a datagram bound it already: a
-   * hint, where deliveries go until its first valid datagram binds it to its real source.
+   * hint, where deliveries go until its first valid datagram binds it to its real source. `via`
+   * is where its datagrams go when that is not this server's own socket (a node of a cluster).
    */
-  announcePort(member: Member, port: number, now: number): void {
+  announcePort(member: Member, port: number, now: number, via?: string): void {
     if (!member.active || member.address !== null) return;
-    this.#bind(member, { transport: "udp", hostname: member.ip, port }, now);
+    this.#bind(member, udpAddress(member.ip, port, via), now);
   }
 
   /**

@@ -13,6 +13,8 @@ export interface RemoteAdmission {
   readonly token: string;
   /** Takes the admission back: the token could not be written to the client. */
   withdraw(): void;
+  /** The client announced its UDP port (§2.4) on this node. */
+  announce(port: number): void;
 }
 
 /** The answer of the owner node to a join made through this node. */

@@ -172,8 +172,8 @@ export async function serveConnection(
       await deliverRemoteToken(conn, frame, answer.remote, answer.wantsSession === true);
       watch.awaitingAnnouncement();
       deadline.restart(ctx.headerTimeoutMs);
-      // Read so that the client's write is not reset, and let go: its first datagram binds it.
-      await readAnnouncement(conn, reader);
+      const port = await readAnnouncement(conn, reader);
+      if (port !== null) answer.remote.announce(port);
     }
   } catch (error) {
     // A closed or reset connection ends the session; the deadline closing it is the usual case.
