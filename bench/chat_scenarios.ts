@@ -4,7 +4,12 @@
  * @module
  */
 
-import { measureStep, type StepContext, type StepResult } from "./chat_step.ts";
+import {
+  type MeasuredServer,
+  measureStep,
+  type StepContext,
+  type StepResult,
+} from "./chat_step.ts";
 import { ClientPool } from "./client_pool.ts";
 import type { BenchSizes } from "./options.ts";
 import { ramp, type RampPlan } from "./ramp.ts";
@@ -33,24 +38,35 @@ export interface ScenarioContext {
   readonly security: JoinSecurity | null;
 }
 
+/** Where the members of a fill go when it is not `ctx.server`: the nodes of a cluster. */
+export interface Placement {
+  /** The nodes together, for CPU and drops. */
+  readonly server: MeasuredServer;
+  /** The TCP and UDP port of member `m`'s node. */
+  readonly portOf: (member: number) => number;
+}
+
 /**
- * Fills the rooms of `layout` with a fresh pool, runs `body` with it, then closes the rooms and
- * the pool whatever happened.
+ * Fills the rooms of `layout` with a fresh pool (on `ctx.server`, or spread over the nodes of
+ * `placement`), runs `body` with it, then closes the rooms and the pool whatever happened.
  */
-async function withRooms(
+export async function withRooms(
   ctx: ScenarioContext,
   layout: RoomLayout,
   body: (step: StepContext, joinsPerSecond: number) => Promise<void>,
+  placement?: Placement,
 ): Promise<void> {
-  const { server, sizes } = ctx;
+  const { sizes } = ctx;
+  const server = placement?.server ?? ctx.server;
+  const portOf = placement?.portOf ?? (() => ctx.server.port);
   const pool = await ClientPool.open(
     layout.rooms * layout.roomSize,
     ctx.workers,
     BENCH_HOST,
-    server.port,
+    portOf,
   );
   try {
-    const fill = await fillRooms(BENCH_HOST, server.port, layout, pool, ctx.security);
+    const fill = await fillRooms(BENCH_HOST, server.port, layout, pool, ctx.security, portOf);
     // Join notices are not chat: let them pass before measuring.
     await pool.waitQuiet(SETTLE_QUIET_MS, sizes.drainMs);
     await body({

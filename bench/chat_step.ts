@@ -7,7 +7,6 @@
 
 import type { ClientPool } from "./client_pool.ts";
 import { cpuPercent, ownCpuSeconds, udpDrops } from "./proc_stats.ts";
-import type { ServerProcess } from "./server_process.ts";
 import type { ResultRow } from "./table.ts";
 import { MS_PER_SECOND } from "../util/mod.ts";
 
@@ -19,10 +18,25 @@ const MIN_SENT_SHARE = 0.95;
 const QUIET_MS = 300;
 const PERCENT = 100;
 
+/**
+ * What a step measures the CPU and the kernel drops of: one server process, or the nodes of a
+ * cluster together (then with their broker's CPU apart).
+ */
+export interface MeasuredServer {
+  /** The UDP port its kernel drops are read on. */
+  readonly port: number;
+  /** Every UDP port, when there are several (the nodes of a cluster). */
+  readonly ports?: readonly number[];
+  /** CPU seconds so far (of every node together), or null off Linux. */
+  cpuSeconds(): Promise<number | null>;
+  /** The broker of a cluster: its CPU is noted apart. */
+  readonly broker?: { cpuSeconds(): Promise<number | null> };
+}
+
 /** What the steps of one run share. */
 export interface StepContext {
   /** The server under test. */
-  readonly server: ServerProcess;
+  readonly server: MeasuredServer;
   /** The members. */
   readonly pool: ClientPool;
   /**
@@ -57,15 +71,19 @@ export async function measureStep(
   const { server, pool } = ctx;
   const step = ++stepCounter;
   await pool.beginStep(step);
-  const serverPorts = new Set([server.port]);
+  const serverPorts = new Set(server.ports ?? [server.port]);
   const clientPorts = new Set(pool.ports);
   const serverDropsBefore = await udpDrops(serverPorts);
   const clientDropsBefore = await udpDrops(clientPorts);
   const serverCpuBefore = await server.cpuSeconds();
+  const brokerCpuBefore = await server.broker?.cpuSeconds() ?? null;
   const ownCpuBefore = ownCpuSeconds();
   const { sent, elapsedMs } = await pool.send(step, rate, ctx.durationMs);
   const generatorCpu = cpuPercent(ownCpuBefore, ownCpuSeconds(), elapsedMs);
   const serverCpu = cpuPercent(serverCpuBefore, await server.cpuSeconds(), elapsedMs);
+  const brokerCpu = server.broker === undefined
+    ? null
+    : cpuPercent(brokerCpuBefore, await server.broker.cpuSeconds(), elapsedMs);
   await pool.waitQuiet(QUIET_MS, ctx.drainMs);
   const report = await pool.report();
   const serverDrops = difference(serverDropsBefore, await udpDrops(serverPorts));
@@ -80,6 +98,7 @@ export async function measureStep(
     passed ? "pass" : "FAIL",
     `kernel drops srv ${serverDrops ?? "?"} cli ${clientDrops ?? "?"}`,
   ];
+  if (brokerCpu !== null) notes.push(`broker CPU ${Math.round(brokerCpu)}%`);
   if (sentShare < MIN_SENT_SHARE) {
     notes.push(`generator sent only ${Math.round(sentShare * PERCENT)}%`);
   }

@@ -8,12 +8,14 @@
  * deno task bench --quick    # every scenario, small: the CI smoke
  * deno task bench --scenario b
  * deno task bench --encrypted --scenario b   # kaiwa clients with sessions: sealed datagrams
+ * deno task bench --scenario e               # the same loads over two cluster nodes (nats-server)
  * ```
  *
  * @module
  */
 
 import { runBigRoom, runSmallRooms, type ScenarioContext } from "./chat_scenarios.ts";
+import { runCluster } from "./cluster_scenarios.ts";
 import { runJoins } from "./join_scenarios.ts";
 import { type BenchOptions, parseBenchArgs, USAGE } from "./options.ts";
 import { readProcFile } from "./proc_stats.ts";
@@ -61,6 +63,7 @@ async function run(options: BenchOptions, server: ServerProcess): Promise<Result
   if (wants("a") || wants("b")) await runBigRoom(ctx, wants("a"), wants("b"));
   if (wants("c")) await runSmallRooms(ctx);
   if (wants("d")) await runJoins(ctx);
+  if (wants("e")) await runCluster(ctx, options.fastUdp);
   return rows;
 }
 

@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import type { RampPlan } from "./ramp.ts";
 
 /** The scenarios of issue 6, by letter. */
-export const SCENARIOS = ["a", "b", "c", "d"] as const;
+export const SCENARIOS = ["a", "b", "c", "d", "e"] as const;
 /** One scenario letter. */
 export type Scenario = typeof SCENARIOS[number];
 /**
@@ -93,11 +93,12 @@ export interface BenchOptions {
 
 /** The usage text. */
 export const USAGE =
-  `Usage: deno task bench [--quick] [--scenario a|b|c|d] [--workers N] [--fast-udp] [--encrypted]
+  `Usage: deno task bench [--quick] [--scenario a|b|c|d|e] [--workers N] [--fast-udp] [--encrypted]
 
 Starts kaiwa serve as a separate process, loads it from this process and prints one table.
   --quick        every scenario, small and short (under a minute): the CI smoke
-  --scenario X   run only scenario X (repeatable)
+  --scenario X   run only scenario X (repeatable); e runs the loads of b and c over two cluster
+                 nodes on a nats-server as well as on one node
   --workers N    client worker threads (default ${DEFAULT_WORKERS})
   --fast-udp     run the server with --fast-udp (batched sendmmsg sends, --allow-ffi)
   --encrypted    members are kaiwa clients with sessions (joined over TLS, datagrams sealed);

@@ -1,0 +1,173 @@
+/**
+ * Scenario (e): the cost of a cluster (docs/cluster.md). The fan-out and many-rooms loads run on
+ * the single server of the other scenarios, then with the same members spread over two
+ * `kaiwa serve --cluster` nodes on one nats-server, in the same run: the latency the remote hop
+ * adds (p50, p99), the nodes' CPU together, and the broker's. On one 2-core machine this shows
+ * cost, not scale: every process shares the same cores.
+ *
+ * @module
+ */
+
+import { type Placement, type ScenarioContext, withRooms } from "./chat_scenarios.ts";
+import { measureStep } from "./chat_step.ts";
+import { cpuSeconds } from "./proc_stats.ts";
+import type { RoomLayout } from "./rooms.ts";
+import { BENCH_HOST, BENCH_SERVE_FLAGS, ServerProcess } from "./server_process.ts";
+
+/** How long nats-server has to accept connections. */
+const NATS_START_MS = 10_000;
+
+/**
+ * The broker's JetStream store, under the temporary directory, reused by later runs (the benchmark
+ * may not write; nats-server makes it). Rooms of each run have names of their own.
+ */
+const NATS_STORE_DIR = "kaiwa-bench-nats";
+
+/** A nats-server with JetStream on a free port. */
+class NatsProcess {
+  readonly port: number;
+  readonly #child: Deno.ChildProcess;
+
+  private constructor(port: number, child: Deno.ChildProcess) {
+    this.port = port;
+    this.#child = child;
+  }
+
+  /** Starts one and waits until it accepts connections. */
+  static async start(): Promise<NatsProcess> {
+    const listener = Deno.listen({ hostname: BENCH_HOST, port: 0 });
+    const port = (listener.addr as Deno.NetAddr).port;
+    listener.close();
+    const dir = `${Deno.env.get("TMPDIR") ?? "/tmp"}/${NATS_STORE_DIR}`;
+    const child = new Deno.Command("nats-server", {
+      args: ["-a", BENCH_HOST, "-p", String(port), "-js", "-sd", dir],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    const nats = new NatsProcess(port, child);
+    const deadline = Date.now() + NATS_START_MS;
+    while (true) {
+      try {
+        (await Deno.connect({ hostname: BENCH_HOST, port })).close();
+        return nats;
+      } catch (error) {
+        if (Date.now() > deadline) {
+          await nats.stop();
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  }
+
+  /** The server's URL. */
+  get url(): string {
+    return `nats://${BENCH_HOST}:${this.port}`;
+  }
+
+  /** CPU seconds it used so far. */
+  cpuSeconds(): Promise<number | null> {
+    return cpuSeconds(this.#child.pid);
+  }
+
+  /** Stops it. */
+  async stop(): Promise<void> {
+    try {
+      this.#child.kill("SIGTERM");
+    } catch {
+      // Already gone.
+    }
+    await this.#child.status;
+  }
+}
+
+/** True when nats-server can be run. */
+function haveNats(): boolean {
+  try {
+    return new Deno.Command("nats-server", { args: ["--version"], stdout: "null", stderr: "null" })
+      .outputSync().success;
+  } catch {
+    return false;
+  }
+}
+
+/** The two nodes as one server for the step's measures, the broker's CPU apart. */
+function clusterServer(a: ServerProcess, b: ServerProcess, nats: NatsProcess) {
+  return {
+    port: a.port,
+    ports: [a.port, b.port],
+    cpuSeconds: async () => {
+      const [x, y] = [await a.cpuSeconds(), await b.cpuSeconds()];
+      return x === null || y === null ? null : x + y;
+    },
+    broker: nats,
+  };
+}
+
+/**
+ * (e) fan-out: one room of `bigRoom` members at the first rate of (b); many rooms: the rooms of
+ * (c) at the first rate of (c). Each on one node, then over two nodes: half the members on each
+ * (rooms' hosts alternating), and, for the fan-out, every member but the host on the other node
+ * (each message crosses the broker twice: to the owner and back).
+ */
+export async function runCluster(ctx: ScenarioContext, fastUdp: boolean): Promise<void> {
+  if (!haveNats()) {
+    ctx.addRow({ scenario: "e cluster", note: "skipped: nats-server is not installed" });
+    return;
+  }
+  const { sizes } = ctx;
+  // Names of this run's own: the registry outlives a run in the reused store.
+  const run = crypto.randomUUID().slice(0, 8);
+  const fanOut: RoomLayout = { prefix: `efan-${run}-`, rooms: 1, roomSize: sizes.bigRoom };
+  const rooms: RoomLayout = {
+    prefix: `erooms-${run}-`,
+    rooms: sizes.smallRooms,
+    roomSize: sizes.smallRoomSize,
+  };
+  const fanRate = sizes.bRamp.start;
+  const roomsRate = sizes.cRamp.start;
+  const measure = (layout: RoomLayout, label: string, rate: number, placement?: Placement) =>
+    withRooms(ctx, layout, async (step) => {
+      ctx.addRow((await measureStep(step, label, rate)).row);
+    }, placement);
+
+  await measure(fanOut, `e fan-out 1x${sizes.bigRoom}, 1 node`, fanRate);
+  await measure(rooms, `e ${sizes.smallRooms} rooms x${sizes.smallRoomSize}, 1 node`, roomsRate);
+
+  const nats = await NatsProcess.start();
+  const nodes: ServerProcess[] = [];
+  try {
+    for (const id of ["a", "b"]) {
+      nodes.push(
+        await ServerProcess.start({
+          flags: [...BENCH_SERVE_FLAGS, "--cluster", nats.url, "--node-id", id],
+          fastUdp,
+        }),
+      );
+    }
+    const [a, b] = nodes;
+    const server = clusterServer(a, b, nats);
+    const half: Placement = { server, portOf: (m) => m % 2 === 0 ? a.port : b.port };
+    const remote: Placement = { server, portOf: (m) => m === 0 ? a.port : b.port };
+    const spread: Placement = {
+      server,
+      // Member k of room r: room hosts alternate between the nodes, and so do members.
+      portOf: (m) => {
+        const r = m / rooms.roomSize | 0;
+        return (r + m % rooms.roomSize) % 2 === 0 ? a.port : b.port;
+      },
+    };
+    await measure(fanOut, `e fan-out 1x${sizes.bigRoom}, 2 nodes, half remote`, fanRate, half);
+    await measure(fanOut, `e fan-out 1x${sizes.bigRoom}, 2 nodes, all remote`, fanRate, remote);
+    await measure(
+      rooms,
+      `e ${sizes.smallRooms} rooms x${sizes.smallRoomSize}, 2 nodes, half remote`,
+      roomsRate,
+      spread,
+    );
+  } finally {
+    for (const node of nodes) await node.stop();
+    await nats.stop();
+  }
+}
