@@ -17,6 +17,7 @@ import {
   untilEvent,
   untilText,
 } from "./cluster_fixture.ts";
+import { PipeClient } from "./pipe_client.ts";
 import { roomRequest, tcrpRequest, UdpClient } from "./server_helpers.ts";
 
 const { CreateRoom, JoinRoom, ListRooms } = Operation;
@@ -77,11 +78,26 @@ Deno.test({
     await enterOn(b, bob, JoinRoom, "owned", "bob", { kaiwa: true });
     await enterOn(b, cat, JoinRoom, "owned", "cat");
     await untilEvent(bob, (e) => e.type === "members", "bob's member list");
+    // And a real client over TLS, whose datagrams are sealed under a session the owner opened.
+    const dan = new PipeClient(b.port, ["owned", "--name", "dan", "--fingerprint", b.fingerprint]);
+    try {
+      await untilEvent(bob, (e) => e.type === "joined" && e.names.includes("dan"), "dan's arrival");
 
-    await a.kill();
-    const closed = await untilEvent(bob, (e) => e.type === "room-closed", "the room closing");
-    strictEqual(closed.type === "room-closed" && closed.reason, CloseReason.HostUnreachable);
-    await untilText(cat, "the host became unreachable");
+      await a.kill();
+      const closed = await untilEvent(bob, (e) => e.type === "room-closed", "the room closing");
+      strictEqual(closed.type === "room-closed" && closed.reason, CloseReason.HostUnreachable);
+      await untilText(cat, "the host became unreachable");
+      // B seals dan's notice itself, with the session's key.
+      const lines: string[] = [];
+      let line: string | null;
+      while ((line = await dan.nextLine()) !== null && !line.includes("unreachable")) {
+        lines.push(line);
+      }
+      if (line === null) throw new Error(`dan was not told: ${JSON.stringify(await dan.finish())}`);
+      await dan.finish();
+    } finally {
+      await dan.kill();
+    }
     // The registry forgets the dead node's rooms: the name can be taken again.
     await eventually(async () => {
       const list = (await tcrpRequest(b.port, ListRooms, "", null)).list;

@@ -261,6 +261,14 @@ export class KaiwaNode {
     return this.#child.lines;
   }
 
+  /** The fingerprint of its TLS certificate (`SHA256:…`), from its listening line. */
+  get fingerprint(): string {
+    const line = this.#child.lines.find((line) => line.includes("listening on"));
+    const found = line?.match(/TLS (SHA256:[A-Za-z0-9+/=]+)/);
+    if (!found) throw new Error(`node ${this.id} printed no fingerprint`);
+    return found[1];
+  }
+
   /** The port of the NATS server it is connected to now, from its log. */
   get natsPort(): number {
     const ports = this.#child.lines.map((line) =>

@@ -16,6 +16,7 @@ import {
   untilEvent,
   untilText,
 } from "./cluster_fixture.ts";
+import { PipeClient } from "./pipe_client.ts";
 import { roomRequest, tcrpRequest, UdpClient } from "./server_helpers.ts";
 
 const { CreateRoom, JoinRoom, ListRooms } = Operation;
@@ -89,6 +90,33 @@ Deno.test({
         await untilText(ann, "eve");
         await ann.send(a.udp, "announced", annToken, "to eve");
         strictEqual(await untilText(eve, "to eve"), "ann: to eve");
+      },
+    );
+
+    await t.step(
+      "kaiwa join over TLS on B: a sealed session with the owner on A, both ways",
+      async () => {
+        await using ann = new UdpClient();
+        const annToken = await enterOn(a, ann, CreateRoom, "sealed", "ann");
+        // Over TLS the client requires a session: it would refuse to chat in plaintext.
+        const bob = new PipeClient(b.port, [
+          "sealed",
+          "--name",
+          "bob",
+          "--fingerprint",
+          b.fingerprint,
+        ]);
+        try {
+          await untilText(ann, "bob");
+          await ann.send(a.udp, "sealed", annToken, "hello bob");
+          await bob.waitForLine("ann: hello bob");
+          await bob.send("hi ann 🔒");
+          strictEqual(await untilText(ann, "hi ann"), "bob: hi ann 🔒");
+          strictEqual((await bob.finish()).code, 0);
+          await untilText(ann, "bob left");
+        } finally {
+          await bob.kill();
+        }
       },
     );
 

@@ -12,14 +12,21 @@
 import { connect, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import {
   CloseReason,
+  decodeSessionGrant,
   decodeTcrpFrame,
   encodeEvent,
+  encodeSessionGrant,
   encodeTcrpFrame,
   encodeUtf8,
   formatTextNotice,
   type KaiwaEvent,
   Operation,
+  readSessionId,
   type RoomSummary,
+  sealDatagram,
+  SEALED_MARKER,
+  SEALED_OVERHEAD,
+  type SessionGrant,
   STANDARD_CLOSED_MESSAGE,
   Status,
   type TcrpFrame,
@@ -71,6 +78,11 @@ export interface ClusterHost {
 const REMOTE_VIA_PREFIX = "node:";
 /** Requests on a node's rpc subject: the first byte says which. */
 const RpcOp = { Join: 1, Withdraw: 2, Announce: 3 } as const;
+/**
+ * The counters of the notices a member node seals itself (its room's owner died): far above any
+ * counter the owner reached (2^52 datagrams), so the client's replay window takes them as new.
+ */
+const FENCE_COUNTER = 2 ** 52;
 /** How long a join waits for the owner's answer (a password hash may queue there). */
 const JOIN_TIMEOUT_MS = 5_000;
 /** The most KV replicas: a NATS cluster of three keeps the registry through one server's death. */
@@ -126,6 +138,8 @@ export class ClusterNode {
   #host: ClusterHost | null = null;
   #timer: ReturnType<typeof setInterval> | undefined;
   #connected = true;
+  /** Notices this node sealed itself for relayed members (see {@link FENCE_COUNTER}). */
+  #fenceSealed = 0;
   /** True while a reconciliation runs: a stalled registry must not pile them up. */
   #reconciling = false;
   /** Names being claimed now: their entries may show before their rooms exist. */
@@ -163,7 +177,7 @@ export class ClusterNode {
     },
     claim: (roomName, password) => this.#claim(roomName, password),
     release: (roomName) => void this.#registry.release(roomName, this.run),
-    join: (roomName, frame, ip) => this.#join(roomName, frame, ip),
+    join: (roomName, frame, ip, session) => this.#join(roomName, frame, ip, session),
   };
 
   /** Starts serving: subscriptions, heartbeats, the dead-node sweep. */
@@ -217,6 +231,11 @@ export class ClusterNode {
    * another node (true), else left to this node's state (false).
    */
   relayIn(bytes: Uint8Array, hostname: string, port: number, local: string | undefined): boolean {
+    // A session of this node's own wins over a relayed one with the same (random) id.
+    if (
+      bytes.length >= SEALED_OVERHEAD && bytes[0] === SEALED_MARKER &&
+      this.#host?.sessions.state.memberBySession(readSessionId(bytes, 1)) !== undefined
+    ) return false;
     const now = this.#now();
     const member = this.#relay.route(bytes, hostname, port, local ?? "", now);
     if (member === null) return false;
@@ -309,7 +328,12 @@ export class ClusterNode {
     }
   }
 
-  async #join(roomName: string, frame: TcrpFrame, ip: string): Promise<RemoteAnswer> {
+  async #join(
+    roomName: string,
+    frame: TcrpFrame,
+    ip: string,
+    session: boolean,
+  ): Promise<RemoteAnswer> {
     let entry;
     try {
       entry = await this.#registry.read(roomName);
@@ -318,7 +342,7 @@ export class ClusterNode {
     }
     if (entry === null || entry.node === this.run.node) return { status: Status.RoomNotFound };
     const owner = entry.node;
-    const request = encodeJoinRequest(this.run, ip, encodeTcrpFrame(frame));
+    const request = encodeJoinRequest(this.run, ip, session, encodeTcrpFrame(frame));
     let reply;
     try {
       reply = await this.#nc.request(rpcSubject(owner), request, { timeout: JOIN_TIMEOUT_MS });
@@ -333,11 +357,21 @@ export class ClusterNode {
       return { status: answer.status };
     }
     const token = answer.token;
-    this.#relay.add(owner, token, answer.kaiwa === true, this.#now());
+    const grant = answer.grant === undefined ? null : parseGrant(answer.grant);
+    const taken = grant !== null &&
+      (this.#relay.hasSession(grant.id) ||
+        this.#host?.sessions.state.memberBySession(grant.id) !== undefined);
+    if (taken) {
+      // Two nodes drew one id for two clients of this node (1 in 2^32): this one cannot be routed.
+      this.#publish(rpcSubject(owner), encodeTokenOp(RpcOp.Withdraw, token));
+      return { status: Status.ServerError };
+    }
+    this.#relay.add(owner, token, answer.kaiwa === true, grant, this.#now());
     return {
       status: Status.Ok,
       admission: {
         token,
+        grant,
         withdraw: () => {
           this.#relay.remove(token);
           this.#publish(rpcSubject(owner), encodeTokenOp(RpcOp.Withdraw, token));
@@ -398,7 +432,11 @@ export class ClusterNode {
     const member = answer.member;
     if (member === undefined) return reply({ status: answer.status, incarnation });
     this.#remote.add(request.from.node, member);
-    reply({ status: Status.Ok, incarnation, token: member.token, kaiwa: member.kaiwa });
+    // The secret crosses the broker to the member's node, which hands it over TLS to the client.
+    const grant = request.session && member.kaiwa
+      ? encodeBase64(encodeSessionGrant(host.sessions.state.openSession(member)))
+      : undefined;
+    reply({ status: Status.Ok, incarnation, token: member.token, kaiwa: member.kaiwa, grant });
   }
 
   /** Client datagrams relayed by their node, for this node's rooms. */
@@ -510,6 +548,14 @@ export class ClusterNode {
       port: address.port,
       ...(address.local === "" ? {} : { via: address.local }),
     };
+    if (member.session !== null) {
+      // Sealed under the member's key with a counter far past any its owner reached.
+      const counter = FENCE_COUNTER + this.#fenceSealed++;
+      return host.send(
+        sealDatagram(member.session.key, member.session.id, counter, encodeEvent(event)),
+        to,
+      );
+    }
     if (member.kaiwa) return host.send(encodeEvent(event), to);
     const text = formatTextNotice(event);
     if (text !== null) host.send(encodeUtf8(text), to);
@@ -563,6 +609,8 @@ export class ClusterNode {
 interface JoinRequest {
   readonly from: NodeRun;
   readonly ip: string;
+  /** A session is asked for, and the client's connection may carry its secret. */
+  readonly session: boolean;
   readonly frame: Uint8Array;
 }
 
@@ -573,15 +621,26 @@ interface JoinReply {
   readonly incarnation: string;
   readonly token?: string;
   readonly kaiwa?: boolean;
+  /** The session grant (§7.1), base64, when one was opened. */
+  readonly grant?: string;
 }
 
-/** Join: u8 op, then u8-length-prefixed node, incarnation and IP, then the TCRP frame. */
-function encodeJoinRequest(from: NodeRun, ip: string, frame: Uint8Array): Uint8Array {
+/**
+ * Join: u8 op, u8 session flag, then u8-length-prefixed node, incarnation and IP, then the TCRP
+ * frame.
+ */
+function encodeJoinRequest(
+  from: NodeRun,
+  ip: string,
+  session: boolean,
+  frame: Uint8Array,
+): Uint8Array {
   const parts = [from.node, from.incarnation, ip].map((text) => encoder.encode(text));
-  const size = 1 + parts.reduce((sum, part) => sum + 1 + part.length, 0) + frame.length;
+  const size = 2 + parts.reduce((sum, part) => sum + 1 + part.length, 0) + frame.length;
   const out = new Uint8Array(size);
   let offset = 0;
   out[offset++] = RpcOp.Join;
+  out[offset++] = session ? 1 : 0;
   for (const part of parts) {
     out[offset++] = part.length;
     out.set(part, offset);
@@ -592,8 +651,9 @@ function encodeJoinRequest(from: NodeRun, ip: string, frame: Uint8Array): Uint8A
 }
 
 function decodeJoinRequest(bytes: Uint8Array): JoinRequest | null {
-  if (bytes[0] !== RpcOp.Join) return null;
-  let offset = 1;
+  if (bytes[0] !== RpcOp.Join || bytes.length < 2) return null;
+  const session = bytes[1] === 1;
+  let offset = 2;
   const texts: string[] = [];
   for (let i = 0; i < 3; i++) {
     if (offset >= bytes.length) return null;
@@ -605,6 +665,7 @@ function decodeJoinRequest(bytes: Uint8Array): JoinRequest | null {
   return {
     from: { node: texts[0], incarnation: texts[1] },
     ip: texts[2],
+    session,
     frame: bytes.subarray(offset),
   };
 }
@@ -625,6 +686,21 @@ function decodeTokenOp(bytes: Uint8Array): { token: string; port?: number } | nu
   if (bytes.length < 3) return null;
   const port = new DataView(bytes.buffer, bytes.byteOffset).getUint16(1);
   return { token: decoder.decode(bytes.subarray(3)), port };
+}
+
+function encodeBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/** A grant from a join reply; null when it does not decode (then no session is given). */
+function parseGrant(base64: string): SessionGrant | null {
+  try {
+    return decodeSessionGrant(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+  } catch {
+    return null;
+  }
 }
 
 function parseJoinReply(bytes: Uint8Array): JoinReply | null {

@@ -5,7 +5,17 @@
  * @module
  */
 
-import { parseClientDatagram, SEALED_MARKER } from "../../protocol/mod.ts";
+import {
+  deriveSessionKeys,
+  parseClientDatagram,
+  readSessionId,
+  SEALED_MARKER,
+  SEALED_OVERHEAD,
+  type SessionGrant,
+} from "../../protocol/mod.ts";
+
+/** Where a sealed datagram's session id is (§7.3). */
+const SESSION_ID_OFFSET = 1;
 
 /** A client of this node in a room another node holds. */
 export interface RelayedMember {
@@ -19,6 +29,11 @@ export interface RelayedMember {
   address: { hostname: string; port: number; local: string } | null;
   /** When it last sent a datagram (or was admitted), in ms. */
   lastSeen: number;
+  /**
+   * Its session, when it has one: the id its sealed datagrams carry, and the server → client key,
+   * so that this node can tell it itself that its room's owner died.
+   */
+  readonly session: { readonly id: number; readonly key: Uint8Array } | null;
 }
 
 const tokenDecoder = new TextDecoder();
@@ -26,15 +41,26 @@ const tokenDecoder = new TextDecoder();
 /** Tokens of this node's clients in other nodes' rooms. */
 export class Relay {
   readonly #byToken = new Map<string, RelayedMember>();
+  readonly #bySession = new Map<number, RelayedMember>();
 
   /** How many clients are relayed. */
   get size(): number {
     return this.#byToken.size;
   }
 
-  /** `owner` admitted a client of this node with `token`. */
-  add(owner: string, token: string, kaiwa: boolean, now: number): void {
-    this.#byToken.set(token, { owner, token, kaiwa, address: null, lastSeen: now });
+  /** `owner` admitted a client of this node with `token`, and maybe a session `grant`. */
+  add(owner: string, token: string, kaiwa: boolean, grant: SessionGrant | null, now: number): void {
+    const session = grant === null
+      ? null
+      : { id: grant.id, key: deriveSessionKeys(grant).serverToClient };
+    const member = { owner, token, kaiwa, address: null, lastSeen: now, session };
+    this.#byToken.set(token, member);
+    if (session !== null) this.#bySession.set(session.id, member);
+  }
+
+  /** True when a relayed member holds session `id`. */
+  hasSession(id: number): boolean {
+    return this.#bySession.has(id);
   }
 
   /** The client holding `token` announced its UDP port from `hostname`, unless it sent already. */
@@ -47,13 +73,21 @@ export class Relay {
 
   /** Forgets `token` (its admission was withdrawn). */
   remove(token: string): void {
-    this.#byToken.delete(token);
+    const member = this.#byToken.get(token);
+    if (member !== undefined) this.#forget(member);
+  }
+
+  #forget(member: RelayedMember): void {
+    this.#byToken.delete(member.token);
+    if (member.session !== null && this.#bySession.get(member.session.id) === member) {
+      this.#bySession.delete(member.session.id);
+    }
   }
 
   /**
    * The relayed member a datagram from `hostname`:`port` is for, its address noted; null for a
-   * datagram of this node's own rooms (or garbage: the state counts it). Sealed datagrams are
-   * never relayed: a relayed member has no session.
+   * datagram of this node's own rooms (or garbage: the state counts it). A sealed datagram is
+   * found by its session id, and relayed unopened: its owner opens it.
    */
   route(
     bytes: Uint8Array,
@@ -62,14 +96,20 @@ export class Relay {
     local: string,
     now: number,
   ): RelayedMember | null {
-    if (this.#byToken.size === 0 || bytes.length === 0 || bytes[0] === SEALED_MARKER) return null;
-    let token;
-    try {
-      token = tokenDecoder.decode(parseClientDatagram(bytes).token);
-    } catch {
-      return null;
+    if (this.#byToken.size === 0 || bytes.length === 0) return null;
+    let member;
+    if (bytes[0] === SEALED_MARKER) {
+      if (bytes.length < SEALED_OVERHEAD) return null;
+      member = this.#bySession.get(readSessionId(bytes, SESSION_ID_OFFSET));
+    } else {
+      let token;
+      try {
+        token = tokenDecoder.decode(parseClientDatagram(bytes).token);
+      } catch {
+        return null;
+      }
+      member = this.#byToken.get(token);
     }
-    const member = this.#byToken.get(token);
     if (member === undefined) return null;
     member.lastSeen = now;
     const known = member.address;
@@ -85,7 +125,7 @@ export class Relay {
   takeOwner(owner: string): RelayedMember[] {
     const taken: RelayedMember[] = [];
     for (const member of this.#byToken.values()) if (member.owner === owner) taken.push(member);
-    for (const member of taken) this.#byToken.delete(member.token);
+    for (const member of taken) this.#forget(member);
     return taken;
   }
 
@@ -93,6 +133,7 @@ export class Relay {
   takeAll(): RelayedMember[] {
     const taken = [...this.#byToken.values()];
     this.#byToken.clear();
+    this.#bySession.clear();
     return taken;
   }
 
@@ -101,8 +142,8 @@ export class Relay {
    * after `--timeout` of silence), so this bounds the table by the members of the last idle span.
    */
   sweep(now: number, idleMs: number): void {
-    for (const [token, member] of this.#byToken) {
-      if (now - member.lastSeen > idleMs) this.#byToken.delete(token);
+    for (const member of [...this.#byToken.values()]) {
+      if (now - member.lastSeen > idleMs) this.#forget(member);
     }
   }
 }

@@ -5,12 +5,14 @@
  * @module
  */
 
-import type { RoomSummary, Status, TcrpFrame } from "../../protocol/mod.ts";
+import type { RoomSummary, SessionGrant, Status, TcrpFrame } from "../../protocol/mod.ts";
 
 /** A member admitted by the node owning its room, for a client connected to this node. */
 export interface RemoteAdmission {
   /** The token the owner issued. */
   readonly token: string;
+  /** The session the owner opened for it (docs/protocol.md §7), when one was asked and allowed. */
+  readonly grant: SessionGrant | null;
   /** Takes the admission back: the token could not be written to the client. */
   withdraw(): void;
   /** The client announced its UDP port (§2.4) on this node. */
@@ -39,8 +41,9 @@ export interface RoomDirectory {
   /** Gives back a claim whose room was not created after all. */
   release(roomName: string): void;
   /**
-   * Asks the node holding `roomName` to admit the requester at `ip` with `frame` (a JoinRoom);
+   * Asks the node holding `roomName` to admit the requester at `ip` with `frame` (a JoinRoom),
+   * with a session when `session` (asked for, and the connection may carry its secret);
    * RoomNotFound when no node holds it, ServerError when the owner does not answer in time.
    */
-  join(roomName: string, frame: TcrpFrame, ip: string): Promise<RemoteAnswer>;
+  join(roomName: string, frame: TcrpFrame, ip: string, session: boolean): Promise<RemoteAnswer>;
 }

@@ -140,7 +140,7 @@ export async function serveConnection(
       return;
     }
     if (frame === null) return;
-    const answer = await answerRoomRequest(frame, ip, ctx, alive);
+    const answer = await answerRoomRequest(frame, ip, ctx, alive, watch.secure);
     if (answer.status !== Status.Ok) {
       logRefusal(
         ctx,
@@ -215,6 +215,8 @@ export interface RoomAnswer {
  * names, the password throttle and hash budget, the room and member caps. The web side admits
  * browser members through it too, so that they meet the same rules. `alive` is false once the
  * requester is gone (a hash waiting for its turn is then abandoned: {@linkcode HashAbandoned}).
+ * `secure` says the requester's connection may carry a session's secret (TLS): a join of a room
+ * another node holds asks for the session there, as the answer's writer would grant it here.
  *
  * @throws {HashAbandoned} when the requester went away before its password was hashed.
  */
@@ -223,6 +225,7 @@ export async function answerRoomRequest(
   ip: string,
   ctx: SessionContext,
   alive: () => boolean,
+  secure = false,
 ): Promise<RoomAnswer> {
   if (frame.state !== State.Request) return { status: Status.InvalidRequest };
   if (!ctx.state.allowRequest(ip, ctx.now())) return { status: Status.TooManyRequests };
@@ -232,7 +235,7 @@ export async function answerRoomRequest(
         return { status: Status.Ok, list: encodeRoomListFrame(listRooms(ctx)) };
       case Operation.CreateRoom:
       case Operation.JoinRoom:
-        return await admit(frame, ip, ctx, alive);
+        return await admit(frame, ip, ctx, alive, secure);
       default:
         return { status: Status.InvalidRequest };
     }
@@ -270,6 +273,7 @@ async function admit(
   ip: string,
   ctx: SessionContext,
   alive: () => boolean,
+  secure: boolean,
 ): Promise<RoomAnswer> {
   const roomName = decodeName(frame.roomName, "room name");
   const { username, password, eventFormat, resume, session } = decodeRoomRequest(frame.payload);
@@ -309,7 +313,13 @@ async function admit(
   } else {
     const hash = state.passwordOf(roomName);
     if (hash === undefined && ctx.directory !== undefined) {
-      const answer = await ctx.directory.join(roomName, frame, ip);
+      const sessionAllowed = secure || ctx.plainSessions === true;
+      const answer = await ctx.directory.join(
+        roomName,
+        frame,
+        ip,
+        session === true && sessionAllowed,
+      );
       if (answer.admission === undefined) return { status: answer.status };
       return {
         status: Status.Ok,
@@ -340,8 +350,8 @@ async function admit(
 }
 
 /**
- * Writes the token of a member admitted by another node, and no session (sealed datagrams stay
- * between a client and the node holding its room's state: docs/cluster.md).
+ * Writes the token of a member admitted by another node, and the session that node opened for it
+ * (null when none was asked or allowed): its sealed datagrams pass through this node unopened.
  */
 async function deliverRemoteToken(
   conn: ByteConn,
@@ -355,7 +365,9 @@ async function deliverRemoteToken(
     admission.withdraw();
     throw error;
   }
-  if (wantsSession) await writeAll(conn, encodeSessionFrame(frame.operation, frame.roomName, null));
+  if (wantsSession) {
+    await writeAll(conn, encodeSessionFrame(frame.operation, frame.roomName, admission.grant));
+  }
 }
 
 async function deliverToken(
