@@ -62,6 +62,12 @@ export const BENCH_SERVE_FLAGS: readonly string[] = [
   ...SERVER_FLAGS.flatMap(([flag, value]) => [flag, value]),
 ];
 
+/**
+ * How the server's own listening line starts; Deno's inspector prints "Debugger listening on …"
+ * first, which must not count.
+ */
+const LISTENING_PREFIX = "kaiwa: listening";
+
 /** The fingerprint on the server's listening line: `…, TLS SHA256:<base64>`. */
 const FINGERPRINT_PATTERN = /TLS (SHA256:[A-Za-z0-9+/=]+)/;
 
@@ -159,7 +165,7 @@ export class ServerProcess {
    * pin; null if it printed none.
    */
   get fingerprint(): string | null {
-    const listening = this.#lines.find((line) => line.includes("listening"));
+    const listening = this.#lines.find((line) => line.startsWith(LISTENING_PREFIX));
     return listening?.match(FINGERPRINT_PATTERN)?.[1] ?? null;
   }
 
@@ -229,7 +235,7 @@ function watchStderr(stderr: ReadableStream<Uint8Array>, lines: string[]): Promi
         pending = parts.pop() ?? "";
         for (const line of parts) {
           lines.push(line);
-          if (line.includes("listening")) resolve(true);
+          if (line.startsWith(LISTENING_PREFIX)) resolve(true);
         }
       }
       resolve(false);
