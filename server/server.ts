@@ -6,7 +6,7 @@
 
 import { errorMessage, MS_PER_SECOND } from "../util/mod.ts";
 import { FaultLog } from "./faults.ts";
-import { attachFastUdp, FastUdpTransport } from "./fast_udp/mod.ts";
+import { attachFastUdp, FastUdpTransport, RECEIVE_BUFFER_BYTES } from "./fast_udp/mod.ts";
 import { Lobby } from "./lobby.ts";
 import { bindPair, listenUdp } from "./listen.ts";
 import { Logger, type LogSink } from "./log.ts";
@@ -253,6 +253,10 @@ function makeTransport(
     const fast = attachFastUdp(socket);
     if (typeof fast !== "string") {
       log.verbose("udp: --fast-udp on: sendmmsg and recvmmsg batches, ICMP errors read");
+      log.verbose(
+        `udp: receive buffer ${fast.receiveBuffer} bytes as the kernel reports it (asked for ` +
+          `${RECEIVE_BUFFER_BYTES}; it reports twice what it grants, capped by net.core.rmem_max)`,
+      );
       return new FastUdpTransport(socket, fast, context);
     }
     log.info(`udp: --fast-udp is unavailable (${fast}); sending one datagram at a time`);
