@@ -11,6 +11,7 @@ import {
   formatTextNotice,
   isBidiControl,
   isControlCharacter,
+  isWellFormedUtf8,
   neutralizeString,
   neutralizeText,
 } from "../protocol/mod.ts";
@@ -106,6 +107,20 @@ Deno.test("neutralizeText()", { permissions: "none" }, async (t) => {
       }),
     );
   });
+});
+
+Deno.test("isWellFormedUtf8() agrees with a fatal TextDecoder", { permissions: "none" }, () => {
+  for (const bytes of [[0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe4, 0xbc]]) {
+    strictEqual(isWellFormedUtf8(Uint8Array.from(bytes)), false, `${bytes}`);
+  }
+  strictEqual(isWellFormedUtf8(encodeUtf8("会話 ok \u{1f600}")), true);
+  fc.assert(
+    fc.property(
+      fc.oneof(fc.uint8Array({ maxLength: 32 }), fc.string({ unit: "binary" }).map(encodeUtf8)),
+      (bytes) => isWellFormedUtf8(bytes) === isUtf8(bytes),
+    ),
+    { numRuns: 2_000 },
+  );
 });
 
 Deno.test("neutralizeString()", { permissions: "none" }, async (t) => {

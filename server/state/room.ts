@@ -75,12 +75,20 @@ export class Room {
   }
 }
 
-/** True when `bytes` equal the room's name bytes; the hot path compares without decoding. */
-export function sameName(room: Room, bytes: Uint8Array): boolean {
+/**
+ * True when the `length` bytes of `bytes` from `start` (by default all of them) equal the room's
+ * name bytes; the hot path compares a datagram's field in place, without decoding or a view.
+ */
+export function sameName(
+  room: Room,
+  bytes: Uint8Array,
+  start = 0,
+  length = bytes.length - start,
+): boolean {
   const name = room.nameBytes;
-  if (name.length !== bytes.length) return false;
-  for (let i = 0; i < name.length; i++) {
-    if (name[i] !== bytes[i]) return false;
+  if (name.length !== length) return false;
+  for (let i = 0; i < length; i++) {
+    if (name[i] !== bytes[start + i]) return false;
   }
   return true;
 }

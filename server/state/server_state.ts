@@ -131,6 +131,11 @@ export class ServerState implements DatagramOps {
     return this.#roster.byToken(token);
   }
 
+  /** The member whose token is the `length` bytes of `bytes` from `start`, if any. */
+  memberByTokenBytes(bytes: Uint8Array, start: number, length: number): Member | undefined {
+    return this.#roster.byTokenBytes(bytes, start, length);
+  }
+
   /** The member whose session has id `id`, if any. */
   memberBySession(id: number): Member | undefined {
     return this.#roster.bySession(id);
