@@ -6,6 +6,7 @@
  * @module
  */
 
+import { V8_FLAGS } from "../scripts/compile.ts";
 import { cpuSeconds, residentBytes } from "./proc_stats.ts";
 
 /** The address the server and the clients use. */
@@ -115,7 +116,8 @@ export class ServerProcess {
 
   static async #startOn(port: number, options: ServerStart): Promise<ServerProcess> {
     const fastUdp = options.fastUdp ?? false;
-    const args = ["run", "--allow-net", "--allow-env"];
+    // The V8 flags `deno task serve` and the compiled binary run with.
+    const args = ["run", V8_FLAGS, "--allow-net", "--allow-env"];
     if (fastUdp) args.push("--allow-ffi");
     const inspect = Deno.env.get(INSPECT_VARIABLE);
     if (inspect) args.push(`--inspect=${inspect}`);

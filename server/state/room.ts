@@ -7,7 +7,7 @@
 
 import type { SealedChannel } from "../../protocol/mod.ts";
 import { ChatLog } from "./chat_log.ts";
-import { MessageIds } from "./message_ids.ts";
+import type { MessageIds } from "./message_ids.ts";
 import type { TokenBucket } from "./token_bucket.ts";
 
 /**
@@ -164,8 +164,11 @@ export class Member {
   activeAtLastFailure = Number.NaN;
   /** When it was last told to slow down, so the notice is not repeated more than once a second. */
   lastRateNotice = Number.NEGATIVE_INFINITY;
-  /** Its recently relayed message ids (ChatWithId), so that a resend is relayed only once. */
-  readonly messageIds: MessageIds = new MessageIds();
+  /**
+   * Its recently relayed message ids (ChatWithId), so that a resend is relayed only once; made on
+   * its first ChatWithId (standard members never send one: an empty map per member is memory).
+   */
+  messageIds: MessageIds | null = null;
   /** Its NACKs' rate limit, made on its first NACK (most members never send one). */
   nacks: TokenBucket | null = null;
   /**

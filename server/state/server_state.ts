@@ -26,6 +26,7 @@ import type { StateEvents } from "./events.ts";
 import type { Notifier } from "./notifier.ts";
 import { heldBytes } from "./chat_log.ts";
 import { SourceLimiter } from "./source_limiter.ts";
+import { MessageIds } from "./message_ids.ts";
 import { Member, type PasswordHash, Room, type UdpAddress } from "./room.ts";
 import { Roster } from "./roster.ts";
 import { SourceCounts } from "./source_counts.ts";
@@ -233,7 +234,7 @@ export class ServerState implements DatagramOps {
   chat(sender: Member, text: Uint8Array, now: number, id?: number): void {
     const room = sender.room;
     if (id !== undefined) {
-      const relayed = sender.messageIds.get(id);
+      const relayed = sender.messageIds?.get(id);
       if (relayed !== undefined) {
         // The original when the room still holds it, else the same event made again from the
         // resend (its id promises the same text).
@@ -247,7 +248,7 @@ export class ServerState implements DatagramOps {
     this.announceArrivals(room, now);
     const seq = room.nextSeq();
     room.chats.add(seq, now, sender.nameBytes, text);
-    if (id !== undefined) sender.messageIds.remember(id, seq, now);
+    if (id !== undefined) (sender.messageIds ??= new MessageIds()).remember(id, seq, now);
     this.#notifier.chat(room, sender, seq, text, now);
   }
 
