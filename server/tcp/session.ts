@@ -19,7 +19,7 @@ import {
   type TcrpFrame,
   TcrpFrameReader,
 } from "../../protocol/mod.ts";
-import { type ByteConn, writeAll } from "../../util/mod.ts";
+import { type ByteConn, concatBytes, writeAll } from "../../util/mod.ts";
 import type { FaultLog } from "../faults.ts";
 import type { Logger } from "../log.ts";
 import type { RefusalLog } from "../refusal_log.ts";
@@ -134,16 +134,22 @@ export async function serveConnection(
         `refused operation ${frame.operation} from ${ip}: ${STATUS_NAMES[answer.status]}`,
       );
     }
-    await writeAll(conn, encodeStatusFrame(frame.operation, frame.roomName, answer.status));
-    if (answer.list !== undefined) await writeAll(conn, answer.list);
-    if (answer.member !== undefined) {
-      await deliverToken(conn, frame, answer.member, answer.resumed === true, ctx);
+    const status = encodeStatusFrame(frame.operation, frame.roomName, answer.status);
+    if (answer.member === undefined) {
+      await writeAll(conn, answer.list === undefined ? status : concatBytes(status, answer.list));
+    } else {
+      // Status, token and session go out in one write: one system call per join, not three.
+      let reply = concatBytes(
+        status,
+        encodeTokenFrame(frame.operation, frame.roomName, answer.member.token),
+      );
       if (answer.wantsSession) {
         const granted = answer.member.kaiwa &&
           (watch.secure === true || ctx.plainSessions === true);
         const grant = granted ? ctx.state.openSession(answer.member) : null;
-        await writeAll(conn, encodeSessionFrame(frame.operation, frame.roomName, grant));
+        reply = concatBytes(reply, encodeSessionFrame(frame.operation, frame.roomName, grant));
       }
+      await deliverToken(conn, reply, answer.member, answer.resumed === true, ctx);
       // A connection that only may announce a port must not hold a place for long: one IP
       // holding many would keep everyone else from joining.
       watch.awaitingAnnouncement();
@@ -276,15 +282,16 @@ async function admit(
   };
 }
 
+/** Writes `reply` (the frames that carry `member`'s token); a failed write withdraws the token. */
 async function deliverToken(
   conn: ByteConn,
-  frame: TcrpFrame,
+  reply: Uint8Array,
   member: Member,
   resumed: boolean,
   ctx: SessionContext,
 ): Promise<void> {
   try {
-    await writeAll(conn, encodeTokenFrame(frame.operation, frame.roomName, member.token));
+    await writeAll(conn, reply);
   } catch (error) {
     // A resumed member was in the room before this connection: it stays, as after a lost reply.
     if (resumed) throw error;
