@@ -16,7 +16,7 @@ import {
 } from "./constants.ts";
 import { ByteReader } from "./byte_reader.ts";
 import { ProtocolError, SizeLimitError } from "./errors.ts";
-import { decodeUtf8, encodeUtf8 } from "./utf8.ts";
+import { decodeUtf8, encodeUtf8, utf8Length } from "./utf8.ts";
 import { type ByteAllocator, newBytes } from "../util/mod.ts";
 
 /** One entry of a Members event. */
@@ -158,7 +158,7 @@ export function encodeEvent(event: KaiwaEvent): Uint8Array {
 export function splitNameList(names: readonly string[]): string[][] {
   return groupBySize(
     names,
-    (name) => 1 + encodeUtf8(name).length,
+    (name) => 1 + utf8Length(name),
     MAX_NAME_LIST_BYTES - NAME_LIST_COUNT_SIZE,
   );
 }
@@ -188,7 +188,7 @@ export function encodeMembersEvents(time: number, members: readonly MemberEntry[
   const budget = MAX_EVENT_SIZE - EVENT_HEADER_SIZE - NAME_LIST_COUNT_SIZE;
   return groupBySize(
     members,
-    (member) => MEMBER_ENTRY_OVERHEAD + encodeUtf8(member.name).length,
+    (member) => MEMBER_ENTRY_OVERHEAD + utf8Length(member.name),
     budget,
   )
     .map((group) => encodeEvent({ type: "members", time, members: group }));

@@ -14,6 +14,7 @@ import {
   isWellFormedUtf8,
   neutralizeString,
   neutralizeText,
+  utf8Length,
 } from "../protocol/mod.ts";
 
 const lenient = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -136,4 +137,17 @@ Deno.test("neutralizeString()", { permissions: "none" }, async (t) => {
     const line = formatTextNotice({ type: "joined", time: 0, names: ["x\r\n* alice joined"] });
     strictEqual(line, "* x\uFFFD\uFFFD* alice joined joined");
   });
+});
+
+Deno.test("utf8Length() is the length encodeUtf8 makes", { permissions: "none" }, () => {
+  for (const text of ["", "a", "é", "会話", "\u{1f600}", "\ud800", "a\udc00b", "\ud83d"]) {
+    strictEqual(utf8Length(text), encodeUtf8(text).length, JSON.stringify(text));
+  }
+  fc.assert(
+    fc.property(
+      fc.string({ unit: "binary" }),
+      (text) => utf8Length(text) === encodeUtf8(text).length,
+    ),
+    { numRuns: 2_000 },
+  );
 });
