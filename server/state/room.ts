@@ -108,12 +108,14 @@ export interface UdpAddress {
   readonly via?: string;
 }
 
+const nameEncoder = new TextEncoder();
+
 /** Everything the server knows about a member. Mutated only by the state module. */
 export class Member {
   /** Username, validated. */
   readonly name: string;
-  /** The username's UTF-8 bytes, encoded once for every message it sends. */
-  readonly nameBytes: Uint8Array;
+  /** The username's UTF-8 bytes, or null until it is first needed. */
+  #nameBytes: Uint8Array | null;
   /** Session token (22 characters of base64url). */
   readonly token: string;
   /** True for kaiwa clients (binary events), false for standard ones (text). */
@@ -182,7 +184,8 @@ export class Member {
   /** Creates a member; the registry adds it to its room. */
   constructor(init: {
     name: string;
-    nameBytes: Uint8Array;
+    /** The username's UTF-8 bytes, when the caller has them; else made on first use. */
+    nameBytes?: Uint8Array;
     token: string;
     kaiwa: boolean;
     ip: string;
@@ -192,7 +195,7 @@ export class Member {
     now: number;
   }) {
     this.name = init.name;
-    this.nameBytes = init.nameBytes;
+    this.#nameBytes = init.nameBytes ?? null;
     this.token = init.token;
     this.kaiwa = init.kaiwa;
     this.ip = init.ip;
@@ -202,6 +205,15 @@ export class Member {
     this.lastActive = init.now;
     this.admittedAt = init.now;
     this.firstSeq = init.room.latestSeq + 1;
+  }
+
+  /**
+   * The username's UTF-8 bytes, encoded on its first message and kept for every later one: most
+   * members of a large server say nothing for long, and a byte array costs each of them about
+   * 100 bytes.
+   */
+  get nameBytes(): Uint8Array {
+    return this.#nameBytes ??= nameEncoder.encode(this.name);
   }
 
   /** True when it is the host of its room. */

@@ -61,8 +61,6 @@ const LEAVE_TO_CLOSE: Record<LeaveReason, CloseReason> = {
   [LeaveReason.Unreachable]: CloseReason.HostUnreachable,
 };
 
-const encoder = new TextEncoder();
-
 /** A bound address; `via` only when there is one, so addresses compare equal to plain ones. */
 function udpAddress(hostname: string, port: number, via: string | undefined): UdpAddress {
   return via === undefined
@@ -620,7 +618,6 @@ export class ServerState implements DatagramOps {
       : null;
     return new Member({
       name: request.username,
-      nameBytes: encoder.encode(request.username),
       token: this.#roster.issueToken(),
       kaiwa: request.kaiwa,
       ip: request.ip,

@@ -13,12 +13,17 @@ import type { Member } from "./room.ts";
 /** FNV-1a (32 bits): the offset basis and prime. */
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
+/**
+ * The bits of the hash kept as the map key: 30, so that every key is a small integer V8 stores
+ * in the map's slot itself (a larger one is a heap number, 16 more bytes per member).
+ */
+const KEY_MASK = 0x3fffffff;
 
 /** The FNV-1a hash of a token's character codes. */
 function hashString(token: string): number {
   let hash = FNV_OFFSET;
   for (let i = 0; i < token.length; i++) hash = Math.imul(hash ^ token.charCodeAt(i), FNV_PRIME);
-  return hash >>> 0;
+  return hash & KEY_MASK;
 }
 
 /** The FNV-1a hash of `length` bytes of `bytes` from `start`: a token string's hash when equal. */
@@ -26,7 +31,7 @@ function hashBytes(bytes: Uint8Array, start: number, length: number): number {
   let hash = FNV_OFFSET;
   const end = start + length;
   for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i], FNV_PRIME);
-  return hash >>> 0;
+  return hash & KEY_MASK;
 }
 
 /** Character codes below this are ASCII: one UTF-8 byte each, equal to the code. */
