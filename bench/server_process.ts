@@ -64,10 +64,10 @@ export const BENCH_SERVE_FLAGS: readonly string[] = [
 ];
 
 /**
- * How the server's own listening line starts; Deno's inspector prints "Debugger listening on …"
- * first, which must not count.
+ * What the server's own listening line holds (after a time stamp when stderr is not a terminal);
+ * Deno's inspector prints "Debugger listening on …" first, which must not count.
  */
-const LISTENING_PREFIX = "kaiwa: listening";
+const LISTENING_MARK = "kaiwa: listening";
 
 /** The fingerprint on the server's listening line: `…, TLS SHA256:<base64>`. */
 const FINGERPRINT_PATTERN = /TLS (SHA256:[A-Za-z0-9+/=]+)/;
@@ -167,7 +167,7 @@ export class ServerProcess {
    * pin; null if it printed none.
    */
   get fingerprint(): string | null {
-    const listening = this.#lines.find((line) => line.startsWith(LISTENING_PREFIX));
+    const listening = this.#lines.find((line) => line.includes(LISTENING_MARK));
     return listening?.match(FINGERPRINT_PATTERN)?.[1] ?? null;
   }
 
@@ -237,7 +237,7 @@ function watchStderr(stderr: ReadableStream<Uint8Array>, lines: string[]): Promi
         pending = parts.pop() ?? "";
         for (const line of parts) {
           lines.push(line);
-          if (line.startsWith(LISTENING_PREFIX)) resolve(true);
+          if (line.includes(LISTENING_MARK)) resolve(true);
         }
       }
       resolve(false);
