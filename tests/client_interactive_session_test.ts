@@ -71,7 +71,9 @@ Deno.test("two interactive users chat over a real server", async (t) => {
         await bob.waitFor("bob: こんにちは 🎉");
         const screen = plain(alice.output);
         ok(
-          screen.endsWith("bob: こんにちは 🎉\r\n\r[lobby] alice> half typed\r"),
+          screen.endsWith(
+            "bob: こんにちは 🎉\r\n\r[lobby] alice> half typed\r[lobby] alice> half typed",
+          ),
           JSON.stringify(screen.slice(-80)),
         );
         alice.press({ type: "enter" });

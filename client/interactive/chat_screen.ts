@@ -224,8 +224,9 @@ export class ChatScreen {
   }
 
   #resize(): void {
-    this.#screen.setWidth(this.#options.terminal.columns());
-    this.#redraw();
+    this.#options.terminal.write(
+      this.#screen.resize(this.#options.terminal.columns(), this.#editor),
+    );
   }
 
   #redraw(): void {
