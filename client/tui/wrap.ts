@@ -15,6 +15,7 @@ import { graphemeWidthBound, segmentGraphemes } from "./display_width.ts";
 export const HANGING_INDENT = 6;
 
 /** An SGR sequence (colours, bold, dim, reset): it takes no cell. */
+// deno-lint-ignore no-control-regex -- ESC is what is being matched
 const SGR = /\x1b\[[0-9;]*m/y;
 const ESC = "\x1b";
 const SPACE = " ";
