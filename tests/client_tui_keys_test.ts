@@ -185,3 +185,24 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "KeyDecoder: a paste split across reads stays one paste, whatever the split (fault 2)",
+  permissions: "none",
+  fn: () => {
+    const bytes = encoder.encode("\x1b[200~first line\r\nsecond 日本\r\n\x1b[201~x");
+    // From the end of the start marker on: a lone ESC before it is an Escape key, rightly.
+    for (let cut = "\x1b[200~".length; cut < bytes.length; cut++) {
+      const decoder = new KeyDecoder();
+      const keys = decoder.feed(bytes.subarray(0, cut));
+      // The terminal's escape timer fires between the two reads only when the decoder asks.
+      if (decoder.hasPending) keys.push(...decoder.flush());
+      keys.push(...decoder.feed(bytes.subarray(cut)));
+      deepStrictEqual(
+        keys,
+        [{ type: "paste", text: "first line\r\nsecond 日本\r\n" }, { type: "text", text: "x" }],
+        `cut at ${cut}`,
+      );
+    }
+  },
+});
