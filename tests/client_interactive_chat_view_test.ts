@@ -14,6 +14,7 @@ function view(created = false, color: "none" | "256" = "none"): ChatView {
     created,
     style: { color },
     silenceLimitMs: DEFAULT_LIVENESS_CONFIG.silenceLimitMs,
+    clock: () => TIME,
   });
 }
 
@@ -106,12 +107,12 @@ Deno.test("ChatView turns events into lines", { permissions: "none" }, async (t)
   });
 
   await t.step("the welcome and the prompt", () => {
-    strictEqual(
-      view(true).welcome(TIME),
+    deepStrictEqual(view(true).welcome(TIME), [
       "09:05 * you created lobby and are its host; /help lists the commands",
-    );
-    strictEqual(view().welcome(TIME), "09:05 * you joined lobby; /help lists the commands");
-    strictEqual(view().prompt, "[lobby] bob> ");
+    ]);
+    deepStrictEqual(view().welcome(TIME), ["09:05 * you joined lobby; /help lists the commands"]);
+    strictEqual(view().prompt(), "[lobby 1] bob> ");
+    strictEqual(view().prompt(3, 2), "[lobby 1 +3] bob (sending 2)> ");
   });
 });
 

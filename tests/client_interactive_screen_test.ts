@@ -1,5 +1,9 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { ChatScreen, type ScreenSession } from "../client/interactive/chat_screen.ts";
+import {
+  ChatScreen,
+  HOST_QUIT_CONFIRM_MS,
+  type ScreenSession,
+} from "../client/interactive/chat_screen.ts";
 import { ChatView, HOST_QUIT_WARNING } from "../client/interactive/chat_view.ts";
 import { TerminalPrompter } from "../client/interactive/prompter.ts";
 import { DEFAULT_LIVENESS_CONFIG } from "../client/liveness.ts";
@@ -47,25 +51,38 @@ class FakeSession implements ScreenSession {
   }
 }
 
-function setUp(options: { created?: boolean; listRooms?: () => Promise<RoomList> } = {}) {
+function setUp(
+  options: {
+    created?: boolean;
+    listRooms?: () => Promise<RoomList>;
+    others?: string[];
+    bell?: "always" | "unfocused";
+  } = {},
+) {
   const terminal = new FakeTerminal(120);
+  const time = { now: TIME };
   const view = new ChatView({
     room: "lobby",
     name: "ann",
     created: options.created ?? false,
     style: { color: "none" },
     silenceLimitMs: DEFAULT_LIVENESS_CONFIG.silenceLimitMs,
+    clock: () => TIME,
   });
   const screen = new ChatScreen({
     terminal,
     view,
     ansi: true,
-    clock: () => TIME,
+    clock: () => time.now,
+    bell: options.bell,
     listRooms: options.listRooms ?? (() => Promise.resolve({ rooms: [], truncated: false })),
   });
   const session = new FakeSession();
   const running = screen.run(session);
-  return { terminal, screen, session, running };
+  if (options.others !== undefined) {
+    screen.event({ type: "joined", time: TIME, names: options.others }, false);
+  }
+  return { terminal, screen, session, running, time };
 }
 
 Deno.test("ChatScreen: the input line and the session", { permissions: "none" }, async (t) => {
@@ -92,7 +109,7 @@ Deno.test("ChatScreen: the input line and the session", { permissions: "none" },
       const written = terminal.output.slice(before);
       strictEqual(
         plain(written),
-        "\r09:05 bob: 🎉 yo\r\n\r[lobby] ann> half typed\r[lobby] ann> half typed",
+        "\r09:05 bob: 🎉 yo\r\n\r[lobby 1] ann> half typed\r[lobby 1] ann> half typed",
       );
       session.end({ kind: "left" });
       await running;
@@ -147,10 +164,10 @@ Deno.test("ChatScreen: the input line and the session", { permissions: "none" },
     await terminal.idle();
     const before = terminal.output.length;
     terminal.resize(24);
-    // 24 columns: the prompt (13), one cell kept for the cursor, 10 cells of input.
+    // 24 columns: the prompt (15), one cell kept for the cursor, 8 cells of input.
     strictEqual(
       plain(terminal.output.slice(before)),
-      "\r\r[lobby] ann> qrstuvwxyz\r[lobby] ann> qrstuvwxyz",
+      "\r\r[lobby 1] ann> stuvwxyz\r[lobby 1] ann> stuvwxyz",
     );
     session.end({ kind: "left" });
     await running;
@@ -163,7 +180,10 @@ Deno.test("ChatScreen: the input line and the session", { permissions: "none" },
     session.end({ kind: "room-closed", reason: 1 });
     await running;
     ok(plain(terminal.output).includes("* the room was closed: the host left"));
-    ok(terminal.output.endsWith("\r\x1b[K\x1b[?2004l"), JSON.stringify(terminal.output.slice(-20)));
+    ok(
+      terminal.output.endsWith("\r\x1b[K\x1b[?1004l\x1b[?2004l"),
+      JSON.stringify(terminal.output.slice(-20)),
+    );
     const lost = setUp();
     lost.session.end({ kind: "lost" });
     await lost.running;
@@ -182,7 +202,7 @@ Deno.test("ChatScreen: leaving", { permissions: "none" }, async (t) => {
   });
 
   await t.step("the host is warned on the first /quit and leaves on the second", async () => {
-    const { terminal, session, running } = setUp({ created: true });
+    const { terminal, session, running } = setUp({ created: true, others: ["bob"] });
     terminal.type("/quit", true);
     await terminal.idle();
     strictEqual(session.leaveCount, 0);
@@ -193,7 +213,7 @@ Deno.test("ChatScreen: leaving", { permissions: "none" }, async (t) => {
   });
 
   await t.step("Ctrl-C and Ctrl-D on an empty line count as /quit", async () => {
-    const host = setUp({ created: true });
+    const host = setUp({ created: true, others: ["bob"] });
     host.terminal.press({ type: "ctrl-c" });
     await host.terminal.idle();
     strictEqual(host.session.leaveCount, 0);
@@ -207,6 +227,28 @@ Deno.test("ChatScreen: leaving", { permissions: "none" }, async (t) => {
     });
     await member.running;
     strictEqual(member.session.leaveCount, 1);
+  });
+
+  await t.step("a host alone leaves at once: there is nobody to warn about", async () => {
+    const { terminal, session, running } = setUp({ created: true });
+    terminal.type("/quit", true);
+    await running;
+    strictEqual(session.leaveCount, 1);
+    ok(!plain(terminal.output).includes(HOST_QUIT_WARNING));
+  });
+
+  await t.step("the host's warning expires: a /quit long after it warns again", async () => {
+    const { terminal, session, running, time } = setUp({ created: true, others: ["bob"] });
+    terminal.type("/quit", true);
+    await terminal.idle();
+    time.now += HOST_QUIT_CONFIRM_MS + 1;
+    terminal.type("/quit", true);
+    await terminal.idle();
+    strictEqual(session.leaveCount, 0);
+    strictEqual(plain(terminal.output).split(HOST_QUIT_WARNING).length - 1, 2);
+    terminal.type("/quit", true);
+    await running;
+    strictEqual(session.leaveCount, 1);
   });
 
   await t.step("the end of input (or a stop signal) leaves, host or not", async () => {

@@ -72,7 +72,7 @@ Deno.test("two interactive users chat over a real server", async (t) => {
         const screen = plain(alice.output);
         ok(
           screen.endsWith(
-            "bob: こんにちは 🎉\r\n\r[lobby] alice> half typed\r[lobby] alice> half typed",
+            "bob: こんにちは 🎉\r\n\r[lobby 2] alice> half typed\r[lobby 2] alice> half typed",
           ),
           JSON.stringify(screen.slice(-80)),
         );

@@ -157,15 +157,15 @@ Deno.test({
       await alice.waitFor("* bob joined", START_TRIES);
 
       await alice.type("half typed");
-      await alice.waitFor("[lobby] alice> half typed");
+      await alice.waitFor("[lobby 2] alice> half typed");
       await bob.send("こんにちは、alice 🎉🇯🇵");
       const screen = await alice.waitFor("bob: こんにちは、alice 🎉🇯🇵");
-      strictEqual(lastLine(screen), "[lobby] alice> half typed", screen);
+      strictEqual(lastLine(screen), "[lobby 2] alice> half typed", screen);
 
       await alice.type("", true);
       await bob.waitForLine("alice: half typed");
       await alice.waitFor("alice: half typed");
-      strictEqual(lastLine(alice.screen), "[lobby] alice>", alice.screen);
+      strictEqual(lastLine(alice.screen), "[lobby 2] alice>", alice.screen);
 
       await alice.type("/who", true);
       await alice.waitFor("2 in lobby: alice (host, you), bob");

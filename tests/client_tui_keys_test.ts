@@ -93,8 +93,16 @@ Deno.test({
         deepStrictEqual(decodeAll(bytes), [{ type }]);
       });
     }
-    await t.step("unknown sequences (F-keys, page up, focus) produce nothing", () => {
-      deepStrictEqual(decodeAll("\x1bOP\x1b[5~\x1b[I\x1b[15;2~x"), [{ type: "text", text: "x" }]);
+    await t.step("unknown sequences (F-keys, a parameterised I) produce nothing", () => {
+      deepStrictEqual(decodeAll("\x1bOP\x1b[1I\x1b[15;2~x"), [{ type: "text", text: "x" }]);
+    });
+    await t.step("PageUp, PageDown and focus reports are keys", () => {
+      deepStrictEqual(decodeAll("\x1b[5~\x1b[6~\x1b[I\x1b[O"), [
+        { type: "page-up" },
+        { type: "page-down" },
+        { type: "focus-in" },
+        { type: "focus-out" },
+      ]);
     });
     await t.step("invalid UTF-8 becomes U+FFFD, not a crash", () => {
       deepStrictEqual(decodeAll(new Uint8Array([0x61, 0xff, 0x62])), [{

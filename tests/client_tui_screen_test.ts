@@ -182,8 +182,8 @@ Deno.test({
     });
     await t.step("begin() and end() switch bracketed paste on and off around the session", () => {
       const screen = new Screen({ prompt: "> ", width: 40 });
-      strictEqual(screen.begin(input("")), "\x1b[?2004h\r> \x1b[K\r> ");
-      strictEqual(screen.end(), "\r\x1b[K\x1b[?2004l");
+      strictEqual(screen.begin(input("")), "\x1b[?2004h\x1b[?1004h\r> \x1b[K\r> ");
+      strictEqual(screen.end(), "\r\x1b[K\x1b[?1004l\x1b[?2004l");
       const dumb = new Screen({ prompt: "> ", width: 40, ansi: false });
       strictEqual(dumb.begin(input("")), "\r> \r> ");
       strictEqual(dumb.end(), "\r  \r");

@@ -45,8 +45,9 @@ export const MIN_INPUT_COLUMNS = 8;
 const CLEAR_TO_END_OF_LINE = "\x1b[K";
 const CLEAR_TO_END_OF_SCREEN = "\x1b[J";
 const CLEAR_SCREEN = "\x1b[H\x1b[2J";
-const BRACKETED_PASTE_ON = "\x1b[?2004h";
-const BRACKETED_PASTE_OFF = "\x1b[?2004l";
+/** Bracketed paste (a pasted line break does not send) and focus reports (for the bell). */
+const MODES_ON = "\x1b[?2004h\x1b[?1004h";
+const MODES_OFF = "\x1b[?1004l\x1b[?2004l";
 const NEWLINE = "\r\n"; // CR too: the terminal may not translate LF while in raw mode
 /** The column kept free at the right edge for the cursor. */
 const CURSOR_CELL = 1;
@@ -159,15 +160,26 @@ export class Screen {
 
   /**
    * What to write when the interactive session starts: turns bracketed paste on (so a pasted
-   * line break does not send the message early; see `KeyDecoder`) and draws the input line.
+   * line break does not send the message early; see `KeyDecoder`) and focus reports on (a
+   * mention rings the bell when the window is not in focus), and draws the input line.
    */
   begin(input: InputView): string {
-    return `${this.#ansi ? BRACKETED_PASTE_ON : ""}${this.redrawInput(input)}`;
+    return `${this.#ansi ? MODES_ON : ""}${this.redrawInput(input)}`;
   }
 
-  /** What to write when it ends: erases the input line and turns bracketed paste off again. */
+  /** What to write when it ends: erases the input line and turns those modes off again. */
   end(): string {
-    return `${this.clearInput()}${this.#ansi ? BRACKETED_PASTE_OFF : ""}`;
+    return `${this.clearInput()}${this.#ansi ? MODES_OFF : ""}`;
+  }
+
+  /**
+   * Draws a page of scrollback on the whole (alternate) screen, `rows` tall, with the input line
+   * on its last row. The caller switches to the alternate screen first (`ALTERNATE_SCREEN_ON`).
+   */
+  drawPage(page: readonly string[], rows: number, input: InputView): string {
+    this.#drawnWidth = 0;
+    const bottom = `\x1b[${rows};1H`;
+    return `${CLEAR_SCREEN}${page.join(NEWLINE)}${bottom}${this.redrawInput(input)}`;
   }
 
   /** Clears the whole screen (Ctrl-L) and redraws the input at the top. */
