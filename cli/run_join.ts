@@ -19,6 +19,7 @@ import {
 import { MAX_DATAGRAM_SIZE } from "../protocol/mod.ts";
 import { defaultDataDir } from "./data_dir.ts";
 import { ExitCode } from "./exit_codes.ts";
+import { oneLine } from "./flags.ts";
 import { describeFailure, exitCodeFor } from "./join_reasons.ts";
 import { readPipePassword } from "./pipe_password.ts";
 import { listenForStop } from "./stop_signals.ts";
@@ -50,6 +51,8 @@ export async function join(options: JoinOptions): Promise<ExitCode> {
 
 /** The interactive client; a stop signal ends it the way the end of input does. */
 async function joinWithTerminal(options: JoinOptions): Promise<Reason> {
+  // JSON lines are pipe mode's output: said, rather than silently ignored.
+  if (options.json) throw new UsageError("--json is for pipe mode: stdin must not be a terminal");
   const stop = listenForStop();
   try {
     return await joinInteractive(options, stop.signal);
@@ -76,9 +79,12 @@ async function joinWithPipes(options: JoinOptions, errors: LineOutput): Promise<
   });
 }
 
-/** Prints `message` as the one line of an expected failure, and passes its exit code on. */
+/**
+ * Prints `message` as the one line of an expected failure (names in it may hold controls: they
+ * are shown, not acted on), and passes its exit code on.
+ */
 async function fail(errors: LineOutput, message: string, code: ExitCode): Promise<ExitCode> {
-  errors.line(`kaiwa: ${message}`);
+  errors.line(`kaiwa: ${oneLine(message)}`);
   await errors.flush();
   return code;
 }
