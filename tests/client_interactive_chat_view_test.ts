@@ -201,3 +201,67 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "ChatView marks a change of day and dates a message not from today (fault 6)",
+  { permissions: "none" },
+  async (t) => {
+    const at = (iso: string) => Date.parse(iso);
+    const chat = (time: number, text: string) =>
+      ({ type: "chat", time, seq: 1, sender: "alice", text }) as const;
+    const inZone = (timeZone: string, now: string) =>
+      new ChatView({
+        room: "lobby",
+        name: "bob",
+        created: false,
+        style: { color: "none", timeZone },
+        silenceLimitMs: DEFAULT_LIVENESS_CONFIG.silenceLimitMs,
+        clock: () => at(now),
+      });
+
+    await t.step("23:59, then 00:01, then three days old, in Tokyo", () => {
+      const v = inZone("Asia/Tokyo", "2026-11-30T00:05:00+09:00");
+      deepStrictEqual(v.eventLines(chat(at("2026-11-29T23:59:00+09:00"), "late"), false), [
+        "2026-11-29 23:59 alice: late",
+      ]);
+      deepStrictEqual(v.eventLines(chat(at("2026-11-30T00:01:00+09:00"), "early"), false), [
+        "--- Monday 2026-11-30 ---",
+        "00:01 alice: early",
+      ]);
+      deepStrictEqual(v.eventLines(chat(at("2026-11-27T15:16:00+09:00"), "old"), false), [
+        "--- Friday 2026-11-27 ---",
+        "2026-11-27 15:16 alice: old",
+      ]);
+      deepStrictEqual(v.notice("back", at("2026-11-30T00:06:00+09:00")), [
+        "--- Monday 2026-11-30 ---",
+        "00:06 * back",
+      ]);
+    });
+
+    await t.step("the same instants are one day in New York", () => {
+      const v = inZone("America/New_York", "2026-11-29T10:05:00-05:00");
+      deepStrictEqual(v.eventLines(chat(at("2026-11-29T23:59:00+09:00"), "late"), false), [
+        "09:59 alice: late",
+      ]);
+      deepStrictEqual(v.eventLines(chat(at("2026-11-30T00:01:00+09:00"), "early"), false), [
+        "10:01 alice: early",
+      ]);
+    });
+  },
+);
+
+Deno.test("ChatView: /me actions and mentions", { permissions: "none" }, async (t) => {
+  const chat = (sender: string, text: string) =>
+    ({ type: "chat", time: TIME, seq: 1, sender, text }) as const;
+  await t.step("an action is shown '* alice waves'", () => {
+    deepStrictEqual(view().eventLines(chat("alice", "/me waves"), false), ["09:05 * alice waves"]);
+  });
+  await t.step("a message naming us is a mention, in reverse video with colour", () => {
+    const v = view(false, "256");
+    strictEqual(v.mentionsUs(chat("alice", "bob: lunch?"), false), true);
+    strictEqual(v.mentionsUs(chat("alice", "bobcat"), false), false);
+    strictEqual(v.mentionsUs(chat("bob", "bob here"), true), false);
+    const [line] = v.eventLines(chat("alice", "bob: lunch?"), false);
+    ok(line.includes("\x1b[7mbob: lunch?\x1b[0m"), JSON.stringify(line));
+  });
+});

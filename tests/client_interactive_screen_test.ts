@@ -57,6 +57,7 @@ function setUp(
     listRooms?: () => Promise<RoomList>;
     others?: string[];
     bell?: "always" | "unfocused";
+    reconnect?: (signal: AbortSignal) => Promise<ScreenSession | null>;
   } = {},
 ) {
   const terminal = new FakeTerminal(120);
@@ -75,6 +76,7 @@ function setUp(
     ansi: true,
     clock: () => time.now,
     bell: options.bell,
+    reconnect: options.reconnect,
     listRooms: options.listRooms ?? (() => Promise.resolve({ rooms: [], truncated: false })),
   });
   const session = new FakeSession();
@@ -316,3 +318,137 @@ Deno.test("ChatScreen: a rejoin is told, and a room found gone ends with its sen
   deepStrictEqual(await running, { kind: "room-gone" });
   ok(plain(terminal.output).includes("* The room is gone"), plain(terminal.output));
 });
+
+Deno.test(
+  "ChatScreen: completion, /me, mentions (issue #15)",
+  { permissions: "none" },
+  async (t) => {
+    await t.step("Tab completes a member's name, ': ' at the start of the line", async () => {
+      const { terminal, screen, session, running } = setUp({ others: ["alice", "bob"] });
+      terminal.type("al");
+      terminal.press({ type: "tab" });
+      await terminal.idle();
+      strictEqual(screen.editor.text, "alice: ");
+      terminal.press({ type: "ctrl-u" });
+      terminal.type("/wh");
+      terminal.press({ type: "tab" });
+      await terminal.idle();
+      strictEqual(screen.editor.text, "/who ");
+      session.end({ kind: "left" });
+      await running;
+    });
+
+    await t.step("/me sends an action; a line of only spaces is not sent", async () => {
+      const { terminal, session, running } = setUp();
+      terminal.type("/me waves", true);
+      terminal.type("   ", true);
+      terminal.type("/me", true);
+      await terminal.idle();
+      deepStrictEqual(session.said, ["/me waves"]);
+      ok(plain(terminal.output).includes("* /me needs an action"));
+      session.end({ kind: "left" });
+      await running;
+    });
+
+    await t.step("a mention rings the bell only out of focus, or always with --bell", async () => {
+      const mention = {
+        type: "chat",
+        time: TIME,
+        seq: 1,
+        sender: "bob",
+        text: "ann: lunch?",
+      } as const;
+      const focused = setUp();
+      focused.screen.event(mention, false);
+      ok(!focused.terminal.output.includes("\x07"));
+      focused.terminal.press({ type: "focus-out" });
+      await focused.terminal.idle();
+      focused.screen.event({ ...mention, seq: 2 }, false);
+      ok(focused.terminal.output.includes("\x07"));
+      focused.session.end({ kind: "left" });
+      await focused.running;
+      const always = setUp({ bell: "always" });
+      always.screen.event(mention, false);
+      ok(always.terminal.output.includes("\x07"));
+      always.screen.event({ ...mention, seq: 2, text: "no name here" }, false);
+      strictEqual(always.terminal.output.split("\x07").length, 2);
+      always.session.end({ kind: "left" });
+      await always.running;
+    });
+  },
+);
+
+Deno.test(
+  "ChatScreen: scrollback and the status prompt (issue #15)",
+  { permissions: "none" },
+  async (t) => {
+    await t.step(
+      "PageUp opens the alternate screen; lines meanwhile are counted, then shown",
+      async () => {
+        const { terminal, screen, session, running } = setUp();
+        terminal.height = 4;
+        for (let seq = 1; seq <= 8; seq++) {
+          screen.event(
+            { type: "chat", time: TIME, seq, sender: "bob", text: `line ${seq}` },
+            false,
+          );
+        }
+        terminal.press({ type: "page-up" });
+        await terminal.idle();
+        const opened = terminal.output.lastIndexOf("\x1b[?1049h");
+        ok(opened !== -1);
+        // A page of three rows above the input line: the page above the bottom one (lines 6-8).
+        const page = plain(terminal.output.slice(opened));
+        ok(page.includes("line 3") && page.includes("line 5") && !page.includes("line 6"), page);
+        screen.event(
+          { type: "chat", time: TIME, seq: 9, sender: "bob", text: "while away" },
+          false,
+        );
+        ok(plain(terminal.output).includes("[lobby 1 +1] ann> "));
+        const before = terminal.output.length;
+        terminal.press({ type: "page-down" });
+        await terminal.idle();
+        const after = terminal.output.slice(before);
+        ok(after.startsWith("\x1b[?1049l"), JSON.stringify(after));
+        ok(plain(after).includes("09:05 bob: while away"), after);
+        ok(plain(after).endsWith("[lobby 1] ann> "), after);
+        session.end({ kind: "left" });
+        await running;
+      },
+    );
+
+    await t.step("the prompt shows the member count and the messages being sent", async () => {
+      const { terminal, session, running } = setUp({ others: ["bob", "carol"] });
+      Object.defineProperty(session, "pending", { value: 1 });
+      terminal.type("hi", true);
+      await terminal.idle();
+      ok(plain(terminal.output).includes("[lobby 3] ann (sending 1)> "), plain(terminal.output));
+      session.end({ kind: "left" });
+      await running;
+    });
+  },
+);
+
+Deno.test(
+  "ChatScreen: reconnects after the server went away (issue #15)",
+  { permissions: "none" },
+  async () => {
+    const next = new FakeSession();
+    let asked = 0;
+    const { terminal, session, running } = setUp({
+      reconnect: () => {
+        asked++;
+        return Promise.resolve(next);
+      },
+    });
+    session.end({ kind: "shutdown" });
+    await terminal.waitFor("* the server went away; reconnecting to lobby…");
+    terminal.type("still here", true);
+    await terminal.idle();
+    deepStrictEqual(next.said, ["still here"]);
+    strictEqual(asked, 1);
+    terminal.type("/quit", true);
+    deepStrictEqual(await running, { kind: "left" });
+    ok(!plain(terminal.output).includes("Connection lost"));
+  },
+);
