@@ -16,7 +16,7 @@ import { ExitCode } from "./cli/exit_codes.ts";
 import { oneLine } from "./cli/flags.ts";
 import { parseMainArgs } from "./cli/main_command.ts";
 import { DEBUG_VARIABLE, formatUnexpectedError } from "./cli/unexpected_error.ts";
-import { usageHint, UsageError } from "./cli/usage_error.ts";
+import { UsageError, usageHint } from "./cli/usage_error.ts";
 
 /** Runs the command line `args` and returns the exit code. */
 async function main(args: readonly string[]): Promise<number> {
