@@ -5,7 +5,7 @@
  * @module
  */
 
-import { InvalidTextError, validateName } from "../protocol/mod.ts";
+import { canonicalName } from "../protocol/mod.ts";
 import { isFingerprint } from "../util/mod.ts";
 // The one import of client/ past its mod.ts: the options are plain data, and parsing a command
 // line must not load the client (main.ts loads it only to run `kaiwa join`).
@@ -102,11 +102,11 @@ export function parseJoinArgs(args: readonly string[]): JoinOptions {
   const flags = parseFlags(args, JOIN_FLAGS, 1);
   const options: JoinOptions = { ...DEFAULT_JOIN_OPTIONS };
   const room = flags.positionals[0];
-  // Names checked against the naming rules and in NFC, as the server stores them (§1.2), so a
-  // bad one is refused here and the session recognises its own name.
-  if (room !== undefined) options.room = parseName(room, "ROOM", "room name");
+  // Names in NFC, as the server stores them (§1.2), so the session recognises its own name. The
+  // naming rules are checked when the command runs (`checkNames`): a bad name has its own exit code.
+  if (room !== undefined) options.room = canonicalName(parseText(room, "ROOM"));
   const name = flags.string("name");
-  if (name !== undefined) options.name = parseName(name, "--name", "username");
+  if (name !== undefined) options.name = canonicalName(parseText(name, "--name"));
   const host = flags.string("host");
   if (host !== undefined) options.host = parseText(host, "--host");
   const port = flags.string("port");
@@ -131,16 +131,6 @@ export function parseJoinArgs(args: readonly string[]): JoinOptions {
   }
   options.password = parsePasswordSource(flags);
   return options;
-}
-
-/** Checks a room name or username against the naming rules (§1.2); returns it in NFC. */
-function parseName(text: string, flag: string, what: string): string {
-  try {
-    return validateName(text, what);
-  } catch (error) {
-    if (!(error instanceof InvalidTextError)) throw error;
-    throw new UsageError(`${flag}: ${error.message}`, "", { cause: error });
-  }
 }
 
 /** Picks the password source from the password flags, refusing more than one. */

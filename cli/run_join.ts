@@ -16,7 +16,7 @@ import {
   runPipeMode,
   serverAddressOf,
 } from "../client/mod.ts";
-import { MAX_DATAGRAM_SIZE } from "../protocol/mod.ts";
+import { InvalidTextError, MAX_DATAGRAM_SIZE, validateName } from "../protocol/mod.ts";
 import { defaultDataDir } from "./data_dir.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { oneLine } from "./flags.ts";
@@ -31,6 +31,8 @@ import { UsageError } from "./usage_error.ts";
  */
 export async function join(options: JoinOptions): Promise<ExitCode> {
   const errors = new LineOutput(Deno.stderr);
+  const invalid = invalidName(options);
+  if (invalid !== null) return await fail(errors, invalid, ExitCode.InvalidName);
   try {
     // The known-servers file is needed unless the pin is given or there is no TLS.
     if (!options.insecurePlaintext && options.fingerprint === null && options.dataDir === null) {
@@ -47,6 +49,28 @@ export async function join(options: JoinOptions): Promise<ExitCode> {
     if (error instanceof UsageError) return await fail(errors, error.message, ExitCode.Usage);
     throw error;
   }
+}
+
+/**
+ * Why the room name or username of the command line breaks the naming rules (§1.2), or null:
+ * said before connecting, with the exit code of a name the server refuses, instead of a
+ * request that cannot even be encoded (a name over 255 bytes).
+ */
+function invalidName(options: JoinOptions): string | null {
+  const names: [string | null, string, string][] = [
+    [options.room, "ROOM", "room name"],
+    [options.name, "--name", "username"],
+  ];
+  for (const [name, flag, what] of names) {
+    if (name === null) continue;
+    try {
+      validateName(name, what);
+    } catch (error) {
+      if (!(error instanceof InvalidTextError)) throw error;
+      return `${flag}: ${error.message}`;
+    }
+  }
+  return null;
 }
 
 /** The interactive client; a stop signal ends it the way the end of input does. */

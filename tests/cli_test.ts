@@ -129,12 +129,6 @@ Deno.test("a bad command line prints one line and the usage on stderr, exit code
       message: "--port: '-1' is not an integer",
       usage: JOIN_USAGE,
     },
-    // Issue #15: a room name the server would refuse is refused here, not sent.
-    {
-      args: ["join", "x".repeat(300), "--create"],
-      message: "ROOM: Invalid room name: 300 bytes exceeds 255",
-      usage: JOIN_USAGE,
-    },
     { args: ["help", "bogus"], message: "No help for 'bogus'", usage: MAIN_USAGE },
     // Control characters in what the user typed are shown, not acted on.
     { args: ["\x1b[2J"], message: "Unknown command '\ufffd[2J'", usage: MAIN_USAGE },
@@ -394,4 +388,11 @@ Deno.test("README documents every serve flag and exit code, and CI runs its test
     ci.includes(String.raw`'^npx -y deno@[0-9]+\.[0-9]+\.[0-9]+ task test$' README.md`),
     ".ci/run reads it from the README",
   );
+});
+
+Deno.test("kaiwa join with a room name over 255 bytes says so, exit code 8, before connecting", async () => {
+  // Port 1: were the name sent, the failure would be "cannot reach" (exit code 3).
+  const result = await kaiwa("join", "x".repeat(300), "--create", "--name", "a", "--port", "1");
+  strictEqual(result.code, ExitCode.InvalidName, result.stderr);
+  strictEqual(result.stderr, "kaiwa: ROOM: Invalid room name: 300 bytes exceeds 255\n");
 });
