@@ -264,6 +264,14 @@ Deno.test({
       deepStrictEqual(promptRows(alice.screen).length, 1, alice.screen);
       ok(lastLine(alice.screen).startsWith("[lobby 2] alice> "), alice.screen);
 
+      // Fault 1 again: a consonant with its vowel sign is 2 cells, as tmux draws it.
+      await alice.keys("C-u");
+      await alice.type("कि".repeat(14));
+      await alice.waitFor("alice> कि");
+      await bob.send("three");
+      await alice.waitFor("bob: three");
+      deepStrictEqual(promptRows(alice.screen).length, 1, alice.screen);
+
       // Fault 4: narrowing the window with a draft leaves one copy of it.
       await alice.keys("C-u");
       await alice.type("a draft typed before the window narrows");

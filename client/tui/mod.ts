@@ -21,6 +21,6 @@ export {
   type TerminalTraits,
 } from "./render.ts";
 export { sanitizeForTerminal } from "./sanitize.ts";
-export { displayWidth, truncateToWidth } from "./display_width.ts";
+export { truncateToWidth } from "./display_width.ts";
 export { type InputView, Screen } from "./screen.ts";
 export { ALTERNATE_SCREEN_OFF, ALTERNATE_SCREEN_ON, type Page, pageOf } from "./pager.ts";
