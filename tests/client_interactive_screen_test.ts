@@ -434,21 +434,40 @@ Deno.test(
   { permissions: "none" },
   async () => {
     const next = new FakeSession();
-    let asked = 0;
+    let back: (session: ScreenSession) => void = () => {};
     const { terminal, session, running } = setUp({
-      reconnect: () => {
-        asked++;
-        return Promise.resolve(next);
-      },
+      others: ["bob"],
+      reconnect: () => new Promise((resolve) => back = resolve),
     });
+    Object.defineProperty(session, "unconfirmed", { value: ["not confirmed yet"] });
     session.end({ kind: "shutdown" });
     await terminal.waitFor("* the server went away; reconnecting to lobby…");
+    // The members are forgotten until the new room says who is there; what was not confirmed
+    // is held for the new session.
+    ok(plain(terminal.output).endsWith("[lobby 1] ann (sending 1)> "), plain(terminal.output));
+    terminal.type("typed meanwhile", true);
+    await terminal.idle();
+    ok(plain(terminal.output).includes("[lobby 1] ann (sending 2)> "));
+    back(next);
+    await new Promise((resolve) => setTimeout(resolve, 0));
     terminal.type("still here", true);
     await terminal.idle();
-    deepStrictEqual(next.said, ["still here"]);
-    strictEqual(asked, 1);
+    deepStrictEqual(next.said, ["not confirmed yet", "typed meanwhile", "still here"]);
     terminal.type("/quit", true);
     deepStrictEqual(await running, { kind: "left" });
     ok(!plain(terminal.output).includes("Connection lost"));
+    ok(!plain(terminal.output).includes("not delivered"));
+  },
+);
+
+Deno.test(
+  "ChatScreen: a reconnection that fails ends as the session did, listing what was held",
+  { permissions: "none" },
+  async () => {
+    const { terminal, session, running } = setUp({ reconnect: () => Promise.resolve(null) });
+    Object.defineProperty(session, "unconfirmed", { value: ["lost words"] });
+    session.end({ kind: "shutdown" });
+    deepStrictEqual(await running, { kind: "shutdown" });
+    strictEqual(plain(terminal.output).split("not delivered: lost words").length, 2);
   },
 );

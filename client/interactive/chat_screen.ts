@@ -106,6 +106,8 @@ export class ChatScreen {
   #focused = true;
   /** Aborts a reconnection when the user leaves meanwhile. */
   #reconnecting: AbortController | null = null;
+  /** While reconnecting: messages to send once back (not confirmed before, or typed since). */
+  #held: string[] = [];
   /** The prompt as last taken from the view. */
   #prompt: string;
   /** Set once the screen has ended: nothing more is drawn. */
@@ -168,22 +170,32 @@ export class ChatScreen {
     return end;
   }
 
-  /** Runs the session, and the ones reconnection brings after a server restart. */
+  /**
+   * Runs the session, and the ones reconnection brings after a server restart. What the old
+   * session had not confirmed, and what is typed while reconnecting, is sent by the new one.
+   */
   async #runSessions(first: ScreenSession): Promise<SessionEnd> {
     let session = first;
     for (;;) {
       const end = await session.run();
       const reconnect = this.#options.reconnect;
       if (reconnect === undefined || this.#leaving || !RECONNECTABLE.has(end.kind)) return end;
-      // The session's undelivered messages are said now: the next session starts afresh.
-      for (const text of session.unconfirmed) this.undelivered(text);
-      this.#notice(`the server went away; reconnecting to ${this.#options.view.room}…`);
+      this.#held = [...session.unconfirmed];
+      this.#options.view.restart();
       this.#reconnecting = new AbortController();
+      this.#notice(`the server went away; reconnecting to ${this.#options.view.room}…`);
       const next = await reconnect(this.#reconnecting.signal);
       this.#reconnecting = null;
-      if (next === null || this.#leaving) return this.#leaving ? { kind: "left" } : end;
+      const held = this.#held;
+      this.#held = [];
+      if (next === null || this.#leaving) {
+        // The old session's own are listed at the end (run()); those typed since, here.
+        for (const text of held.slice(session.unconfirmed.length)) this.undelivered(text);
+        return this.#leaving ? { kind: "left" } : end;
+      }
       session = next;
       this.#session = next;
+      for (const text of held) next.say(text);
     }
   }
 
@@ -301,6 +313,10 @@ export class ChatScreen {
 
   /** Queues a message; the prompt counts it as sending until the server's echo confirms it. */
   #say(session: ScreenSession, text: string, line: string): void {
+    if (this.#reconnecting !== null) {
+      this.#held.push(text);
+      return this.#redraw();
+    }
     if (session.say(text) === "too-long") {
       this.#editor.setText(line);
       return this.#notice(`message too long: ${session.maxMessageBytes} bytes max, not sent`);
@@ -413,7 +429,7 @@ export class ChatScreen {
   /** Takes the prompt the view gives now (members, unread lines, messages being sent). */
   #refreshPrompt(): void {
     const unread = this.#scrolled?.unread.length ?? 0;
-    const sending = this.#session?.pending ?? 0;
+    const sending = this.#reconnecting !== null ? this.#held.length : this.#session?.pending ?? 0;
     const prompt = this.#options.view.prompt(unread, sending);
     if (prompt === this.#prompt) return;
     this.#prompt = prompt;

@@ -77,9 +77,12 @@ export class ChatView {
     return this.#options.room;
   }
 
-  /** Our username. */
-  get name(): string {
-    return this.#options.name;
+  /**
+   * Forgets the members, as after the server went away: until a new member list comes, we are
+   * the only one known, and not known to be the host.
+   */
+  restart(): void {
+    this.#members = [{ name: this.#options.name, host: false, you: true }];
   }
 
   /**
