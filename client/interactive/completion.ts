@@ -21,8 +21,9 @@ export interface Completion {
   readonly before: string;
   /** The line after the cursor (unchanged). */
   readonly after: string;
-  /** Every match, in order; `index` is the one shown. */
+  /** Every match, in order. */
   readonly matches: readonly string[];
+  /** Which of {@link matches} is shown. */
   readonly index: number;
   /** The line before the word being completed. */
   readonly head: string;
