@@ -28,7 +28,7 @@ export interface ServerStart {
   port?: number;
   /** `kaiwa serve` flags besides --host and --port. */
   flags?: readonly string[];
-  /** Adds `--fast-udp` (and `--allow-ffi`, which it needs). */
+  /** Runs `--udp fast` (with the `--allow-ffi` it needs); else `--udp portable`. */
   fastUdp?: boolean;
 }
 
@@ -74,7 +74,7 @@ export class ServerProcess {
   readonly port: number;
   /** The process id, for /proc readings. */
   readonly pid: number;
-  /** True when it runs with `--fast-udp`. */
+  /** True when it runs with `--udp fast`. */
   readonly fastUdp: boolean;
   readonly #child: Deno.ChildProcess;
   readonly #lines: string[];
@@ -120,7 +120,7 @@ export class ServerProcess {
     args.push("main.ts", "serve", "--host", BENCH_HOST, "--port", String(port));
     args.push("--data-dir", dataDir);
     args.push(...options.flags ?? []);
-    if (fastUdp) args.push("--fast-udp");
+    args.push("--udp", fastUdp ? "fast" : "portable");
     const child = new Deno.Command(Deno.execPath(), {
       args,
       cwd: new URL("..", import.meta.url),

@@ -6,14 +6,14 @@
  */
 
 import { canonicalName } from "../protocol/mod.ts";
-import { isFingerprint } from "../util/mod.ts";
 // The one import of client/ past its mod.ts: the options are plain data, and parsing a command
 // line must not load the client (main.ts loads it only to run `kaiwa join`).
 import { DEFAULT_JOIN_OPTIONS, type JoinOptions, type PasswordSource } from "../client/options.ts";
+import { type Environment, envName } from "./environment.ts";
 import { formatExitCodes } from "./exit_codes.ts";
 import { type FlagSpec, formatFlags, HELP_FLAG, type ParsedFlags, parseFlags } from "./flags.ts";
 import { UsageError } from "./usage_error.ts";
-import { parsePort, parseText } from "./values.ts";
+import { parseFingerprint, parsePort, parseText } from "./values.ts";
 
 const D = DEFAULT_JOIN_OPTIONS;
 
@@ -25,13 +25,30 @@ const PASSWORD_FLAGS = ["password-prompt", "password-stdin", "password-env"] as 
  * from `DEFAULT_JOIN_OPTIONS`; switches (off by default) show none.
  */
 export const JOIN_FLAGS: readonly FlagSpec[] = [
-  { name: "name", value: "NAME", help: "Your username (asked for when absent)" },
+  {
+    name: "name",
+    value: "NAME",
+    help: "Your username (asked for when absent)",
+    env: true,
+  },
   { name: "create", help: "Create the room and become its host" },
   { name: "password-prompt", help: "Ask for the room password, not echoed" },
   { name: "password-stdin", help: "Read the room password from stdin's first line" },
   { name: "password-env", value: "VAR", help: "Read the room password from variable VAR" },
-  { name: "host", value: "HOST", help: "Server host name or address", default: D.host },
-  { name: "port", value: "N", help: "Server port, TCP and UDP", default: String(D.port) },
+  {
+    name: "host",
+    value: "HOST",
+    help: "Server host name or address",
+    default: D.host,
+    env: true,
+  },
+  {
+    name: "port",
+    value: "N",
+    help: "Server port, TCP and UDP",
+    default: String(D.port),
+    env: true,
+  },
   { name: "json", help: "Pipe mode: write events as JSON lines" },
   { name: "bell", help: "Ring the bell on each mention, not only unfocused" },
   { name: "fingerprint", value: "SHA256:…", help: "Require this server identity" },
@@ -40,9 +57,16 @@ export const JOIN_FLAGS: readonly FlagSpec[] = [
     name: "data-dir",
     value: "DIR",
     help: "known_servers' folder (default: state dir)",
+    env: true,
   },
   HELP_FLAG,
 ];
+
+/** The flags of `kaiwa join` that read a variable. */
+const ENV_FLAGS = JOIN_FLAGS.filter((spec) => spec.env === true);
+/** Those variables with their flags, as the full help lists them. */
+const JOIN_VARIABLES = ENV_FLAGS.map((spec) => `${envName(spec.name)} (--${spec.name})`)
+  .join(", ");
 
 /** The help text of `kaiwa join --help`: one screen. `kaiwa help join` adds the details. */
 export const JOIN_USAGE = `Usage: kaiwa join [ROOM] [flags]
@@ -53,6 +77,7 @@ terminal a menu asks what is missing; with stdin not a terminal it is a pipe.
 Flags:
 ${formatFlags(JOIN_FLAGS)}
 
+${ENV_FLAGS.map((spec) => envName(spec.name)).join(", ")} stand for their flags.
 In the chat: /help lists the commands, Tab completes, PageUp scrolls back.
 Exit codes: 0 left, 2 usage, 3 unreachable, 4-9 refused, 10-12 room or server
 gone, 13 server identity, 14 undelivered. 'kaiwa help join' tells all.`;
@@ -81,6 +106,9 @@ Trust: the room request travels inside TLS. The server's certificate fingerprint
 first use in DIR/known_servers (one "host:port SHA256:…" line per server), and a server that
 later shows another is refused (exit code 13); --fingerprint pins it explicitly.
 
+These variables stand for their flags when the flag is not given:
+  ${JOIN_VARIABLES}.
+
 Flags:
 ${formatFlags(JOIN_FLAGS)}
 
@@ -98,34 +126,29 @@ ${formatExitCodes()}`;
  * parseJoinArgs(["lobby", "--name", "alice"]).room; // "lobby"
  * ```
  */
-export function parseJoinArgs(args: readonly string[]): JoinOptions {
-  const flags = parseFlags(args, JOIN_FLAGS, 1);
+export function parseJoinArgs(args: readonly string[], env: Environment = {}): JoinOptions {
+  const flags = parseFlags(args, JOIN_FLAGS, 1, env);
   const options: JoinOptions = { ...DEFAULT_JOIN_OPTIONS };
   const room = flags.positionals[0];
   // Names in NFC, as the server stores them (§1.2), so the session recognises its own name. The
   // naming rules are checked when the command runs (`checkNames`): a bad name has its own exit code.
   if (room !== undefined) options.room = canonicalName(parseText(room, "ROOM"));
   const name = flags.string("name");
-  if (name !== undefined) options.name = canonicalName(parseText(name, "--name"));
+  if (name !== undefined) options.name = canonicalName(parseText(name, flags.label("name")));
   const host = flags.string("host");
-  if (host !== undefined) options.host = parseText(host, "--host");
+  if (host !== undefined) options.host = parseText(host, flags.label("host"));
   const port = flags.string("port");
-  if (port !== undefined) options.port = parsePort(port, "--port", 1);
+  if (port !== undefined) options.port = parsePort(port, flags.label("port"), 1);
   if (flags.boolean("create")) options.create = true;
   if (flags.boolean("json")) options.json = true;
   if (flags.boolean("bell")) options.bell = true;
   if (flags.boolean("insecure-plaintext")) options.insecurePlaintext = true;
   const fingerprint = flags.string("fingerprint");
   if (fingerprint !== undefined) {
-    if (!isFingerprint(fingerprint)) {
-      throw new UsageError(
-        `--fingerprint: '${fingerprint}' is not SHA256: and 43 base64 characters`,
-      );
-    }
-    options.fingerprint = fingerprint;
+    options.fingerprint = parseFingerprint(fingerprint, "--fingerprint");
   }
   const dataDir = flags.string("data-dir");
-  if (dataDir !== undefined) options.dataDir = parseText(dataDir, "--data-dir");
+  if (dataDir !== undefined) options.dataDir = parseText(dataDir, flags.label("data-dir"));
   if (options.insecurePlaintext && options.fingerprint !== null) {
     throw new UsageError("--insecure-plaintext and --fingerprint exclude each other");
   }

@@ -8,8 +8,10 @@
 
 import type { JoinOptions } from "../client/mod.ts";
 import type { ServeOptions } from "../server/options.ts";
+import type { Environment } from "./environment.ts";
 import { type FlagSpec, formatFlags, HELP_FLAG, parseFlags, wantsHelp } from "./flags.ts";
 import { JOIN_MANUAL, JOIN_USAGE, parseJoinArgs } from "./join_command.ts";
+import { parseRoomsArgs, ROOMS_USAGE, type RoomsOptions } from "./rooms_command.ts";
 import { parseServeArgs, SERVE_USAGE } from "./serve_command.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -30,6 +32,7 @@ A chat messenger for the terminal: rooms over TCP, messages over UDP.
 Commands:
   serve         Run the chat server
   join [ROOM]   Enter (or --create) a chat room on a server
+  rooms         List a server's rooms and exit (exit code 3: unreachable)
   help [CMD]    Show the help of kaiwa or of a command
 
 Flags:
@@ -41,6 +44,7 @@ Run 'kaiwa <command> --help' for the flags of a command, 'kaiwa help <command>' 
 const MANUALS: Readonly<Record<string, () => string>> = {
   serve: () => SERVE_USAGE,
   join: () => JOIN_MANUAL,
+  rooms: () => ROOMS_USAGE,
 };
 
 /** What a command line asks for. */
@@ -48,11 +52,14 @@ export type MainCommand =
   | { kind: "help"; usage: string }
   | { kind: "version" }
   | { kind: "serve"; options: ServeOptions }
-  | { kind: "join"; options: JoinOptions };
+  | { kind: "join"; options: JoinOptions }
+  | { kind: "rooms"; options: RoomsOptions };
 
 /**
- * Works out what `args` (the arguments after `kaiwa`) ask for. Throws {@linkcode UsageError},
- * always carrying the help text of the command concerned, when they make no sense.
+ * Works out what `args` (the arguments after `kaiwa`) ask for, with the flags' variables read
+ * from `env` (the process's `KAIWA_*` variables; none by default). Throws
+ * {@linkcode UsageError}, always carrying the help text of the command concerned, when they make
+ * no sense.
  *
  * @example
  * ```ts
@@ -60,7 +67,7 @@ export type MainCommand =
  * parseMainArgs(["serve", "--port", "0"]); // { kind: "serve", options: { port: 0, ... } }
  * ```
  */
-export function parseMainArgs(args: readonly string[]): MainCommand {
+export function parseMainArgs(args: readonly string[], env: Environment = {}): MainCommand {
   const commandAt = args.findIndex((arg) => !arg.startsWith("-"));
   const leading = (commandAt === -1 ? args : args.slice(0, commandAt)).map((arg) =>
     arg === SHORT_VERSION ? "--version" : arg
@@ -76,10 +83,13 @@ export function parseMainArgs(args: readonly string[]): MainCommand {
   switch (args[commandAt]) {
     case "serve":
       if (wantsHelp(rest)) return { kind: "help", usage: SERVE_USAGE };
-      return { kind: "serve", options: withUsage(SERVE_USAGE, () => parseServeArgs(rest)) };
+      return { kind: "serve", options: withUsage(SERVE_USAGE, () => parseServeArgs(rest, env)) };
     case "join":
       if (wantsHelp(rest)) return { kind: "help", usage: JOIN_USAGE };
-      return { kind: "join", options: withUsage(JOIN_USAGE, () => parseJoinArgs(rest)) };
+      return { kind: "join", options: withUsage(JOIN_USAGE, () => parseJoinArgs(rest, env)) };
+    case "rooms":
+      if (wantsHelp(rest)) return { kind: "help", usage: ROOMS_USAGE };
+      return { kind: "rooms", options: withUsage(ROOMS_USAGE, () => parseRoomsArgs(rest, env)) };
     case "help": {
       if (rest.length === 0) return { kind: "help", usage: MAIN_USAGE };
       const manual = rest.length === 1 ? MANUALS[rest[0]] : undefined;
