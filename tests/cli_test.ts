@@ -326,6 +326,7 @@ Deno.test({
       deepStrictEqual(parseMainArgs(["help"]), { kind: "help", usage: MAIN_USAGE });
       deepStrictEqual(parseMainArgs(["help", "join"]), { kind: "help", usage: JOIN_MANUAL });
       deepStrictEqual(parseMainArgs(["help", "serve"]), { kind: "help", usage: SERVE_USAGE });
+      strictEqual(parseMainArgs(["help", "rooms"]).kind, "help");
       throws(() => parseMainArgs(["--version", "serve"]), UsageError);
     });
     await t.step("commands", () => {
