@@ -343,3 +343,23 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: HAS_TMUX
+    ? "kaiwa join --json in a terminal is refused with one sentence, exit code 2"
+    : "kaiwa join --json in a terminal (skipped: tmux is not installed)",
+  ignore: !HAS_TMUX,
+  async fn() {
+    const pane = new TmuxPane();
+    try {
+      const command = [Deno.execPath(), "run", "--allow-env", "main.ts", "join", "lobby", "--json"]
+        .map((word) => `'${word}'`).join(" ");
+      await pane.start(`cd '${ROOT}' && ${command}; echo "EXIT=$?"; sleep 30`);
+      const screen = await pane.waitFor("EXIT=", START_TRIES);
+      ok(screen.includes("kaiwa: --json is for pipe mode: stdin must not be a terminal"), screen);
+      ok(screen.includes(`EXIT=${ExitCode.Usage}`), screen);
+    } finally {
+      await pane.kill();
+    }
+  },
+});
