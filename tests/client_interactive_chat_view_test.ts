@@ -113,6 +113,15 @@ Deno.test("ChatView turns events into lines", { permissions: "none" }, async (t)
     deepStrictEqual(view().welcome(TIME), ["09:05 * you joined lobby; /help lists the commands"]);
     strictEqual(view().prompt(), "[lobby 1] bob> ");
     strictEqual(view().prompt(3, 2), "[lobby 1 +3] bob (sending 2)> ");
+    const long = new ChatView({
+      room: "a-very-long-room-name-that-would-fill-the-prompt",
+      name: "bob",
+      created: false,
+      style: { color: "none" },
+      silenceLimitMs: DEFAULT_LIVENESS_CONFIG.silenceLimitMs,
+      clock: () => TIME,
+    });
+    strictEqual(long.prompt(), "[a-very-long-roo… 1] bob> ");
   });
 });
 

@@ -206,6 +206,28 @@ Deno.test({
   },
 });
 
+/** A quiet test server on `port` (0: any), retried while a stopped one still holds the port. */
+async function quietServer(port: number): Promise<ServerHandle> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await startServer(
+        {
+          ...DEFAULT_SERVE_OPTIONS,
+          host: "127.0.0.1",
+          port,
+          logLevel: "quiet",
+          floodRate: 0,
+          joinRate: 0,
+        },
+        { logSink: () => {} },
+      );
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AddrInUse) || attempt >= POLL_TRIES) throw error;
+      await delay(POLL_MS);
+    }
+  }
+}
+
 /** Rows of a screen that show the input line's prompt. */
 function promptRows(screen: string): string[] {
   return screen.split("\n").filter((line) => line.includes("] alice"));
@@ -217,17 +239,7 @@ Deno.test({
     : "kaiwa join in tmux, issue #15 cases (skipped: tmux is not installed)",
   ignore: !HAS_TMUX,
   async fn() {
-    const server: ServerHandle = await startServer(
-      {
-        ...DEFAULT_SERVE_OPTIONS,
-        host: "127.0.0.1",
-        port: 0,
-        logLevel: "quiet",
-        floodRate: 0,
-        joinRate: 0,
-      },
-      { logSink: () => {} },
-    );
+    let server: ServerHandle = await quietServer(0);
     const port = server.tcpAddr.port;
     const alice = new TmuxPane();
     const clients: PipeClient[] = [];
@@ -332,6 +344,26 @@ Deno.test({
       await alice.waitFor("while scrolled");
       ok(alice.screen.includes("filler 25"), alice.screen);
       ok(lastLine(alice.screen).startsWith("[lobby 2] alice>"), alice.screen);
+
+      // Reconnect: the server restarts; alice says so in one line and makes the room again.
+      await server.shutdown();
+      server = await quietServer(port);
+      await alice.waitFor("reconnecting to lobby…");
+      // Alice is back once the new room's member list follows the notice; then carol can join.
+      await poll(
+        async () =>
+          (await alice.capture()).split("reconnecting to lobby…")[1]?.includes("1 in lobby")
+            ? true
+            : undefined,
+        () => `alice back in the room:\n${alice.screen}`,
+        START_TRIES,
+      );
+      const carol = new PipeClient(port, ["lobby", "--name", "carol"]);
+      clients.push(carol);
+      await alice.waitFor("* carol joined", START_TRIES);
+      await carol.send("welcome back");
+      await alice.waitFor("carol: welcome back");
+      ok(!alice.screen.includes("Connection lost"), alice.screen);
 
       await alice.type("/quit", true);
       await alice.type("/quit", true);
