@@ -21,7 +21,6 @@ import {
   ALTERNATE_SCREEN_ON,
   type Key,
   LineEditor,
-  pageOf,
   Screen,
 } from "../tui/mod.ts";
 import { ACTION_PREFIX } from "./action.ts";
@@ -30,6 +29,7 @@ import { HOST_QUIT_WARNING } from "./chat_view.ts";
 import { COMMAND_NAMES, HELP_LINES, parseChatInput } from "./commands.ts";
 import { complete, type Completion } from "./completion.ts";
 import { describeRoomList } from "./room_list.ts";
+import { Scrollback } from "./scrollback.ts";
 import type { Terminal } from "./terminal.ts";
 
 /** What the screen uses of a `ChatSession`. */
@@ -80,8 +80,6 @@ export interface ChatScreenOptions {
 
 /** How long the host's first /quit stays armed: a second /quit after it warns again. */
 export const HOST_QUIT_CONFIRM_MS = 10_000;
-/** Lines the client's own scrollback keeps (the terminal keeps its own as well). */
-export const SCROLLBACK_LINES = 5_000;
 const BELL = "\x07";
 /** Endings after which the server may be back: a shutdown, a silence, a room found gone. */
 const RECONNECTABLE: ReadonlySet<SessionEnd["kind"]> = new Set(["shutdown", "lost", "room-gone"]);
@@ -97,10 +95,8 @@ export class ChatScreen {
   #session: ScreenSession | null = null;
   /** Started work (room listings) that must end before the screen does. */
   readonly #tasks = new Set<Promise<void>>();
-  /** Every line printed, oldest first, for the scrollback page. */
-  readonly #lines: string[] = [];
-  /** While the scrollback page is open: rows above the bottom, and the lines not printed yet. */
-  #scrolled: { offset: number; unread: string[] } | null = null;
+  /** Every line printed, and the scrollback page over them. */
+  readonly #scrollback = new Scrollback();
   #completion: Completion | null = null;
   /** Whether the window has the focus, as focus reports say (assumed until told otherwise). */
   #focused = true;
@@ -251,7 +247,7 @@ export class ChatScreen {
       case "changed":
         return this.#redraw();
       case "redraw":
-        if (this.#scrolled !== null) return this.#drawPage();
+        if (this.#scrollback.isOpen) return this.#drawPage();
         return this.#options.terminal.write(this.#screen.clearScreen(this.#editor));
       case "submitted":
         this.#closePage();
@@ -372,36 +368,31 @@ export class ChatScreen {
 
   /** Scrolls the page up (+1) or down (-1) by a page; down past the bottom closes it. */
   #scroll(direction: 1 | -1): void {
-    const { terminal, ansi } = this.#options;
-    if (!ansi) return;
-    const height = this.#pageHeight();
-    if (this.#scrolled === null) {
-      if (direction < 0) return;
-      terminal.write(ALTERNATE_SCREEN_ON);
-      this.#scrolled = { offset: 0, unread: [] };
+    if (!this.#options.ansi) return;
+    switch (this.#scrollback.scroll(direction, this.#pageHeight())) {
+      case "opened":
+        this.#options.terminal.write(ALTERNATE_SCREEN_ON);
+        return this.#drawPage();
+      case "moved":
+        return this.#drawPage();
+      case "closed":
+        return this.#closePage();
     }
-    const offset = this.#scrolled.offset + direction * height;
-    if (offset <= 0 && direction < 0) return this.#closePage();
-    this.#scrolled.offset = offset;
-    this.#drawPage();
   }
 
   /** Closes the scrollback page: the main screen comes back, then what arrived meanwhile. */
   #closePage(): void {
-    const scrolled = this.#scrolled;
-    if (scrolled === null) return;
-    this.#scrolled = null;
+    const unread = this.#scrollback.close();
+    if (unread === null) return;
     this.#options.terminal.write(ALTERNATE_SCREEN_OFF);
     this.#refreshPrompt();
-    this.#print(scrolled.unread, false);
+    this.#print(unread, false);
     this.#redraw();
   }
 
   #drawPage(): void {
-    const scrolled = this.#scrolled!;
     const { terminal } = this.#options;
-    const page = pageOf(this.#lines, this.#screen.width, this.#pageHeight(), scrolled.offset);
-    scrolled.offset = page.offset;
+    const page = this.#scrollback.page(this.#screen.width, this.#pageHeight());
     this.#refreshPrompt();
     terminal.write(this.#screen.drawPage(page.rows, terminal.rows(), this.#editor));
   }
@@ -412,7 +403,7 @@ export class ChatScreen {
   }
 
   #resize(): void {
-    if (this.#scrolled !== null) {
+    if (this.#scrollback.isOpen) {
       this.#screen.resize(this.#options.terminal.columns(), this.#editor);
       return this.#drawPage();
     }
@@ -428,7 +419,7 @@ export class ChatScreen {
 
   /** Takes the prompt the view gives now (members, unread lines, messages being sent). */
   #refreshPrompt(): void {
-    const unread = this.#scrolled?.unread.length ?? 0;
+    const unread = this.#scrollback.unread;
     const sending = this.#reconnecting !== null ? this.#held.length : this.#session?.pending ?? 0;
     const prompt = this.#options.view.prompt(unread, sending);
     if (prompt === this.#prompt) return;
@@ -443,14 +434,8 @@ export class ChatScreen {
   /** Prints lines above the input (or keeps them for later while the page is open). */
   #print(lines: readonly string[], remember = true): void {
     if (lines.length === 0) return;
-    if (remember) {
-      this.#lines.push(...lines);
-      if (this.#lines.length > SCROLLBACK_LINES) {
-        this.#lines.splice(0, this.#lines.length - SCROLLBACK_LINES);
-      }
-    }
-    if (this.#scrolled !== null) {
-      this.#scrolled.unread.push(...lines);
+    if (remember) this.#scrollback.add(lines);
+    if (this.#scrollback.isOpen) {
       this.#refreshPrompt();
       return this.#options.terminal.write(this.#screen.redrawInput(this.#editor));
     }
