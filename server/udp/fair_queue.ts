@@ -255,7 +255,10 @@ export class FairQueue {
       }
       // The largest flow is over its share, as `target` is under it: it is not `target`.
       if (largest === NONE || largest === target) return false;
-      while (this.#bytes + cost > this.#maxBytes && bytes[largest] >= runnerUp) {
+      while (
+        this.#bytes + cost > this.#maxBytes && bytes[largest] >= runnerUp &&
+        this.#tails[largest] !== NONE
+      ) {
         const slot = this.#tails[largest];
         const prev = this.#prev[slot];
         this.#tails[largest] = prev;
