@@ -6,6 +6,7 @@
  * @module
  */
 
+import { V8_FLAGS } from "../scripts/compile.ts";
 import { cpuSeconds, residentBytes } from "./proc_stats.ts";
 
 /** The address the server and the clients use. */
@@ -62,6 +63,12 @@ export const BENCH_SERVE_FLAGS: readonly string[] = [
   ...SERVER_FLAGS.flatMap(([flag, value]) => [flag, value]),
 ];
 
+/**
+ * What the server's own listening line holds (after a time stamp when stderr is not a terminal);
+ * Deno's inspector prints "Debugger listening on …" first, which must not count.
+ */
+const LISTENING_MARK = "kaiwa: listening";
+
 /** The fingerprint on the server's listening line: `…, TLS SHA256:<base64>`. */
 const FINGERPRINT_PATTERN = /TLS (SHA256:[A-Za-z0-9+/=]+)/;
 
@@ -109,7 +116,8 @@ export class ServerProcess {
 
   static async #startOn(port: number, options: ServerStart): Promise<ServerProcess> {
     const fastUdp = options.fastUdp ?? false;
-    const args = ["run", "--allow-net", "--allow-env"];
+    // The V8 flags `deno task serve` and the compiled binary run with.
+    const args = ["run", V8_FLAGS, "--allow-net", "--allow-env"];
     if (fastUdp) args.push("--allow-ffi");
     const inspect = Deno.env.get(INSPECT_VARIABLE);
     if (inspect) args.push(`--inspect=${inspect}`);
@@ -159,7 +167,7 @@ export class ServerProcess {
    * pin; null if it printed none.
    */
   get fingerprint(): string | null {
-    const listening = this.#lines.find((line) => line.includes("listening"));
+    const listening = this.#lines.find((line) => line.includes(LISTENING_MARK));
     return listening?.match(FINGERPRINT_PATTERN)?.[1] ?? null;
   }
 
@@ -229,7 +237,7 @@ function watchStderr(stderr: ReadableStream<Uint8Array>, lines: string[]): Promi
         pending = parts.pop() ?? "";
         for (const line of parts) {
           lines.push(line);
-          if (line.includes("listening")) resolve(true);
+          if (line.includes(LISTENING_MARK)) resolve(true);
         }
       }
       resolve(false);

@@ -16,7 +16,8 @@ import {
 } from "./constants.ts";
 import { ByteReader } from "./byte_reader.ts";
 import { ProtocolError, SizeLimitError } from "./errors.ts";
-import { decodeUtf8, encodeUtf8 } from "./utf8.ts";
+import { decodeUtf8, encodeUtf8, utf8Length } from "./utf8.ts";
+import { type ByteAllocator, newBytes } from "../util/mod.ts";
 
 /** One entry of a Members event. */
 export interface MemberEntry {
@@ -67,6 +68,8 @@ const MEMBER_ENTRY_OVERHEAD = 2;
  * Encodes a chat event from bytes the server already holds; called once per relayed message,
  * whatever the number of recipients.
  *
+ * `alloc` makes the output array (the server cuts it from a `ByteSlab`).
+ *
  * @throws {RangeError} when the sender is empty or over 255 bytes, seq is not a u32, or the event
  * would exceed the largest event size.
  */
@@ -76,12 +79,13 @@ export function encodeChatEvent(
   sender: Uint8Array,
   text: Uint8Array,
   kind: typeof EventType.Chat | typeof EventType.History = EventType.Chat,
+  alloc: ByteAllocator = newBytes,
 ): Uint8Array {
   checkName(sender);
   if (!Number.isInteger(seq) || seq < 0 || seq >= TWO_TO_32) {
     throw new RangeError(`Cannot encode chat event: seq ${seq} is not a u32`);
   }
-  const out = new Uint8Array(checkEventSize(CHAT_FIXED_SIZE + sender.length + text.length));
+  const out = alloc(checkEventSize(CHAT_FIXED_SIZE + sender.length + text.length));
   const view = writeHeader(out, kind, time);
   view.setUint32(EVENT_HEADER_SIZE, seq);
   out[CHAT_FIXED_SIZE - 1] = sender.length;
@@ -154,7 +158,7 @@ export function encodeEvent(event: KaiwaEvent): Uint8Array {
 export function splitNameList(names: readonly string[]): string[][] {
   return groupBySize(
     names,
-    (name) => 1 + encodeUtf8(name).length,
+    (name) => 1 + utf8Length(name),
     MAX_NAME_LIST_BYTES - NAME_LIST_COUNT_SIZE,
   );
 }
@@ -184,7 +188,7 @@ export function encodeMembersEvents(time: number, members: readonly MemberEntry[
   const budget = MAX_EVENT_SIZE - EVENT_HEADER_SIZE - NAME_LIST_COUNT_SIZE;
   return groupBySize(
     members,
-    (member) => MEMBER_ENTRY_OVERHEAD + encodeUtf8(member.name).length,
+    (member) => MEMBER_ENTRY_OVERHEAD + utf8Length(member.name),
     budget,
   )
     .map((group) => encodeEvent({ type: "members", time, members: group }));

@@ -8,6 +8,7 @@
 import { CloseReason, LeaveReason, RemoveReason } from "./constants.ts";
 import type { KaiwaEvent } from "./events.ts";
 import { neutralizeString, neutralizeText } from "./text_safety.ts";
+import { type ByteAllocator, newBytes } from "../util/mod.ts";
 
 const SEPARATOR = Uint8Array.of(0x3a, 0x20); // ": "
 const NOTICE_PREFIX = "* ";
@@ -16,6 +17,7 @@ const NOTICE_PREFIX = "* ";
  * Encodes a relayed chat message for standard clients, once for all of them. The text is
  * neutralised ({@link neutralizeText}): a standard client prints it as it comes, so a CR LF in it
  * could forge a line from another sender. `sender` is a name, already free of controls (§1.2).
+ * `alloc` makes the output array (the server cuts it from a `ByteSlab`).
  *
  * @example
  * ```ts
@@ -23,9 +25,13 @@ const NOTICE_PREFIX = "* ";
  * new TextDecoder().decode(encodeTextChat(te.encode("ann"), te.encode("hi"))); // "ann: hi"
  * ```
  */
-export function encodeTextChat(sender: Uint8Array, message: Uint8Array): Uint8Array {
+export function encodeTextChat(
+  sender: Uint8Array,
+  message: Uint8Array,
+  alloc: ByteAllocator = newBytes,
+): Uint8Array {
   const text = neutralizeText(message);
-  const out = new Uint8Array(sender.length + SEPARATOR.length + text.length);
+  const out = alloc(sender.length + SEPARATOR.length + text.length);
   out.set(sender, 0);
   out.set(SEPARATOR, sender.length);
   out.set(text, sender.length + SEPARATOR.length);

@@ -95,6 +95,30 @@ function isNeutralBytes(bytes: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * True when `bytes` are well-formed UTF-8 (Unicode §3.9), as a fatal `TextDecoder` would accept
+ * them, checked without making a string: the relay validates every chat text it forwards.
+ *
+ * @example
+ * ```ts
+ * isWellFormedUtf8(Uint8Array.of(0xe4, 0xbc, 0x9a)); // true ("会")
+ * isWellFormedUtf8(Uint8Array.of(0xc0, 0x80)); // false (overlong)
+ * ```
+ */
+export function isWellFormedUtf8(bytes: Uint8Array): boolean {
+  let i = 0;
+  while (i < bytes.length) {
+    if (bytes[i] < NON_ASCII_FIRST) {
+      i += 1;
+      continue;
+    }
+    const length = sequenceLength(bytes, i);
+    if (length === 0) return false;
+    i += length;
+  }
+  return true;
+}
+
 /** The length of the well-formed UTF-8 sequence at `i` (lead ≥ 0x80), or 0 if it is not one. */
 function sequenceLength(bytes: Uint8Array, i: number): number {
   const lead = bytes[i];

@@ -7,7 +7,7 @@
 import { errorMessage, MS_PER_SECOND } from "../util/mod.ts";
 import type { ClusterNode } from "./cluster/mod.ts";
 import { FaultLog } from "./faults.ts";
-import { attachFastUdp, FastUdpTransport } from "./fast_udp/mod.ts";
+import { attachFastUdp, FastUdpTransport, RECEIVE_BUFFER_BYTES } from "./fast_udp/mod.ts";
 import { Lobby } from "./lobby.ts";
 import { bindPair, listenUdp } from "./listen.ts";
 import { Logger, type LogSink } from "./log.ts";
@@ -393,6 +393,11 @@ function makeTransport(
     const where = (socket.addr as Deno.NetAddr).hostname;
     if (typeof fast !== "string") {
       log.verbose(`udp ${where}: fast path: sendmmsg and recvmmsg batches, ICMP errors read`);
+      log.verbose(
+        `udp ${where}: receive buffer ${fast.receiveBuffer} bytes as the kernel reports it ` +
+          `(asked for ${RECEIVE_BUFFER_BYTES}; it reports twice what it grants, capped by ` +
+          `net.core.rmem_max)`,
+      );
       return new FastUdpTransport(socket, fast, context);
     }
     if (options.udpPath === "fast") {

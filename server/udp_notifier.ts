@@ -30,6 +30,7 @@ import {
   type Room,
 } from "./state/mod.ts";
 import type { UdpTransport } from "./udp/mod.ts";
+import { ByteSlab } from "../util/mod.ts";
 
 const STANDARD_CLOSED_BYTES = encodeUtf8(STANDARD_CLOSED_MESSAGE);
 
@@ -57,6 +58,8 @@ export class UdpNotifier implements Notifier {
   readonly #transport: Pick<UdpTransport, "send">;
   readonly #floodRate: number;
   readonly #whoIntervalSeconds: number;
+  /** Where each relayed message's encodings are cut from: one buffer per message costs more. */
+  readonly #slab = new ByteSlab();
 
   /** Creates a notifier that sends through `transport`; `floodRate` goes into "slow down" notices. */
   constructor(transport: Pick<UdpTransport, "send">, floodRate: number, whoIntervalSeconds = 0) {
@@ -69,13 +72,14 @@ export class UdpNotifier implements Notifier {
   chat(room: Room, sender: Member, seq: number, text: Uint8Array, now: number): void {
     let standard: Uint8Array | null = null;
     let kaiwa: Uint8Array | null = null;
+    const alloc = this.#slab.alloc;
     for (const member of room.members.values()) {
       if (member.address === null) continue;
       if (member.kaiwa) {
-        kaiwa ??= encodeChatEvent(now, seq, sender.nameBytes, text);
+        kaiwa ??= encodeChatEvent(now, seq, sender.nameBytes, text, EventType.Chat, alloc);
         this.#sendKaiwa(kaiwa, member);
       } else if (member !== sender) {
-        standard ??= encodeTextChat(sender.nameBytes, text);
+        standard ??= encodeTextChat(sender.nameBytes, text, alloc);
         this.#transport.send(standard, member.address, member.room);
       }
     }

@@ -11,8 +11,10 @@ import {
   formatTextNotice,
   isBidiControl,
   isControlCharacter,
+  isWellFormedUtf8,
   neutralizeString,
   neutralizeText,
+  utf8Length,
 } from "../protocol/mod.ts";
 
 const lenient = new TextDecoder("utf-8", { ignoreBOM: true });
@@ -108,6 +110,20 @@ Deno.test("neutralizeText()", { permissions: "none" }, async (t) => {
   });
 });
 
+Deno.test("isWellFormedUtf8() agrees with a fatal TextDecoder", { permissions: "none" }, () => {
+  for (const bytes of [[0xc0, 0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe4, 0xbc]]) {
+    strictEqual(isWellFormedUtf8(Uint8Array.from(bytes)), false, `${bytes}`);
+  }
+  strictEqual(isWellFormedUtf8(encodeUtf8("会話 ok \u{1f600}")), true);
+  fc.assert(
+    fc.property(
+      fc.oneof(fc.uint8Array({ maxLength: 32 }), fc.string({ unit: "binary" }).map(encodeUtf8)),
+      (bytes) => isWellFormedUtf8(bytes) === isUtf8(bytes),
+    ),
+    { numRuns: 2_000 },
+  );
+});
+
 Deno.test("neutralizeString()", { permissions: "none" }, async (t) => {
   await t.step("returns the same string when nothing changes", () => {
     strictEqual(neutralizeString("* ann, bo joined"), "* ann, bo joined");
@@ -121,4 +137,17 @@ Deno.test("neutralizeString()", { permissions: "none" }, async (t) => {
     const line = formatTextNotice({ type: "joined", time: 0, names: ["x\r\n* alice joined"] });
     strictEqual(line, "* x\uFFFD\uFFFD* alice joined joined");
   });
+});
+
+Deno.test("utf8Length() is the length encodeUtf8 makes", { permissions: "none" }, () => {
+  for (const text of ["", "a", "é", "会話", "\u{1f600}", "\ud800", "a\udc00b", "\ud83d"]) {
+    strictEqual(utf8Length(text), encodeUtf8(text).length, JSON.stringify(text));
+  }
+  fc.assert(
+    fc.property(
+      fc.string({ unit: "binary" }),
+      (text) => utf8Length(text) === encodeUtf8(text).length,
+    ),
+    { numRuns: 2_000 },
+  );
 });

@@ -13,6 +13,7 @@ import {
   TURN_DATAGRAMS,
 } from "../server/udp/mod.ts";
 import { fastSocket, ignoreFastUdp } from "./fast_udp_fixture.ts";
+import { mulberry32 } from "./prng.ts";
 import { RECEIVE_TIMEOUT_MS, UdpClient } from "./server_helpers.ts";
 
 const encoder = new TextEncoder();
@@ -127,6 +128,95 @@ Deno.test("FairQueue serves flows in turns and drops from the largest", async (t
     ok(queue.push(bytes, address(1), 1, a), "a flow that emptied queues again");
     deepStrictEqual(order(queue), [1]);
   });
+  await t.step("many flows and a long backlog: the same turns as a plain model", () => {
+    // Flows and datagrams well past the queue's initial slots, pushes and takes interleaved at
+    // random; the model is the rule itself: a ring of flows, TURN_DATAGRAMS each per turn.
+    const random = mulberry32(14);
+    const queue = new FairQueue();
+    const keys = Array.from({ length: 600 }, () => ({}));
+    const model = new Map<object, number[]>();
+    const ring: object[] = [];
+    let current: object | null = null;
+    let turnLeft = 0;
+    const modelTake = (): number | undefined => {
+      for (;;) {
+        if (current === null || turnLeft === 0) {
+          if (current !== null) ring.push(current);
+          current = ring.shift() ?? null;
+          if (current === null) return undefined;
+          turnLeft = TURN_DATAGRAMS;
+        }
+        const waiting = model.get(current)!;
+        const tag = waiting.shift()!;
+        turnLeft -= 1;
+        if (waiting.length === 0) {
+          model.delete(current);
+          current = null;
+        }
+        return tag;
+      }
+    };
+    const bytes = new Uint8Array(1);
+    let tag = 0;
+    for (let round = 0; round < 40; round++) {
+      const pushes = Math.floor(random() * 2_000);
+      for (let i = 0; i < pushes; i++) {
+        const key = keys[Math.floor(random() ** 3 * keys.length)];
+        ok(queue.push(bytes, address(1), tag, key));
+        if (!model.has(key)) {
+          model.set(key, []);
+          ring.push(key);
+        }
+        model.get(key)!.push(tag++);
+      }
+      const takes = Math.floor(random() * 2_500);
+      for (let i = 0; i < takes; i++) {
+        const expected = modelTake();
+        strictEqual(queue.take(taken), expected !== undefined);
+        if (expected === undefined) break;
+        strictEqual(taken.tag, expected);
+      }
+    }
+    let expected;
+    while ((expected = modelTake()) !== undefined) {
+      ok(queue.take(taken));
+      strictEqual(taken.tag, expected);
+    }
+    strictEqual(queue.take(taken), false);
+    strictEqual(queue.length, 0);
+    strictEqual(queue.bytes, 0);
+  });
+  await t.step(
+    "under the bound with many flows: bytes stay bounded and each flow keeps its order",
+    () => {
+      const random = mulberry32(41);
+      const queue = new FairQueue(BOUND * 20);
+      const keys = Array.from({ length: 50 }, () => ({}));
+      const bytes = new Uint8Array(PAYLOAD);
+      const lastTaken = new Map<number, number>();
+      let tag = 0;
+      let pushed = 0;
+      let received = 0;
+      for (let round = 0; round < 200; round++) {
+        for (let i = Math.floor(random() * 100); i > 0; i--) {
+          const flow = Math.floor(random() ** 4 * keys.length);
+          // The tag carries its flow: flow * 1e6 + sequence.
+          if (queue.push(bytes, address(1), flow * 1e6 + tag++, keys[flow])) pushed += 1;
+          ok(queue.bytes <= BOUND * 20);
+        }
+        for (let i = Math.floor(random() * 60); i > 0 && queue.take(taken); i--) {
+          received += 1;
+          const flow = Math.floor(taken.tag / 1e6);
+          ok((lastTaken.get(flow) ?? -1) < taken.tag, "a flow's datagrams leave in order");
+          lastTaken.set(flow, taken.tag);
+        }
+      }
+      while (queue.take(taken)) received += 1;
+      ok(queue.dropped > 0, "the bound was reached");
+      strictEqual(received + queue.dropped - (tag - pushed), pushed);
+      strictEqual(queue.bytes, 0);
+    },
+  );
 });
 
 Deno.test({

@@ -4,7 +4,7 @@
  * @module
  */
 
-export { concatBytes } from "./bytes.ts";
+export { type ByteAllocator, ByteSlab, concatBytes, newBytes } from "./bytes.ts";
 export { errorMessage } from "./errors.ts";
 export { preview, PREVIEW_CHARS } from "./text.ts";
 export { MS_PER_SECOND } from "./time.ts";

@@ -3,7 +3,7 @@
  * right after it, in a microtask, with one `sendmmsg` per up to 1,024 datagrams. Sending is then a
  * few synchronous system calls instead of one awaited op per datagram, and the receive loop's
  * next receive is already waiting when they run. The ICMP errors that come back for those
- * datagrams are read after each send and on a short timer.
+ * datagrams are read on a short timer, and at once when a send fails with a pending one.
  *
  * @module
  */
@@ -30,8 +30,9 @@ const BLOCKED_RETRY_MS = 1;
  */
 export const SEND_AT_ONCE_THRESHOLD = 4_096;
 /**
- * How often the socket's error queue is read besides after each send: ICMP errors from a real
- * network come back a round trip later, and queued errors take room in the receive buffer.
+ * How often the socket's error queue is read, besides after a send that failed with a pending
+ * error: ICMP errors from a real network come back a round trip later, and queued errors take
+ * room in the receive buffer.
  */
 export const ERROR_POLL_INTERVAL_MS = 50;
 
@@ -153,9 +154,10 @@ export class BatchSendQueue {
     }
     if (this.#closed) return;
     if (!done) this.#retry = setTimeout(this.#flush, BLOCKED_RETRY_MS);
-    // On loopback the ICMP error is queued before sendmmsg returns. What its report queues (the
-    // member's departure) goes out with the retry or a new flush.
-    this.#readErrors();
+    // A send that failed with a socket error means ICMP errors are queued: read them now rather
+    // than at the next poll. (Reading after every flush cost a system call per wakeup for
+    // nothing.) What their reports queue (a member's departure) goes out with a later flush.
+    if (this.#sender.takeErrorSeen()) this.#readErrors();
     if (this.pending === 0) this.#idle.notify();
   };
 

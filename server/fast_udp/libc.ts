@@ -10,6 +10,8 @@ export const AF_INET = 2;
 export const SOL_SOCKET = 1;
 /** `SO_TYPE`. */
 export const SO_TYPE = 3;
+/** `SO_RCVBUF`: the socket's receive buffer, in bytes (socket(7)). */
+export const SO_RCVBUF = 8;
 /** `SOCK_DGRAM`. */
 export const SOCK_DGRAM = 2;
 /** `MSG_DONTWAIT`: never block the event loop, even if the socket were blocking. */

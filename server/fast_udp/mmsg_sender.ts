@@ -57,6 +57,8 @@ export class MmsgSender<Tag> {
   #arenaUsed = 0;
   /** The slot whose send failed once and was tried again, or -1. */
   #retried = -1;
+  /** True once a call failed with a socket error (e.g. a pending ICMP error), until taken. */
+  #errorSeen = false;
 
   /** Prepares a sender on the socket `fd`; `onSent` hears of every datagram's outcome. */
   constructor(libc: Libc, fd: number, onSent: SentListener<Tag>) {
@@ -131,6 +133,7 @@ export class MmsgSender<Tag> {
       if (errno === Errno.EAGAIN || errno === Errno.ENOBUFS) return false;
       // A pending socket error (an ICMP error for an earlier datagram, kept by IP_RECVERR) fails
       // the next call once and is cleared by it: only a datagram refused twice is refused.
+      this.#errorSeen = true;
       if (this.#retried !== this.#sent) {
         this.#retried = this.#sent;
         continue;
@@ -140,6 +143,16 @@ export class MmsgSender<Tag> {
     }
     this.#reset();
     return true;
+  }
+
+  /**
+   * True when a send failed with a socket error since the last call: the socket's error queue
+   * (`IP_RECVERR`) then likely holds something to read.
+   */
+  takeErrorSeen(): boolean {
+    const seen = this.#errorSeen;
+    this.#errorSeen = false;
+    return seen;
   }
 
   /** Forgets the batch unsent (the socket is closing). */

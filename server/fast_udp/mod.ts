@@ -6,6 +6,6 @@
  * @module
  */
 
-export { attachFastUdp, type FastUdp } from "./attach.ts";
+export { attachFastUdp, type FastUdp, RECEIVE_BUFFER_BYTES } from "./attach.ts";
 export type { Libc } from "./libc.ts";
 export { FastUdpTransport } from "./transport.ts";

@@ -7,13 +7,14 @@
  */
 
 import {
+  CLIENT_DATAGRAM_HEADER_SIZE,
+  clientMessageStart,
   decodeCommand,
-  decodeUtf8,
   InvalidTextError,
   isFormOfName,
+  isWellFormedUtf8,
   NoticeCode,
   type OpenFailure,
-  parseClientDatagram,
   readSessionId,
   SEALED_MARKER,
   SEALED_OVERHEAD,
@@ -25,8 +26,8 @@ import { type Member, sameName } from "./room.ts";
 
 /** The operations a datagram can ask for; the state implements them. */
 export interface DatagramOps {
-  /** The member holding `token`, if any. */
-  memberByToken(token: string): Member | undefined;
+  /** The member whose token is the `length` bytes of `bytes` from `start`, if any. */
+  memberByTokenBytes(bytes: Uint8Array, start: number, length: number): Member | undefined;
   /** The member whose session has id `id`, if any. */
   memberBySession(id: number): Member | undefined;
   /**
@@ -55,8 +56,6 @@ export interface DatagramOps {
   refuse(member: Member, code: NoticeCode, now: number): void;
 }
 
-/** Token bytes are ASCII; anything else simply matches no token. */
-const tokenDecoder = new TextDecoder();
 const EXIT_BYTES = new TextEncoder().encode(STANDARD_EXIT_MESSAGE);
 const LF = 0x0a;
 /** Offset of the session id in a sealed datagram (§7.3). */
@@ -90,29 +89,36 @@ export function handleDatagram(
   if (bytes.length > 0 && bytes[0] === SEALED_MARKER) {
     return handleSealed(ops, bytes, host, port, now, local);
   }
-  let parts;
+  let messageStart;
   try {
-    parts = parseClientDatagram(bytes);
+    messageStart = clientMessageStart(bytes);
   } catch (error) {
     const reason = error instanceof SizeLimitError ? DropReason.Oversize : DropReason.Malformed;
     ops.countDrop(reason, host);
     return;
   }
-  const member = ops.memberByToken(tokenDecoder.decode(parts.token));
+  // The room name and the token are read where they lie: no view, no string.
+  const nameSize = bytes[0];
+  const tokenStart = CLIENT_DATAGRAM_HEADER_SIZE + nameSize;
+  const member = ops.memberByTokenBytes(bytes, tokenStart, bytes[1]);
   if (member === undefined) return ops.countDrop(DropReason.UnknownToken, host);
   const room = member.room;
   // Other bytes may still name the same room (NFD for NFC): checked only when they differ.
-  if (!sameName(room, parts.roomName) && !isFormOfName(parts.roomName, room.name)) {
+  if (
+    !sameName(room, bytes, CLIENT_DATAGRAM_HEADER_SIZE, nameSize) &&
+    !isFormOfName(bytes.subarray(CLIENT_DATAGRAM_HEADER_SIZE, tokenStart), room.name)
+  ) {
     return ops.countDrop(DropReason.WrongRoom, host);
   }
   // Its token never travels in a datagram: one that shows it was not sent by its client.
   if (member.session !== null) return ops.countDrop(DropReason.Unsealed, host);
   if (member.ip !== host) return ops.countDrop(DropReason.WrongAddress, host);
   if (!ops.touch(member, host, port, now, local)) return;
+  const message = bytes.subarray(messageStart);
   if (member.kaiwa) {
-    handleCommand(ops, member, parts.message, now);
+    handleCommand(ops, member, message, now);
   } else {
-    handleText(ops, member, parts.message, now);
+    handleText(ops, member, message, now);
   }
 }
 
@@ -142,11 +148,7 @@ function handleSealed(
 function handleText(ops: DatagramOps, member: Member, message: Uint8Array, now: number): void {
   if (message.length === 0) return;
   if (isExit(message)) return ops.leave(member, now);
-  try {
-    decodeUtf8(message, "chat text");
-  } catch {
-    return ops.countDrop(DropReason.InvalidText, member.ip);
-  }
+  if (!isWellFormedUtf8(message)) return ops.countDrop(DropReason.InvalidText, member.ip);
   ops.chat(member, message, now);
 }
 

@@ -11,6 +11,7 @@ import {
   EVENT_HEADER_SIZE,
   type MemberEntry,
   MemberFlag,
+  utf8Length,
   writeEventTime,
 } from "../../protocol/mod.ts";
 import type { Member, Room } from "./room.ts";
@@ -44,7 +45,7 @@ export class MembersPage {
     this.#flagsAt = new Map();
     let offset = EVENT_HEADER_SIZE + COUNT_SIZE;
     for (const member of room.members.values()) {
-      const size = ENTRY_OVERHEAD + member.nameBytes.length;
+      const size = ENTRY_OVERHEAD + utf8Length(member.name);
       if (offset + size > MEMBERS_PAGE_BYTES) break;
       this.#flagsAt.set(member, offset);
       entries.push({ name: member.name, host: member.isHost, you: false });

@@ -7,7 +7,7 @@
 
 import type { SealedChannel } from "../../protocol/mod.ts";
 import { ChatLog } from "./chat_log.ts";
-import { MessageIds } from "./message_ids.ts";
+import type { MessageIds } from "./message_ids.ts";
 import type { TokenBucket } from "./token_bucket.ts";
 
 /**
@@ -75,12 +75,20 @@ export class Room {
   }
 }
 
-/** True when `bytes` equal the room's name bytes; the hot path compares without decoding. */
-export function sameName(room: Room, bytes: Uint8Array): boolean {
+/**
+ * True when the `length` bytes of `bytes` from `start` (by default all of them) equal the room's
+ * name bytes; the hot path compares a datagram's field in place, without decoding or a view.
+ */
+export function sameName(
+  room: Room,
+  bytes: Uint8Array,
+  start = 0,
+  length = bytes.length - start,
+): boolean {
   const name = room.nameBytes;
-  if (name.length !== bytes.length) return false;
-  for (let i = 0; i < name.length; i++) {
-    if (name[i] !== bytes[i]) return false;
+  if (name.length !== length) return false;
+  for (let i = 0; i < length; i++) {
+    if (name[i] !== bytes[start + i]) return false;
   }
   return true;
 }
@@ -100,12 +108,14 @@ export interface UdpAddress {
   readonly via?: string;
 }
 
+const nameEncoder = new TextEncoder();
+
 /** Everything the server knows about a member. Mutated only by the state module. */
 export class Member {
   /** Username, validated. */
   readonly name: string;
-  /** The username's UTF-8 bytes, encoded once for every message it sends. */
-  readonly nameBytes: Uint8Array;
+  /** The username's UTF-8 bytes, or null until it is first needed. */
+  #nameBytes: Uint8Array | null;
   /** Session token (22 characters of base64url). */
   readonly token: string;
   /** True for kaiwa clients (binary events), false for standard ones (text). */
@@ -156,8 +166,11 @@ export class Member {
   activeAtLastFailure = Number.NaN;
   /** When it was last told to slow down, so the notice is not repeated more than once a second. */
   lastRateNotice = Number.NEGATIVE_INFINITY;
-  /** Its recently relayed message ids (ChatWithId), so that a resend is relayed only once. */
-  readonly messageIds: MessageIds = new MessageIds();
+  /**
+   * Its recently relayed message ids (ChatWithId), so that a resend is relayed only once; made on
+   * its first ChatWithId (standard members never send one: an empty map per member is memory).
+   */
+  messageIds: MessageIds | null = null;
   /** Its NACKs' rate limit, made on its first NACK (most members never send one). */
   nacks: TokenBucket | null = null;
   /**
@@ -171,7 +184,8 @@ export class Member {
   /** Creates a member; the registry adds it to its room. */
   constructor(init: {
     name: string;
-    nameBytes: Uint8Array;
+    /** The username's UTF-8 bytes, when the caller has them; else made on first use. */
+    nameBytes?: Uint8Array;
     token: string;
     kaiwa: boolean;
     ip: string;
@@ -181,7 +195,7 @@ export class Member {
     now: number;
   }) {
     this.name = init.name;
-    this.nameBytes = init.nameBytes;
+    this.#nameBytes = init.nameBytes ?? null;
     this.token = init.token;
     this.kaiwa = init.kaiwa;
     this.ip = init.ip;
@@ -191,6 +205,15 @@ export class Member {
     this.lastActive = init.now;
     this.admittedAt = init.now;
     this.firstSeq = init.room.latestSeq + 1;
+  }
+
+  /**
+   * The username's UTF-8 bytes, encoded on its first message and kept for every later one: most
+   * members of a large server say nothing for long, and a byte array costs each of them about
+   * 100 bytes.
+   */
+  get nameBytes(): Uint8Array {
+    return this.#nameBytes ??= nameEncoder.encode(this.name);
   }
 
   /** True when it is the host of its room. */

@@ -8,6 +8,7 @@
 import { AddressIndex } from "./address_index.ts";
 import { SealedChannel, SESSION_SECRET_SIZE, type SessionGrant } from "../../protocol/mod.ts";
 import type { Member, UdpAddress } from "./room.ts";
+import { TokenIndex } from "./token_index.ts";
 import type { TokenGenerator } from "./tokens.ts";
 
 /** Attempts at drawing a token not already in use before giving up (a broken generator). */
@@ -15,7 +16,7 @@ const TOKEN_ATTEMPTS = 8;
 
 /** Members by token and by UDP address. */
 export class Roster {
-  readonly #tokens = new Map<string, Member>();
+  readonly #tokens = new TokenIndex();
   /** Members with a session, by session id (docs/protocol.md §7). */
   readonly #sessions = new Map<number, Member>();
   readonly #sessionId = new Uint32Array(1);
@@ -41,6 +42,14 @@ export class Roster {
   /** The member holding `token`, if any. */
   byToken(token: string): Member | undefined {
     return this.#tokens.get(token);
+  }
+
+  /**
+   * The member whose token is the `length` bytes of `bytes` from `start` (a datagram's token
+   * field), if any: found without decoding them.
+   */
+  byTokenBytes(bytes: Uint8Array, start: number, length: number): Member | undefined {
+    return this.#tokens.getBytes(bytes, start, length);
   }
 
   /** The member whose session has id `id`, if any. */
@@ -94,7 +103,7 @@ export class Roster {
 
   /** Adds `member` under its token. */
   add(member: Member): void {
-    this.#tokens.set(member.token, member);
+    this.#tokens.add(member);
   }
 
   /** Binds `member` to `address`, in place of the address it had. */
@@ -106,7 +115,7 @@ export class Roster {
 
   /** Forgets `member`: its token and its address. */
   remove(member: Member): void {
-    this.#tokens.delete(member.token);
+    this.#tokens.delete(member);
     this.closeSession(member);
     this.#byAddress.remove(member);
   }

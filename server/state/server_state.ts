@@ -26,6 +26,7 @@ import type { StateEvents } from "./events.ts";
 import type { Notifier } from "./notifier.ts";
 import { heldBytes } from "./chat_log.ts";
 import { SourceLimiter } from "./source_limiter.ts";
+import { MessageIds } from "./message_ids.ts";
 import { Member, type PasswordHash, Room, type UdpAddress } from "./room.ts";
 import { Roster } from "./roster.ts";
 import { SourceCounts } from "./source_counts.ts";
@@ -59,8 +60,6 @@ const LEAVE_TO_CLOSE: Record<LeaveReason, CloseReason> = {
   [LeaveReason.TimedOut]: CloseReason.HostTimedOut,
   [LeaveReason.Unreachable]: CloseReason.HostUnreachable,
 };
-
-const encoder = new TextEncoder();
 
 /** A bound address; `via` only when there is one, so addresses compare equal to plain ones. */
 function udpAddress(hostname: string, port: number, via: string | undefined): UdpAddress {
@@ -129,6 +128,11 @@ export class ServerState implements DatagramOps {
   /** The member holding `token`, if any. */
   memberByToken(token: string): Member | undefined {
     return this.#roster.byToken(token);
+  }
+
+  /** The member whose token is the `length` bytes of `bytes` from `start`, if any. */
+  memberByTokenBytes(bytes: Uint8Array, start: number, length: number): Member | undefined {
+    return this.#roster.byTokenBytes(bytes, start, length);
   }
 
   /** The member whose session has id `id`, if any. */
@@ -228,7 +232,7 @@ export class ServerState implements DatagramOps {
   chat(sender: Member, text: Uint8Array, now: number, id?: number): void {
     const room = sender.room;
     if (id !== undefined) {
-      const relayed = sender.messageIds.get(id);
+      const relayed = sender.messageIds?.get(id);
       if (relayed !== undefined) {
         // The original when the room still holds it, else the same event made again from the
         // resend (its id promises the same text).
@@ -242,7 +246,7 @@ export class ServerState implements DatagramOps {
     this.announceArrivals(room, now);
     const seq = room.nextSeq();
     room.chats.add(seq, now, sender.nameBytes, text);
-    if (id !== undefined) sender.messageIds.remember(id, seq, now);
+    if (id !== undefined) (sender.messageIds ??= new MessageIds()).remember(id, seq, now);
     this.#notifier.chat(room, sender, seq, text, now);
   }
 
@@ -624,7 +628,6 @@ export class ServerState implements DatagramOps {
       : null;
     return new Member({
       name: request.username,
-      nameBytes: encoder.encode(request.username),
       token: this.#roster.issueToken(),
       kaiwa: request.kaiwa,
       ip: request.ip,

@@ -6,7 +6,7 @@
  */
 
 import { errorMessage, fingerprintOfPem } from "../../util/mod.ts";
-import { generateSelfSigned, type PemIdentity } from "./self_signed.ts";
+import type { PemIdentity } from "./self_signed.ts";
 
 /** The identity the server presents, with the fingerprint clients pin. */
 export interface ServerIdentity extends PemIdentity {
@@ -61,6 +61,9 @@ export async function loadIdentity(source: IdentitySource): Promise<ServerIdenti
   if (await exists(certPath) && await exists(keyPath)) {
     return withFingerprint({ cert: await read(certPath), key: await read(keyPath) }, certPath);
   }
+  // Loaded only to make a certificate (the first start): the X.509 library adds about 20 MiB to
+  // the process's resident memory, for good, once imported.
+  const { generateSelfSigned } = await import("./self_signed.ts");
   const made = await generateSelfSigned(source.host);
   try {
     await Deno.mkdir(source.dataDir, { recursive: true, mode: DIR_MODE });

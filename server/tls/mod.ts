@@ -13,5 +13,5 @@ export {
   loadIdentity,
   type ServerIdentity,
 } from "./identity.ts";
-export { generateSelfSigned, type PemIdentity, SELF_SIGNED_NAME } from "./self_signed.ts";
+export type { PemIdentity } from "./self_signed.ts";
 export { TlsTerminator } from "./terminator.ts";

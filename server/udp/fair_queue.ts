@@ -17,7 +17,6 @@
  * @module
  */
 
-import { Fifo } from "./fifo.ts";
 import type { PeerAddress } from "./transport.ts";
 
 /** The default bound (`--send-queue-bytes`): about 0.3 s of a 1 Gbit/s link. */
@@ -42,15 +41,15 @@ export type FlowKey = object;
 /** The flow of sends that name none. */
 const UNNAMED_FLOW: FlowKey = {};
 
-/** One flow's datagrams, as parallel lists so that queuing allocates no object per datagram. */
-class Flow {
-  readonly payloads = new Fifo<Uint8Array>();
-  readonly addresses = new Fifo<PeerAddress>();
-  readonly tags = new Fifo<number>();
-  bytes = 0;
-
-  constructor(readonly key: FlowKey) {}
-}
+/** Entry and flow slots the queue starts with; both grow by doubling. */
+const INITIAL_SLOTS = 256;
+/**
+ * Entry slots an empty queue keeps: a burst that grew it beyond this gives the memory back once
+ * it has drained.
+ */
+const KEPT_SLOTS = 16_384;
+/** The end of a list. */
+const NONE = -1;
 
 /** A taken datagram, written into an object the caller owns (no allocation per take). */
 export interface TakenDatagram {
@@ -60,19 +59,46 @@ export interface TakenDatagram {
   tag: number;
 }
 
-/** Datagrams by flow, served round robin, bounded in bytes. */
+/**
+ * Datagrams by flow, served round robin, bounded in bytes.
+ *
+ * Queuing and taking allocate nothing once the queue has grown: every datagram is a slot of
+ * parallel arrays (payload, address, tag, and the links of its flow's list), every flow a slot of
+ * others (its key, first and last datagram, bytes), both reused through free lists. A room that
+ * queues a few datagrams per message (scenario (c) of docs/performance.md) would otherwise make
+ * and drop a flow object and its lists for every message.
+ */
 export class FairQueue {
   readonly #maxBytes: number;
-  readonly #flows = new Map<FlowKey, Flow>();
-  /** The flows waiting for a turn; each flow in `#flows` is here or is `#current`. */
-  readonly #ring = new Fifo<Flow>();
-  #current: Flow | null = null;
+  // Datagram slots. `#next` also chains the free slots.
+  #payloads: (Uint8Array | undefined)[] = [];
+  #addresses: (PeerAddress | undefined)[] = [];
+  #tags = new Float64Array(INITIAL_SLOTS);
+  #next = new Int32Array(INITIAL_SLOTS);
+  #prev = new Int32Array(INITIAL_SLOTS);
+  #freeSlot = NONE;
+  /** Slots ever used: those past it are free without being on the free list. */
+  #slotsUsed = 0;
+  // Flow slots, by flow id. `#heads` also chains the free flow ids.
+  readonly #ids = new Map<FlowKey, number>();
+  #keys: (FlowKey | undefined)[] = [];
+  #heads = new Int32Array(INITIAL_SLOTS);
+  #tails = new Int32Array(INITIAL_SLOTS);
+  #flowBytes = new Float64Array(INITIAL_SLOTS);
+  #freeFlow = NONE;
+  #flowsUsed = 0;
+  /** The flows waiting for a turn, a ring of flow ids; each flow in `#ids` is here or current. */
+  #ring = new Int32Array(INITIAL_SLOTS);
+  #ringHead = 0;
+  #ringLength = 0;
+  #current = NONE;
   #turnLeft = 0;
+  /** The last flow pushed to: a fan-out pushes to one flow many times in a row. */
+  #lastKey: FlowKey | null = null;
+  #lastId = NONE;
   #length = 0;
   #bytes = 0;
   #dropped = 0;
-  /** The last flow pushed to: a fan-out pushes to one flow many times in a row. */
-  #lastFlow: Flow | null = null;
 
   /**
    * Creates an empty queue holding at most `maxBytes` (payloads plus
@@ -113,21 +139,25 @@ export class FairQueue {
     flow: FlowKey = UNNAMED_FLOW,
   ): boolean {
     const cost = bytes.length + ENTRY_OVERHEAD_BYTES;
-    let target = this.#lastFlow?.key === flow ? this.#lastFlow : this.#flows.get(flow);
-    if (this.#bytes + cost > this.#maxBytes && !this.#makeRoom(target, cost)) {
+    let id = flow === this.#lastKey ? this.#lastId : this.#ids.get(flow) ?? NONE;
+    if (this.#bytes + cost > this.#maxBytes && !this.#makeRoom(id, cost)) {
       this.#dropped += 1;
       return false;
     }
-    if (target === undefined) {
-      target = new Flow(flow);
-      this.#flows.set(flow, target);
-      this.#ring.push(target);
-    }
-    this.#lastFlow = target;
-    target.payloads.push(bytes);
-    target.addresses.push(address);
-    target.tags.push(tag);
-    target.bytes += cost;
+    if (id === NONE) id = this.#newFlow(flow);
+    this.#lastKey = flow;
+    this.#lastId = id;
+    const slot = this.#newSlot();
+    this.#payloads[slot] = bytes;
+    this.#addresses[slot] = address;
+    this.#tags[slot] = tag;
+    const tail = this.#tails[id];
+    this.#next[slot] = NONE;
+    this.#prev[slot] = tail;
+    if (tail === NONE) this.#heads[id] = slot;
+    else this.#next[tail] = slot;
+    this.#tails[id] = slot;
+    this.#flowBytes[id] += cost;
     this.#bytes += cost;
     this.#length += 1;
     return true;
@@ -136,82 +166,202 @@ export class FairQueue {
   /** Moves the next datagram into `into`; false when the queue is empty. */
   take(into: TakenDatagram): boolean {
     for (;;) {
-      let flow = this.#current;
-      if (flow === null || this.#turnLeft === 0) {
-        if (flow !== null) this.#ring.push(flow);
-        flow = this.#ring.shift() ?? null;
-        if (flow === null) return false;
-        this.#current = flow;
+      let id = this.#current;
+      if (id === NONE || this.#turnLeft === 0) {
+        if (id !== NONE) this.#ringPush(id);
+        if (this.#ringLength === 0) {
+          this.#current = NONE;
+          return false;
+        }
+        id = this.#ring[this.#ringHead];
+        this.#ringHead = (this.#ringHead + 1) % this.#ring.length;
+        this.#ringLength -= 1;
+        this.#current = id;
         this.#turnLeft = TURN_DATAGRAMS;
       }
-      const bytes = flow.payloads.shift();
-      if (bytes === undefined) {
+      const slot = this.#heads[id];
+      if (slot === NONE) {
         // Emptied by its last take or by drops: it leaves until it queues again.
-        this.#forget(flow);
+        this.#forget(id);
         continue;
       }
-      into.bytes = bytes;
-      into.address = flow.addresses.shift() as PeerAddress;
-      into.tag = flow.tags.shift() as number;
+      const next = this.#next[slot];
+      this.#heads[id] = next;
+      if (next === NONE) this.#tails[id] = NONE;
+      else this.#prev[next] = NONE;
+      into.bytes = this.#payloads[slot]!;
+      into.address = this.#addresses[slot]!;
+      into.tag = this.#tags[slot];
+      this.#freeSlotAt(slot);
       this.#turnLeft -= 1;
-      this.#account(flow, bytes);
-      if (flow.payloads.length === 0) this.#forget(flow);
+      this.#account(id, into.bytes);
+      if (next === NONE) this.#forget(id);
+      if (this.#length === 0 && this.#tags.length > KEPT_SLOTS) this.clear();
       return true;
     }
   }
 
-  /** Drops everything queued, uncounted (the socket is closing). */
+  /** Drops everything queued, uncounted (the socket is closing), and gives back grown memory. */
   clear(): void {
-    this.#flows.clear();
-    this.#ring.clear();
-    this.#current = null;
-    this.#lastFlow = null;
+    this.#payloads = [];
+    this.#addresses = [];
+    this.#tags = new Float64Array(INITIAL_SLOTS);
+    this.#next = new Int32Array(INITIAL_SLOTS);
+    this.#prev = new Int32Array(INITIAL_SLOTS);
+    this.#freeSlot = NONE;
+    this.#slotsUsed = 0;
+    this.#ids.clear();
+    this.#keys = [];
+    this.#heads = new Int32Array(INITIAL_SLOTS);
+    this.#tails = new Int32Array(INITIAL_SLOTS);
+    this.#flowBytes = new Float64Array(INITIAL_SLOTS);
+    this.#freeFlow = NONE;
+    this.#flowsUsed = 0;
+    this.#ring = new Int32Array(INITIAL_SLOTS);
+    this.#ringHead = 0;
+    this.#ringLength = 0;
+    this.#current = NONE;
+    this.#turnLeft = 0;
+    this.#lastKey = null;
+    this.#lastId = NONE;
     this.#length = 0;
     this.#bytes = 0;
   }
 
   /**
-   * Frees room for `cost` bytes of `target`'s by dropping the newest datagrams of flows larger
-   * than their fair share; false (nothing dropped) when `target` is itself at or over its share.
+   * Frees room for `cost` bytes of flow `target`'s (NONE: a new flow) by dropping the newest
+   * datagrams of flows larger than their fair share; false (nothing dropped) when `target` is
+   * itself at or over its share.
    */
-  #makeRoom(target: Flow | undefined, cost: number): boolean {
-    const flows = this.#flows.size + (target === undefined ? 1 : 0);
+  #makeRoom(target: number, cost: number): boolean {
+    const flows = this.#ids.size + (target === NONE ? 1 : 0);
     const share = this.#maxBytes / flows;
-    if ((target?.bytes ?? 0) + cost > share) return false;
+    if ((target === NONE ? 0 : this.#flowBytes[target]) + cost > share) return false;
     while (this.#bytes + cost > this.#maxBytes) {
-      const largest = this.#largest();
+      // One scan finds the largest flow and the runner-up: the largest stays the largest, and
+      // keeps losing datagrams, until it holds less than the runner-up did.
+      let largest = NONE;
+      let runnerUp = 0;
+      const bytes = this.#flowBytes;
+      for (let id = 0; id < this.#flowsUsed; id++) {
+        const held = bytes[id];
+        if (held <= 0) continue;
+        if (largest === NONE || held > bytes[largest]) {
+          if (largest !== NONE) runnerUp = bytes[largest];
+          largest = id;
+        } else if (held > runnerUp) {
+          runnerUp = held;
+        }
+      }
       // The largest flow is over its share, as `target` is under it: it is not `target`.
-      if (largest === null || largest === target) return false;
-      const bytes = largest.payloads.pop() as Uint8Array;
-      largest.addresses.pop();
-      largest.tags.pop();
-      this.#account(largest, bytes);
-      this.#dropped += 1;
+      if (largest === NONE || largest === target) return false;
+      while (
+        this.#bytes + cost > this.#maxBytes && bytes[largest] >= runnerUp &&
+        this.#tails[largest] !== NONE
+      ) {
+        const slot = this.#tails[largest];
+        const prev = this.#prev[slot];
+        this.#tails[largest] = prev;
+        if (prev === NONE) this.#heads[largest] = NONE;
+        else this.#next[prev] = NONE;
+        const payload = this.#payloads[slot]!;
+        this.#freeSlotAt(slot);
+        this.#account(largest, payload);
+        this.#dropped += 1;
+      }
     }
     return true;
   }
 
-  /** The flow holding the most bytes, or null when none holds any. */
-  #largest(): Flow | null {
-    let largest: Flow | null = null;
-    for (const flow of this.#flows.values()) {
-      if (flow.bytes > 0 && (largest === null || flow.bytes > largest.bytes)) largest = flow;
-    }
-    return largest;
-  }
-
   /** Takes a datagram of `bytes` off the counts. */
-  #account(flow: Flow, bytes: Uint8Array): void {
+  #account(id: number, bytes: Uint8Array): void {
     const cost = bytes.length + ENTRY_OVERHEAD_BYTES;
-    flow.bytes -= cost;
+    this.#flowBytes[id] -= cost;
     this.#bytes -= cost;
     this.#length -= 1;
   }
 
-  /** Removes an empty flow from the map and from its turn. */
-  #forget(flow: Flow): void {
-    if (this.#flows.get(flow.key) === flow) this.#flows.delete(flow.key);
-    if (this.#current === flow) this.#current = null;
-    if (this.#lastFlow === flow) this.#lastFlow = null;
+  /** A free datagram slot, the arrays grown when none is left. */
+  #newSlot(): number {
+    const free = this.#freeSlot;
+    if (free !== NONE) {
+      this.#freeSlot = this.#next[free];
+      return free;
+    }
+    const slot = this.#slotsUsed++;
+    if (slot === this.#tags.length) {
+      const size = slot * 2;
+      this.#tags = grown(this.#tags, new Float64Array(size));
+      this.#next = grown(this.#next, new Int32Array(size));
+      this.#prev = grown(this.#prev, new Int32Array(size));
+    }
+    return slot;
   }
+
+  /** Puts `slot` on the free list, letting go of its payload and address. */
+  #freeSlotAt(slot: number): void {
+    this.#payloads[slot] = undefined;
+    this.#addresses[slot] = undefined;
+    this.#next[slot] = this.#freeSlot;
+    this.#freeSlot = slot;
+  }
+
+  /** Registers a flow for `key`, empty and waiting for its turn. */
+  #newFlow(key: FlowKey): number {
+    let id = this.#freeFlow;
+    if (id !== NONE) {
+      this.#freeFlow = this.#heads[id];
+    } else {
+      id = this.#flowsUsed++;
+      if (id === this.#heads.length) {
+        const size = id * 2;
+        this.#heads = grown(this.#heads, new Int32Array(size));
+        this.#tails = grown(this.#tails, new Int32Array(size));
+        this.#flowBytes = grown(this.#flowBytes, new Float64Array(size));
+      }
+    }
+    this.#keys[id] = key;
+    this.#heads[id] = NONE;
+    this.#tails[id] = NONE;
+    this.#flowBytes[id] = 0;
+    this.#ids.set(key, id);
+    this.#ringPush(id);
+    return id;
+  }
+
+  /** Adds flow `id` at the back of the ring of turns. */
+  #ringPush(id: number): void {
+    if (this.#ringLength === this.#ring.length) {
+      // In order from the head, so that turns keep their order.
+      const ring = new Int32Array(this.#ring.length * 2);
+      for (let i = 0; i < this.#ringLength; i++) {
+        ring[i] = this.#ring[(this.#ringHead + i) % this.#ring.length];
+      }
+      this.#ring = ring;
+      this.#ringHead = 0;
+    }
+    this.#ring[(this.#ringHead + this.#ringLength) % this.#ring.length] = id;
+    this.#ringLength += 1;
+  }
+
+  /** Removes the empty flow `id`, which is the current one (in no ring slot). */
+  #forget(id: number): void {
+    const key = this.#keys[id]!;
+    this.#ids.delete(key);
+    this.#keys[id] = undefined;
+    this.#flowBytes[id] = 0;
+    this.#heads[id] = this.#freeFlow;
+    this.#freeFlow = id;
+    if (this.#current === id) this.#current = NONE;
+    if (this.#lastId === id) {
+      this.#lastKey = null;
+      this.#lastId = NONE;
+    }
+  }
+}
+
+/** `into`, holding `from`'s elements at its start. */
+function grown<T extends Float64Array | Int32Array>(from: T, into: T): T {
+  into.set(from);
+  return into;
 }
