@@ -6,8 +6,8 @@
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import {
   DatagramBatches,
+  type DatagramRecord,
   decodeRecords,
-  encodeRecord,
   Liveness,
   MAX_BATCH_BYTES,
   registryKey,
@@ -54,18 +54,43 @@ Deno.test("liveness: a node that says goodbye is forgotten at once", () => {
   deepStrictEqual(liveness.expire(5_000), []);
 });
 
-Deno.test("datagram records round-trip, in order, IPv4 and IPv6, with or without a local address", () => {
+/** The batches `add` calls make, decoded, by destination. */
+async function batched(
+  adds: [string, string, number, string, Uint8Array][],
+): Promise<[string, Uint8Array, DatagramRecord[]][]> {
+  const published: [string, Uint8Array, DatagramRecord[]][] = [];
+  const batches = new DatagramBatches((to, batch) =>
+    published.push([to, batch, [...decodeRecords(batch)]])
+  );
+  for (const add of adds) batches.add(...add);
+  await Promise.resolve();
+  return published;
+}
+
+Deno.test("datagram batches round-trip, in order, IPv4 and IPv6, with or without a local address", async () => {
   const records = [
     { hostname: "127.0.0.1", port: 40_000, local: "", bytes: new Uint8Array([1, 2, 3]) },
     { hostname: "::1", port: 65_535, local: "::1", bytes: new Uint8Array(0) },
     { hostname: "10.0.0.7", port: 1, local: "10.0.0.1", bytes: new Uint8Array(1_400).fill(7) },
   ];
-  const batch = new Uint8Array(records.flatMap((r) => [
-    ...encodeRecord(r.hostname, r.port, r.local, r.bytes),
-  ]));
-  deepStrictEqual([...decodeRecords(batch)], records);
+  const published = await batched(records.map((r) => ["b", r.hostname, r.port, r.local, r.bytes]));
+  deepStrictEqual(published.map(([to, , decoded]) => [to, decoded]), [["b", records]]);
   // A truncated tail is left out rather than misread.
-  deepStrictEqual([...decodeRecords(batch.subarray(0, batch.length - 1))], records.slice(0, 2));
+  const whole = published[0][1];
+  deepStrictEqual([...decodeRecords(whole.subarray(0, whole.length - 1))], records.slice(0, 2));
+});
+
+Deno.test("datagram batches: the same datagram to many members of one node crosses once", async () => {
+  const event = new Uint8Array(200).fill(1);
+  const other = new Uint8Array(200).fill(2);
+  const adds: [string, string, number, string, Uint8Array][] = [];
+  for (let port = 1; port <= 100; port++) adds.push(["b", "127.0.0.1", port, "", event]);
+  adds.push(["b", "127.0.0.1", 7, "", other]);
+  const [[, batch, decoded]] = await batched(adds);
+  strictEqual(decoded.length, 101);
+  deepStrictEqual(decoded.map((r) => r.port), [...Array(100).keys()].map((i) => i + 1).concat(7));
+  // Two datagrams and 101 addresses of 13 bytes: not 101 copies of the datagram.
+  strictEqual(batch.length, 2 * (4 + 200) + 101 * 13);
 });
 
 Deno.test("datagram batches: one message per destination per task, at once past the size cap", async () => {
@@ -73,16 +98,18 @@ Deno.test("datagram batches: one message per destination per task, at once past 
   const batches = new DatagramBatches((to, batch) =>
     published.push([to, [...decodeRecords(batch)].length])
   );
-  for (let i = 0; i < 3; i++) batches.add("b", "127.0.0.1", 1_000 + i, "", new Uint8Array(10));
+  for (let i = 0; i < 3; i++) {
+    batches.add("b", "127.0.0.1", 1_000 + i, "", new Uint8Array(10).fill(i));
+  }
   batches.add("c", "127.0.0.1", 2_000, "", new Uint8Array(10));
   deepStrictEqual(published, []);
   await Promise.resolve();
   deepStrictEqual(published, [["b", 3], ["c", 1]]);
   published.length = 0;
-  const big = new Uint8Array(60_000);
-  // Each record is the datagram and 15 bytes (6 of lengths, 9 of "127.0.0.1").
-  const cap = Math.ceil(MAX_BATCH_BYTES / (big.length + 15));
-  for (let i = 0; i < cap + 2; i++) batches.add("b", "127.0.0.1", 1, "", big);
+  // Distinct datagrams: each is its own group (the datagram, 4 bytes, and a 13-byte address).
+  const size = 60_000;
+  const cap = Math.ceil(MAX_BATCH_BYTES / (size + 4 + 13));
+  for (let i = 0; i < cap + 2; i++) batches.add("b", "127.0.0.1", 1, "", new Uint8Array(size));
   deepStrictEqual(published, [["b", cap]]);
   await Promise.resolve();
   deepStrictEqual(published, [["b", cap], ["b", 2]]);

@@ -138,6 +138,8 @@ export class ClusterNode {
   #host: ClusterHost | null = null;
   #timer: ReturnType<typeof setInterval> | undefined;
   #connected = true;
+  /** Each remote `via` read once: the node and its local address. */
+  readonly #routes = new Map<string, { node: string; local: string }>();
   /** Notices this node sealed itself for relayed members (see {@link FENCE_COUNTER}). */
   #fenceSealed = 0;
   /** True while a reconciliation runs: a stalled registry must not pile them up. */
@@ -251,14 +253,14 @@ export class ClusterNode {
   /** Sends a datagram to a member connected through another node ({@link isRemote}). */
   deliver(bytes: Uint8Array, address: PeerAddress): void {
     const via = address.via as string;
-    const at = via.indexOf("@", REMOTE_VIA_PREFIX.length);
-    this.#down.add(
-      via.slice(REMOTE_VIA_PREFIX.length, at),
-      address.hostname,
-      address.port,
-      via.slice(at + 1),
-      bytes,
-    );
+    let route = this.#routes.get(via);
+    if (route === undefined) {
+      const at = via.indexOf("@", REMOTE_VIA_PREFIX.length);
+      route = { node: via.slice(REMOTE_VIA_PREFIX.length, at), local: via.slice(at + 1) };
+      // As many as the nodes' local addresses: a handful.
+      this.#routes.set(via, route);
+    }
+    this.#down.add(route.node, address.hostname, address.port, route.local, bytes);
   }
 
   /**

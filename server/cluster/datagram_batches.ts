@@ -1,90 +1,88 @@
 /**
- * Datagrams crossing the broker between nodes, as records batched per destination node: a room's
- * fan-out to the members on one node is one NATS message however many members get it, and the
- * records keep the order they were added in.
+ * Datagrams crossing the broker between nodes, batched per destination node. A room's fan-out to
+ * the members on one node is one NATS message however many members get it, and a datagram sent to
+ * several of them in a row (the same bytes: a plain event, encoded once for all) crosses once,
+ * with the list of its addresses: broker bytes grow with nodes, not members, except for sealed
+ * datagrams, which differ per member. Groups keep the order they were added in.
  *
- * A record: u8 host length, host (ASCII), u16 port, u8 local length, local address (ASCII, may be
- * empty), u16 datagram length, datagram.
+ * A batch is a sequence of groups: u16 datagram length, the datagram, u16 address count, then
+ * each address: u8 host length, host (ASCII), u16 port, u8 local length, local address (ASCII,
+ * may be empty).
  *
  * @module
  */
 
 /** Largest batch before it is published at once (NATS's default max payload is 1 MiB). */
 export const MAX_BATCH_BYTES = 256 * 1024;
-/** What a record adds to its datagram besides its two addresses. */
-const RECORD_OVERHEAD = 1 + 2 + 1 + 2;
+/** Most addresses in one group (its count is a u16). */
+const MAX_GROUP_ADDRESSES = 0xffff;
+/** A group's datagram length and address count. */
+const GROUP_HEADER = 2 + 2;
+/** An address's lengths and port. */
+const ADDRESS_OVERHEAD = 1 + 2 + 1;
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** One datagram of a batch: who sent it or is to get it, and on which local address. */
-export interface DatagramRecord {
-  /** The client's IP address. */
+/** One address a group's datagram goes to (or came from). */
+export interface RecordAddress {
+  /** The client's IP address (ASCII). */
   readonly hostname: string;
   /** The client's UDP port. */
   readonly port: number;
   /** The member node's local address the client talks to; "" when its socket is the only one. */
   readonly local: string;
+}
+
+/** One datagram of a batch and where it goes. */
+export interface DatagramRecord extends RecordAddress {
   /** The datagram (a view into the batch). */
   readonly bytes: Uint8Array;
 }
 
-/** Encodes one record. */
-export function encodeRecord(
-  hostname: string,
-  port: number,
-  local: string,
-  bytes: Uint8Array,
-): Uint8Array {
-  const host = encoder.encode(hostname);
-  const at = encoder.encode(local);
-  const out = new Uint8Array(RECORD_OVERHEAD + host.length + at.length + bytes.length);
-  const view = new DataView(out.buffer);
-  let offset = 0;
-  out[offset++] = host.length;
-  out.set(host, offset);
-  offset += host.length;
-  view.setUint16(offset, port);
-  offset += 2;
-  out[offset++] = at.length;
-  out.set(at, offset);
-  offset += at.length;
-  view.setUint16(offset, bytes.length);
-  offset += 2;
-  out.set(bytes, offset);
-  return out;
+interface Group {
+  readonly bytes: Uint8Array;
+  readonly addresses: RecordAddress[];
+}
+
+interface Pending {
+  readonly groups: Group[];
+  size: number;
 }
 
 /** The records of a batch, in order; a truncated tail (never written by a node) is ignored. */
 export function* decodeRecords(batch: Uint8Array): Iterable<DatagramRecord> {
   const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
   let offset = 0;
-  while (offset + RECORD_OVERHEAD <= batch.length) {
-    const hostLength = batch[offset++];
-    const hostname = decoder.decode(batch.subarray(offset, offset + hostLength));
-    offset += hostLength;
-    if (offset + 3 > batch.length) return;
-    const port = view.getUint16(offset);
-    offset += 2;
-    const localLength = batch[offset++];
-    const local = decoder.decode(batch.subarray(offset, offset + localLength));
-    offset += localLength;
-    if (offset + 2 > batch.length) return;
+  while (offset + GROUP_HEADER <= batch.length) {
     const length = view.getUint16(offset);
     offset += 2;
-    if (offset + length > batch.length) return;
-    yield { hostname, port, local, bytes: batch.subarray(offset, offset + length) };
+    if (offset + length + 2 > batch.length) return;
+    const bytes = batch.subarray(offset, offset + length);
     offset += length;
+    const count = view.getUint16(offset);
+    offset += 2;
+    for (let i = 0; i < count; i++) {
+      if (offset + ADDRESS_OVERHEAD > batch.length) return;
+      const hostLength = batch[offset++];
+      if (offset + hostLength + 3 > batch.length) return;
+      const hostname = readAscii(batch, offset, hostLength);
+      offset += hostLength;
+      const port = view.getUint16(offset);
+      offset += 2;
+      const localLength = batch[offset++];
+      if (offset + localLength > batch.length) return;
+      const local = readAscii(batch, offset, localLength);
+      offset += localLength;
+      yield { hostname, port, local, bytes };
+    }
   }
 }
 
 /**
- * Records gathered per destination, published together at the end of the current task (or at
+ * Datagrams gathered per destination, published together at the end of the current task (or at
  * once past {@link MAX_BATCH_BYTES}): one synchronous fan-out is one message per node.
  */
 export class DatagramBatches {
   readonly #publish: (destination: string, batch: Uint8Array) => void;
-  readonly #pending = new Map<string, { parts: Uint8Array[]; bytes: number }>();
+  readonly #pending = new Map<string, Pending>();
   #scheduled = false;
 
   /** Batches handed to `publish(destination, batch)`. */
@@ -92,17 +90,23 @@ export class DatagramBatches {
     this.#publish = publish;
   }
 
-  /** Adds a datagram for `destination`. */
+  /** Adds a datagram for `destination`, to the client at `hostname`:`port` (via `local`). */
   add(destination: string, hostname: string, port: number, local: string, bytes: Uint8Array) {
     let pending = this.#pending.get(destination);
     if (pending === undefined) {
-      pending = { parts: [], bytes: 0 };
+      pending = { groups: [], size: 0 };
       this.#pending.set(destination, pending);
     }
-    const record = encodeRecord(hostname, port, local, bytes);
-    pending.parts.push(record);
-    pending.bytes += record.length;
-    if (pending.bytes >= MAX_BATCH_BYTES) return this.#flushOne(destination);
+    const last = pending.groups.at(-1);
+    const address = { hostname, port, local };
+    if (last !== undefined && last.bytes === bytes && last.addresses.length < MAX_GROUP_ADDRESSES) {
+      last.addresses.push(address);
+    } else {
+      pending.groups.push({ bytes, addresses: [address] });
+      pending.size += GROUP_HEADER + bytes.length;
+    }
+    pending.size += ADDRESS_OVERHEAD + hostname.length + local.length;
+    if (pending.size >= MAX_BATCH_BYTES) return this.#flushOne(destination);
     if (!this.#scheduled) {
       this.#scheduled = true;
       queueMicrotask(() => this.flush());
@@ -119,12 +123,40 @@ export class DatagramBatches {
     const pending = this.#pending.get(destination);
     if (pending === undefined) return;
     this.#pending.delete(destination);
-    const batch = new Uint8Array(pending.bytes);
-    let offset = 0;
-    for (const part of pending.parts) {
-      batch.set(part, offset);
-      offset += part.length;
-    }
-    this.#publish(destination, batch);
+    this.#publish(destination, encodeGroups(pending));
   }
+}
+
+/** Writes the groups of `pending` into one batch. */
+function encodeGroups(pending: Pending): Uint8Array {
+  const batch = new Uint8Array(pending.size);
+  const view = new DataView(batch.buffer);
+  let offset = 0;
+  for (const { bytes, addresses } of pending.groups) {
+    view.setUint16(offset, bytes.length);
+    offset += 2;
+    batch.set(bytes, offset);
+    offset += bytes.length;
+    view.setUint16(offset, addresses.length);
+    offset += 2;
+    for (const { hostname, port, local } of addresses) {
+      batch[offset++] = hostname.length;
+      offset = writeAscii(batch, offset, hostname);
+      view.setUint16(offset, port);
+      offset += 2;
+      batch[offset++] = local.length;
+      offset = writeAscii(batch, offset, local);
+    }
+  }
+  return batch;
+}
+
+/** Writes an ASCII string (an IP address) at `offset`; returns the offset after it. */
+function writeAscii(out: Uint8Array, offset: number, text: string): number {
+  for (let i = 0; i < text.length; i++) out[offset++] = text.charCodeAt(i);
+  return offset;
+}
+
+function readAscii(bytes: Uint8Array, offset: number, length: number): string {
+  return String.fromCharCode(...bytes.subarray(offset, offset + length));
 }

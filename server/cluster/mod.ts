@@ -21,8 +21,8 @@ export {
 } from "./cluster_node.ts";
 export {
   DatagramBatches,
+  type DatagramRecord,
   decodeRecords,
-  encodeRecord,
   MAX_BATCH_BYTES,
 } from "./datagram_batches.ts";
 export { Liveness, type NodeRun } from "./liveness.ts";
