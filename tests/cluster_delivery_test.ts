@@ -99,6 +99,26 @@ Deno.test({
       },
     );
 
+    await t.step("a burst from one member on B crosses intact and in order", async () => {
+      // Sent without a pause: B receives several in one batch from one reused buffer.
+      const { node, client, token } = members[1];
+      const texts = Array.from({ length: 100 }, (_, i) => `burst ${i} ${"x".repeat(i % 37)}`);
+      await Promise.all(
+        texts.map((text) =>
+          client.send(node.udp, "one", token, encodeCommand({ type: "chat", text }))
+        ),
+      );
+      const got: string[] = [];
+      while (got.length < texts.length) {
+        const chat = await untilEvent(ann, isChat, `burst message ${got.length}`);
+        if (isChat(chat)) got.push(chat.text);
+      }
+      deepStrictEqual(got, texts);
+      // bob's own echoes and cat's copies, read so that later steps start clean.
+      for (let i = 0; i < texts.length; i++) await untilEvent(client, isChat, "bob's echo");
+      for (let i = 0; i < texts.length; i++) await untilEvent(cat, isChat, "the burst at cat");
+    });
+
     await t.step(
       "a message id sent again through another node is confirmed, not relayed twice",
       async () => {

@@ -124,3 +124,9 @@ Deno.test("registry keys: any room name, base64url, and back", () => {
   strictEqual(roomOfKey("other.key"), null);
   strictEqual(roomOfKey("room.%%%"), null);
 });
+
+Deno.test("datagram batches: decoded datagrams are copies, safe once the batch buffer is reused", async () => {
+  const [[, batch, decoded]] = await batched([["b", "127.0.0.1", 1, "", new Uint8Array([5, 6])]]);
+  batch.fill(0);
+  deepStrictEqual([...decoded[0].bytes], [5, 6]);
+});

@@ -241,7 +241,8 @@ export class ClusterNode {
     const now = this.#now();
     const member = this.#relay.route(bytes, hostname, port, local ?? "", now);
     if (member === null) return false;
-    this.#up.add(member.owner, hostname, port, local ?? "", bytes);
+    // A copy: `bytes` may be a view of a receive buffer the next datagram overwrites.
+    this.#up.add(member.owner, hostname, port, local ?? "", bytes.slice());
     return true;
   }
 

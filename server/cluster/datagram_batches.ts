@@ -33,7 +33,9 @@ export interface RecordAddress {
 
 /** One datagram of a batch and where it goes. */
 export interface DatagramRecord extends RecordAddress {
-  /** The datagram (a view into the batch). */
+  /**
+   * The datagram: a copy, one per group, as sends may read it after the batch's buffer was reused.
+   */
   readonly bytes: Uint8Array;
 }
 
@@ -55,7 +57,7 @@ export function* decodeRecords(batch: Uint8Array): Iterable<DatagramRecord> {
     const length = view.getUint16(offset);
     offset += 2;
     if (offset + length + 2 > batch.length) return;
-    const bytes = batch.subarray(offset, offset + length);
+    const bytes = batch.slice(offset, offset + length);
     offset += length;
     const count = view.getUint16(offset);
     offset += 2;
@@ -90,7 +92,10 @@ export class DatagramBatches {
     this.#publish = publish;
   }
 
-  /** Adds a datagram for `destination`, to the client at `hostname`:`port` (via `local`). */
+  /**
+   * Adds a datagram for `destination`, to the client at `hostname`:`port` (via `local`). `bytes` is
+   * kept until the batch goes out: it must not change meanwhile (a receive buffer is copied first).
+   */
   add(destination: string, hostname: string, port: number, local: string, bytes: Uint8Array) {
     let pending = this.#pending.get(destination);
     if (pending === undefined) {
