@@ -177,3 +177,31 @@ Deno.test({
     ok(b.lines.some((line) => line.includes('room "on-b" claimed again')), b.lines.join("\n"));
   },
 });
+
+Deno.test({
+  name: clusterTestName(
+    "cluster: a node stopped with SIGTERM: its members everywhere told, its names free at once",
+  ),
+  ignore: !HAVE_NATS,
+  async fn() {
+    await using nats = await NatsServer.start();
+    await using a = await KaiwaNode.start("a", [nats.url]);
+    await using b = await KaiwaNode.start("b", [nats.url]);
+    await using ann = new UdpClient();
+    await using bob = new UdpClient();
+    await enterOn(a, ann, CreateRoom, "stopping", "ann", { kaiwa: true });
+    await enterOn(b, bob, JoinRoom, "stopping", "bob", { kaiwa: true });
+    await untilEvent(ann, (e) => e.type === "joined", "bob's arrival");
+
+    strictEqual(await a.kill("SIGTERM"), 0, a.lines.join("\n"));
+    // The owner's goodbye reaches its member on B through B.
+    await untilEvent(bob, (e) => e.type === "shutdown", "the shutdown notice");
+    await untilEvent(ann, (e) => e.type === "shutdown", "the host's own notice");
+    // Its registry entries went with it: the name is free without waiting for the dead-after time.
+    strictEqual(
+      (await tcrpRequest(b.port, CreateRoom, "stopping", roomRequest("cat"))).status,
+      Status.Ok,
+    );
+    ok(b.lines.some((line) => line.includes("node a stopped")), b.lines.join("\n"));
+  },
+});

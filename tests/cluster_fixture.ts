@@ -79,8 +79,8 @@ class Child {
     })();
   }
 
-  /** Kills the process (SIGKILL by default) and waits for it. */
-  async kill(signal: Deno.Signal = "SIGKILL"): Promise<void> {
+  /** Kills the process (SIGKILL by default), waits for it, and returns its exit code. */
+  async kill(signal: Deno.Signal = "SIGKILL"): Promise<number> {
     if (!this.#killed) {
       this.#killed = true;
       try {
@@ -89,8 +89,9 @@ class Child {
         // Already gone.
       }
     }
-    await this.process.status;
+    const { code } = await this.process.status;
     await this.#reading;
+    return code;
   }
 }
 
@@ -139,8 +140,8 @@ export class NatsServer {
   }
 
   /** Kills the server at once (SIGKILL). */
-  kill(): Promise<void> {
-    return this.#child.kill();
+  async kill(): Promise<void> {
+    await this.#child.kill();
   }
 
   /** Kills it and removes its store. */
@@ -278,7 +279,7 @@ export class KaiwaNode {
   }
 
   /** Kills it (SIGKILL: no goodbye) or stops it (SIGTERM). */
-  kill(signal: Deno.Signal = "SIGKILL"): Promise<void> {
+  kill(signal: Deno.Signal = "SIGKILL"): Promise<number> {
     return this.#child.kill(signal);
   }
 

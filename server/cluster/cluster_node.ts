@@ -173,10 +173,6 @@ export class ClusterNode {
   /** The directory the TCRP side asks about other nodes' rooms. */
   readonly directory: RoomDirectory = {
     list: (local) => this.#list(local),
-    heldElsewhere: (roomName) => {
-      const entry = this.#registry.rooms.get(roomName);
-      return entry !== undefined && entry.node !== this.run.node;
-    },
     claim: (roomName, password) => this.#claim(roomName, password),
     release: (roomName) => void this.#registry.release(roomName, this.run),
     join: (roomName, frame, ip, session) => this.#join(roomName, frame, ip, session),

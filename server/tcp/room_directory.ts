@@ -31,8 +31,6 @@ export interface RemoteAnswer {
 export interface RoomDirectory {
   /** Every room of the cluster: `local` (this node's own) and the others' from the registry. */
   list(local: RoomSummary[]): RoomSummary[];
-  /** True when another node is known to hold `roomName` (a create is refused before hashing). */
-  heldElsewhere(roomName: string): boolean;
   /**
    * Claims `roomName` for this node before it is created here: Ok, RoomExists when another node
    * holds it, ServerError when the registry cannot answer now (a broker or leader election away).

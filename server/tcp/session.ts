@@ -294,27 +294,21 @@ async function admit(
   let admission: Admission;
   if (frame.operation === Operation.CreateRoom) {
     // Checked before hashing so that a doomed request costs no scrypt; createRoom checks again.
-    if (state.passwordOf(roomName) !== undefined || ctx.directory?.heldElsewhere(roomName)) {
-      return { status: Status.RoomExists };
-    }
-    let hash = null;
-    if (password !== null) {
-      if (!passwordThrottle.mayHash(ip, null, ctx.now())) {
-        return { status: Status.TooManyRequests };
-      }
-      hash = await hashBudget.run(() => hasher.hash(password), alive);
-    }
-    if (ctx.directory !== undefined) {
-      // Unique across the cluster: the registry's create-if-absent decides, and a room this node
-      // could not create after all gives its claim back.
-      const claimed = await ctx.directory.claim(roomName, hash !== null);
+    if (state.passwordOf(roomName) !== undefined) return { status: Status.RoomExists };
+    const directory = ctx.directory;
+    if (directory === undefined) admission = await create(request, password, ctx, alive);
+    else {
+      // Unique across the cluster: the registry's create-if-absent decides, before any hash; a
+      // claim whose room was not made here goes back (unless one of that name was made here
+      // meanwhile, by another request).
+      const claimed = await directory.claim(roomName, password !== null);
       if (claimed !== Status.Ok) return { status: claimed };
-      admission = state.createRoom(request, hash, ctx.now());
-      // Refused here: the claim goes back, unless a room of that name was made here meanwhile.
-      if (admission.member === null && state.passwordOf(roomName) === undefined) {
-        ctx.directory.release(roomName);
+      try {
+        admission = await create(request, password, ctx, alive);
+      } finally {
+        if (state.passwordOf(roomName) === undefined) directory.release(roomName);
       }
-    } else admission = state.createRoom(request, hash, ctx.now());
+    }
   } else {
     const hash = state.passwordOf(roomName);
     if (hash === undefined && ctx.directory !== undefined) {
@@ -352,6 +346,26 @@ async function admit(
     resumed: admission.resumed === true,
     wantsSession: session === true,
   };
+}
+
+/**
+ * Hashes the password, if any (within the per-IP throttle and the global budget), and creates the
+ * room with the requester as its host.
+ */
+async function create(
+  request: AdmissionRequest,
+  password: string | null,
+  ctx: SessionContext,
+  alive: () => boolean,
+): Promise<Admission> {
+  let hash = null;
+  if (password !== null) {
+    if (!ctx.passwordThrottle.mayHash(request.ip, null, ctx.now())) {
+      return { status: Status.TooManyRequests, member: null };
+    }
+    hash = await ctx.hashBudget.run(() => ctx.hasher.hash(password), alive);
+  }
+  return ctx.state.createRoom(request, hash, ctx.now());
 }
 
 /**
