@@ -205,3 +205,41 @@ Deno.test({
     ok(b.lines.some((line) => line.includes("node a stopped")), b.lines.join("\n"));
   },
 });
+
+Deno.test({
+  name: clusterTestName(
+    "cluster: a node stalled past the dead-after time (SIGSTOP) ends its side too once it runs again",
+  ),
+  ignore: !HAVE_NATS,
+  async fn() {
+    await using nats = await NatsServer.start();
+    await using a = await KaiwaNode.start("a", [nats.url]);
+    // B waits far longer before it declares anyone dead: only A's fencing notice can tell it.
+    await using b = await KaiwaNode.start("b", [nats.url], ["--cluster-dead-after", "30"]);
+    await using ann = new UdpClient(); // kaiwa host on A
+    await using bob = new UdpClient(); // kaiwa member on B
+    const annToken = await enterOn(a, ann, CreateRoom, "stall", "ann", { kaiwa: true });
+    await enterOn(b, bob, JoinRoom, "stall", "bob", { kaiwa: true });
+    await untilEvent(ann, (e) => e.type === "joined", "bob's arrival");
+
+    b.signal("SIGSTOP");
+    try {
+      const left = await untilEvent(ann, (e) => e.type === "left", "bob leaving");
+      deepStrictEqual(left.type === "left" && [left.names, left.reason], [
+        ["bob"],
+        LeaveReason.Unreachable,
+      ]);
+    } finally {
+      b.signal("SIGCONT");
+    }
+    // B runs again, its connection still up, and A's fencing notice waiting: bob is told his room
+    // is gone, not left talking to nobody.
+    const closed = await untilEvent(bob, (e) => e.type === "room-closed", "the room's end for bob");
+    strictEqual(closed.type === "room-closed" && closed.reason, CloseReason.HostUnreachable);
+    // The room goes on on A, without bob.
+    await ann.send(a.udp, "stall", annToken, encodeCommand({ type: "chat", text: "still here" }));
+    const echo = await untilEvent(ann, (e) => e.type === "chat", "ann's echo");
+    strictEqual(echo.type === "chat" && echo.text, "still here");
+    ok(!b.lines.some((line) => line.includes("node a declared dead")), b.lines.join("\n"));
+  },
+});

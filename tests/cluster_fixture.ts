@@ -262,6 +262,11 @@ export class KaiwaNode {
     return this.#child.lines;
   }
 
+  /** Sends it `signal` without waiting (SIGSTOP and SIGCONT stall and resume it). */
+  signal(signal: Deno.Signal): void {
+    this.#child.process.kill(signal);
+  }
+
   /** The fingerprint of its TLS certificate (`SHA256:…`), from its listening line. */
   get fingerprint(): string {
     const line = this.#child.lines.find((line) => line.includes("listening on"));

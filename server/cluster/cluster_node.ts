@@ -12,10 +12,8 @@
 import { connect, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import {
   CloseReason,
-  decodeSessionGrant,
   decodeTcrpFrame,
   encodeEvent,
-  encodeSessionGrant,
   encodeTcrpFrame,
   encodeUtf8,
   formatTextNotice,
@@ -44,6 +42,20 @@ import { Liveness, type NodeRun } from "./liveness.ts";
 import { Relay, type RelayedMember } from "./relay.ts";
 import { RemoteMembers } from "./remote_members.ts";
 import { RoomRegistry } from "./registry.ts";
+import {
+  decodeFenced,
+  decodeJoinReply,
+  decodeJoinRequest,
+  decodeTokenOp,
+  encodeFenced,
+  encodeJoinReply,
+  encodeJoinRequest,
+  encodeTokenOp,
+  grantOf,
+  type JoinReply,
+  type JoinRequest,
+  RpcOp,
+} from "./rpc_messages.ts";
 import {
   downSubject,
   type Heartbeat,
@@ -76,8 +88,6 @@ export interface ClusterHost {
 
 /** Addresses of members connected through another node read `node:<id>@<local address>`. */
 const REMOTE_VIA_PREFIX = "node:";
-/** Requests on a node's rpc subject: the first byte says which. */
-const RpcOp = { Join: 1, Withdraw: 2, Announce: 3 } as const;
 /**
  * The counters of the notices a member node seals itself (its room's owner died): far above any
  * counter the owner reached (2^52 datagrams), so the client's replay window takes them as new.
@@ -144,7 +154,10 @@ export class ClusterNode {
   #fenceSealed = 0;
   /** True while a reconciliation runs: a stalled registry must not pile them up. */
   #reconciling = false;
-  /** Names being claimed now: their entries may show before their rooms exist. */
+  /**
+   * Names claimed for a create still under way (a password being hashed): their entries show
+   * before their rooms exist. Each leaves when its room is created or its claim released.
+   */
   readonly #claiming = new Set<string>();
   #watching: Promise<void> | null = null;
 
@@ -174,7 +187,10 @@ export class ClusterNode {
   readonly directory: RoomDirectory = {
     list: (local) => this.#list(local),
     claim: (roomName, password) => this.#claim(roomName, password),
-    release: (roomName) => void this.#registry.release(roomName, this.run),
+    release: (roomName) => {
+      this.#claiming.delete(roomName);
+      void this.#registry.release(roomName, this.run);
+    },
     join: (roomName, frame, ip, session) => this.#join(roomName, frame, ip, session),
   };
 
@@ -211,12 +227,16 @@ export class ClusterNode {
   }
 
   /**
-   * The state's events, with what the cluster must hear of them: a room that closes here frees its
-   * name in the registry.
+   * The state's events, with what the cluster must hear of them: a room created here ends its
+   * claim; a room that closes here frees its name in the registry.
    */
   watchEvents(events: StateEvents): StateEvents {
     return {
       ...events,
+      roomCreated: (room, host) => {
+        events.roomCreated(room, host);
+        this.#claiming.delete(room.name);
+      },
       roomClosed: (room, reason) => {
         events.roomClosed(room, reason);
         void this.#registry.release(room.name, this.run);
@@ -318,13 +338,10 @@ export class ClusterNode {
 
   async #claim(roomName: string, password: boolean): Promise<Status> {
     this.#claiming.add(roomName);
-    try {
-      const result = await this.#registry.claim(roomName, { ...this.run, password, members: 1 });
-      if (result === "claimed") return Status.Ok;
-      return result === "taken" ? Status.RoomExists : Status.ServerError;
-    } finally {
-      this.#claiming.delete(roomName);
-    }
+    const result = await this.#registry.claim(roomName, { ...this.run, password, members: 1 });
+    if (result === "claimed") return Status.Ok;
+    this.#claiming.delete(roomName);
+    return result === "taken" ? Status.RoomExists : Status.ServerError;
   }
 
   async #join(
@@ -341,7 +358,12 @@ export class ClusterNode {
     }
     if (entry === null || entry.node === this.run.node) return { status: Status.RoomNotFound };
     const owner = entry.node;
-    const request = encodeJoinRequest(this.run, ip, session, encodeTcrpFrame(frame));
+    const request = encodeJoinRequest({
+      from: this.run,
+      ip,
+      session,
+      frame: encodeTcrpFrame(frame),
+    });
     let reply;
     try {
       reply = await this.#nc.request(rpcSubject(owner), request, { timeout: JOIN_TIMEOUT_MS });
@@ -349,20 +371,20 @@ export class ClusterNode {
       // No responders (the owner just died) or no answer in time: never a wrong answer.
       return { status: Status.ServerError };
     }
-    const answer = parseJoinReply(reply.data);
+    const answer = decodeJoinReply(reply.data);
     if (answer === null) return { status: Status.ServerError };
     this.#liveness.seen({ node: owner, incarnation: answer.incarnation }, this.#now());
     if (answer.status !== Status.Ok || answer.token === undefined) {
       return { status: answer.status };
     }
     const token = answer.token;
-    const grant = answer.grant === undefined ? null : parseGrant(answer.grant);
+    const grant = grantOf(answer);
     const taken = grant !== null &&
       (this.#relay.hasSession(grant.id) ||
         this.#host?.sessions.state.memberBySession(grant.id) !== undefined);
     if (taken) {
       // Two nodes drew one id for two clients of this node (1 in 2^32): this one cannot be routed.
-      this.#publish(rpcSubject(owner), encodeTokenOp(RpcOp.Withdraw, token));
+      this.#publish(rpcSubject(owner), encodeTokenOp({ token }));
       return { status: Status.ServerError };
     }
     this.#relay.add(owner, token, answer.kaiwa === true, grant, this.#now());
@@ -373,20 +395,29 @@ export class ClusterNode {
         grant,
         withdraw: () => {
           this.#relay.remove(token);
-          this.#publish(rpcSubject(owner), encodeTokenOp(RpcOp.Withdraw, token));
+          this.#publish(rpcSubject(owner), encodeTokenOp({ token }));
         },
         announce: (port) => {
           this.#relay.announce(token, ip, port);
-          this.#publish(rpcSubject(owner), encodeTokenOp(RpcOp.Announce, token, port));
+          this.#publish(rpcSubject(owner), encodeTokenOp({ token, port }));
         },
       },
     };
   }
 
-  /** A request to this node: a join of one of its rooms, or a withdrawn token. */
+  /**
+   * A request to this node: a join of one of its rooms, a token withdrawn or a port announced by
+   * a member's node, or a node saying it declared this one dead.
+   */
   #rpc(msg: Msg): void {
     const host = this.#host;
     if (host === null || msg.data.length === 0) return;
+    if (msg.data[0] === RpcOp.Fenced) {
+      const by = decodeFenced(msg.data);
+      // It ended its side of our rooms' memberships: this node ends the other side.
+      if (by !== null) this.#dropRemoteMembers(host, by.node);
+      return;
+    }
     if (msg.data[0] === RpcOp.Withdraw || msg.data[0] === RpcOp.Announce) {
       const op = decodeTokenOp(msg.data);
       const state = host.sessions.state;
@@ -405,9 +436,9 @@ export class ClusterNode {
   }
 
   async #admit(host: ClusterHost, request: JoinRequest, msg: Msg): Promise<void> {
-    const reply = (answer: JoinReply) => {
+    const reply = (answer: Omit<JoinReply, "grant">, grant?: SessionGrant) => {
       try {
-        msg.respond(encoder.encode(JSON.stringify(answer)));
+        msg.respond(encodeJoinReply(answer, grant));
       } catch {
         // The connection closed meanwhile: the requester answers "server error" on its timeout.
       }
@@ -433,9 +464,9 @@ export class ClusterNode {
     this.#remote.add(request.from.node, member);
     // The secret crosses the broker to the member's node, which hands it over TLS to the client.
     const grant = request.session && member.kaiwa
-      ? encodeBase64(encodeSessionGrant(host.sessions.state.openSession(member)))
+      ? host.sessions.state.openSession(member)
       : undefined;
-    reply({ status: Status.Ok, incarnation, token: member.token, kaiwa: member.kaiwa, grant });
+    reply({ status: Status.Ok, incarnation, token: member.token, kaiwa: member.kaiwa }, grant);
   }
 
   /** Client datagrams relayed by their node, for this node's rooms. */
@@ -518,22 +549,34 @@ export class ClusterNode {
   #dead(run: NodeRun, gone: boolean): void {
     const host = this.#host;
     if (host === null) return;
-    const now = this.#now();
     host.sessions.log.info(
       gone ? `cluster: node ${run.node} stopped` : `cluster: node ${run.node} declared dead`,
+      { event: gone ? "cluster node stopped" : "cluster node dead", node: run.node },
     );
-    for (const member of this.#remote.take(run.node)) {
-      host.sessions.state.dropUnreachable(member, now);
+    this.#dropRemoteMembers(host, run.node, !gone);
+    if (this.#connected && !gone) {
+      // Should it be alive after all (a stalled process), it ends its side as this node did.
+      this.#publish(rpcSubject(run.node), encodeFenced(this.run));
+      void this.#registry.releaseAll(run);
     }
+  }
+
+  /**
+   * Ends every membership across this node and `node`: the members of this node's rooms connected
+   * through it leave (unreachable), and this node's clients in its rooms are told, when `tell`,
+   * that the room closed (host unreachable).
+   */
+  #dropRemoteMembers(host: ClusterHost, node: string, tell = true): void {
+    const now = this.#now();
+    for (const member of this.#remote.take(node)) host.sessions.state.dropUnreachable(member, now);
     const closed: KaiwaEvent = {
       type: "room-closed",
       time: now,
       reason: CloseReason.HostUnreachable,
     };
-    for (const member of this.#relay.takeOwner(run.node)) {
-      if (!gone) this.#tell(member, closed, true);
+    for (const member of this.#relay.takeOwner(node)) {
+      if (tell) this.#tell(member, closed, true);
     }
-    if (this.#connected) void this.#registry.releaseAll(run);
   }
 
   /** Tells a relayed client `event` itself (its owner cannot any more). */
@@ -601,113 +644,5 @@ export class ClusterNode {
         host.sessions.log.info(`cluster: room "${room.name}" claimed again`);
       }
     }
-  }
-}
-
-/** A join relayed to the owner: who asks, for which client IP, with the client's frame. */
-interface JoinRequest {
-  readonly from: NodeRun;
-  readonly ip: string;
-  /** A session is asked for, and the client's connection may carry its secret. */
-  readonly session: boolean;
-  readonly frame: Uint8Array;
-}
-
-/** The owner's answer to a relayed join (JSON). */
-interface JoinReply {
-  readonly status: Status;
-  /** The owner's incarnation: the member node watches that run. */
-  readonly incarnation: string;
-  readonly token?: string;
-  readonly kaiwa?: boolean;
-  /** The session grant (§7.1), base64, when one was opened. */
-  readonly grant?: string;
-}
-
-/**
- * Join: u8 op, u8 session flag, then u8-length-prefixed node, incarnation and IP, then the TCRP
- * frame.
- */
-function encodeJoinRequest(
-  from: NodeRun,
-  ip: string,
-  session: boolean,
-  frame: Uint8Array,
-): Uint8Array {
-  const parts = [from.node, from.incarnation, ip].map((text) => encoder.encode(text));
-  const size = 2 + parts.reduce((sum, part) => sum + 1 + part.length, 0) + frame.length;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  out[offset++] = RpcOp.Join;
-  out[offset++] = session ? 1 : 0;
-  for (const part of parts) {
-    out[offset++] = part.length;
-    out.set(part, offset);
-    offset += part.length;
-  }
-  out.set(frame, offset);
-  return out;
-}
-
-function decodeJoinRequest(bytes: Uint8Array): JoinRequest | null {
-  if (bytes[0] !== RpcOp.Join || bytes.length < 2) return null;
-  const session = bytes[1] === 1;
-  let offset = 2;
-  const texts: string[] = [];
-  for (let i = 0; i < 3; i++) {
-    if (offset >= bytes.length) return null;
-    const length = bytes[offset++];
-    if (offset + length > bytes.length) return null;
-    texts.push(decoder.decode(bytes.subarray(offset, offset + length)));
-    offset += length;
-  }
-  return {
-    from: { node: texts[0], incarnation: texts[1] },
-    ip: texts[2],
-    session,
-    frame: bytes.subarray(offset),
-  };
-}
-
-/** Withdraw: u8 op, then the token. Announce: u8 op, u16 port, then the token. */
-function encodeTokenOp(op: number, token: string, port?: number): Uint8Array {
-  const bytes = encoder.encode(token);
-  const head = port === undefined ? 1 : 3;
-  const out = new Uint8Array(head + bytes.length);
-  out[0] = op;
-  if (port !== undefined) new DataView(out.buffer).setUint16(1, port);
-  out.set(bytes, head);
-  return out;
-}
-
-function decodeTokenOp(bytes: Uint8Array): { token: string; port?: number } | null {
-  if (bytes[0] === RpcOp.Withdraw) return { token: decoder.decode(bytes.subarray(1)) };
-  if (bytes.length < 3) return null;
-  const port = new DataView(bytes.buffer, bytes.byteOffset).getUint16(1);
-  return { token: decoder.decode(bytes.subarray(3)), port };
-}
-
-function encodeBase64(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
-}
-
-/** A grant from a join reply; null when it does not decode (then no session is given). */
-function parseGrant(base64: string): SessionGrant | null {
-  try {
-    return decodeSessionGrant(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
-  } catch {
-    return null;
-  }
-}
-
-function parseJoinReply(bytes: Uint8Array): JoinReply | null {
-  try {
-    const reply = JSON.parse(decoder.decode(bytes)) as Partial<JoinReply>;
-    if (typeof reply.status !== "number" || typeof reply.incarnation !== "string") return null;
-    return reply as JoinReply;
-  } catch {
-    return null;
   }
 }

@@ -111,13 +111,13 @@ export class RoomRegistry {
   }
 
   /**
-   * The entry of `roomName`: from the watch, else read from the bucket (retried once: a key
-   * written a moment ago elsewhere may not be readable yet); null when there is none.
+   * The entry of `roomName`: from the watch (unless `fresh`), else read from the bucket (retried
+   * once: a key written a moment ago elsewhere may not be readable yet); null when there is none.
    *
    * @throws {Error} when the bucket cannot be read.
    */
-  async read(roomName: string): Promise<RegisteredRoom | null> {
-    const watched = this.rooms.get(roomName);
+  async read(roomName: string, fresh = false): Promise<RegisteredRoom | null> {
+    const watched = fresh ? undefined : this.rooms.get(roomName);
     if (watched !== undefined) return watched;
     const key = registryKey(roomName);
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -142,26 +142,33 @@ export class RoomRegistry {
     }
   }
 
-  /** Deletes `roomName`'s entry if `run` still owns it: the name is free again. */
+  /**
+   * Deletes `roomName`'s entry if `run` still owns it: the name is free again. The delete is a
+   * compare-and-swap on the watched revision; when the entry moved on since (a member count
+   * written a moment ago), it is read afresh from the bucket and tried once more.
+   */
   async release(roomName: string, run: NodeRun): Promise<void> {
-    const found = await this.read(roomName).catch(() => null);
-    if (found === null || found.node !== run.node || found.incarnation !== run.incarnation) return;
-    await this.#delete(roomName, found.revision);
+    const watched = await this.read(roomName).catch(() => null);
+    if (watched !== null && owns(watched, run) && await this.#delete(roomName, watched.revision)) {
+      return;
+    }
+    const fresh = await this.read(roomName, true).catch(() => null);
+    if (fresh !== null && owns(fresh, run)) await this.#delete(roomName, fresh.revision);
   }
 
   /** Deletes every entry `run` owns (it was declared dead): their names are free again. */
   async releaseAll(run: NodeRun): Promise<void> {
-    const owned = [...this.rooms].filter(([, entry]) =>
-      entry.node === run.node && entry.incarnation === run.incarnation
-    );
-    await Promise.all(owned.map(([name, entry]) => this.#delete(name, entry.revision)));
+    const owned = [...this.rooms].filter(([, entry]) => owns(entry, run));
+    await Promise.all(owned.map(([name]) => this.release(name, run)));
   }
 
-  async #delete(roomName: string, revision: number): Promise<void> {
+  /** True when the entry was deleted at `revision`; false when it changed or went meanwhile. */
+  async #delete(roomName: string, revision: number): Promise<boolean> {
     try {
       await withTimeout(this.#kv.delete(registryKey(roomName), { previousSeq: revision }));
+      return true;
     } catch {
-      // Another node deleted it first, or it changed since: either way it is not this run's.
+      return false;
     }
   }
 
@@ -170,6 +177,11 @@ export class RoomRegistry {
     this.#stop?.();
     await this.#watching;
   }
+}
+
+/** True when `entry` was written by `run`. */
+function owns(entry: NodeRun, run: NodeRun): boolean {
+  return entry.node === run.node && entry.incarnation === run.incarnation;
 }
 
 function parseEntry(value: Uint8Array): RegistryEntry | null {

@@ -6,6 +6,8 @@
  * @module
  */
 
+import { fromBase64url, toBase64url } from "./base64url.ts";
+
 /** Every subject starts so: one kaiwa cluster per NATS account. */
 const PREFIX = "kaiwa";
 
@@ -45,25 +47,16 @@ export function downSubject(node: string): string {
 
 /** The registry key of `roomName`: base64url of its UTF-8 bytes, valid in any KV key. */
 export function registryKey(roomName: string): string {
-  return `room.${base64url(new TextEncoder().encode(roomName))}`;
+  return `room.${toBase64url(new TextEncoder().encode(roomName))}`;
 }
 
 /** The room name a registry key stands for; null for a key kaiwa did not write. */
 export function roomOfKey(key: string): string | null {
   if (!key.startsWith("room.")) return null;
   try {
-    const b64 = key.slice("room.".length).replaceAll("-", "+").replaceAll("_", "/");
-    const binary = atob(b64 + "=".repeat((4 - b64.length % 4) % 4));
-    return new TextDecoder("utf-8", { fatal: true }).decode(
-      Uint8Array.from(binary, (c) => c.charCodeAt(0)),
-    );
+    const bytes = fromBase64url(key.slice("room.".length));
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     return null;
   }
-}
-
-function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
