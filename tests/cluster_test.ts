@@ -249,3 +249,16 @@ Deno.test("cluster: no NATS server at --cluster: one line on stderr, exit code 1
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test({
+  name: clusterTestName("cluster: two nodes started with one --node-id: each says so in its log"),
+  ignore: !HAVE_NATS,
+  async fn() {
+    await using nats = await NatsServer.start();
+    await using first = await KaiwaNode.start("twin", [nats.url]);
+    await using second = await KaiwaNode.start("twin", [nats.url]);
+    const said = (node: KaiwaNode) =>
+      node.lines.some((line) => line.includes("another node runs with id twin"));
+    await eventually(() => said(first) && said(second), "both twins logging the clash");
+  },
+});

@@ -154,6 +154,8 @@ export class ClusterNode {
   #fenceSealed = 0;
   /** True while a reconciliation runs: a stalled registry must not pile them up. */
   #reconciling = false;
+  /** True once a twin (another process with this node's id) was logged. */
+  #twinReported = false;
   /**
    * Names claimed for a create still under way (a password being hashed): their entries show
    * before their rooms exist. Each leaves when its room is created or its claim released.
@@ -505,7 +507,17 @@ export class ClusterNode {
       return;
     }
     if (typeof beat.node !== "string" || typeof beat.incarnation !== "string") return;
-    if (beat.node === this.run.node) return;
+    if (beat.node === this.run.node) {
+      // Another process with this id: both would take each other's requests and datagrams.
+      if (beat.incarnation !== this.run.incarnation && !this.#twinReported) {
+        this.#twinReported = true;
+        this.#host?.sessions.log.error(
+          `cluster: another node runs with id ${beat.node}; give each node its own --node-id`,
+          { event: "cluster duplicate node id", node: beat.node },
+        );
+      }
+      return;
+    }
     if (beat.gone === true) {
       const run = this.#liveness.forget(beat.node);
       if (run !== null && run.incarnation === beat.incarnation) this.#dead(run, true);
