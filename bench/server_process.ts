@@ -1,7 +1,7 @@
 /**
- * The server under test, run as a separate process (`main.ts serve`) so that its CPU and memory
- * are its own and it competes with the load generator only as a real deployment would. The soak
- * script (soak/) runs its servers through this too.
+ * The server under test, run as a separate process (`main.ts serve`, or a reference relay) so
+ * that its CPU and memory are its own and it competes with the load generator only as a real
+ * deployment would. The soak script (soak/) runs its servers through this too.
  *
  * @module
  */
@@ -22,14 +22,39 @@ const START_ATTEMPTS = 3;
  */
 export const INSPECT_VARIABLE = "KAIWA_BENCH_INSPECT";
 
-/** How a server is started. */
+/**
+ * Which UDP path kaiwa runs: its default, or forced to the batched FFI path or to Deno's sockets.
+ */
+export type UdpPath = "default" | "fast" | "portable";
+
+/**
+ * The `kaiwa serve` flags that choose each {@link UdpPath}. Today's default is Deno's sockets
+ * (portable), and `--fast-udp` forces the batched path.
+ */
+const UDP_PATH_FLAGS: Readonly<Record<UdpPath, readonly string[]>> = {
+  default: [],
+  fast: ["--fast-udp"],
+  portable: [],
+};
+
+/** How a kaiwa server is started. */
 export interface ServerStart {
   /** The port; by default a free one is picked (and another tried if it is taken meanwhile). */
   port?: number;
   /** `kaiwa serve` flags besides --host and --port. */
   flags?: readonly string[];
-  /** Adds `--fast-udp` (and `--allow-ffi`, which it needs). */
-  fastUdp?: boolean;
+  /** The UDP path; "default" unless said. The server may always use FFI, as `deno task serve`. */
+  udp?: UdpPath;
+}
+
+/** A program to run as the server: its path, and its arguments for a port. */
+export interface ServerProgram {
+  /** The executable. */
+  readonly program: string | URL;
+  /** Its arguments to listen on 127.0.0.1 at `port` (TCP and UDP). */
+  readonly args: (port: number) => string[];
+  /** Its working directory. */
+  readonly cwd?: URL;
 }
 
 /**
@@ -74,32 +99,40 @@ export class ServerProcess {
   readonly port: number;
   /** The process id, for /proc readings. */
   readonly pid: number;
-  /** True when it runs with `--fast-udp`. */
-  readonly fastUdp: boolean;
   readonly #child: Deno.ChildProcess;
   readonly #lines: string[];
   #stopped: Promise<Deno.CommandStatus> | null = null;
+  /** The servers started and not yet stopped, for {@link stopAll}. */
+  static readonly #running = new Set<ServerProcess>();
 
-  private constructor(
-    child: Deno.ChildProcess,
-    port: number,
-    lines: string[],
-    fastUdp: boolean,
-  ) {
+  private constructor(child: Deno.ChildProcess, port: number, lines: string[]) {
     this.#child = child;
-    this.fastUdp = fastUdp;
     this.pid = child.pid;
     this.port = port;
     this.#lines = lines;
+    ServerProcess.#running.add(this);
   }
 
-  /** Starts the server and waits until it listens. */
-  static async start(options: ServerStart = {}): Promise<ServerProcess> {
-    if (options.port !== undefined) return await ServerProcess.#startOn(options.port, options);
+  /** Stops every server still running, e.g. when the benchmark is interrupted. */
+  static async stopAll(): Promise<void> {
+    await Promise.all([...ServerProcess.#running].map((server) => server.stop()));
+  }
+
+  /** Starts `kaiwa serve` and waits until it listens. */
+  static start(options: ServerStart = {}): Promise<ServerProcess> {
+    return ServerProcess.run(kaiwaProgram(options), options.port);
+  }
+
+  /**
+   * Starts `server` and waits until it prints a line with "listening" on stderr; on `port`, or by
+   * default on a free one (another tried if it is taken meanwhile).
+   */
+  static async run(server: ServerProgram, port?: number): Promise<ServerProcess> {
+    if (port !== undefined) return await ServerProcess.#startOn(port, server);
     let lastError: Error | null = null;
     for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
       try {
-        return await ServerProcess.#startOn(pickPort(), options);
+        return await ServerProcess.#startOn(pickPort(), server);
       } catch (error) {
         lastError = error as Error;
       }
@@ -107,23 +140,10 @@ export class ServerProcess {
     throw lastError!;
   }
 
-  static async #startOn(port: number, options: ServerStart): Promise<ServerProcess> {
-    const fastUdp = options.fastUdp ?? false;
-    const args = ["run", "--allow-net", "--allow-env"];
-    if (fastUdp) args.push("--allow-ffi");
-    const inspect = Deno.env.get(INSPECT_VARIABLE);
-    if (inspect) args.push(`--inspect=${inspect}`);
-    // Bench clients speak plain TCRP (TLS with --encrypted); the server makes its TLS identity
-    // once, in a directory of its own that later runs reuse (the benchmark itself may not write).
-    const dataDir = `${Deno.env.get("TMPDIR") ?? "/tmp"}/${BENCH_DATA_DIR}`;
-    args.push(`--allow-read=${dataDir}`, `--allow-write=${dataDir}`);
-    args.push("main.ts", "serve", "--host", BENCH_HOST, "--port", String(port));
-    args.push("--data-dir", dataDir);
-    args.push(...options.flags ?? []);
-    if (fastUdp) args.push("--fast-udp");
-    const child = new Deno.Command(Deno.execPath(), {
-      args,
-      cwd: new URL("..", import.meta.url),
+  static async #startOn(port: number, server: ServerProgram): Promise<ServerProcess> {
+    const child = new Deno.Command(server.program, {
+      args: server.args(port),
+      cwd: server.cwd,
       stdin: "null",
       stdout: "null",
       stderr: "piped",
@@ -136,12 +156,12 @@ export class ServerProcess {
     });
     const ready = await Promise.race([listening, timeout]);
     clearTimeout(timer);
-    const server = new ServerProcess(child, port, lines, fastUdp);
+    const started = new ServerProcess(child, port, lines);
     if (!ready) {
-      await server.stop();
+      await started.stop();
       throw new Error(`Server did not start on port ${port}: ${lines.join(" | ") || "no output"}`);
     }
-    return server;
+    return started;
   }
 
   /** The server's resident memory in bytes, or null off Linux. */
@@ -185,10 +205,40 @@ export class ServerProcess {
       await Promise.race([this.#child.status, killed]);
       const status = await this.#child.status;
       clearTimeout(timer);
+      ServerProcess.#running.delete(this);
       return status;
     })();
     return this.#stopped;
   }
+}
+
+/** `main.ts serve` with `options`, run by this Deno. */
+function kaiwaProgram(options: ServerStart): ServerProgram {
+  // The server may use FFI, as `deno task serve` lets it; its UDP path is chosen by flags.
+  const deno = ["run", "--allow-net", "--allow-env", "--allow-ffi"];
+  const inspect = Deno.env.get(INSPECT_VARIABLE);
+  if (inspect) deno.push(`--inspect=${inspect}`);
+  // Bench clients speak plain TCRP (TLS with --encrypted); the server makes its TLS identity
+  // once, in a directory of its own that later runs reuse (the benchmark itself may not write).
+  const dataDir = `${Deno.env.get("TMPDIR") ?? "/tmp"}/${BENCH_DATA_DIR}`;
+  deno.push(`--allow-read=${dataDir}`, `--allow-write=${dataDir}`);
+  return {
+    program: Deno.execPath(),
+    cwd: new URL("..", import.meta.url),
+    args: (port) => [
+      ...deno,
+      "main.ts",
+      "serve",
+      "--host",
+      BENCH_HOST,
+      "--port",
+      String(port),
+      "--data-dir",
+      dataDir,
+      ...options.flags ?? [],
+      ...UDP_PATH_FLAGS[options.udp ?? "default"],
+    ],
+  };
 }
 
 function signal(child: Deno.ChildProcess, name: Deno.Signal): void {
