@@ -1,24 +1,36 @@
 /**
- * How much of its wall time a load generator thread spends working rather than waiting: the
- * sum of the stretches between a wakeup (a batch of datagrams ready, a send tick due) and the
- * next wait. A thread busy nearly all the time cannot go faster, so a rate it reached says
- * nothing about the server.
+ * How much of its wall time a load generator thread is busy: everything but the time it spends
+ * blocked waiting for datagrams or for its next message to be due (in `epoll_wait`). Time the
+ * thread is ready to run but the machine's cores are taken counts as busy too: either way the
+ * generator has no headroom. A thread busy nearly all the time cannot go faster, so a rate it
+ * reached says nothing about the server.
  *
  * @module
  */
 
-/** Accumulates busy time, ms; `start` at a wakeup, `stop` before the next wait. */
-export class BusyMeter {
-  /** Busy time so far, ms. */
-  busyMs = 0;
+const PERCENT = 100;
 
-  /** The time now, to hand back to {@link stop}. */
-  start(): number {
-    return performance.now();
+/** Accumulates the waits of one thread; busy is the rest of the wall time. */
+export class BusyMeter {
+  #waitedMs = 0;
+  #waitedAtStart = 0;
+  #wallAtStart = 0;
+
+  /** Counts `ms` spent blocked, waiting for something to do. */
+  addWait(ms: number): void {
+    this.#waitedMs += ms;
   }
 
-  /** Adds the time since `startedAt` (from {@link start}). */
-  stop(startedAt: number): void {
-    this.busyMs += performance.now() - startedAt;
+  /** Starts a measurement window now. */
+  start(): void {
+    this.#waitedAtStart = this.#waitedMs;
+    this.#wallAtStart = performance.now();
+  }
+
+  /** The share of the wall time since {@link start} not spent waiting, percent. */
+  busyPercent(): number {
+    const wall = performance.now() - this.#wallAtStart;
+    if (wall <= 0) return 0;
+    return Math.max(0, ((wall - (this.#waitedMs - this.#waitedAtStart)) * PERCENT) / wall);
   }
 }

@@ -1,9 +1,12 @@
 /**
  * A benchmark worker: owns a share of the simulated members, one UDP socket each
- * ({@link MemberSockets}: epoll, `recvmmsg` batches parsed in place, `sendto`), and sends paced
+ * ({@link MemberSockets}: epoll, `recvmmsg` batches parsed in place, `sendmmsg`), and sends paced
  * chat messages from them. Spreading members over workers puts the receiving on several threads.
- * It measures how busy it was while sending, so that every rate comes with the generator's
- * headroom.
+ *
+ * One loop does everything: it blocks in `epoll_wait` until a datagram arrives or the next
+ * message is due, takes what arrived, sends what is due, and every few milliseconds lets the event
+ * loop run so that the main thread's commands are answered. It measures how busy its thread was
+ * while sending, so that every rate comes with the generator's headroom.
  *
  * A member with a session (`--encrypted`) is a kaiwa client: it seals each command with the
  * client's own {@link SealedChannel} and opens each event through it, replay window included, so
@@ -15,7 +18,6 @@
 /// <reference lib="deno.worker" />
 
 import { encodeClientDatagram, encodeCommand, encodeUtf8, SealedChannel } from "../protocol/mod.ts";
-import { BusyMeter } from "./busy_meter.ts";
 import { LatencyHistogram } from "./latency_histogram.ts";
 import { MemberSockets, SEND_SLOT_SIZE } from "./member_sockets.ts";
 import {
@@ -30,11 +32,12 @@ import {
 import type { MemberCredentials, WorkerCommand, WorkerReply } from "./worker_messages.ts";
 import { MS_PER_SECOND } from "../util/mod.ts";
 
-/** How often the sender wakes to send what is due. */
-const SEND_TICK_MS = 2;
-/** Most sends in one tick: after a stall the backlog is spread over ticks, not burst at once. */
+/** Longest block in `epoll_wait` with nothing to send, ms: closing waits at most this long. */
+const IDLE_WAIT_MS = 5;
+/** The loop lets the event loop run (commands from the main thread) at least this often, ms. */
+const YIELD_EVERY_MS = 2;
+/** Most sends per turn of the loop: after a stall the backlog is spread, not burst at once. */
 const MAX_SEND_BATCH = 256;
-const PERCENT = 100;
 const NO_TEXT = new Uint8Array(0);
 
 interface Sender {
@@ -49,8 +52,31 @@ interface Sender {
   readonly channel: SealedChannel | null;
 }
 
-const busy = new BusyMeter();
+/** What a `send` command asked for, while it runs. */
+interface SendPlan {
+  readonly step: number;
+  /** Messages per second. */
+  readonly rate: number;
+  readonly durationMs: number;
+  /** Messages in all: message k is due at k / rate, the first at once. */
+  readonly total: number;
+  /** When it started, `performance.now()`. */
+  readonly start: number;
+  sent: number;
+  readonly finish: (result: SendResult) => void;
+}
+
+/** What a `send` sent, in how long, and how busy the thread was meanwhile (percent). */
+interface SendResult {
+  sent: number;
+  elapsedMs: number;
+  busyPercent: number;
+}
+
 let sockets: MemberSockets | null = null;
+let plan: SendPlan | null = null;
+let loop: Promise<void> | null = null;
+let closing = false;
 const senders: Sender[] = [];
 const sendersByIndex = new Map<number, Sender>();
 /** Each socket's session channel, by socket index; null until (or unless) it has one. */
@@ -79,8 +105,35 @@ function open(count: number, serverHost: string, serverPort: number, names: numb
   trackNames = names;
   heard = new Uint8Array(count * names);
   channels = new Array(count).fill(null);
-  sockets = new MemberSockets(count, serverHost, serverPort, onDatagram, busy);
+  sockets = new MemberSockets(count, serverHost, serverPort, onDatagram);
+  loop = run(sockets);
   return sockets.ports.slice();
+}
+
+/** Takes datagrams and sends what is due until the worker closes. */
+async function run(members: MemberSockets): Promise<void> {
+  let lastYield = performance.now();
+  while (!closing) {
+    members.poll(plan === null ? IDLE_WAIT_MS : sendDue(members, plan));
+    if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+      await yieldToEventLoop();
+      lastYield = performance.now();
+    }
+  }
+}
+
+/**
+ * A macrotask's turn: the event loop answers commands meanwhile. (A timer would do, but nested
+ * timers are clamped to 4 ms.)
+ */
+const turns = new MessageChannel();
+let resumeLoop: (() => void) | null = null;
+turns.port1.onmessage = () => resumeLoop?.();
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    resumeLoop = resolve;
+    turns.port2.postMessage(null);
+  });
 }
 
 /** Counts one datagram member `member` received, `bytes[start, end)`. */
@@ -163,37 +216,55 @@ function sendChat(sockets: MemberSockets, sender: Sender, sendStep: number, id: 
 }
 
 /**
- * Sends `rate` messages per second for `durationMs`, in small batches, round-robin; returns what
- * it sent and the share of the time this worker was busy (sending, and taking and counting
- * datagrams), percent.
+ * Sends `rate` messages per second for `durationMs` from the members, round-robin, through the
+ * loop; resolves with what it sent and the share of the time this worker's thread was busy (not
+ * blocked waiting in `epoll_wait`), percent.
  */
-async function sendPaced(
-  sendStep: number,
-  rate: number,
-  durationMs: number,
-): Promise<{ sent: number; elapsedMs: number; busyPercent: number }> {
+function sendPaced(sendStep: number, rate: number, durationMs: number): Promise<SendResult> {
   const members = openSockets();
-  let sent = 0;
-  // Message k is due at k / rate: the first at once, the last just before the end.
-  const total = Math.ceil((rate * durationMs) / MS_PER_SECOND);
-  const busyBefore = busy.busyMs;
-  const start = performance.now();
-  for (;;) {
-    const startedAt = busy.start();
-    const elapsed = startedAt - start;
-    if (elapsed >= durationMs || senders.length === 0) break;
-    const dueByNow = Math.min(Math.floor((rate * elapsed) / MS_PER_SECOND) + 1, total);
-    const due = Math.min(dueByNow - sent, MAX_SEND_BATCH);
-    for (let i = 0; i < due; i++) {
-      sendChat(members, senders[nextSender], sendStep, nextMessageId++);
-      nextSender = (nextSender + 1) % senders.length;
-    }
-    if (due > 0) sent += due;
-    busy.stop(startedAt);
-    await new Promise((resolve) => setTimeout(resolve, SEND_TICK_MS));
+  return new Promise((finish) => {
+    members.busy.start();
+    plan = {
+      step: sendStep,
+      rate,
+      durationMs,
+      total: Math.ceil((rate * durationMs) / MS_PER_SECOND),
+      start: performance.now(),
+      sent: 0,
+      finish,
+    };
+  });
+}
+
+/**
+ * Sends the messages of `current` due by now; returns how long the loop may wait for the next
+ * one, ms (ending the plan when its time is up).
+ */
+function sendDue(members: MemberSockets, current: SendPlan): number {
+  const elapsed = performance.now() - current.start;
+  if (elapsed >= current.durationMs || senders.length === 0) {
+    plan = null;
+    current.finish({
+      sent: current.sent,
+      elapsedMs: elapsed,
+      busyPercent: members.busy.busyPercent(),
+    });
+    return 0;
   }
-  const elapsedMs = performance.now() - start;
-  return { sent, elapsedMs, busyPercent: ((busy.busyMs - busyBefore) * PERCENT) / elapsedMs };
+  const dueByNow = Math.min(
+    Math.floor((current.rate * elapsed) / MS_PER_SECOND) + 1,
+    current.total,
+  );
+  const due = Math.min(dueByNow - current.sent, MAX_SEND_BATCH);
+  for (let i = 0; i < due; i++) {
+    sendChat(members, senders[nextSender], current.step, nextMessageId++);
+    nextSender = (nextSender + 1) % senders.length;
+  }
+  if (due > 0) current.sent += due;
+  const nextDue = current.sent < current.total
+    ? (current.sent * MS_PER_SECOND) / current.rate
+    : current.durationMs;
+  return Math.max(0, Math.ceil(Math.min(nextDue, current.durationMs) - elapsed));
 }
 
 /** The worker's sockets; they must have been opened. */
@@ -243,7 +314,11 @@ async function handle(command: WorkerCommand): Promise<WorkerReply> {
     case "report":
       return report();
     case "close":
-      await sockets?.close();
+      closing = true;
+      await loop;
+      sockets?.close();
+      turns.port1.close();
+      turns.port2.close();
       return { kind: "ack" };
   }
 }

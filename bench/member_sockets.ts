@@ -1,9 +1,15 @@
 /**
  * The UDP sockets of one worker's simulated members, driven through libc (Linux, `--allow-ffi`)
  * so that the load generator costs little per datagram, batched as the server's fast path is:
- * one `epoll_wait` (off the JavaScript thread) says which sockets have datagrams, one
- * `recvmmsg(2)` per ready socket takes up to {@link RECEIVE_SLOTS} of them into one preallocated
- * arena, and each is handed over in place, without a copy or an object per datagram. Each
+ * one `epoll_wait` says which sockets have datagrams, one `recvmmsg(2)` per ready socket takes up
+ * to {@link RECEIVE_SLOTS} of them into one preallocated arena, and each is handed over in
+ * place, without a copy or an object per datagram.
+ *
+ * `epoll_wait` blocks the calling thread: a worker's thread does nothing else, and waking it
+ * costs one system call. (Declared `nonblocking`, the wait ran on a thread of Deno's pool and
+ * woke the worker through a promise: with datagrams trickling in over many sockets that was a
+ * thread hop per datagram or two, and the generator spent as much CPU per delivery as the
+ * server.) Each
  * member sends from its own socket with a one-message `sendmmsg(2)`, its datagram written in
  * place in its slot of a send arena.
  *
@@ -41,7 +47,7 @@ import {
   writePointer,
 } from "../server/fast_udp/mmsghdr.ts";
 import { ipv4Word } from "../server/fast_udp/sockaddr.ts";
-import type { BusyMeter } from "./busy_meter.ts";
+import { BusyMeter } from "./busy_meter.ts";
 
 /** Datagrams taken per `recvmmsg` call at most. */
 const RECEIVE_SLOTS = 64;
@@ -51,8 +57,6 @@ const SLOT_SIZE = MAX_EVENT_SIZE;
 const MAX_BATCHES_PER_SOCKET = 8;
 /** Ready sockets reported per `epoll_wait`. */
 const MAX_EVENTS = 256;
-/** Longest wait for a datagram, ms: closing waits for the wait in flight to end. */
-const WAIT_MS = 25;
 const LOOPBACK = "127.0.0.1";
 /**
  * Bytes of the send arena per member: the largest standard datagram (room name and token of
@@ -101,15 +105,14 @@ export class MemberSockets {
   readonly #words: Uint32Array;
   readonly #events: Uint8Array;
   readonly #eventView: DataView;
+  /** The share of the time this thread is not blocked in {@link poll}. */
+  readonly busy = new BusyMeter();
   readonly #onDatagram: DatagramHandler;
-  readonly #busy: BusyMeter;
-  readonly #loop: Promise<void>;
-  #closing = false;
+  #closed = false;
 
   /**
    * Opens `count` non-blocking sockets on 127.0.0.1 (each its own port), all sending to
-   * `serverHost:serverPort`, and starts receiving on them; `busy` is charged with the time spent
-   * taking and handling datagrams.
+   * `serverHost:serverPort`; {@link poll} takes what they receive.
    *
    * @throws {Error} when a socket cannot be opened or bound, or libc cannot be loaded.
    */
@@ -118,7 +121,6 @@ export class MemberSockets {
     serverHost: string,
     serverPort: number,
     onDatagram: DatagramHandler,
-    busy: BusyMeter,
   ) {
     const unavailable = generatorUnavailable();
     if (unavailable !== null) throw new Error(unavailable);
@@ -126,7 +128,6 @@ export class MemberSockets {
     if (server === null) throw new Error(`The server must be an IPv4 address, not ${serverHost}`);
     this.#libc = openLibc();
     this.#onDatagram = onDatagram;
-    this.#busy = busy;
     this.sendArena = new Uint8Array(SEND_SLOTS + count * SEND_SLOT_SIZE);
     this.#sendWords = new Uint32Array(this.sendArena.buffer);
     this.#sendBase = addressOf(this.sendArena);
@@ -148,7 +149,6 @@ export class MemberSockets {
       this.#libc.close();
       throw error;
     }
-    this.#loop = this.#receiveLoop();
   }
 
   /** Where member `member`'s datagram starts in {@link sendArena}. */
@@ -166,11 +166,25 @@ export class MemberSockets {
     return this.#libc.symbols.sendmmsg(this.#fds[member], this.sendArena, 1, MSG_DONTWAIT) === 1;
   }
 
-  /** Stops receiving (within one wait) and closes every socket. */
-  async close(): Promise<void> {
-    if (this.#closing) return;
-    this.#closing = true;
-    await this.#loop;
+  /**
+   * Waits up to `timeoutMs` (0: not at all) for datagrams, blocking this thread, and hands every
+   * datagram then waiting to the handler; returns how many sockets were ready.
+   */
+  poll(timeoutMs: number): number {
+    const waitStart = performance.now();
+    const ready = this.#libc.symbols.epoll_wait(this.#epoll, this.#events, MAX_EVENTS, timeoutMs);
+    if (timeoutMs > 0) this.busy.addWait(performance.now() - waitStart);
+    // Below 0: interrupted by a signal (EINTR); the caller polls again.
+    for (let i = 0; i < ready; i++) {
+      this.#drain(this.#eventView.getUint32(i * EPOLL_EVENT_SIZE + EPOLL_DATA, true));
+    }
+    return Math.max(ready, 0);
+  }
+
+  /** Closes every socket. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
     this.#closeDescriptors();
     this.#libc.close();
   }
@@ -210,18 +224,6 @@ export class MemberSockets {
       const iov = iovOffset + slot * IOVEC_SIZE;
       writePointer(this.#words, iov, base + slotsOffset + slot * SLOT_SIZE);
       this.#words[(iov + IOV_LEN) / WORD] = SLOT_SIZE;
-    }
-  }
-
-  async #receiveLoop(): Promise<void> {
-    const { symbols } = this.#libc;
-    while (!this.#closing) {
-      const ready = await symbols.epoll_wait(this.#epoll, this.#events, MAX_EVENTS, WAIT_MS);
-      const startedAt = this.#busy.start();
-      for (let i = 0; i < ready; i++) {
-        this.#drain(this.#eventView.getUint32(i * EPOLL_EVENT_SIZE + EPOLL_DATA, true));
-      }
-      this.#busy.stop(startedAt);
     }
   }
 

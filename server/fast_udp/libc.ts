@@ -66,10 +66,9 @@ const SYMBOLS = {
   epoll_create1: { parameters: ["i32"], result: "i32" },
   // int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
   epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
-  // int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout): waits on
-  // a thread of Deno's pool and resolves a promise, so the JavaScript thread stays free. Its
-  // errno is that thread's: a failed wait is simply made again.
-  epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32", nonblocking: true },
+  // int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout): blocks the
+  // calling thread, which a benchmark worker has to itself.
+  epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
 } as const;
 
 /** The opened library: its calls and the calling thread's errno. */
