@@ -64,6 +64,7 @@ interface SendPlan {
   readonly start: number;
   sent: number;
   readonly finish: (result: SendResult) => void;
+  readonly fail: (error: Error) => void;
 }
 
 /** What a `send` sent, in how long, and how busy the thread was meanwhile (percent). */
@@ -77,6 +78,8 @@ let sockets: MemberSockets | null = null;
 let plan: SendPlan | null = null;
 let loop: Promise<void> | null = null;
 let closing = false;
+/** Why the loop stopped, if it failed: every later command fails with it. */
+let loopFailure: Error | null = null;
 const senders: Sender[] = [];
 const sendersByIndex = new Map<number, Sender>();
 /** Each socket's session channel, by socket index; null until (or unless) it has one. */
@@ -110,15 +113,24 @@ function open(count: number, serverHost: string, serverPort: number, names: numb
   return sockets.ports.slice();
 }
 
-/** Takes datagrams and sends what is due until the worker closes. */
+/**
+ * Takes datagrams and sends what is due until the worker closes. If it fails, the send in
+ * progress and every later command fail with its error, rather than wait forever.
+ */
 async function run(members: MemberSockets): Promise<void> {
   let lastYield = performance.now();
-  while (!closing) {
-    members.poll(plan === null ? IDLE_WAIT_MS : sendDue(members, plan));
-    if (performance.now() - lastYield >= YIELD_EVERY_MS) {
-      await yieldToEventLoop();
-      lastYield = performance.now();
+  try {
+    while (!closing) {
+      members.poll(plan === null ? IDLE_WAIT_MS : sendDue(members, plan));
+      if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+        await yieldToEventLoop();
+        lastYield = performance.now();
+      }
     }
+  } catch (error) {
+    loopFailure = error as Error;
+    plan?.fail(loopFailure);
+    plan = null;
   }
 }
 
@@ -222,7 +234,7 @@ function sendChat(sockets: MemberSockets, sender: Sender, sendStep: number, id: 
  */
 function sendPaced(sendStep: number, rate: number, durationMs: number): Promise<SendResult> {
   const members = openSockets();
-  return new Promise((finish) => {
+  return new Promise((finish, fail) => {
     members.busy.start();
     plan = {
       step: sendStep,
@@ -232,6 +244,7 @@ function sendPaced(sendStep: number, rate: number, durationMs: number): Promise<
       start: performance.now(),
       sent: 0,
       finish,
+      fail,
     };
   });
 }
@@ -290,6 +303,7 @@ function report(): WorkerReply {
 }
 
 async function handle(command: WorkerCommand): Promise<WorkerReply> {
+  if (loopFailure !== null) throw loopFailure;
   switch (command.kind) {
     case "open":
       return {
