@@ -1,5 +1,6 @@
 /**
- * The `kaiwa` command: `kaiwa serve` runs the chat server, `kaiwa join` the client.
+ * The `kaiwa` command: `kaiwa serve` runs the chat server, `kaiwa join` the client, `kaiwa rooms`
+ * lists a server's rooms.
  *
  * ```sh
  * deno run --allow-net --allow-env main.ts serve --port 9001
@@ -12,6 +13,7 @@
  */
 
 import config from "./deno.json" with { type: "json" };
+import { readEnvironment } from "./cli/environment.ts";
 import { ExitCode } from "./cli/exit_codes.ts";
 import { oneLine } from "./cli/flags.ts";
 import { parseMainArgs } from "./cli/main_command.ts";
@@ -22,7 +24,7 @@ import { UsageError } from "./cli/usage_error.ts";
 async function main(args: readonly string[]): Promise<number> {
   let command;
   try {
-    command = parseMainArgs(args);
+    command = parseMainArgs(args, readEnvironment());
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`kaiwa: ${oneLine(error.message)}\n${error.usage}`);
@@ -44,6 +46,10 @@ async function main(args: readonly string[]): Promise<number> {
     case "join": {
       const { join } = await import("./cli/run_join.ts");
       return await join(command.options);
+    }
+    case "rooms": {
+      const { rooms } = await import("./cli/run_rooms.ts");
+      return await rooms(command.options);
     }
   }
 }

@@ -84,8 +84,8 @@ export interface BenchOptions {
   /** Worker threads the members are spread over. */
   readonly workers: number;
   /**
-   * kaiwa's UDP path without `--compare`: "fast" for `--fast-udp`, "portable" for `--portable`,
-   * otherwise its default.
+   * kaiwa's UDP path without `--compare`: "portable" for `--portable`, otherwise its default
+   * (the batched FFI path wherever it works).
    */
   readonly udp: UdpPath;
   /**
@@ -104,7 +104,7 @@ export interface BenchOptions {
 
 /** The usage text. */
 export const USAGE = `Usage: deno task bench [--quick] [--scenario a|b|c|d] [--workers N]
-                       [--fast-udp | --portable | --compare [--rounds N]] [--encrypted]
+                       [--portable | --compare [--rounds N]] [--encrypted]
 
 Starts each server as a separate process (a fresh one per scenario), loads it from this process
 and prints a table. Linux only: the load generator drives its sockets through libc (--allow-ffi,
@@ -112,8 +112,7 @@ which deno task bench grants); elsewhere it stops with one line and exit status 
   --quick        every scenario, small and short (under a minute): the CI smoke
   --scenario X   run only scenario X (repeatable)
   --workers N    client worker threads (default ${DEFAULT_WORKERS})
-  --fast-udp     kaiwa forced to its batched FFI path (sendmmsg, recvmmsg)
-  --portable     kaiwa forced to its portable path (Deno's sockets)
+  --portable     kaiwa forced to its portable UDP path (Deno's sockets), not its default
   --compare      the same scenarios against kaiwa (default path), kaiwa --portable, and the C
                  and Python reference relays of ../shared/perf-refs/ (needs cc and python3),
                  interleaved; then a table per server and kaiwa's ratios to each target
@@ -131,7 +130,6 @@ export function parseBenchArgs(args: string[]): BenchOptions | "help" {
         quick: { type: "boolean", default: false },
         scenario: { type: "string", multiple: true },
         workers: { type: "string" },
-        "fast-udp": { type: "boolean", default: false },
         portable: { type: "boolean", default: false },
         compare: { type: "boolean", default: false },
         rounds: { type: "string" },
@@ -154,9 +152,8 @@ export function parseBenchArgs(args: string[]): BenchOptions | "help" {
   }
   const workers = positiveInteger("--workers", values.workers, DEFAULT_WORKERS);
   const rounds = positiveInteger("--rounds", values.rounds, 1);
-  const paths = [values["fast-udp"], values.portable, values.compare].filter(Boolean).length;
-  if (paths > 1) {
-    throw new TypeError(`Choose one of --fast-udp, --portable and --compare\n${USAGE}`);
+  if (values.portable && values.compare) {
+    throw new TypeError(`--compare runs kaiwa on both paths: drop --portable\n${USAGE}`);
   }
   if (values.compare && values.encrypted) {
     throw new TypeError(
@@ -171,7 +168,7 @@ export function parseBenchArgs(args: string[]): BenchOptions | "help" {
     quick: values.quick,
     scenarios: SCENARIOS.filter((scenario) => wanted.includes(scenario)),
     workers,
-    udp: values["fast-udp"] ? "fast" : values.portable ? "portable" : "default",
+    udp: values.portable ? "portable" : "default",
     compare: values.compare,
     rounds,
     encrypted: values.encrypted,

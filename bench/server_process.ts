@@ -23,18 +23,17 @@ const START_ATTEMPTS = 3;
 export const INSPECT_VARIABLE = "KAIWA_BENCH_INSPECT";
 
 /**
- * Which UDP path kaiwa runs: its default, or forced to the batched FFI path or to Deno's sockets.
+ * Which UDP path kaiwa runs: its default (`--udp auto`: the batched FFI path wherever it works,
+ * as here), or forced to the batched path (`--udp fast`, failing rather than falling back) or to
+ * Deno's sockets (`--udp portable`).
  */
 export type UdpPath = "default" | "fast" | "portable";
 
-/**
- * The `kaiwa serve` flags that choose each {@link UdpPath}. Today's default is Deno's sockets
- * (portable), and `--fast-udp` forces the batched path.
- */
+/** The `kaiwa serve` flags that choose each {@link UdpPath}. */
 const UDP_PATH_FLAGS: Readonly<Record<UdpPath, readonly string[]>> = {
   default: [],
-  fast: ["--fast-udp"],
-  portable: [],
+  fast: ["--udp", "fast"],
+  portable: ["--udp", "portable"],
 };
 
 /** How a kaiwa server is started. */

@@ -15,7 +15,10 @@
  * ```
  */
 export const ExitCode = {
-  /** Normal end: the server stopped on SIGINT/SIGTERM; the client left or its input ended. */
+  /**
+   * Normal end: the server stopped on SIGINT, SIGTERM or SIGHUP; the client left or its input
+   * ended.
+   */
   Ok: 0,
   /** The server cannot bind or listen (port in use, bad address); anything unexpected. */
   Failure: 1,
@@ -59,7 +62,7 @@ export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
  * that a new code cannot be added without its meaning.
  */
 export const EXIT_CODE_MEANINGS: Readonly<Record<ExitCode, string>> = {
-  [ExitCode.Ok]: "Normal end: left the room or end of input (server: stopped by SIGINT/SIGTERM)",
+  [ExitCode.Ok]: "Normal end: left the room or end of input (server: stopped by a signal)",
   [ExitCode.Failure]: "Unexpected failure (server: cannot bind or listen)",
   [ExitCode.Usage]: "Bad command line: unknown flag or subcommand, bad value",
   [ExitCode.Unreachable]: "Cannot connect to the server (refused, unknown host, timed out)",

@@ -6,6 +6,7 @@
  */
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { type Environment, envName, SWITCH_WORDS, switchValue } from "./environment.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** One flag of a command. */
@@ -20,6 +21,8 @@ export interface FlagSpec {
   readonly help: string;
   /** The default as help text shows it; absent when there is nothing to show. */
   readonly default?: string;
+  /** True when the flag may also be set by its variable, `KAIWA_<NAME>` (`envName`). */
+  readonly env?: boolean;
 }
 
 /** The help flag every command accepts. */
@@ -27,10 +30,23 @@ export const HELP_FLAG: FlagSpec = { name: "help", short: "h", help: "Show this 
 
 /** What {@linkcode parseFlags} found, with typed access by flag name. */
 export interface ParsedFlags {
-  /** The value of a flag that takes one, or undefined when it was not given. */
+  /**
+   * The value of a flag that takes one: from the command line, else from its variable (an empty
+   * variable counts as unset), else undefined.
+   */
   string(name: string): string | undefined;
-  /** Whether a switch was given. */
+  /**
+   * Whether a switch is on: given on the command line, else as its variable says (throws a
+   * {@linkcode UsageError} naming the variable when it says neither yes nor no).
+   */
   boolean(name: string): boolean;
+  /**
+   * What to call the flag in an error about its value: `--name`, or its variable when the value
+   * came from there.
+   */
+  label(name: string): string;
+  /** True when the flag was given on the command line (not from its variable). */
+  onCommandLine(name: string): boolean;
   /** The arguments that are not flags, in order. */
   readonly positionals: readonly string[];
 }
@@ -40,7 +56,8 @@ const END_OF_FLAGS = "--";
 
 /**
  * Parses `args` strictly against `specs`: an unknown flag, a missing value, a value given to a
- * switch, or a positional argument beyond `maxPositionals` is a {@linkcode UsageError}.
+ * switch, or a positional argument beyond `maxPositionals` is a {@linkcode UsageError}. A flag
+ * with `env` not on the command line is read from `env`, its variable (see `envName`).
  *
  * @example
  * ```ts
@@ -53,6 +70,7 @@ export function parseFlags(
   args: readonly string[],
   specs: readonly FlagSpec[],
   maxPositionals = 0,
+  env: Environment = {},
 ): ParsedFlags {
   const options: ParseArgsOptionsConfig = {};
   for (const spec of specs) {
@@ -73,12 +91,32 @@ export function parseFlags(
   if (positionals.length > maxPositionals) {
     throw new UsageError(`Unexpected argument '${positionals[maxPositionals]}'`);
   }
+  const readsEnv = new Set(specs.filter((spec) => spec.env === true).map((spec) => spec.name));
+  /** The variable's value for a flag that reads one, unless the command line gives the flag. */
+  const variable = (name: string): string | undefined => {
+    if (values[name] !== undefined || !readsEnv.has(name)) return undefined;
+    const value = env[envName(name)];
+    return value === "" ? undefined : value;
+  };
   return {
     string: (name) => {
       const value = values[name];
-      return typeof value === "string" ? value : undefined;
+      return typeof value === "string" ? value : variable(name);
     },
-    boolean: (name) => values[name] === true,
+    boolean: (name) => {
+      if (values[name] === true) return true;
+      const text = variable(name);
+      if (text === undefined) return false;
+      const on = switchValue(text);
+      if (on === undefined) {
+        throw new UsageError(
+          `Invalid value for ${envName(name)}: '${text}' is not ${SWITCH_WORDS}`,
+        );
+      }
+      return on;
+    },
+    label: (name) => variable(name) === undefined ? `--${name}` : envName(name),
+    onCommandLine: (name) => values[name] !== undefined,
     positionals,
   };
 }

@@ -6,14 +6,14 @@
  */
 
 import { canonicalName } from "../protocol/mod.ts";
-import { isFingerprint } from "../util/mod.ts";
 // The one import of client/ past its mod.ts: the options are plain data, and parsing a command
 // line must not load the client (main.ts loads it only to run `kaiwa join`).
 import { DEFAULT_JOIN_OPTIONS, type JoinOptions, type PasswordSource } from "../client/options.ts";
+import { type Environment, envName } from "./environment.ts";
 import { formatExitCodes } from "./exit_codes.ts";
 import { type FlagSpec, formatFlags, HELP_FLAG, type ParsedFlags, parseFlags } from "./flags.ts";
 import { UsageError } from "./usage_error.ts";
-import { parsePort, parseText } from "./values.ts";
+import { parseFingerprint, parsePort, parseText } from "./values.ts";
 
 const D = DEFAULT_JOIN_OPTIONS;
 
@@ -22,13 +22,25 @@ const PASSWORD_FLAGS = ["password-prompt", "password-stdin", "password-env"] as 
 
 /** The flags of `kaiwa join`, in help order. Defaults come from `DEFAULT_JOIN_OPTIONS`. */
 export const JOIN_FLAGS: readonly FlagSpec[] = [
-  { name: "name", value: "NAME", help: "Your username (asked for when absent)" },
+  { name: "name", value: "NAME", help: "Your username (asked for when absent)", env: true },
   { name: "create", help: "Create the room and become its host", default: String(D.create) },
   { name: "password-prompt", help: "Ask for the room password without echoing it" },
   { name: "password-stdin", help: "Read the room password from the first line of stdin" },
   { name: "password-env", value: "VAR", help: "Read the room password from variable VAR" },
-  { name: "host", value: "HOST", help: "Server host name or address", default: D.host },
-  { name: "port", value: "N", help: "Server port, TCP and UDP, 1-65535", default: String(D.port) },
+  {
+    name: "host",
+    value: "HOST",
+    help: "Server host name or address",
+    default: D.host,
+    env: true,
+  },
+  {
+    name: "port",
+    value: "N",
+    help: "Server port, TCP and UDP, 1-65535",
+    default: String(D.port),
+    env: true,
+  },
   { name: "json", help: "Write received events as JSON lines", default: String(D.json) },
   {
     name: "fingerprint",
@@ -45,9 +57,15 @@ export const JOIN_FLAGS: readonly FlagSpec[] = [
     value: "DIR",
     help: "Where known_servers pins server identities on first use",
     default: "the platform's state directory, e.g. ~/.local/state/kaiwa",
+    env: true,
   },
   HELP_FLAG,
 ];
+
+/** The flags of `kaiwa join` that read a variable, as help text lists them. */
+const JOIN_VARIABLES = JOIN_FLAGS.filter((spec) => spec.env === true)
+  .map((spec) => `${envName(spec.name)} (--${spec.name})`)
+  .join(", ");
 
 /** The help text of `kaiwa join`. */
 export const JOIN_USAGE = `Usage: kaiwa join [ROOM] [flags]
@@ -63,6 +81,8 @@ The password flags exclude each other; without one, no password is sent.
 The room request travels inside TLS: the server's certificate fingerprint is pinned on first
 use in DIR/known_servers (one "host:port SHA256:…" line per server), and a server that later
 shows another is refused (exit code 13); --fingerprint pins it explicitly.
+These variables stand for their flags when the flag is not given:
+  ${JOIN_VARIABLES}.
 
 Flags:
 ${formatFlags(JOIN_FLAGS)}
@@ -81,32 +101,27 @@ ${formatExitCodes()}`;
  * parseJoinArgs(["lobby", "--name", "alice"]).room; // "lobby"
  * ```
  */
-export function parseJoinArgs(args: readonly string[]): JoinOptions {
-  const flags = parseFlags(args, JOIN_FLAGS, 1);
+export function parseJoinArgs(args: readonly string[], env: Environment = {}): JoinOptions {
+  const flags = parseFlags(args, JOIN_FLAGS, 1, env);
   const options: JoinOptions = { ...DEFAULT_JOIN_OPTIONS };
   const room = flags.positionals[0];
   // Names in NFC, as the server stores them (§1.2), so the session recognises its own name.
   if (room !== undefined) options.room = canonicalName(parseText(room, "ROOM"));
   const name = flags.string("name");
-  if (name !== undefined) options.name = canonicalName(parseText(name, "--name"));
+  if (name !== undefined) options.name = canonicalName(parseText(name, flags.label("name")));
   const host = flags.string("host");
-  if (host !== undefined) options.host = parseText(host, "--host");
+  if (host !== undefined) options.host = parseText(host, flags.label("host"));
   const port = flags.string("port");
-  if (port !== undefined) options.port = parsePort(port, "--port", 1);
+  if (port !== undefined) options.port = parsePort(port, flags.label("port"), 1);
   if (flags.boolean("create")) options.create = true;
   if (flags.boolean("json")) options.json = true;
   if (flags.boolean("insecure-plaintext")) options.insecurePlaintext = true;
   const fingerprint = flags.string("fingerprint");
   if (fingerprint !== undefined) {
-    if (!isFingerprint(fingerprint)) {
-      throw new UsageError(
-        `--fingerprint: '${fingerprint}' is not SHA256: and 43 base64 characters`,
-      );
-    }
-    options.fingerprint = fingerprint;
+    options.fingerprint = parseFingerprint(fingerprint, "--fingerprint");
   }
   const dataDir = flags.string("data-dir");
-  if (dataDir !== undefined) options.dataDir = parseText(dataDir, "--data-dir");
+  if (dataDir !== undefined) options.dataDir = parseText(dataDir, flags.label("data-dir"));
   if (options.insecurePlaintext && options.fingerprint !== null) {
     throw new UsageError("--insecure-plaintext and --fingerprint exclude each other");
   }

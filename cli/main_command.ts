@@ -8,8 +8,10 @@
 
 import type { JoinOptions } from "../client/mod.ts";
 import type { ServeOptions } from "../server/options.ts";
+import type { Environment } from "./environment.ts";
 import { type FlagSpec, formatFlags, HELP_FLAG, parseFlags, wantsHelp } from "./flags.ts";
 import { JOIN_USAGE, parseJoinArgs } from "./join_command.ts";
+import { parseRoomsArgs, ROOMS_USAGE, type RoomsOptions } from "./rooms_command.ts";
 import { parseServeArgs, SERVE_USAGE } from "./serve_command.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -27,6 +29,7 @@ A chat messenger for the terminal: rooms over TCP, messages over UDP.
 Commands:
   serve         Run the chat server
   join [ROOM]   Enter (or --create) a chat room on a server
+  rooms         List a server's rooms and exit (exit code 3: unreachable)
 
 Flags:
 ${formatFlags(MAIN_FLAGS)}
@@ -38,11 +41,14 @@ export type MainCommand =
   | { kind: "help"; usage: string }
   | { kind: "version" }
   | { kind: "serve"; options: ServeOptions }
-  | { kind: "join"; options: JoinOptions };
+  | { kind: "join"; options: JoinOptions }
+  | { kind: "rooms"; options: RoomsOptions };
 
 /**
- * Works out what `args` (the arguments after `kaiwa`) ask for. Throws {@linkcode UsageError},
- * always carrying the help text of the command concerned, when they make no sense.
+ * Works out what `args` (the arguments after `kaiwa`) ask for, with the flags' variables read
+ * from `env` (the process's `KAIWA_*` variables; none by default). Throws
+ * {@linkcode UsageError}, always carrying the help text of the command concerned, when they make
+ * no sense.
  *
  * @example
  * ```ts
@@ -50,7 +56,7 @@ export type MainCommand =
  * parseMainArgs(["serve", "--port", "0"]); // { kind: "serve", options: { port: 0, ... } }
  * ```
  */
-export function parseMainArgs(args: readonly string[]): MainCommand {
+export function parseMainArgs(args: readonly string[], env: Environment = {}): MainCommand {
   const commandAt = args.findIndex((arg) => !arg.startsWith("-"));
   const leading = commandAt === -1 ? args : args.slice(0, commandAt);
   const flags = withUsage(MAIN_USAGE, () => parseFlags(leading, MAIN_FLAGS));
@@ -64,10 +70,13 @@ export function parseMainArgs(args: readonly string[]): MainCommand {
   switch (args[commandAt]) {
     case "serve":
       if (wantsHelp(rest)) return { kind: "help", usage: SERVE_USAGE };
-      return { kind: "serve", options: withUsage(SERVE_USAGE, () => parseServeArgs(rest)) };
+      return { kind: "serve", options: withUsage(SERVE_USAGE, () => parseServeArgs(rest, env)) };
     case "join":
       if (wantsHelp(rest)) return { kind: "help", usage: JOIN_USAGE };
-      return { kind: "join", options: withUsage(JOIN_USAGE, () => parseJoinArgs(rest)) };
+      return { kind: "join", options: withUsage(JOIN_USAGE, () => parseJoinArgs(rest, env)) };
+    case "rooms":
+      if (wantsHelp(rest)) return { kind: "help", usage: ROOMS_USAGE };
+      return { kind: "rooms", options: withUsage(ROOMS_USAGE, () => parseRoomsArgs(rest, env)) };
     default:
       throw new UsageError(`Unknown command '${args[commandAt]}'`, MAIN_USAGE);
   }

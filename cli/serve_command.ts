@@ -5,10 +5,23 @@
  * @module
  */
 
-import { DEFAULT_SERVE_OPTIONS, type ServeOptions } from "../server/options.ts";
-import { type FlagSpec, formatFlags, HELP_FLAG, parseFlags } from "./flags.ts";
+import {
+  DEFAULT_SERVE_OPTIONS,
+  LOG_FORMATS,
+  type ServeOptions,
+  UDP_PATHS,
+} from "../server/options.ts";
+import { type Environment, SWITCH_WORDS } from "./environment.ts";
+import { type FlagSpec, formatFlags, HELP_FLAG, type ParsedFlags, parseFlags } from "./flags.ts";
 import { UsageError } from "./usage_error.ts";
-import { parseDecimal, parseInteger, parsePort, parseSeconds, parseText } from "./values.ts";
+import {
+  parseChoice,
+  parseDecimal,
+  parseInteger,
+  parsePort,
+  parseSeconds,
+  parseText,
+} from "./values.ts";
 
 const D = DEFAULT_SERVE_OPTIONS;
 /** The smallest `--send-queue-bytes`: room for a few of the largest datagrams (8 KiB) at least. */
@@ -21,8 +34,11 @@ function onOff(on: boolean): string {
   return on ? "on" : "off";
 }
 
-/** The flags of `kaiwa serve`, in help order. Defaults come from `DEFAULT_SERVE_OPTIONS`. */
-export const SERVE_FLAGS: readonly FlagSpec[] = [
+/**
+ * The flags of `kaiwa serve`, in help order. Defaults come from `DEFAULT_SERVE_OPTIONS`. Every
+ * one but --help may also be set by its variable (`KAIWA_MAX_ROOMS` for --max-rooms).
+ */
+export const SERVE_FLAGS: readonly FlagSpec[] = withVariables([
   { name: "host", value: "ADDR", help: "Address to listen on, IPv4 or IPv6", default: D.host },
   {
     name: "port",
@@ -47,6 +63,24 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     name: "verbose",
     help: "Log every connection, room and member event",
     default: onOff(D.logLevel === "verbose"),
+  },
+  {
+    name: "log-format",
+    value: LOG_FORMATS.join("|"),
+    help: "Log lines as text (time stamped when stderr is not a terminal) or JSON objects",
+    default: D.logFormat,
+  },
+  {
+    name: "metrics-port",
+    value: "N",
+    help: "Serve Prometheus /metrics and /healthz over HTTP on this TCP port",
+    default: D.metricsPort === null ? "off" : String(D.metricsPort),
+  },
+  {
+    name: "metrics-host",
+    value: "ADDR",
+    help: "Address the metrics port listens on",
+    default: D.metricsHost,
   },
   { name: "max-rooms", value: "N", help: "Most rooms at once", default: String(D.maxRooms) },
   {
@@ -92,9 +126,10 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     default: String(D.joinRate),
   },
   {
-    name: "fast-udp",
-    help: "Send UDP in batches with sendmmsg (Linux; needs deno run --allow-ffi)",
-    default: onOff(D.fastUdp),
+    name: "udp",
+    value: "PATH",
+    help: "auto, fast (sendmmsg batches: Linux, IPv4, --allow-ffi) or portable (Deno's sockets)",
+    default: D.udpPath,
   },
   {
     name: "send-queue-bytes",
@@ -207,7 +242,12 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
     default: String(D.history),
   },
   HELP_FLAG,
-];
+]);
+
+/** Marks every flag but --help as also read from its variable. */
+function withVariables(specs: readonly FlagSpec[]): readonly FlagSpec[] {
+  return specs.map((spec) => spec === HELP_FLAG ? spec : { ...spec, env: true });
+}
 
 /** The help text of `kaiwa serve`. */
 export const SERVE_USAGE = `Usage: kaiwa serve [flags]
@@ -216,7 +256,11 @@ Runs the chat server: rooms over TCP (TCRP) and messages over UDP, both on --por
 The TCP port serves TCRP in plain (standard clients) and inside TLS (kaiwa's client): the
 certificate is --tls-cert/--tls-key, or else a self-signed one made on first start and kept in
 --data-dir; its SHA-256 fingerprint is printed with the listening line, for clients to pin.
-Every limit is a flag. SIGINT or SIGTERM stops the server cleanly (exit code 0).
+Every limit is a flag. SIGINT, SIGTERM or SIGHUP stops the server cleanly: every member is told
+the server is shutting down, then it exits with code 0 (SIGHUP reloads nothing).
+Every flag but --help may instead be set by a variable KAIWA_<FLAG>: KAIWA_MAX_ROOMS=100 for
+--max-rooms 100, a switch as ${SWITCH_WORDS}; an empty variable counts as unset, and a flag given
+on the command line wins over its variable. A bad value in a variable is refused (exit code 2).
 
 Flags:
 ${formatFlags(SERVE_FLAGS)}`;
@@ -231,17 +275,20 @@ ${formatFlags(SERVE_FLAGS)}`;
  * parseServeArgs(["--port", "0", "--quiet"]).logLevel; // "quiet"
  * ```
  */
-export function parseServeArgs(args: readonly string[]): ServeOptions {
-  const flags = parseFlags(args, SERVE_FLAGS);
+export function parseServeArgs(args: readonly string[], env: Environment = {}): ServeOptions {
+  const flags = parseFlags(args, SERVE_FLAGS, 0, env);
   const options: ServeOptions = { ...DEFAULT_SERVE_OPTIONS };
   const given = (name: string, parse: (text: string, flag: string) => void) => {
     const text = flags.string(name);
-    if (text !== undefined) parse(text, `--${name}`);
+    if (text !== undefined) parse(text, flags.label(name));
   };
   given("host", (t, f) => options.host = parseText(t, f));
   given("port", (t, f) => options.port = parsePort(t, f, 0));
   given("timeout", (t, f) => options.timeoutSeconds = parseSeconds(t, f));
   given("lobby-port", (t, f) => options.lobbyPort = parsePort(t, f, 0));
+  given("log-format", (t, f) => options.logFormat = parseChoice(t, f, LOG_FORMATS));
+  given("metrics-port", (t, f) => options.metricsPort = parsePort(t, f, 0));
+  given("metrics-host", (t, f) => options.metricsHost = parseText(t, f));
   given("max-rooms", (t, f) => options.maxRooms = parseInteger(t, f, 1));
   given("max-room-members", (t, f) => options.maxRoomMembers = parseInteger(t, f, 1));
   given("request-timeout", (t, f) => options.requestTimeoutSeconds = parseSeconds(t, f));
@@ -254,7 +301,7 @@ export function parseServeArgs(args: readonly string[]): ServeOptions {
     "send-queue-bytes",
     (t, f) => options.sendQueueBytes = parseInteger(t, f, MIN_SEND_QUEUE_BYTES),
   );
-  if (flags.boolean("fast-udp")) options.fastUdp = true;
+  given("udp", (t, f) => options.udpPath = parseChoice(t, f, UDP_PATHS));
   given("bind-timeout", (t, f) => options.bindTimeoutSeconds = parseSeconds(t, f));
   given("max-members", (t, f) => options.maxMembers = parseInteger(t, f, 1));
   given("max-members-per-ip", (t, f) => options.maxMembersPerIp = parseInteger(t, f, 1));
@@ -282,21 +329,46 @@ export function parseServeArgs(args: readonly string[]): ServeOptions {
     if (flags.string("history") === undefined) options.history = options.roomBuffer;
     else {
       throw new UsageError(
-        `--history ${options.history} is more than --room-buffer keeps (${options.roomBuffer})`,
+        `${flags.label("history")} ${options.history} is more than ${
+          flags.label("room-buffer")
+        } keeps (${options.roomBuffer})`,
       );
     }
   }
   if ((options.tlsCert === null) !== (options.tlsKey === null)) {
     throw new UsageError("--tls-cert and --tls-key go together");
   }
-  const quiet = flags.boolean("quiet");
-  const verbose = flags.boolean("verbose");
-  if (quiet && verbose) throw new UsageError("--quiet and --verbose exclude each other");
-  if (quiet) options.logLevel = "quiet";
-  if (verbose) options.logLevel = "verbose";
-  // Both would be UDP sockets on one port: refuse here rather than fail to bind later.
-  if (options.lobbyPort !== null && options.lobbyPort !== 0 && options.lobbyPort === options.port) {
-    throw new UsageError(`--lobby-port must differ from --port (both are ${options.port})`);
+  options.logLevel = parseLogLevel(flags);
+  // The lobby's UDP socket, and the metrics' TCP listener, would share the main port: refuse
+  // here rather than fail to bind later.
+  for (const name of ["lobby-port", "metrics-port"] as const) {
+    const port = name === "lobby-port" ? options.lobbyPort : options.metricsPort;
+    if (port === null || port === 0 || port !== options.port) continue;
+    throw new UsageError(
+      `${flags.label(name)} must differ from ${flags.label("port")} (both are ${port})`,
+    );
   }
   return options;
+}
+
+/**
+ * The level --quiet and --verbose ask for. Both on is refused, unless one is a flag and the other
+ * a variable: the flag wins, as everywhere.
+ */
+function parseLogLevel(flags: ParsedFlags): ServeOptions["logLevel"] {
+  let quiet = flags.boolean("quiet");
+  let verbose = flags.boolean("verbose");
+  if (quiet && verbose) {
+    const quietFlag = flags.onCommandLine("quiet");
+    if (quietFlag === flags.onCommandLine("verbose")) {
+      throw new UsageError(
+        `${flags.label("quiet")} and ${flags.label("verbose")} exclude each other`,
+      );
+    }
+    quiet = quietFlag;
+    verbose = !quietFlag;
+  }
+  if (quiet) return "quiet";
+  if (verbose) return "verbose";
+  return D.logLevel;
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { MS_PER_SECOND } from "../util/mod.ts";
+import { isFingerprint, MS_PER_SECOND } from "../util/mod.ts";
 import { UsageError } from "./usage_error.ts";
 
 /** Largest TCP or UDP port number. */
@@ -109,5 +109,42 @@ export function parseSeconds(text: string, flag: string): number {
  */
 export function parseText(text: string, flag: string): string {
   if (text.length === 0) throw new UsageError(`Invalid value for ${flag}: it must not be empty`);
+  return text;
+}
+
+/**
+ * Checks that `text` is one of `choices`; returns it, typed as that choice.
+ *
+ * @example
+ * ```ts
+ * import { parseChoice } from "./values.ts";
+ * parseChoice("portable", "--udp", ["auto", "fast", "portable"] as const); // "portable"
+ * ```
+ */
+export function parseChoice<T extends string>(
+  text: string,
+  flag: string,
+  choices: readonly T[],
+): T {
+  const choice = choices.find((candidate) => candidate === text);
+  if (choice === undefined) {
+    throw new UsageError(`Invalid value for ${flag}: '${text}' (expected ${choices.join(", ")})`);
+  }
+  return choice;
+}
+
+/**
+ * Checks a server TLS fingerprint: `SHA256:` and 43 base64 characters; returns it unchanged.
+ *
+ * @example
+ * ```ts
+ * import { parseFingerprint } from "./values.ts";
+ * parseFingerprint("SHA256:" + "A".repeat(43), "--fingerprint");
+ * ```
+ */
+export function parseFingerprint(text: string, flag: string): string {
+  if (!isFingerprint(text)) {
+    throw new UsageError(`${flag}: '${text}' is not SHA256: and 43 base64 characters`);
+  }
   return text;
 }

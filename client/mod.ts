@@ -15,7 +15,9 @@ export { LineOutput } from "./output.ts";
 export { readPasswordFromEnv } from "./password_source.ts";
 export { type PipeModeOptions, runPipeMode } from "./pipe_mode.ts";
 export type { EndReason, FailureReason, Reason } from "./reason.ts";
+export { formatRoomList } from "./room_list_lines.ts";
 export {
+  listRooms,
   REQUEST_DEADLINE_MS,
   requestRoom,
   type RoomTicket,

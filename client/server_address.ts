@@ -20,7 +20,9 @@ import type { ServerAddress } from "./room_request.ts";
  * // "/tmp/k/known_servers"
  * ```
  */
-export function serverAddressOf(options: JoinOptions): ServerAddress {
+export function serverAddressOf(
+  options: Pick<JoinOptions, "host" | "port" | "insecurePlaintext" | "fingerprint" | "dataDir">,
+): ServerAddress {
   const { host, port } = options;
   if (options.insecurePlaintext) return { host, port };
   const knownServers = options.fingerprint === null && options.dataDir !== null

@@ -28,8 +28,8 @@ export const TARGETS = [
 
 /**
  * What the program may do, baked into the binary: talk on the network, read its environment
- * (`KAIWA_DEBUG`, `--password-env`), and call libc's sendmmsg/recvmmsg for `kaiwa serve
- * --fast-udp` on Linux, and list the local addresses (`kaiwa serve` on a wildcard host answers
+ * (`KAIWA_DEBUG`, `--password-env`), and call libc's sendmmsg/recvmmsg for `kaiwa serve`'s
+ * batched UDP path on Linux, and list the local addresses (`kaiwa serve` on a wildcard host answers
  * each member from the address it sent to), read and write its data directory (the server's TLS
  * identity, the client's known_servers) and the --tls-cert/--tls-key files; nothing else.
  * `--unstable-net` enables UDP sockets.

@@ -53,7 +53,12 @@ export class FaultLog {
     const more = this.#unlogged > 0 ? ` (${this.#unlogged} more faults were not logged)` : "";
     this.#loggedAt = now;
     this.#unlogged = 0;
-    this.#log.error(`fault in ${where}: ${describe(error)}${more}`);
+    this.#log.error(`fault in ${where}: ${describe(error)}${more}`, {
+      event: "fault",
+      where,
+      error: describe(error),
+      count: this.#count,
+    });
   }
 
   /** Runs `work`, reporting what it throws instead of letting it through. */

@@ -7,6 +7,11 @@
 /** How much the server logs on stderr. */
 export type LogLevel = "quiet" | "normal" | "verbose";
 
+/** The log formats, in help order. */
+export const LOG_FORMATS = ["text", "json"] as const;
+/** How log lines are written: plain sentences, or one JSON object per line. */
+export type LogFormat = typeof LOG_FORMATS[number];
+
 /** Everything `kaiwa serve` can be told. Every limit has a flag of the same name. */
 export interface ServeOptions {
   /** Address both listeners bind (`--host`); IPv6 accepted. */
@@ -19,6 +24,15 @@ export interface ServeOptions {
   lobbyPort: number | null;
   /** Log verbosity (`--quiet`, `--verbose`). */
   logLevel: LogLevel;
+  /** Log lines as text or as JSON objects (`--log-format`). */
+  logFormat: LogFormat;
+  /**
+   * TCP port of the HTTP endpoint serving `/metrics` (Prometheus text) and `/healthz`, or null
+   * when it is off (`--metrics-port`); 0 picks a free one.
+   */
+  metricsPort: number | null;
+  /** Address the metrics endpoint binds (`--metrics-host`): loopback unless said otherwise. */
+  metricsHost: string;
   /** Most rooms at once (`--max-rooms`). */
   maxRooms: number;
   /** Most members in one room (`--max-room-members`). */
@@ -36,10 +50,12 @@ export interface ServeOptions {
   /** TCRP requests per second per IP address; 0 turns it off (`--join-rate`). */
   joinRate: number;
   /**
-   * Send UDP in batches with `sendmmsg` (`--fast-udp`): Linux only, needs `--allow-ffi`; the
-   * server falls back to one `DatagramConn.send` per datagram, saying so, when it cannot.
+   * How UDP is sent and received (`--udp`): `fast` batches through libc (`sendmmsg`,
+   * `recvmmsg`, ICMP errors read with `IP_RECVERR`; Linux, IPv4, needs `--allow-ffi`), `portable`
+   * is one Deno op per datagram, `auto` takes the fast path wherever it works and falls back to
+   * the portable one with one log line.
    */
-  fastUdp: boolean;
+  udpPath: UdpPath;
   /**
    * Most bytes waiting in the UDP send queue (`--send-queue-bytes`): each queued datagram counts
    * its payload plus 32 bytes, once per recipient. Beyond it datagrams are dropped and counted,
@@ -111,6 +127,12 @@ export interface ServeOptions {
  */
 const CORES = Math.max(1, navigator.hardwareConcurrency ?? 1);
 
+/** The UDP paths `--udp` names; see {@link ServeOptions.udpPath}. */
+export const UDP_PATHS = ["auto", "fast", "portable"] as const;
+
+/** One of {@link UDP_PATHS}. */
+export type UdpPath = typeof UDP_PATHS[number];
+
 /** The defaults, as `kaiwa serve --help` lists them. */
 export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = {
   host: "0.0.0.0",
@@ -118,6 +140,10 @@ export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = {
   timeoutSeconds: 300,
   lobbyPort: null,
   logLevel: "normal",
+  logFormat: "text",
+  metricsPort: null,
+  // The counters tell who is connected how much: only this machine may read them by default.
+  metricsHost: "127.0.0.1",
   maxRooms: 10_000,
   maxRoomMembers: 5_000,
   requestTimeoutSeconds: 5,
@@ -126,7 +152,9 @@ export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = {
   floodRate: 5,
   floodBurst: 10,
   joinRate: 20,
-  fastUdp: false,
+  // The batched path is 2–4× the portable one's fan-out (docs/performance.md), and wherever it
+  // cannot run the portable path serves instead.
+  udpPath: "auto",
   // 32 MiB: about 0.3 s of a 1 Gbit/s link, and 8 fan-outs of a 4 KiB message to 1,000 members.
   sendQueueBytes: 32 * 1024 * 1024,
   // Long enough for a client on a slow link to send its first datagram (kaiwa's sends one at

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Logger } from "./log.ts";
+import type { LogFields, Logger } from "./log.ts";
 
 /** The window each IP's lines are counted in. */
 export const REFUSAL_WINDOW_MS = 60_000;
@@ -78,7 +78,7 @@ export class RefusalLog {
     }
     if (window.logged < this.#perMinute) {
       window.logged += 1;
-      this.#write(level, line);
+      this.#write(level, line, ip);
     } else {
       window.suppressed += 1;
       if (level === "info") window.level = "info";
@@ -94,6 +94,7 @@ export class RefusalLog {
       this.#log.info(
         `${this.#overflow} refusals from more than ${MAX_REFUSAL_SOURCES} other IPs were not ` +
           `logged in the last minute`,
+        { event: "refusals not logged", count: this.#overflow },
       );
       this.#overflow = 0;
     }
@@ -105,11 +106,17 @@ export class RefusalLog {
     this.#write(
       window.level,
       `… ${window.suppressed} more refusals from ${ip} in the last minute were not logged`,
+      ip,
+      window.suppressed,
     );
   }
 
-  #write(level: RefusalLevel, line: string): void {
-    if (level === "info") this.#log.info(line);
-    else this.#log.verbose(line);
+  /** Writes `line` about `ip`; `unlogged` counts the refusals a summary line sums up. */
+  #write(level: RefusalLevel, line: string, ip: string, unlogged?: number): void {
+    const fields: LogFields = unlogged === undefined
+      ? { event: "refused", address: ip }
+      : { event: "refusals not logged", address: ip, count: unlogged };
+    if (level === "info") this.#log.info(line, fields);
+    else this.#log.verbose(line, fields);
   }
 }

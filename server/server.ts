@@ -10,6 +10,7 @@ import { attachFastUdp, FastUdpTransport } from "./fast_udp/mod.ts";
 import { Lobby } from "./lobby.ts";
 import { bindPair, listenUdp } from "./listen.ts";
 import { Logger, type LogSink } from "./log.ts";
+import { MetricsEndpoint, metricsRegistry, ServerMetrics } from "./metrics/mod.ts";
 import type { ServeOptions } from "./options.ts";
 import { type PasswordHasher, scryptHasher } from "./password.ts";
 import { PasswordBudget } from "./password_budget.ts";
@@ -50,6 +51,11 @@ export interface ServerDeps {
   /** Where log lines go (stderr by default). */
   logSink?: LogSink;
   /**
+   * Whether text log lines start with the time (`kaiwa serve` sets it when stderr is not a
+   * terminal: a journal or a file keeps lines for later); default false.
+   */
+  logTimestamps?: boolean;
+  /**
    * Sends one datagram from the server's UDP socket (by default `socket.send`); a rejection is a
    * failed delivery. Tests use it to make deliveries fail, as the system cannot be made to.
    */
@@ -75,6 +81,10 @@ export interface ServerHandle {
   readonly udpAddr: Deno.NetAddr;
   /** Where the Stage 1 lobby is bound, when it is on. */
   readonly lobbyAddr?: Deno.NetAddr;
+  /** Where the metrics endpoint (`/metrics`, `/healthz`) is bound, when it is on. */
+  readonly metricsAddr?: Deno.NetAddr;
+  /** The server's own counters (datagrams in and out, refusals, join latency). */
+  readonly metrics: ServerMetrics;
   /** The state, for tests: rooms, members, drop counters, and sweep/flushJoins to drive time. */
   readonly state: ServerState;
   /** What the state sends through; tests replace its methods to inject faults. */
@@ -122,31 +132,73 @@ export async function startServer(
 
 function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | null): ServerHandle {
   const now = deps.now ?? Date.now;
-  const log = new Logger(options.logLevel, deps.logSink);
+  const log = new Logger(options.logLevel, deps.logSink, {
+    format: options.logFormat,
+    timestamps: deps.logTimestamps === true,
+    now,
+  });
   const { listener, socket } = bindPair(options.host, options.port);
   let lobbySocket: Deno.DatagramConn | null = null;
-  if (options.lobbyPort !== null) {
-    try {
-      lobbySocket = listenUdp(options.host, options.lobbyPort);
-    } catch (error) {
-      listener.close();
-      socket.close();
-      throw error;
+  const metrics = new ServerMetrics();
+  let serving = true;
+  // Built on the first scrape: the parts it reads exist by then.
+  let registry: ReturnType<typeof metricsRegistry> | null = null;
+  let endpoint: MetricsEndpoint | null = null;
+  try {
+    if (options.lobbyPort !== null) lobbySocket = listenUdp(options.host, options.lobbyPort);
+    if (options.metricsPort !== null) {
+      endpoint = new MetricsEndpoint(options.metricsHost, options.metricsPort, {
+        metrics: () => {
+          registry ??= metricsRegistry({ state, metrics, faults, udp, tcp });
+          return registry.metrics();
+        },
+        serving: () => serving,
+      }, log);
     }
+  } catch (error) {
+    listener.close();
+    socket.close();
+    lobbySocket?.close();
+    throw error;
   }
 
   const faults = new FaultLog(log, now);
   // The transport reports to the state, which needs the transport's `send` to exist first.
   const events: TransportEvents = {
-    received: (bytes, hostname, port, local) => state.receive(bytes, hostname, port, now(), local),
-    oversize: (hostname) => state.countDrop(DropReason.Oversize, hostname),
-    failed: (hostname, port) =>
-      faults.guard("a delivery report", () => state.unreachable(hostname, port, now())),
+    received: (bytes, hostname, port, local) => {
+      metrics.datagramsIn += 1;
+      state.receive(bytes, hostname, port, now(), local);
+    },
+    oversize: (hostname) => {
+      metrics.datagramsIn += 1;
+      state.countDrop(DropReason.Oversize, hostname);
+    },
+    failed: (hostname, port) => {
+      metrics.deliveryFailures += 1;
+      faults.guard("a delivery report", () => state.unreachable(hostname, port, now()));
+    },
   };
   const context: TransportContext = { events, log, faults, sendQueueBytes: options.sendQueueBytes };
-  const { transport: udp, rescan } = openUdp(options, deps, socket, context, now);
+  let udpSide: UdpSide;
+  try {
+    udpSide = openUdp(options, deps, socket, context, now);
+  } catch (error) {
+    // Only `--udp fast` throws here, having closed its UDP socket.
+    listener.close();
+    lobbySocket?.close();
+    // Its listener closes at once; the rest (no connection yet) ends in the background.
+    void endpoint?.close();
+    throw error;
+  }
+  const { transport: udp, rescan } = udpSide;
   const udpDrops = new QueueDropReport(log, "udp", udp);
-  const notifier = new UdpNotifier(udp, options.floodRate, options.whoIntervalSeconds);
+  const counted = {
+    send: (bytes: Uint8Array, address: PeerAddress, flow?: object) => {
+      metrics.datagramsOut += 1;
+      udp.send(bytes, address, flow);
+    },
+  };
+  const notifier = new UdpNotifier(counted, options.floodRate, options.whoIntervalSeconds);
   const state = new ServerState(
     options,
     notifier,
@@ -171,6 +223,7 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
       requestTimeoutMs: options.requestTimeoutSeconds * MS_PER_SECOND,
       headerTimeoutMs: options.headerTimeoutSeconds * MS_PER_SECOND,
       plainSessions: deps.plainSessions === true,
+      metrics,
     },
     options,
     tls,
@@ -197,17 +250,20 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
 
   let closing: Promise<void> | null = null;
   const close = () => {
+    serving = false;
     closing ??= (async () => {
       clearInterval(sweeper);
       clearInterval(flusher);
       await tcp.close();
       await udp.close();
       await lobby?.close();
+      await endpoint?.close();
     })();
     return closing;
   };
   const shutdown = async () => {
     if (closing !== null) return closing;
+    serving = false;
     // No new members while the others are told goodbye.
     await tcp.close();
     faults.guard("shutting down", () => state.shutdown(now()));
@@ -218,6 +274,7 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
     await close();
     log.info(
       `stopped; ${state.counters.total} datagrams dropped unanswered, ${faults.count} faults`,
+      { event: "stopped", dropped: state.counters.total, faults: faults.count },
     );
   };
 
@@ -225,6 +282,8 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
     tcpAddr: tcp.addr,
     udpAddr: udp.addr,
     lobbyAddr: lobby?.addr,
+    metricsAddr: endpoint?.addr,
+    metrics,
     fingerprint: tls?.fingerprint ?? null,
     state,
     notifier,
@@ -237,8 +296,11 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
 }
 
 /**
- * The fast path's transport (`sendmmsg` and `recvmmsg`) when `--fast-udp` asks for it and it can
- * run, else Deno's one op per datagram.
+ * The transport `--udp` asks for: the fast path (`sendmmsg`, `recvmmsg`, ICMP errors read) where
+ * it can run, else Deno's one op per datagram. `auto` falls back with one log line saying why;
+ * `fast` throws instead (the server does not start).
+ *
+ * @throws {Error} `--udp fast` and the fast path cannot run on `socket` (then closed).
  */
 function makeTransport(
   options: ServeOptions,
@@ -249,13 +311,18 @@ function makeTransport(
   const { log } = context;
   const sendDatagram = deps.send;
   // A test's own `send` (to make deliveries fail) only exists on Deno's path.
-  if (options.fastUdp && sendDatagram === undefined) {
+  if (options.udpPath !== "portable" && sendDatagram === undefined) {
     const fast = attachFastUdp(socket);
+    const where = (socket.addr as Deno.NetAddr).hostname;
     if (typeof fast !== "string") {
-      log.verbose("udp: --fast-udp on: sendmmsg and recvmmsg batches, ICMP errors read");
+      log.verbose(`udp ${where}: fast path: sendmmsg and recvmmsg batches, ICMP errors read`);
       return new FastUdpTransport(socket, fast, context);
     }
-    log.info(`udp: --fast-udp is unavailable (${fast}); sending one datagram at a time`);
+    if (options.udpPath === "fast") {
+      socket.close();
+      throw new Error(`--udp fast cannot run on ${where}: ${fast}`);
+    }
+    log.info(`udp ${where}: the fast path cannot run (${fast}); using Deno's sockets`);
   }
   return new DenoUdpTransport(
     socket,
@@ -312,8 +379,13 @@ function openUdp(
       ...context.events,
       received: (bytes, hostname, from) => context.events.received(bytes, hostname, from, address),
     };
-    // Each address's socket takes the path the options ask for, --fast-udp included.
-    return makeTransport(options, deps, own, { ...context, events });
+    try {
+      // Each address's socket takes the path `--udp` asks for.
+      return makeTransport(options, deps, own, { ...context, events });
+    } catch (error) {
+      log.info(`udp: cannot serve ${address}: ${errorMessage(error)}`);
+      return null;
+    }
   };
   // The wildcard socket must go before the addresses can be bound without sharing the port.
   socket.close();

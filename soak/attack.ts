@@ -8,7 +8,7 @@
  * deno task attack [--attack 1,4] [--seconds 15] [--json]
  * ```
  *
- * Each attack gets a fresh `kaiwa serve` child process at its default limits (`--fast-udp` or
+ * Each attack gets a fresh `kaiwa serve` child process at its default limits (`--udp fast` or
  * `--lobby-port` where the attack needs them); `--port P [--pid PID]` attacks a server already
  * running on 127.0.0.1 instead. Everything talks to and from 127.0.0.0/8 only. Attack 9 runs
  * `python3` as root to forge ICMP; without either it fails alone and the others still run.

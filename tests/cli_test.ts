@@ -105,6 +105,11 @@ Deno.test("a bad command line prints one line and the usage on stderr, exit code
     { args: [], message: "Missing command", usage: MAIN_USAGE },
     { args: ["serve", "--port", "70000"], message: "--port: '70000'", usage: SERVE_USAGE },
     { args: ["serve", "--port", "abc"], message: "--port: 'abc'", usage: SERVE_USAGE },
+    {
+      args: ["serve", "--udp", "quick"],
+      message: "--udp: 'quick' (expected auto, fast, portable)",
+      usage: SERVE_USAGE,
+    },
     { args: ["join", "--port", "0"], message: "--port: '0'", usage: JOIN_USAGE },
     { args: ["serve", "--quiet", "--verbose"], message: "exclude each other", usage: SERVE_USAGE },
     {

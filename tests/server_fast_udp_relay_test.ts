@@ -1,10 +1,10 @@
-import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { CloseReason, Command, LeaveReason, NoticeCode, Operation } from "../protocol/mod.ts";
 import { unavailableReason } from "../server/fast_udp/libc.ts";
 import { enter, startTestServer, type TestServer, UdpClient } from "./server_helpers.ts";
 
 /**
- * The relay's core cases again, over the `--fast-udp` path (sendmmsg through FFI); the same
+ * The relay's core cases again, forced onto the fast path (`--udp fast`) (sendmmsg through FFI); the same
  * cases over Deno's sends are in server_relay_test.ts and server_lifecycle_test.ts. Skipped
  * where the fast path cannot run (not Linux, or no --allow-ffi).
  */
@@ -13,18 +13,18 @@ const { CreateRoom, JoinRoom } = Operation;
 const NO_TIME = 0;
 /** Datagrams sent at once: a backlog for the batched receive, well within a socket's buffer. */
 const BURST = 100;
-const FAST_PATH_LINE = "udp: --fast-udp on";
+const FAST_PATH_LINE = "fast path: sendmmsg and recvmmsg batches";
 const timeless = <T extends { time: number }>(event: T): T => ({ ...event, time: NO_TIME });
 
 /** A test server on the fast path; fails if the server fell back to Deno's sends. */
 async function startFastServer(): Promise<TestServer> {
-  const test = await startTestServer({ fastUdp: true });
+  const test = await startTestServer({ udpPath: "fast" });
   ok(test.logs.some((line) => line.includes(FAST_PATH_LINE)), test.logs.join("\n"));
   return test;
 }
 
 Deno.test({
-  name: "--fast-udp relays between standard and kaiwa members",
+  name: "--udp fast relays between standard and kaiwa members",
   ignore,
   async fn(t) {
     await using test = await startFastServer();
@@ -97,7 +97,7 @@ Deno.test({
 });
 
 Deno.test({
-  name: "--fast-udp shutdown tells every member before the socket closes",
+  name: "--udp fast shutdown tells every member before the socket closes",
   ignore,
   async fn() {
     const test = await startFastServer();
@@ -112,11 +112,13 @@ Deno.test({
   },
 });
 
-Deno.test("--fast-udp without --allow-ffi falls back to Deno's sends and says so", {
+Deno.test("--udp auto without --allow-ffi falls back to Deno's sockets and says so once", {
   permissions: { net: true, env: true, read: true, ffi: false },
 }, async () => {
-  await using test = await startTestServer({ fastUdp: true });
-  ok(test.logs.some((line) => line.includes("--fast-udp is unavailable")), test.logs.join("\n"));
+  await using test = await startTestServer({ udpPath: "auto" });
+  const fallbacks = test.logs.filter((line) => line.includes("the fast path cannot run"));
+  strictEqual(fallbacks.length, 1, test.logs.join("\n"));
+  ok(!test.logs.some((line) => line.includes(FAST_PATH_LINE)), test.logs.join("\n"));
   await using ann = new UdpClient();
   await using bob = new UdpClient();
   const annToken = await enter(test, ann, CreateRoom, "r", "ann");
@@ -124,4 +126,28 @@ Deno.test("--fast-udp without --allow-ffi falls back to Deno's sends and says so
   strictEqual(await ann.receiveText(), "* bob joined");
   await ann.send(test.udp, "r", annToken, "hi");
   strictEqual(await bob.receiveText(), "ann: hi");
+});
+
+Deno.test({
+  name: "--udp auto takes the fast path where it can run",
+  ignore,
+  async fn() {
+    await using test = await startTestServer({ udpPath: "auto" });
+    ok(test.logs.some((line) => line.includes(FAST_PATH_LINE)), test.logs.join("\n"));
+  },
+});
+
+Deno.test("--udp fast without --allow-ffi refuses to start, leaving no socket open", {
+  permissions: { net: true, env: true, read: true, ffi: false },
+}, async () => {
+  await rejects(
+    startTestServer({ udpPath: "fast" }),
+    (error: Error) => error.message.startsWith("--udp fast cannot run on 127.0.0.1: "),
+  );
+});
+
+Deno.test("--udp portable keeps Deno's sockets even where the fast path could run", async () => {
+  await using test = await startTestServer({ udpPath: "portable" });
+  ok(!test.logs.some((line) => line.includes(FAST_PATH_LINE)), test.logs.join("\n"));
+  ok(!test.logs.some((line) => line.includes("the fast path cannot run")), test.logs.join("\n"));
 });

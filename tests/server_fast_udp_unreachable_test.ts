@@ -26,7 +26,7 @@ import {
 import { type FastSocket, fastSocket, ignoreFastUdp } from "./fast_udp_fixture.ts";
 
 /**
- * ICMP "port unreachable" on the `--fast-udp` path: the socket's error queue (IP_RECVERR) names
+ * ICMP "port unreachable" on the fast path (`--udp fast`): the socket's error queue (IP_RECVERR) names
  * the address a datagram could not reach. ICMP is a hint only (easily forged): a kaiwa member
  * bound there is removed after MAX_DELIVERY_FAILURES of them only when it is also silent for
  * UNREACHABLE_SILENCE_MS. Loopback answers a datagram to a closed port with that ICMP
@@ -220,10 +220,10 @@ Deno.test({
 });
 
 Deno.test({
-  name: "--fast-udp removes a silent member whose UDP port closed after three deliveries",
+  name: "the fast path removes a silent member whose UDP port closed after three deliveries",
   ignore,
   async fn(t) {
-    await using test = await startTestServer({ fastUdp: true });
+    await using test = await startTestServer({ udpPath: "fast" });
     ok(test.logs.some((line) => line.includes("ICMP errors read")), test.logs.join("\n"));
     await using ann = new UdpClient();
     await using cat = new UdpClient();
@@ -266,9 +266,9 @@ Deno.test({
 });
 
 Deno.test(
-  "without --fast-udp a closed port is not seen: the member stays until the timeout",
+  "on the portable path a closed port is not seen: the member stays until the timeout",
   async () => {
-    await using test = await startTestServer();
+    await using test = await startTestServer({ udpPath: "portable" });
     await using ann = new UdpClient();
     await using cat = new UdpClient();
     const bobClient = new UdpClient();

@@ -31,8 +31,12 @@ import {
   type ServerDeps,
   type ServerHandle,
   startServer,
+  UDP_PATHS,
+  type UdpPath,
 } from "../server/mod.ts";
 
+/** The variable naming the suite's UDP path. */
+const SUITE_UDP_VARIABLE = "KAIWA_UDP";
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 /** How long a receive that expects something waits before the test fails. */
@@ -53,9 +57,23 @@ export class FakeClock {
   }
 }
 
+/**
+ * The UDP path the suite's servers take unless a test sets one: `KAIWA_UDP` (as `--udp` reads it),
+ * so that `.ci/run` runs the whole suite on both paths; `auto` when it is not set.
+ */
+export const SUITE_UDP_PATH: UdpPath = (() => {
+  const path = Deno.env.get(SUITE_UDP_VARIABLE) ?? DEFAULT_SERVE_OPTIONS.udpPath;
+  const known = UDP_PATHS.find((candidate) => candidate === path);
+  if (known === undefined) {
+    throw new Error(`${SUITE_UDP_VARIABLE}=${path}: not one of ${UDP_PATHS}`);
+  }
+  return known;
+})();
+
 /** Options of a test server: loopback, free ports, no limits unless a test sets them. */
 export const TEST_OPTIONS: ServeOptions = {
   ...DEFAULT_SERVE_OPTIONS,
+  udpPath: SUITE_UDP_PATH,
   host: "127.0.0.1",
   port: 0,
   logLevel: "verbose",

@@ -7,4 +7,5 @@
 
 export { type AcceptCounters, type Acceptor, type ConnectionLimits, TcpFront } from "./front.ts";
 export { isResourceExhaustion } from "./accept_errors.ts";
-export type { SessionContext } from "./session.ts";
+export { closeQuietly, Deadline } from "./connection.ts";
+export type { RequestMetrics, SessionContext } from "./session.ts";

@@ -19,7 +19,7 @@ import {
   type TcrpFrame,
   TcrpFrameReader,
 } from "../../protocol/mod.ts";
-import { type ByteConn, writeAll } from "../../util/mod.ts";
+import { type ByteConn, MS_PER_SECOND, writeAll } from "../../util/mod.ts";
 import type { FaultLog } from "../faults.ts";
 import type { Logger } from "../log.ts";
 import type { RefusalLog } from "../refusal_log.ts";
@@ -45,6 +45,14 @@ import { readAnnouncement, readRequest, RefusedRequest } from "./reads.ts";
 export const MAX_REQUEST_PAYLOAD_SIZE = 8 * 1024;
 
 const STATUS_NAMES = Object.fromEntries(Object.entries(Status).map(([name, code]) => [code, name]));
+
+/** What sessions report for the metrics (`ServerMetrics`). */
+export interface RequestMetrics {
+  /** A request was refused with the status named `status` (`RoomFull`, `WrongPassword`…). */
+  refused(status: string): void;
+  /** A create or join was admitted `seconds` after its request was read (password hash included). */
+  admitted(seconds: number): void;
+}
 
 /** What a connection needs from the server. */
 export interface SessionContext {
@@ -77,6 +85,8 @@ export interface SessionContext {
    * connections the front marks {@linkcode SessionWatch.secure}.
    */
   readonly plainSessions?: boolean;
+  /** Where refusals and admissions are counted; none by default. */
+  readonly metrics?: RequestMetrics;
 }
 
 /** What the front wants to know of a connection, and tell it. */
@@ -108,11 +118,13 @@ export async function serveConnection(
   headerDeadline.restart(ctx.headerTimeoutMs);
   const reader = new TcrpFrameReader(MAX_REQUEST_PAYLOAD_SIZE);
   const alive = () => !deadline.expired && !headerDeadline.expired && !watch.evicted.aborted;
+  let readAt = 0;
   try {
     let frame: TcrpFrame | null;
     try {
       frame = await readRequest(conn, reader, () => headerDeadline.clear());
       watch.requestRead();
+      readAt = ctx.now();
     } catch (error) {
       if (!(error instanceof RefusedRequest)) throw error;
       watch.requestRead();
@@ -137,6 +149,7 @@ export async function serveConnection(
     await writeAll(conn, encodeStatusFrame(frame.operation, frame.roomName, answer.status));
     if (answer.list !== undefined) await writeAll(conn, answer.list);
     if (answer.member !== undefined) {
+      ctx.metrics?.admitted((ctx.now() - readAt) / MS_PER_SECOND);
       await deliverToken(conn, frame, answer.member, answer.resumed === true, ctx);
       if (answer.wantsSession) {
         const granted = answer.member.kaiwa &&
@@ -215,6 +228,7 @@ async function answerRequest(
  * (the request rate limit) are verbose lines.
  */
 function logRefusal(ctx: SessionContext, ip: string, status: Status, line: string): void {
+  ctx.metrics?.refused(STATUS_NAMES[status]);
   ctx.refusals.refused(ip, status === Status.TooManyRequests ? "verbose" : "info", line);
 }
 

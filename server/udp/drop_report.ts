@@ -28,6 +28,7 @@ export class QueueDropReport {
     this.#log.info(
       `${this.#label}: the send queue was full; dropped ${dropped - this.#reported} datagrams ` +
         `(${dropped} in all; see --send-queue-bytes)`,
+      { event: "send queue full", socket: this.#label, dropped: dropped - this.#reported },
     );
     this.#reported = dropped;
   }

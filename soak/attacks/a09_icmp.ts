@@ -1,5 +1,5 @@
 /**
- * Attack 9: forged ICMP port-unreachable errors against a `--fast-udp` server, quoting the
+ * Attack 9: forged ICMP port-unreachable errors against a server on the fast path (`--udp fast`), quoting the
  * legit room's host's address: three in a row remove a member as unreachable, and a removed
  * host closes its room. Deno has no raw sockets, so a small python3 helper (run as root) forges
  * them, to 127.0.0.1 only.
@@ -23,7 +23,7 @@ const IP_HEADER_BYTES = 20;
 /** See the module comment. */
 export const icmpAttack: Attack = {
   id: 9,
-  title: "forged ICMP port unreachable (--fast-udp)",
+  title: "forged ICMP port unreachable (fast path)",
   server: { fastUdp: true },
   async run(ctx) {
     assertLoopback(ctx.legitHost.hostname);

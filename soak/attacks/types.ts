@@ -8,7 +8,7 @@ import type { Traffic } from "./pace.ts";
 
 /** What an attack needs from the server it is run against. */
 export interface ServerNeeds {
-  /** Run with `--fast-udp` (attack 9: ICMP errors are read on that path only). */
+  /** Run with `--udp fast` (attack 9: ICMP errors are read on that path only). */
   readonly fastUdp?: boolean;
   /** Run the Stage 1 lobby (`--lobby-port`). */
   readonly lobby?: boolean;

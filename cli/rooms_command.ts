@@ -1,0 +1,102 @@
+/**
+ * `kaiwa rooms`: its flags, its help text, and the parser that turns them into
+ * {@linkcode RoomsOptions}.
+ *
+ * @module
+ */
+
+// As join_command.ts: the options are plain data, and parsing must not load the client.
+import { DEFAULT_JOIN_OPTIONS, type JoinOptions } from "../client/options.ts";
+import { type Environment, envName } from "./environment.ts";
+import { ExitCode } from "./exit_codes.ts";
+import { type FlagSpec, formatFlags, HELP_FLAG, parseFlags } from "./flags.ts";
+import { UsageError } from "./usage_error.ts";
+import { parseFingerprint, parsePort, parseText } from "./values.ts";
+
+const D = DEFAULT_JOIN_OPTIONS;
+
+/** What `kaiwa rooms` can be told: where the server is, how to trust it, how to print. */
+export type RoomsOptions = Pick<
+  JoinOptions,
+  "host" | "port" | "json" | "insecurePlaintext" | "fingerprint" | "dataDir"
+>;
+
+/** The flags of `kaiwa rooms`, in help order; those it shares with `kaiwa join` mean the same. */
+export const ROOMS_FLAGS: readonly FlagSpec[] = [
+  { name: "host", value: "HOST", help: "Server host name or address", default: D.host, env: true },
+  { name: "port", value: "N", help: "Server port, 1-65535", default: String(D.port), env: true },
+  { name: "json", help: "Write the list as one JSON object", default: String(D.json) },
+  {
+    name: "fingerprint",
+    value: "SHA256:…",
+    help: "Require this server TLS identity (known_servers is then not used)",
+  },
+  {
+    name: "insecure-plaintext",
+    help: "Talk to a server without TLS",
+    default: String(D.insecurePlaintext),
+  },
+  {
+    name: "data-dir",
+    value: "DIR",
+    help: "Where known_servers pins server identities on first use",
+    default: "the platform's state directory, e.g. ~/.local/state/kaiwa",
+    env: true,
+  },
+  HELP_FLAG,
+];
+
+/** The flags that read a variable, as help text lists them. */
+const ROOMS_VARIABLES = ROOMS_FLAGS.filter((spec) => spec.env === true)
+  .map((spec) => envName(spec.name))
+  .join(", ");
+
+/** The help text of `kaiwa rooms`. */
+export const ROOMS_USAGE = `Usage: kaiwa rooms [flags]
+
+Lists the rooms of a kaiwa server and exits: one "NAME<TAB>MEMBERS<TAB>password|open" line per
+room (none when there are no rooms), or with --json one {"rooms":[…],"truncated":…} object.
+It asks over TLS and pins the server's identity as kaiwa join does. Usable as a health probe.
+Exit codes: ${ExitCode.Ok} the server answered; ${ExitCode.Unreachable} it cannot be reached (refused, unknown host, no
+answer in time); ${ExitCode.Refused} it refused (too many requests); ${ExitCode.ServerIdentityChanged} its TLS identity is not the
+pinned one; ${ExitCode.Usage} bad command line.
+${ROOMS_VARIABLES} stand for their flags when the flag is not given.
+
+Flags:
+${formatFlags(ROOMS_FLAGS)}`;
+
+/**
+ * Turns the arguments after `kaiwa rooms` into {@linkcode RoomsOptions}, with the variables of
+ * `env`. Throws {@linkcode UsageError} for an unknown flag, a bad value or an argument.
+ *
+ * @example
+ * ```ts
+ * import { parseRoomsArgs } from "./rooms_command.ts";
+ * parseRoomsArgs(["--port", "9002", "--json"]).json; // true
+ * ```
+ */
+export function parseRoomsArgs(args: readonly string[], env: Environment = {}): RoomsOptions {
+  const flags = parseFlags(args, ROOMS_FLAGS, 0, env);
+  const options: RoomsOptions = {
+    host: D.host,
+    port: D.port,
+    json: flags.boolean("json"),
+    insecurePlaintext: flags.boolean("insecure-plaintext"),
+    fingerprint: D.fingerprint,
+    dataDir: D.dataDir,
+  };
+  const host = flags.string("host");
+  if (host !== undefined) options.host = parseText(host, flags.label("host"));
+  const port = flags.string("port");
+  if (port !== undefined) options.port = parsePort(port, flags.label("port"), 1);
+  const fingerprint = flags.string("fingerprint");
+  if (fingerprint !== undefined) {
+    options.fingerprint = parseFingerprint(fingerprint, "--fingerprint");
+  }
+  const dataDir = flags.string("data-dir");
+  if (dataDir !== undefined) options.dataDir = parseText(dataDir, flags.label("data-dir"));
+  if (options.insecurePlaintext && options.fingerprint !== null) {
+    throw new UsageError("--insecure-plaintext and --fingerprint exclude each other");
+  }
+  return options;
+}

@@ -1,0 +1,198 @@
+/**
+ * The Prometheus text exposition of a running server, built with prom-client when scraped: each
+ * metric reads the server's plain counters in its `collect`, so that nothing on the hot path
+ * touches prom-client.
+ *
+ * @module
+ */
+
+import { Counter, Gauge, Registry } from "prom-client";
+import { Status } from "../../protocol/mod.ts";
+import { DropReason, type ServerState } from "../state/mod.ts";
+import type { ServerMetrics } from "./server_metrics.ts";
+
+/** What the exposition reads, each at scrape time. */
+export interface MetricsSource {
+  /** Rooms, members and the drop counters. */
+  readonly state: ServerState;
+  /** The server's own counters. */
+  readonly metrics: ServerMetrics;
+  /** Faults counted so far. */
+  readonly faults: { readonly count: number };
+  /** The UDP send queue: what waits, and what was dropped as it was full. */
+  readonly udp: { readonly pending: number; readonly dropped: number };
+  /** TCP connections open now. */
+  readonly tcp: { readonly connections: number };
+}
+
+/** `unknownToken` or `UnknownToken` → `unknown_token`: label values in snake case. */
+function snakeCase(name: string): string {
+  return name.replace(/(?<=.)[A-Z]/g, (letter) => `_${letter}`).toLowerCase();
+}
+
+/** Every refusal status (all but Ok), by name: each series shows from the first scrape, at 0. */
+const REFUSAL_STATUSES = Object.keys(Status).filter((name) => name !== "Ok");
+
+/** Every drop reason, as its label value and its counter's key. */
+const DROP_REASONS = Object.values(DropReason).map((reason) =>
+  [snakeCase(reason), reason] as const
+);
+
+/**
+ * A counter whose value is read from `value` at each scrape. prom-client counters only go up by
+ * `inc`, so each scrape adds what was counted since the previous one.
+ */
+function mirroredCounter(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelName: string | null,
+  values: () => Iterable<readonly [string, number]>,
+): void {
+  const shown = new Map<string, number>();
+  new Counter({
+    name,
+    help,
+    labelNames: labelName === null ? [] : [labelName],
+    registers: [registry],
+    collect() {
+      for (const [label, value] of values()) {
+        const delta = value - (shown.get(label) ?? 0);
+        shown.set(label, value);
+        const labels = labelName === null ? {} : { [labelName]: label };
+        // inc(0) still makes a labelled series appear, at 0, from the first scrape.
+        this.inc(labels, Math.max(0, delta));
+      }
+    },
+  });
+}
+
+/** A gauge read from `value` at each scrape. */
+function readGauge(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelName: string | null,
+  values: () => Iterable<readonly [string, number]>,
+): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: labelName === null ? [] : [labelName],
+    registers: [registry],
+    collect() {
+      for (const [label, value] of values()) {
+        this.set(labelName === null ? {} : { [labelName]: label }, value);
+      }
+    },
+  });
+}
+
+/** One unlabelled value. */
+function single(value: number): Iterable<readonly [string, number]> {
+  return [["", value]];
+}
+
+/**
+ * The registry of `source`'s metrics. Names follow Prometheus's conventions: `kaiwa_` first,
+ * counters end in `_total`, units are base units (seconds, bytes). Label values come from fixed
+ * sets (drop reasons, statuses, protocols), so the answer's size does not grow with the rooms.
+ */
+export function metricsRegistry(source: MetricsSource): Registry {
+  const registry = new Registry();
+  const { state, metrics } = source;
+  readGauge(registry, "kaiwa_rooms", "Open rooms", null, () => single(state.rooms.size));
+  readGauge(
+    registry,
+    "kaiwa_members",
+    "Members in rooms, by protocol: standard (text datagrams) or kaiwa (binary events)",
+    "protocol",
+    () => {
+      let kaiwa = 0;
+      for (const room of state.rooms.values()) {
+        for (const member of room.members.values()) if (member.kaiwa) kaiwa += 1;
+      }
+      return [["standard", state.memberCount - kaiwa], ["kaiwa", kaiwa]];
+    },
+  );
+  readGauge(
+    registry,
+    "kaiwa_tcp_connections",
+    "TCP connections open now",
+    null,
+    () => single(source.tcp.connections),
+  );
+  readGauge(
+    registry,
+    "kaiwa_udp_send_queue_datagrams",
+    "Datagrams waiting in the UDP send queue",
+    null,
+    () => single(source.udp.pending),
+  );
+  mirroredCounter(
+    registry,
+    "kaiwa_udp_datagrams_received_total",
+    "Datagrams received on the UDP port, valid or not",
+    null,
+    () => single(metrics.datagramsIn),
+  );
+  mirroredCounter(
+    registry,
+    "kaiwa_udp_datagrams_sent_total",
+    "Datagrams queued to be sent on the UDP port, one per recipient",
+    null,
+    () => single(metrics.datagramsOut),
+  );
+  mirroredCounter(
+    registry,
+    "kaiwa_udp_delivery_failures_total",
+    "Datagrams the system refused to send, or reported unreachable (ICMP, Linux --fast-udp)",
+    null,
+    () => single(metrics.deliveryFailures),
+  );
+  mirroredCounter(
+    registry,
+    "kaiwa_udp_send_queue_dropped_total",
+    "Datagrams dropped because the UDP send queue was full (--send-queue-bytes)",
+    null,
+    () => single(source.udp.dropped),
+  );
+  mirroredCounter(
+    registry,
+    "kaiwa_datagrams_dropped_total",
+    "Datagrams received and dropped without an answer, by reason",
+    "reason",
+    () => DROP_REASONS.map(([label, key]) => [label, state.counters[key]] as const),
+  );
+  mirroredCounter(
+    registry,
+    "kaiwa_requests_refused_total",
+    "TCRP requests refused, by status",
+    "status",
+    () =>
+      REFUSAL_STATUSES.map((name) => [snakeCase(name), metrics.refusals.get(name) ?? 0] as const),
+  );
+  mirroredCounter(
+    registry,
+    "kaiwa_faults_total",
+    "Exceptions escaping a handler (each one is a bug or an unforeseen input; see the log)",
+    null,
+    () => single(source.faults.count),
+  );
+  registry.registerMetric(metrics.joinSeconds);
+  readGauge(
+    registry,
+    "process_resident_memory_bytes",
+    "Resident memory of the process",
+    null,
+    () => single(Deno.memoryUsage().rss),
+  );
+  readGauge(
+    registry,
+    "kaiwa_heap_used_bytes",
+    "JavaScript heap in use",
+    null,
+    () => single(Deno.memoryUsage().heapUsed),
+  );
+  return registry;
+}

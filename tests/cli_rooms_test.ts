@@ -1,0 +1,115 @@
+import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
+import { fileURLToPath } from "node:url";
+import { ExitCode } from "../cli/exit_codes.ts";
+import { parseRoomsArgs } from "../cli/rooms_command.ts";
+import { UsageError } from "../cli/usage_error.ts";
+import { formatRoomList } from "../client/mod.ts";
+import { Operation } from "../protocol/mod.ts";
+import { enter, startTestServer, UdpClient } from "./server_helpers.ts";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const decoder = new TextDecoder();
+const { CreateRoom, JoinRoom } = Operation;
+
+/** Runs `kaiwa rooms <args>` as a process, as a probe would. */
+async function kaiwaRooms(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-env", "--allow-read", "main.ts", "rooms", ...args],
+    cwd: ROOT,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+  }).output();
+  return { code, out: decoder.decode(stdout), err: decoder.decode(stderr) };
+}
+
+Deno.test({
+  name: "parseRoomsArgs() takes --host, --port and --json, and KAIWA_HOST/KAIWA_PORT",
+  permissions: "none",
+  fn() {
+    deepStrictEqual(parseRoomsArgs(["--host", "::1", "--port", "9002", "--json"]), {
+      host: "::1",
+      port: 9002,
+      json: true,
+      insecurePlaintext: false,
+      fingerprint: null,
+      dataDir: null,
+    });
+    const env = { KAIWA_HOST: "chat.example", KAIWA_PORT: "9100" };
+    strictEqual(parseRoomsArgs([], env).host, "chat.example");
+    strictEqual(parseRoomsArgs(["--port", "9003"], env).port, 9003);
+    throws(() => parseRoomsArgs([], { KAIWA_PORT: "x" }), UsageError);
+    throws(() => parseRoomsArgs(["lobby"]), UsageError);
+  },
+});
+
+Deno.test({
+  name: "formatRoomList() writes one safe line per room, or one JSON object",
+  permissions: "none",
+  fn() {
+    const list = {
+      rooms: [{ name: "lobby", members: 3, password: false }, {
+        name: "se\x07cret",
+        members: 1,
+        password: true,
+      }],
+      truncated: false,
+    };
+    deepStrictEqual(formatRoomList(list, false), ["lobby\t3\topen", "se\uFFFDcret\t1\tpassword"]);
+    deepStrictEqual(JSON.parse(formatRoomList(list, true)[0]), list);
+  },
+});
+
+Deno.test("kaiwa rooms lists a live server's rooms (exit 0) and reports a dead one (exit 3)", async (t) => {
+  const dataDir = await Deno.makeTempDir({ dir: "/tmp", prefix: "kaiwa-rooms-" });
+  try {
+    await using test = await startTestServer({ dataDir });
+    const port = String(test.tcpPort);
+    const pin = [
+      "--host",
+      "127.0.0.1",
+      "--port",
+      port,
+      "--fingerprint",
+      test.server.fingerprint ?? "",
+    ];
+    await t.step("no rooms: no lines", async () => {
+      deepStrictEqual(await kaiwaRooms(...pin), { code: ExitCode.Ok, out: "", err: "" });
+    });
+    await using ann = new UdpClient();
+    await using bob = new UdpClient();
+    await enter(test, ann, CreateRoom, "lobby", "ann");
+    await enter(test, bob, JoinRoom, "lobby", "bob");
+    await t.step("one line per room over TLS", async () => {
+      deepStrictEqual(await kaiwaRooms(...pin), {
+        code: ExitCode.Ok,
+        out: "lobby\t2\topen\n",
+        err: "",
+      });
+    });
+    await t.step("--json, with the port from KAIWA_PORT", async () => {
+      const { code, stdout } = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "--allow-net", "--allow-env", "--allow-read", "main.ts", "rooms", "--json"]
+          .concat(["--fingerprint", test.server.fingerprint ?? ""]),
+        cwd: ROOT,
+        env: { KAIWA_PORT: port, KAIWA_HOST: "127.0.0.1" },
+        stdin: "null",
+      }).output();
+      strictEqual(code, ExitCode.Ok);
+      deepStrictEqual(JSON.parse(decoder.decode(stdout)), {
+        rooms: [{ name: "lobby", members: 2, password: false }],
+        truncated: false,
+      });
+    });
+    await t.step("a dead server: exit 3 and one line", async () => {
+      const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const dead = String(listener.addr.port);
+      listener.close();
+      const { code, out, err } = await kaiwaRooms("--port", dead, "--insecure-plaintext");
+      strictEqual(code, ExitCode.Unreachable);
+      strictEqual(out, "");
+      strictEqual(err.trimEnd().split("\n").length, 1, err);
+    });
+  } finally {
+    await Deno.remove(dataDir, { recursive: true });
+  }
+});
