@@ -36,8 +36,12 @@ import { MS_PER_SECOND } from "../util/mod.ts";
 const IDLE_WAIT_MS = 5;
 /** The loop lets the event loop run (commands from the main thread) at least this often, ms. */
 const YIELD_EVERY_MS = 2;
-/** Most sends per turn of the loop: after a stall the backlog is spread, not burst at once. */
-const MAX_SEND_BATCH = 256;
+/**
+ * Most sends per turn of the loop: after a stall the backlog is spread over turns, not burst at
+ * once. A burst of a few hundred small datagrams fills a server socket's default receive buffer
+ * (212,992 bytes, about 1 KiB of kernel memory per datagram) by itself.
+ */
+const MAX_SEND_BATCH = 32;
 const NO_TEXT = new Uint8Array(0);
 
 interface Sender {
