@@ -56,6 +56,17 @@ export const FULL_SIZES: BenchSizes = {
   drainMs: 5_000,
 };
 
+/**
+ * `--compare`: the full sizes with steps of 2 s and 2 bisections per ramp, so that four servers
+ * times three rounds fit in about 20 minutes.
+ */
+export const COMPARE_SIZES: BenchSizes = {
+  ...FULL_SIZES,
+  bRamp: { ...FULL_SIZES.bRamp, bisections: 2 },
+  cRamp: { ...FULL_SIZES.cRamp, bisections: 2 },
+  stepMs: 2_000,
+};
+
 /** `--quick`: every scenario, small and with one step each; the CI smoke. */
 export const QUICK_SIZES: BenchSizes = {
   bigRoom: 100,
@@ -115,7 +126,8 @@ which deno task bench grants); elsewhere it stops with one line and exit status 
   --portable     kaiwa forced to its portable UDP path (Deno's sockets), not its default
   --compare      the same scenarios against kaiwa (default path), kaiwa --portable, and the C
                  and Python reference relays of ../shared/perf-refs/ (needs cc and python3),
-                 interleaved; then a table per server and kaiwa's ratios to each target
+                 interleaved, with steps of 2 s and 2 bisections per ramp (about 7 minutes a
+                 round); then a table per server and kaiwa's ratios to each target
   --rounds N     run everything N times (default 1); the verdict takes the medians
   --encrypted    members are kaiwa clients with sessions (joined over TLS, datagrams sealed);
                  scenarios ${ENCRYPTED_SCENARIOS.join(", ")} only, not with --compare`;
@@ -164,7 +176,7 @@ export function parseBenchArgs(args: string[]): BenchOptions | "help" {
     throw new TypeError(`--rounds goes with --compare\n${USAGE}`);
   }
   return {
-    sizes: values.quick ? QUICK_SIZES : FULL_SIZES,
+    sizes: values.quick ? QUICK_SIZES : values.compare ? COMPARE_SIZES : FULL_SIZES,
     quick: values.quick,
     scenarios: SCENARIOS.filter((scenario) => wanted.includes(scenario)),
     workers,
