@@ -5,6 +5,10 @@
  * @module
  */
 
+import { percentile } from "../soak/attacks/percentile.ts";
+
+const HALF = 0.5;
+
 /** One server's key figures of one round; null where the scenario did not run or measure it. */
 export interface Figures {
   /** (a): p99 latency at the fixed rate in the big room, ms. */
@@ -45,12 +49,12 @@ export function emptyFigures(): Figures {
   };
 }
 
-/** The median of the numbers among `values` (nulls left out); null when there is none. */
+/**
+ * The median (nearest rank: of two, the lower) of the numbers among `values`, nulls left out;
+ * null when there is none.
+ */
 export function median(values: readonly (number | null)[]): number | null {
-  const sorted = values.filter((value): value is number => value !== null).sort((x, y) => x - y);
-  if (sorted.length === 0) return null;
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  return percentile(values.filter((value): value is number => value !== null), HALF);
 }
 
 /**

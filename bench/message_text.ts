@@ -26,7 +26,6 @@ const DIGIT_9 = 0x39;
 const DECIMAL_BASE = 10;
 const MICROS_PER_MS = 1000;
 const JOINED = new TextEncoder().encode("joined");
-const encoder = new TextEncoder();
 /** Where an event's type byte is: after its version byte. */
 const EVENT_TYPE_OFFSET = 1;
 /** A chat event's sequence number (u32) and sender-length byte, after the header. */
@@ -41,11 +40,6 @@ export function nowMicros(): number {
 /** The chat text of message `id` in `step`, stamped with the current time. */
 export function chatText(step: number, id: number): string {
   return `${step} ${id} ${Math.round(nowMicros())}`;
-}
-
-/** {@link chatText}, UTF-8 encoded: a standard client's whole datagram message. */
-export function encodeChatText(step: number, id: number): Uint8Array {
-  return encoder.encode(chatText(step, id));
 }
 
 /**
