@@ -171,7 +171,9 @@ async function main(args: string[]): Promise<number> {
   ];
   printHeader(options, contenders, await machine());
   const interrupt = () => {
-    ServerProcess.stopAll().finally(() => Deno.exit(EXIT_INTERRUPTED));
+    ServerProcess.stopAll()
+      .then(() => references?.remove())
+      .finally(() => Deno.exit(EXIT_INTERRUPTED));
   };
   Deno.addSignalListener("SIGINT", interrupt);
   try {
