@@ -57,13 +57,14 @@ export const FULL_SIZES: BenchSizes = {
 };
 
 /**
- * `--compare`: the full sizes with steps of 2 s and 2 bisections per ramp, so that four servers
- * times three rounds fit in about 20 minutes.
+ * `--compare`: the full sizes with steps of 2 s, and ramps that start one doubling higher (a
+ * server failing there is looked for below) and bisect twice, so that four servers times three
+ * rounds take about 20 minutes.
  */
 export const COMPARE_SIZES: BenchSizes = {
   ...FULL_SIZES,
-  bRamp: { ...FULL_SIZES.bRamp, bisections: 2 },
-  cRamp: { ...FULL_SIZES.cRamp, bisections: 2 },
+  bRamp: { ...FULL_SIZES.bRamp, start: FULL_SIZES.bRamp.start * 2, bisections: 2 },
+  cRamp: { ...FULL_SIZES.cRamp, start: FULL_SIZES.cRamp.start * 2, bisections: 2 },
   stepMs: 2_000,
 };
 
@@ -126,8 +127,8 @@ which deno task bench grants); elsewhere it stops with one line and exit status 
   --portable     kaiwa forced to its portable UDP path (Deno's sockets), not its default
   --compare      the same scenarios against kaiwa (default path), kaiwa --portable, and the C
                  and Python reference relays of ../shared/perf-refs/ (needs cc and python3),
-                 interleaved, with steps of 2 s and 2 bisections per ramp (about 7 minutes a
-                 round); then a table per server and kaiwa's ratios to each target
+                 interleaved, with steps of 2 s and shorter ramps (about 7 minutes a round);
+                 then a table per server and kaiwa's ratios to each target
   --rounds N     run everything N times (default 1); the verdict takes the medians
   --encrypted    members are kaiwa clients with sessions (joined over TLS, datagrams sealed);
                  scenarios ${ENCRYPTED_SCENARIOS.join(", ")} only, not with --compare`;
