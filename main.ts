@@ -18,7 +18,7 @@ import { ExitCode } from "./cli/exit_codes.ts";
 import { oneLine } from "./cli/flags.ts";
 import { parseMainArgs } from "./cli/main_command.ts";
 import { DEBUG_VARIABLE, formatUnexpectedError } from "./cli/unexpected_error.ts";
-import { UsageError } from "./cli/usage_error.ts";
+import { UsageError, usageHint } from "./cli/usage_error.ts";
 
 /** Runs the command line `args` and returns the exit code. */
 async function main(args: readonly string[]): Promise<number> {
@@ -27,7 +27,7 @@ async function main(args: readonly string[]): Promise<number> {
     command = parseMainArgs(args, readEnvironment());
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    console.error(`kaiwa: ${oneLine(error.message)}\n${error.usage}`);
+    console.error(`kaiwa: ${oneLine(error.message)}\n${usageHint(error.usage)}`);
     return ExitCode.Usage;
   }
   switch (command.kind) {

@@ -34,7 +34,10 @@ export const ExitCode = {
   WrongPassword: 6,
   /** Client: the username is already in the room. */
   NameTaken: 7,
-  /** Client: the server refused the room name or username as invalid (status 4). */
+  /**
+   * Client: the room name or username breaks the naming rules (found before connecting), or the
+   * server refused it as invalid (status 4).
+   */
   InvalidName: 8,
   /** Client: room full, server full, too many requests or server error (status 5, 7, 8, 9). */
   Refused: 9,
@@ -70,7 +73,7 @@ export const EXIT_CODE_MEANINGS: Readonly<Record<ExitCode, string>> = {
   [ExitCode.RoomExists]: "--create, but the room already exists",
   [ExitCode.WrongPassword]: "Wrong or missing password",
   [ExitCode.NameTaken]: "The username is already in the room",
-  [ExitCode.InvalidName]: "The server refused the room name or username as invalid",
+  [ExitCode.InvalidName]: "The room name or username is invalid (said by kaiwa or the server)",
   [ExitCode.Refused]: "Refused: room full, server full, too many requests or server error",
   [ExitCode.RoomClosed]:
     "The room closed while we were in it (the host left), or a rejoin found it gone",

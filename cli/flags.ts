@@ -6,6 +6,7 @@
  */
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { neutralizeString } from "../protocol/mod.ts";
 import { type Environment, envName, SWITCH_WORDS, switchValue } from "./environment.ts";
 import { UsageError } from "./usage_error.ts";
 
@@ -53,6 +54,8 @@ export interface ParsedFlags {
 
 /** Marks the end of the flags: everything after it is a positional argument. */
 const END_OF_FLAGS = "--";
+/** A negative number: node:util would call it an ambiguous value instead of taking it. */
+const NEGATIVE_NUMBER = /^-\d/;
 
 /**
  * Parses `args` strictly against `specs`: an unknown flag, a missing value, a value given to a
@@ -79,7 +82,12 @@ export function parseFlags(
   }
   let parsed;
   try {
-    parsed = parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
+    parsed = parseArgs({
+      args: attachNegativeValues(args, specs),
+      options,
+      strict: true,
+      allowPositionals: true,
+    });
   } catch (error) {
     // node:util reports bad command lines as TypeErrors carrying an ERR_PARSE_ARGS_* code.
     if (error instanceof TypeError && String(Reflect.get(error, "code")).startsWith("ERR_PARSE")) {
@@ -119,6 +127,28 @@ export function parseFlags(
     onCommandLine: (name) => values[name] !== undefined,
     positionals,
   };
+}
+
+/**
+ * `--port -1` as `--port=-1`, so that a negative value reaches the value's own check ("is not an
+ * integer from 1 to 65535") instead of node:util's "argument is ambiguous".
+ */
+function attachNegativeValues(args: readonly string[], specs: readonly FlagSpec[]): string[] {
+  const takesValue = new Set(
+    specs.filter((spec) => spec.value !== undefined).map((spec) => `--${spec.name}`),
+  );
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === END_OF_FLAGS) return [...out, ...args.slice(i)];
+    const next = args[i + 1];
+    if (takesValue.has(args[i]) && next !== undefined && NEGATIVE_NUMBER.test(next)) {
+      out.push(`${args[i]}=${next}`);
+      i++;
+    } else {
+      out.push(args[i]);
+    }
+  }
+  return out;
 }
 
 /**
@@ -162,7 +192,10 @@ function firstSentence(message: string): string {
   return message.split(/\.(\s|$)/, 1)[0];
 }
 
-/** Puts a possibly multi-line message on one line, as error output shows it. */
+/**
+ * Puts a possibly multi-line message on one line, as error output shows it, with any other
+ * control character (from a name or value the user gave) shown as U+FFFD instead of acting.
+ */
 export function oneLine(message: string): string {
-  return message.replace(/\s*\n\s*/g, " ").trim();
+  return neutralizeString(message.replace(/\s*\n\s*/g, " ").trim());
 }

@@ -20,12 +20,20 @@ const D = DEFAULT_JOIN_OPTIONS;
 /** The password flags; at most one may be given. */
 const PASSWORD_FLAGS = ["password-prompt", "password-stdin", "password-env"] as const;
 
-/** The flags of `kaiwa join`, in help order. Defaults come from `DEFAULT_JOIN_OPTIONS`. */
+/**
+ * The flags of `kaiwa join`, in help order, each line short enough for 80 columns. Defaults come
+ * from `DEFAULT_JOIN_OPTIONS`; switches (off by default) show none.
+ */
 export const JOIN_FLAGS: readonly FlagSpec[] = [
-  { name: "name", value: "NAME", help: "Your username (asked for when absent)", env: true },
-  { name: "create", help: "Create the room and become its host", default: String(D.create) },
-  { name: "password-prompt", help: "Ask for the room password without echoing it" },
-  { name: "password-stdin", help: "Read the room password from the first line of stdin" },
+  {
+    name: "name",
+    value: "NAME",
+    help: "Your username (asked for when absent)",
+    env: true,
+  },
+  { name: "create", help: "Create the room and become its host" },
+  { name: "password-prompt", help: "Ask for the room password, not echoed" },
+  { name: "password-stdin", help: "Read the room password from stdin's first line" },
   { name: "password-env", value: "VAR", help: "Read the room password from variable VAR" },
   {
     name: "host",
@@ -37,50 +45,67 @@ export const JOIN_FLAGS: readonly FlagSpec[] = [
   {
     name: "port",
     value: "N",
-    help: "Server port, TCP and UDP, 1-65535",
+    help: "Server port, TCP and UDP",
     default: String(D.port),
     env: true,
   },
-  { name: "json", help: "Write received events as JSON lines", default: String(D.json) },
-  {
-    name: "fingerprint",
-    value: "SHA256:…",
-    help: "Require this server TLS identity (known_servers is then not used)",
-  },
-  {
-    name: "insecure-plaintext",
-    help: "Talk to a server without TLS: password and token in clear",
-    default: String(D.insecurePlaintext),
-  },
+  { name: "json", help: "Pipe mode: write events as JSON lines" },
+  { name: "bell", help: "Ring the bell on each mention, not only unfocused" },
+  { name: "fingerprint", value: "SHA256:…", help: "Require this server identity" },
+  { name: "insecure-plaintext", help: "No TLS: password and token go in clear" },
   {
     name: "data-dir",
     value: "DIR",
-    help: "Where known_servers pins server identities on first use",
-    default: "the platform's state directory, e.g. ~/.local/state/kaiwa",
+    help: "known_servers' folder (default: state dir)",
     env: true,
   },
   HELP_FLAG,
 ];
 
-/** The flags of `kaiwa join` that read a variable, as help text lists them. */
-const JOIN_VARIABLES = JOIN_FLAGS.filter((spec) => spec.env === true)
-  .map((spec) => `${envName(spec.name)} (--${spec.name})`)
+/** The flags of `kaiwa join` that read a variable. */
+const ENV_FLAGS = JOIN_FLAGS.filter((spec) => spec.env === true);
+/** Those variables with their flags, as the full help lists them. */
+const JOIN_VARIABLES = ENV_FLAGS.map((spec) => `${envName(spec.name)} (--${spec.name})`)
   .join(", ");
 
-/** The help text of `kaiwa join`. */
+/** The help text of `kaiwa join --help`: one screen. `kaiwa help join` adds the details. */
 export const JOIN_USAGE = `Usage: kaiwa join [ROOM] [flags]
 
-Enters the chat room ROOM on a kaiwa server, or creates it with --create. In a terminal,
-without ROOM or --name it shows a menu (create, join, list rooms, quit) and asks for what is
-missing; in the chat, /help lists the commands, and /quit, Ctrl-C or Ctrl-D on an empty line
-leave (a host is warned first: leaving closes the room). With stdin not a terminal it is a pipe:
-one message per input line, one received event per output line; end of input leaves the room
-once every line is confirmed (paced by the server's flood limit; lines not delivered are listed
-on stderr, exit code 14 or the session's own). History lines start with "[history] ".
-The password flags exclude each other; without one, no password is sent.
-The room request travels inside TLS: the server's certificate fingerprint is pinned on first
-use in DIR/known_servers (one "host:port SHA256:…" line per server), and a server that later
-shows another is refused (exit code 13); --fingerprint pins it explicitly.
+Enters the chat room ROOM on a kaiwa server, or creates it with --create. In a
+terminal a menu asks what is missing; with stdin not a terminal it is a pipe.
+
+Flags:
+${formatFlags(JOIN_FLAGS)}
+
+${ENV_FLAGS.map((spec) => envName(spec.name)).join(", ")} stand for their flags.
+In the chat: /help lists the commands, Tab completes, PageUp scrolls back.
+Exit codes: 0 left, 2 usage, 3 unreachable, 4-9 refused, 10-12 room or server
+gone, 13 server identity, 14 undelivered. 'kaiwa help join' tells all.`;
+
+/** The full help of `kaiwa join` (`kaiwa help join`): the chat, pipe mode, trust, exit codes. */
+export const JOIN_MANUAL = `Usage: kaiwa join [ROOM] [flags]
+
+Enters the chat room ROOM on a kaiwa server, or creates it with --create.
+
+Interactive mode (stdin is a terminal): without ROOM or --name a menu (create, join, list
+rooms, quit) asks for what is missing. Messages appear above the line being typed; long ones
+are wrapped with an indent, a day-change line marks a new day, and a message that names you is
+highlighted and rings the bell while the window is not in focus (always with --bell). The prompt
+shows the room, its member count, lines unread while scrolled back and messages being sent.
+  /who, /rooms, /me ACTION, /help; /quit, Ctrl-C or Ctrl-D on an empty line leave (a host is
+  warned first: leaving closes the room). Tab completes a name or a /command; PageUp/PageDown
+  scroll back through the chat; Up/Down recall sent lines; Ctrl-L clears the screen.
+  When the server restarts, the client enters the room again by itself.
+
+Pipe mode (stdin not a terminal): one message per input line, one received event per output
+line (--json: one JSON object per line). End of input leaves once every line is confirmed
+(lines not delivered are listed on stderr, exit code 14 or the session's own). History lines
+start with "[history] ". The password flags exclude each other; without one, none is sent.
+
+Trust: the room request travels inside TLS. The server's certificate fingerprint is pinned on
+first use in DIR/known_servers (one "host:port SHA256:…" line per server), and a server that
+later shows another is refused (exit code 13); --fingerprint pins it explicitly.
+
 These variables stand for their flags when the flag is not given:
   ${JOIN_VARIABLES}.
 
@@ -105,7 +130,8 @@ export function parseJoinArgs(args: readonly string[], env: Environment = {}): J
   const flags = parseFlags(args, JOIN_FLAGS, 1, env);
   const options: JoinOptions = { ...DEFAULT_JOIN_OPTIONS };
   const room = flags.positionals[0];
-  // Names in NFC, as the server stores them (§1.2), so the session recognises its own name.
+  // Names in NFC, as the server stores them (§1.2), so the session recognises its own name. The
+  // naming rules are checked when the command runs (`checkNames`): a bad name has its own exit code.
   if (room !== undefined) options.room = canonicalName(parseText(room, "ROOM"));
   const name = flags.string("name");
   if (name !== undefined) options.name = canonicalName(parseText(name, flags.label("name")));
@@ -115,6 +141,7 @@ export function parseJoinArgs(args: readonly string[], env: Environment = {}): J
   if (port !== undefined) options.port = parsePort(port, flags.label("port"), 1);
   if (flags.boolean("create")) options.create = true;
   if (flags.boolean("json")) options.json = true;
+  if (flags.boolean("bell")) options.bell = true;
   if (flags.boolean("insecure-plaintext")) options.insecurePlaintext = true;
   const fingerprint = flags.string("fingerprint");
   if (fingerprint !== undefined) {

@@ -10,7 +10,7 @@ import type { JoinOptions } from "../client/mod.ts";
 import type { ServeOptions } from "../server/options.ts";
 import type { Environment } from "./environment.ts";
 import { type FlagSpec, formatFlags, HELP_FLAG, parseFlags, wantsHelp } from "./flags.ts";
-import { JOIN_USAGE, parseJoinArgs } from "./join_command.ts";
+import { JOIN_MANUAL, JOIN_USAGE, parseJoinArgs } from "./join_command.ts";
 import { parseRoomsArgs, ROOMS_USAGE, type RoomsOptions } from "./rooms_command.ts";
 import { parseServeArgs, SERVE_USAGE } from "./serve_command.ts";
 import { UsageError } from "./usage_error.ts";
@@ -18,8 +18,11 @@ import { UsageError } from "./usage_error.ts";
 /** The flags `kaiwa` takes before its command. */
 const MAIN_FLAGS: readonly FlagSpec[] = [
   HELP_FLAG,
-  { name: "version", short: "V", help: "Print the version and exit" },
+  { name: "version", short: "V", help: "Print the version and exit (also -v)" },
 ];
+
+/** `-v` is taken for `--version` too, as most tools do. */
+const SHORT_VERSION = "-v";
 
 /** The top-level help text. */
 export const MAIN_USAGE = `Usage: kaiwa <command> [flags]
@@ -30,11 +33,19 @@ Commands:
   serve         Run the chat server
   join [ROOM]   Enter (or --create) a chat room on a server
   rooms         List a server's rooms and exit (exit code 3: unreachable)
+  help [CMD]    Show the help of kaiwa or of a command
 
 Flags:
 ${formatFlags(MAIN_FLAGS)}
 
-Run 'kaiwa <command> --help' for the flags of a command.`;
+Run 'kaiwa <command> --help' for the flags of a command, 'kaiwa help <command>' for all of it.`;
+
+/** What \`kaiwa help <command>\` shows for each command. */
+const MANUALS: Readonly<Record<string, () => string>> = {
+  serve: () => SERVE_USAGE,
+  join: () => JOIN_MANUAL,
+  rooms: () => ROOMS_USAGE,
+};
 
 /** What a command line asks for. */
 export type MainCommand =
@@ -58,7 +69,9 @@ export type MainCommand =
  */
 export function parseMainArgs(args: readonly string[], env: Environment = {}): MainCommand {
   const commandAt = args.findIndex((arg) => !arg.startsWith("-"));
-  const leading = commandAt === -1 ? args : args.slice(0, commandAt);
+  const leading = (commandAt === -1 ? args : args.slice(0, commandAt)).map((arg) =>
+    arg === SHORT_VERSION ? "--version" : arg
+  );
   const flags = withUsage(MAIN_USAGE, () => parseFlags(leading, MAIN_FLAGS));
   if (flags.boolean("help")) return { kind: "help", usage: MAIN_USAGE };
   if (flags.boolean("version")) {
@@ -77,6 +90,12 @@ export function parseMainArgs(args: readonly string[], env: Environment = {}): M
     case "rooms":
       if (wantsHelp(rest)) return { kind: "help", usage: ROOMS_USAGE };
       return { kind: "rooms", options: withUsage(ROOMS_USAGE, () => parseRoomsArgs(rest, env)) };
+    case "help": {
+      if (rest.length === 0) return { kind: "help", usage: MAIN_USAGE };
+      const manual = rest.length === 1 ? MANUALS[rest[0]] : undefined;
+      if (manual === undefined) throw new UsageError(`No help for '${rest.join(" ")}'`, MAIN_USAGE);
+      return { kind: "help", usage: manual() };
+    }
     default:
       throw new UsageError(`Unknown command '${args[commandAt]}'`, MAIN_USAGE);
   }

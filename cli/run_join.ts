@@ -16,9 +16,10 @@ import {
   runPipeMode,
   serverAddressOf,
 } from "../client/mod.ts";
-import { MAX_DATAGRAM_SIZE } from "../protocol/mod.ts";
+import { InvalidTextError, MAX_DATAGRAM_SIZE, validateName } from "../protocol/mod.ts";
 import { defaultDataDir } from "./data_dir.ts";
 import { ExitCode } from "./exit_codes.ts";
+import { oneLine } from "./flags.ts";
 import { describeFailure, exitCodeFor } from "./join_reasons.ts";
 import { readPipePassword } from "./pipe_password.ts";
 import { listenForStop } from "./stop_signals.ts";
@@ -30,6 +31,8 @@ import { UsageError } from "./usage_error.ts";
  */
 export async function join(options: JoinOptions): Promise<ExitCode> {
   const errors = new LineOutput(Deno.stderr);
+  const invalid = invalidName(options);
+  if (invalid !== null) return await fail(errors, invalid, ExitCode.InvalidName);
   try {
     // The known-servers file is needed unless the pin is given or there is no TLS.
     if (!options.insecurePlaintext && options.fingerprint === null && options.dataDir === null) {
@@ -48,8 +51,32 @@ export async function join(options: JoinOptions): Promise<ExitCode> {
   }
 }
 
+/**
+ * Why the room name or username of the command line breaks the naming rules (§1.2), or null:
+ * said before connecting, with the exit code of a name the server refuses, instead of a
+ * request that cannot even be encoded (a name over 255 bytes).
+ */
+function invalidName(options: JoinOptions): string | null {
+  const names: [string | null, string, string][] = [
+    [options.room, "ROOM", "room name"],
+    [options.name, "--name", "username"],
+  ];
+  for (const [name, flag, what] of names) {
+    if (name === null) continue;
+    try {
+      validateName(name, what);
+    } catch (error) {
+      if (!(error instanceof InvalidTextError)) throw error;
+      return `${flag}: ${error.message}`;
+    }
+  }
+  return null;
+}
+
 /** The interactive client; a stop signal ends it the way the end of input does. */
 async function joinWithTerminal(options: JoinOptions): Promise<Reason> {
+  // JSON lines are pipe mode's output: said, rather than silently ignored.
+  if (options.json) throw new UsageError("--json is for pipe mode: stdin must not be a terminal");
   const stop = listenForStop();
   try {
     return await joinInteractive(options, stop.signal);
@@ -76,9 +103,12 @@ async function joinWithPipes(options: JoinOptions, errors: LineOutput): Promise<
   });
 }
 
-/** Prints `message` as the one line of an expected failure, and passes its exit code on. */
+/**
+ * Prints `message` as the one line of an expected failure (names in it may hold controls: they
+ * are shown, not acted on), and passes its exit code on.
+ */
 async function fail(errors: LineOutput, message: string, code: ExitCode): Promise<ExitCode> {
-  errors.line(`kaiwa: ${message}`);
+  errors.line(`kaiwa: ${oneLine(message)}`);
   await errors.flush();
   return code;
 }

@@ -90,6 +90,11 @@ export async function serve(options: ServeOptions, deps: ServerDeps = {}): Promi
         http,
       });
     }
+    if (server.web !== undefined) {
+      const web = formatHostPort(options.webHost ?? options.host, server.web.addr.port);
+      const secure = fingerprint === null ? "" : ` (https://${web}/ with the TLS identity)`;
+      log.info(`browser client on http://${web}/${secure}`, { event: "web listening", web });
+    }
     if (!stop.signal.aborted) {
       await new Promise((resolve) => stop.signal.addEventListener("abort", resolve));
     }

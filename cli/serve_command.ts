@@ -82,6 +82,24 @@ export const SERVE_FLAGS: readonly FlagSpec[] = withVariables([
     help: "Address the metrics port listens on",
     default: D.metricsHost,
   },
+  {
+    name: "web-port",
+    value: "N",
+    help: "Serve the browser client (page and WebSocket, HTTPS when asked) on this TCP port",
+    default: D.webPort === null ? "off" : String(D.webPort),
+  },
+  {
+    name: "web-host",
+    value: "ADDR",
+    help: "Address the web port listens on",
+    default: "the --host",
+  },
+  {
+    name: "web-allowed-origin",
+    value: "ORIGINS",
+    help: "Other origins whose pages may use the WebSocket, comma-separated",
+    default: "the page's own only",
+  },
   { name: "max-rooms", value: "N", help: "Most rooms at once", default: String(D.maxRooms) },
   {
     name: "max-room-members",
@@ -289,6 +307,9 @@ export function parseServeArgs(args: readonly string[], env: Environment = {}): 
   given("log-format", (t, f) => options.logFormat = parseChoice(t, f, LOG_FORMATS));
   given("metrics-port", (t, f) => options.metricsPort = parsePort(t, f, 0));
   given("metrics-host", (t, f) => options.metricsHost = parseText(t, f));
+  given("web-port", (t, f) => options.webPort = parsePort(t, f, 0));
+  given("web-host", (t, f) => options.webHost = parseText(t, f));
+  given("web-allowed-origin", (t, f) => options.webAllowedOrigins = parseOrigins(t, f));
   given("max-rooms", (t, f) => options.maxRooms = parseInteger(t, f, 1));
   given("max-room-members", (t, f) => options.maxRoomMembers = parseInteger(t, f, 1));
   given("request-timeout", (t, f) => options.requestTimeoutSeconds = parseSeconds(t, f));
@@ -341,14 +362,50 @@ export function parseServeArgs(args: readonly string[], env: Environment = {}): 
   options.logLevel = parseLogLevel(flags);
   // The lobby's UDP socket, and the metrics' TCP listener, would share the main port: refuse
   // here rather than fail to bind later.
-  for (const name of ["lobby-port", "metrics-port"] as const) {
-    const port = name === "lobby-port" ? options.lobbyPort : options.metricsPort;
+  for (const name of ["lobby-port", "metrics-port", "web-port"] as const) {
+    const port = name === "lobby-port"
+      ? options.lobbyPort
+      : name === "metrics-port"
+      ? options.metricsPort
+      : options.webPort;
     if (port === null || port === 0 || port !== options.port) continue;
     throw new UsageError(
       `${flags.label(name)} must differ from ${flags.label("port")} (both are ${port})`,
     );
   }
+  if (
+    options.webPort !== null && options.webPort !== 0 && options.webPort === options.metricsPort
+  ) {
+    throw new UsageError(
+      `${flags.label("web-port")} must differ from ${
+        flags.label("metrics-port")
+      } (both are ${options.webPort})`,
+    );
+  }
   return options;
+}
+
+/**
+ * A comma-separated list of origins (`https://chat.example.org`, `http://localhost:8080`): a
+ * scheme, a host and an optional port, nothing more, as browsers send them in `Origin`.
+ */
+function parseOrigins(text: string, flag: string): string[] {
+  return text.split(",").map((entry) => entry.trim()).filter((entry) => entry !== "").map(
+    (entry) => {
+      let origin: string | null = null;
+      try {
+        origin = new URL(entry).origin;
+      } catch {
+        // Not a URL: refused below.
+      }
+      if (origin === null || origin === "null" || origin !== entry.toLowerCase()) {
+        throw new UsageError(
+          `Invalid value for ${flag}: '${entry}' is not an origin like https://chat.example.org`,
+        );
+      }
+      return origin;
+    },
+  );
 }
 
 /**

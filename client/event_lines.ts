@@ -13,6 +13,31 @@ import { sanitizeForTerminal } from "./tui/mod.ts";
 export const HISTORY_PREFIX = "[history] ";
 
 /**
+ * What JSON.stringify leaves raw although a terminal acts on it (C1 controls such as the 8-bit
+ * CSI 0x9b, DEL) or a line-splitting reader breaks lines at it (U+2028, U+2029).
+ */
+const RAW_IN_JSON = /[\u007f-\u009f\u2028\u2029]/g;
+const HEX = 16;
+const ESCAPE_DIGITS = 4;
+
+/**
+ * `value` as one line of JSON that is inert on a terminal: JSON.stringify escapes C0 controls,
+ * and this escapes C1 controls, DEL and the Unicode line and paragraph separators as `\uXXXX`
+ * too (they can only occur inside strings, so the JSON means the same).
+ *
+ * @example
+ * ```ts
+ * toJsonLine({ text: "a\u2028b" }); // '{"text":"a\\u2028b"}'
+ * ```
+ */
+export function toJsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(
+    RAW_IN_JSON,
+    (char) => `\\u${char.charCodeAt(0).toString(HEX).padStart(ESCAPE_DIGITS, "0")}`,
+  );
+}
+
+/**
  * The line for an event, or null for events a pipe reader has no use for (Pong answers our
  * pings; in plain mode the member list answers our first ping too). A History message is
  * `[history] sender: text` in plain mode (so that a bot does not answer the past), and carries
@@ -25,8 +50,7 @@ export const HISTORY_PREFIX = "[history] ";
  */
 export function formatEventLine(event: KaiwaEvent, json: boolean): string | null {
   if (event.type === "pong") return null;
-  // JSON.stringify escapes every control character, so JSON lines are safe and single-line as is.
-  if (json) return JSON.stringify(event);
+  if (json) return toJsonLine(event);
   if (event.type === "chat") {
     const line = `${sanitizeForTerminal(event.sender)}: ${sanitizeForTerminal(event.text)}`;
     return event.history === true ? HISTORY_PREFIX + line : line;

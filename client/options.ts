@@ -27,6 +27,8 @@ export interface JoinOptions {
   port: number;
   /** Write received events as JSON lines in pipe mode (`--json`). */
   json: boolean;
+  /** Ring the terminal bell on every mention, not only while the window is not in focus (`--bell`). */
+  bell: boolean;
   /** Speak plain TCRP, without TLS, to a server that offers none (`--insecure-plaintext`). */
   insecurePlaintext: boolean;
   /** The server's TLS fingerprint to require, `SHA256:…` (`--fingerprint`); null: pin on first use. */
@@ -47,6 +49,7 @@ export const DEFAULT_JOIN_OPTIONS: Readonly<JoinOptions> = {
   host: "127.0.0.1",
   port: 9001,
   json: false,
+  bell: false,
   insecurePlaintext: false,
   fingerprint: null,
   dataDir: null,

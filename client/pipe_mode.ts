@@ -12,7 +12,7 @@
 
 import { preview } from "../util/mod.ts";
 import { enterRoom, type EntryRequest, rejoinRoom } from "./enter_room.ts";
-import { formatEventLine } from "./event_lines.ts";
+import { formatEventLine, toJsonLine } from "./event_lines.ts";
 import { sanitizeForTerminal } from "./tui/mod.ts";
 import type { LineReader } from "./line_reader.ts";
 import type { LineOutput } from "./output.ts";
@@ -158,7 +158,7 @@ async function feed(session: ChatSession, options: PipeModeOptions): Promise<voi
  * ```
  */
 export function rejoinLine(state: RejoinState, room: string, json: boolean): string {
-  if (json) return JSON.stringify({ type: state === "back" ? "rejoined" : "rejoining", room });
+  if (json) return toJsonLine({ type: state === "back" ? "rejoined" : "rejoining", room });
   return state === "back"
     ? `* back in ${sanitizeForTerminal(room)}`
     : "* connection lost; rejoining…";

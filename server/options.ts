@@ -33,6 +33,19 @@ export interface ServeOptions {
   metricsPort: number | null;
   /** Address the metrics endpoint binds (`--metrics-host`): loopback unless said otherwise. */
   metricsHost: string;
+  /**
+   * TCP port of the browser client (`--web-port`): the page at `/` and its WebSocket at `/ws`,
+   * HTTPS and WSS when the server has a TLS identity and the browser asks for it; null when off.
+   * 0 picks a free one.
+   */
+  webPort: number | null;
+  /** Address the web port binds (`--web-host`); null means `host`. */
+  webHost: string | null;
+  /**
+   * Origins whose pages may open the WebSocket besides the page's own (`--web-allowed-origin`),
+   * e.g. `https://chat.example.org`.
+   */
+  webAllowedOrigins: readonly string[];
   /** Most rooms at once (`--max-rooms`). */
   maxRooms: number;
   /** Most members in one room (`--max-room-members`). */
@@ -144,6 +157,9 @@ export const DEFAULT_SERVE_OPTIONS: Readonly<ServeOptions> = {
   metricsPort: null,
   // The counters tell who is connected how much: only this machine may read them by default.
   metricsHost: "127.0.0.1",
+  webPort: null,
+  webHost: null,
+  webAllowedOrigins: [],
   maxRooms: 10_000,
   maxRoomMembers: 5_000,
   requestTimeoutSeconds: 5,

@@ -18,7 +18,7 @@ import { PasswordThrottle } from "./password_throttle.ts";
 import { RefusalLog } from "./refusal_log.ts";
 import { DropReason, type Notifier, ServerState, type TokenGenerator } from "./state/mod.ts";
 import { stateLog } from "./state_log.ts";
-import { type Acceptor, TcpFront } from "./tcp/mod.ts";
+import { type Acceptor, type SessionContext, TcpFront } from "./tcp/mod.ts";
 import { loadIdentity, TlsTerminator } from "./tls/mod.ts";
 import {
   DenoUdpTransport,
@@ -32,6 +32,7 @@ import {
   type UdpTransport,
 } from "./udp/mod.ts";
 import { UdpNotifier } from "./udp_notifier.ts";
+import { isWebAddress, WebFront, WebRoutes } from "./web/mod.ts";
 
 /** How often timeouts are applied. */
 const SWEEP_INTERVAL_MS = 1000;
@@ -83,6 +84,8 @@ export interface ServerHandle {
   readonly lobbyAddr?: Deno.NetAddr;
   /** Where the metrics endpoint (`/metrics`, `/healthz`) is bound, when it is on. */
   readonly metricsAddr?: Deno.NetAddr;
+  /** The browser client's port (`--web-port`), when it is on. */
+  readonly web?: WebFront;
   /** The server's own counters (datagrams in and out, refusals, join latency). */
   readonly metrics: ServerMetrics;
   /** The state, for tests: rooms, members, drop counters, and sweep/flushJoins to drive time. */
@@ -149,7 +152,7 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
     if (options.metricsPort !== null) {
       endpoint = new MetricsEndpoint(options.metricsHost, options.metricsPort, {
         metrics: () => {
-          registry ??= metricsRegistry({ state, metrics, faults, udp, tcp });
+          registry ??= metricsRegistry({ state, metrics, faults, udp, tcp, web });
           return registry.metrics();
         },
         serving: () => serving,
@@ -192,8 +195,11 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
   }
   const { transport: udp, rescan } = udpSide;
   const udpDrops = new QueueDropReport(log, "udp", udp);
+  // Browser members' addresses belong to the web side: their events go to their WebSockets.
+  const webRoutes = new WebRoutes();
   const counted = {
     send: (bytes: Uint8Array, address: PeerAddress, flow?: object) => {
+      if (isWebAddress(address)) return webRoutes.deliver(bytes, address);
       metrics.datagramsOut += 1;
       udp.send(bytes, address, flow);
     },
@@ -206,28 +212,48 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
     deps.newToken,
   );
   const refusals = new RefusalLog(log, now, options.logRefusalsPerMinute);
-  const tcp = new TcpFront(
-    deps.acceptor?.(listener) ?? listener,
-    {
-      state,
-      hasher: deps.hasher ?? scryptHasher,
-      hashBudget: new PasswordBudget(options.maxPasswordHashes, options.passwordQueue),
-      passwordThrottle: new PasswordThrottle({
-        hashesPerIp: options.passwordRate,
-        wrongPerRoom: options.wrongPasswordRate,
-      }),
-      log,
-      refusals,
-      faults,
-      now,
-      requestTimeoutMs: options.requestTimeoutSeconds * MS_PER_SECOND,
-      headerTimeoutMs: options.headerTimeoutSeconds * MS_PER_SECOND,
-      plainSessions: deps.plainSessions === true,
-      metrics,
-    },
-    options,
-    tls,
-  );
+  const sessions: SessionContext = {
+    state,
+    hasher: deps.hasher ?? scryptHasher,
+    hashBudget: new PasswordBudget(options.maxPasswordHashes, options.passwordQueue),
+    passwordThrottle: new PasswordThrottle({
+      hashesPerIp: options.passwordRate,
+      wrongPerRoom: options.wrongPasswordRate,
+    }),
+    log,
+    refusals,
+    faults,
+    now,
+    requestTimeoutMs: options.requestTimeoutSeconds * MS_PER_SECOND,
+    headerTimeoutMs: options.headerTimeoutSeconds * MS_PER_SECOND,
+    plainSessions: deps.plainSessions === true,
+    metrics,
+  };
+  const tcp = new TcpFront(deps.acceptor?.(listener) ?? listener, sessions, options, tls);
+  let web: WebFront | undefined;
+  if (options.webPort !== null) {
+    try {
+      web = new WebFront(
+        {
+          host: options.webHost ?? options.host,
+          port: options.webPort,
+          allowedOrigins: options.webAllowedOrigins,
+          maxConnections: options.maxConnections,
+          maxConnectionsPerIp: options.maxConnectionsPerIp,
+          timeoutSeconds: options.timeoutSeconds,
+        },
+        sessions,
+        webRoutes,
+        tls,
+      );
+    } catch (error) {
+      void tcp.close();
+      void udp.close();
+      lobbySocket?.close();
+      void endpoint?.close();
+      throw error;
+    }
+  }
   const lobby = lobbySocket === null
     ? undefined
     : new Lobby(lobbySocket, options.timeoutSeconds, now, log, faults, options.sendQueueBytes);
@@ -255,6 +281,7 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
       clearInterval(sweeper);
       clearInterval(flusher);
       await tcp.close();
+      await web?.close();
       await udp.close();
       await lobby?.close();
       await endpoint?.close();
@@ -283,6 +310,7 @@ function start(options: ServeOptions, deps: ServerDeps, tls: TlsTerminator | nul
     udpAddr: udp.addr,
     lobbyAddr: lobby?.addr,
     metricsAddr: endpoint?.addr,
+    web,
     metrics,
     fingerprint: tls?.fingerprint ?? null,
     state,

@@ -98,6 +98,39 @@ Deno.test({
 });
 
 Deno.test({
+  name: "kaiwa serve: the web port's flags and variables",
+  permissions: "none",
+  fn() {
+    const options = parseServeArgs(
+      [
+        "--web-port",
+        "8080",
+        "--web-allowed-origin",
+        "https://Chat.example.org, http://a.example:81",
+      ],
+      { KAIWA_WEB_HOST: "::1" },
+    );
+    strictEqual(options.webPort, 8080);
+    strictEqual(options.webHost, "::1");
+    deepStrictEqual(options.webAllowedOrigins, ["https://chat.example.org", "http://a.example:81"]);
+    deepStrictEqual(
+      parseServeArgs([], { KAIWA_WEB_PORT: "0", KAIWA_WEB_ALLOWED_ORIGIN: "http://x.example" }),
+      { ...DEFAULT_SERVE_OPTIONS, webPort: 0, webAllowedOrigins: ["http://x.example"] },
+    );
+    strictEqual(DEFAULT_SERVE_OPTIONS.webPort, null);
+    for (const origin of ["chat.example.org", "https://chat.example.org/path", "ftp//x"]) {
+      refusedNaming(() => parseServeArgs(["--web-allowed-origin", origin]), "web-allowed-origin");
+    }
+    refusedNaming(() => parseServeArgs(["--web-port", "9001"]), "web-port");
+    refusedNaming(
+      () => parseServeArgs(["--web-port", "9100", "--metrics-port", "9100"]),
+      "web-port",
+    );
+    refusedNaming(() => parseServeArgs([], { KAIWA_WEB_PORT: "http" }), "KAIWA_WEB_PORT");
+  },
+});
+
+Deno.test({
   name: "kaiwa serve: a bad variable is refused like a bad flag, naming the variable",
   permissions: "none",
   fn() {

@@ -4,12 +4,12 @@ import config from "../deno.json" with { type: "json" };
 import { DEFAULT_JOIN_OPTIONS, type JoinOptions } from "../client/options.ts";
 import { DEFAULT_SERVE_OPTIONS, type ServeOptions } from "../server/options.ts";
 import { EXIT_CODE_MEANINGS, ExitCode } from "../cli/exit_codes.ts";
-import { JOIN_USAGE, parseJoinArgs } from "../cli/join_command.ts";
+import { JOIN_FLAGS, JOIN_MANUAL, JOIN_USAGE, parseJoinArgs } from "../cli/join_command.ts";
 import { MAIN_USAGE, parseMainArgs } from "../cli/main_command.ts";
 import { parseServeArgs, SERVE_FLAGS, SERVE_USAGE } from "../cli/serve_command.ts";
 import { HELP_FLAG } from "../cli/flags.ts";
 import { formatUnexpectedError } from "../cli/unexpected_error.ts";
-import { UsageError } from "../cli/usage_error.ts";
+import { UsageError, usageHint } from "../cli/usage_error.ts";
 import { MAX_SECONDS } from "../cli/values.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -48,8 +48,8 @@ function helpLine(help: string, flag: string): string {
   return line;
 }
 
-Deno.test("kaiwa --version and -V print the version from deno.json", async () => {
-  for (const flag of ["--version", "-V"]) {
+Deno.test("kaiwa --version, -V and -v print the version from deno.json", async () => {
+  for (const flag of ["--version", "-V", "-v"]) {
     const { code, stdout } = await kaiwa(flag);
     strictEqual(code, ExitCode.Ok);
     strictEqual(stdout, `kaiwa ${config.version}\n`);
@@ -80,10 +80,20 @@ Deno.test("kaiwa serve --help lists every flag with the defaults of DEFAULT_SERV
   ok(helpLine(stdout, "--lobby-port").includes("(default: off)"));
 });
 
-Deno.test("kaiwa join --help lists the flags and every exit code with its meaning", async () => {
+Deno.test("kaiwa join --help fits a screen of 80 by 24 and names every flag", async () => {
   const { code, stdout } = await kaiwa("join", "-h");
   strictEqual(code, ExitCode.Ok);
   strictEqual(stdout, `${JOIN_USAGE}\n`);
+  const lines = stdout.trimEnd().split("\n");
+  ok(lines.length <= 24, `${lines.length} lines`);
+  for (const line of lines) ok(line.length <= 80, line);
+  for (const spec of JOIN_FLAGS) helpLine(stdout, `--${spec.name}`);
+});
+
+Deno.test("kaiwa help join lists the flags and every exit code with its meaning", async () => {
+  const { code, stdout } = await kaiwa("help", "join");
+  strictEqual(code, ExitCode.Ok);
+  strictEqual(stdout, `${JOIN_MANUAL}\n`);
   for (const flag of ["--name", "--create", "--password-prompt", "--password-stdin"]) {
     helpLine(stdout, flag);
   }
@@ -118,6 +128,15 @@ Deno.test("a bad command line prints one line and the usage on stderr, exit code
       usage: JOIN_USAGE,
     },
     { args: ["join", "a", "b"], message: "Unexpected argument 'b'", usage: JOIN_USAGE },
+    // Issue #15: a negative value is checked as a value, not called ambiguous.
+    {
+      args: ["join", "--port", "-1"],
+      message: "--port: '-1' is not an integer",
+      usage: JOIN_USAGE,
+    },
+    { args: ["help", "bogus"], message: "No help for 'bogus'", usage: MAIN_USAGE },
+    // Control characters in what the user typed are shown, not acted on.
+    { args: ["\x1b[2J"], message: "Unknown command '\ufffd[2J'", usage: MAIN_USAGE },
   ];
   for (const { args, message, usage } of cases) {
     await t.step(`kaiwa ${args.join(" ")}`, async () => {
@@ -127,7 +146,7 @@ Deno.test("a bad command line prints one line and the usage on stderr, exit code
       const [first, ...rest] = result.stderr.split("\n");
       match(first, /^kaiwa: /);
       ok(first.includes(message), `${JSON.stringify(first)} should include ${message}`);
-      strictEqual(rest.join("\n"), `${usage}\n`);
+      strictEqual(rest.join("\n"), `${usageHint(usage)}\n`);
       ok(!/^\s+at /m.test(result.stderr), "no stack trace");
     });
   }
@@ -301,6 +320,13 @@ Deno.test({
     });
     await t.step("version", () => {
       deepStrictEqual(parseMainArgs(["-V"]), { kind: "version" });
+      deepStrictEqual(parseMainArgs(["-v"]), { kind: "version" });
+    });
+    await t.step("help [command]", () => {
+      deepStrictEqual(parseMainArgs(["help"]), { kind: "help", usage: MAIN_USAGE });
+      deepStrictEqual(parseMainArgs(["help", "join"]), { kind: "help", usage: JOIN_MANUAL });
+      deepStrictEqual(parseMainArgs(["help", "serve"]), { kind: "help", usage: SERVE_USAGE });
+      strictEqual(parseMainArgs(["help", "rooms"]).kind, "help");
       throws(() => parseMainArgs(["--version", "serve"]), UsageError);
     });
     await t.step("commands", () => {
@@ -368,4 +394,11 @@ Deno.test("README documents every serve flag and exit code, and CI runs its test
     ci.includes(String.raw`'^npx -y deno@[0-9]+\.[0-9]+\.[0-9]+ task test$' README.md`),
     ".ci/run reads it from the README",
   );
+});
+
+Deno.test("kaiwa join with a room name over 255 bytes says so, exit code 8, before connecting", async () => {
+  // Port 1: were the name sent, the failure would be "cannot reach" (exit code 3).
+  const result = await kaiwa("join", "x".repeat(300), "--create", "--name", "a", "--port", "1");
+  strictEqual(result.code, ExitCode.InvalidName, result.stderr);
+  strictEqual(result.stderr, "kaiwa: ROOM: Invalid room name: 300 bytes exceeds 255\n");
 });

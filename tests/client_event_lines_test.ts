@@ -44,3 +44,15 @@ Deno.test("formatEventLine in JSON mode gives one parseable line per event", {
   strictEqual(JSON.parse(line).text, event.text);
   strictEqual(formatEventLine({ type: "pong", time: 0 }, true), null);
 });
+
+Deno.test("formatEventLine in JSON mode escapes C1 controls, DEL, U+2028 and U+2029 (fault 5)", {
+  permissions: "none",
+}, () => {
+  const text = "csi\u009b2J del\u007f nel\u0085 ls\u2028 ps\u2029 ok";
+  const line = formatEventLine({ type: "chat", time: 5, seq: 2, sender: "a\u009bb", text }, true)!;
+  // deno-lint-ignore no-control-regex -- control characters are what is being looked for
+  strictEqual(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(line), false, line);
+  strictEqual(line.includes("\\u009b2J"), true, line);
+  strictEqual(JSON.parse(line).text, text);
+  strictEqual(JSON.parse(line).sender, "a\u009bb");
+});

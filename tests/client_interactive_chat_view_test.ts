@@ -14,6 +14,7 @@ function view(created = false, color: "none" | "256" = "none"): ChatView {
     created,
     style: { color },
     silenceLimitMs: DEFAULT_LIVENESS_CONFIG.silenceLimitMs,
+    clock: () => TIME,
   });
 }
 
@@ -106,12 +107,21 @@ Deno.test("ChatView turns events into lines", { permissions: "none" }, async (t)
   });
 
   await t.step("the welcome and the prompt", () => {
-    strictEqual(
-      view(true).welcome(TIME),
+    deepStrictEqual(view(true).welcome(TIME), [
       "09:05 * you created lobby and are its host; /help lists the commands",
-    );
-    strictEqual(view().welcome(TIME), "09:05 * you joined lobby; /help lists the commands");
-    strictEqual(view().prompt, "[lobby] bob> ");
+    ]);
+    deepStrictEqual(view().welcome(TIME), ["09:05 * you joined lobby; /help lists the commands"]);
+    strictEqual(view().prompt(), "[lobby 1] bob> ");
+    strictEqual(view().prompt(3, 2), "[lobby 1 +3] bob (sending 2)> ");
+    const long = new ChatView({
+      room: "a-very-long-room-name-that-would-fill-the-prompt",
+      name: "bob",
+      created: false,
+      style: { color: "none" },
+      silenceLimitMs: DEFAULT_LIVENESS_CONFIG.silenceLimitMs,
+      clock: () => TIME,
+    });
+    strictEqual(long.prompt(), "[a-very-long-roo… 1] bob> ");
   });
 });
 
@@ -200,3 +210,67 @@ Deno.test(
     });
   },
 );
+
+Deno.test(
+  "ChatView marks a change of day and dates a message not from today (fault 6)",
+  { permissions: "none" },
+  async (t) => {
+    const at = (iso: string) => Date.parse(iso);
+    const chat = (time: number, text: string) =>
+      ({ type: "chat", time, seq: 1, sender: "alice", text }) as const;
+    const inZone = (timeZone: string, now: string) =>
+      new ChatView({
+        room: "lobby",
+        name: "bob",
+        created: false,
+        style: { color: "none", timeZone },
+        silenceLimitMs: DEFAULT_LIVENESS_CONFIG.silenceLimitMs,
+        clock: () => at(now),
+      });
+
+    await t.step("23:59, then 00:01, then three days old, in Tokyo", () => {
+      const v = inZone("Asia/Tokyo", "2026-11-30T00:05:00+09:00");
+      deepStrictEqual(v.eventLines(chat(at("2026-11-29T23:59:00+09:00"), "late"), false), [
+        "2026-11-29 23:59 alice: late",
+      ]);
+      deepStrictEqual(v.eventLines(chat(at("2026-11-30T00:01:00+09:00"), "early"), false), [
+        "--- Monday 2026-11-30 ---",
+        "00:01 alice: early",
+      ]);
+      deepStrictEqual(v.eventLines(chat(at("2026-11-27T15:16:00+09:00"), "old"), false), [
+        "--- Friday 2026-11-27 ---",
+        "2026-11-27 15:16 alice: old",
+      ]);
+      deepStrictEqual(v.notice("back", at("2026-11-30T00:06:00+09:00")), [
+        "--- Monday 2026-11-30 ---",
+        "00:06 * back",
+      ]);
+    });
+
+    await t.step("the same instants are one day in New York", () => {
+      const v = inZone("America/New_York", "2026-11-29T10:05:00-05:00");
+      deepStrictEqual(v.eventLines(chat(at("2026-11-29T23:59:00+09:00"), "late"), false), [
+        "09:59 alice: late",
+      ]);
+      deepStrictEqual(v.eventLines(chat(at("2026-11-30T00:01:00+09:00"), "early"), false), [
+        "10:01 alice: early",
+      ]);
+    });
+  },
+);
+
+Deno.test("ChatView: /me actions and mentions", { permissions: "none" }, async (t) => {
+  const chat = (sender: string, text: string) =>
+    ({ type: "chat", time: TIME, seq: 1, sender, text }) as const;
+  await t.step("an action is shown '* alice waves'", () => {
+    deepStrictEqual(view().eventLines(chat("alice", "/me waves"), false), ["09:05 * alice waves"]);
+  });
+  await t.step("a message naming us is a mention, in reverse video with colour", () => {
+    const v = view(false, "256");
+    strictEqual(v.mentionsUs(chat("alice", "bob: lunch?"), false), true);
+    strictEqual(v.mentionsUs(chat("alice", "bobcat"), false), false);
+    strictEqual(v.mentionsUs(chat("bob", "bob here"), true), false);
+    const [line] = v.eventLines(chat("alice", "bob: lunch?"), false);
+    ok(line.includes("\x1b[7mbob: lunch?\x1b[0m"), JSON.stringify(line));
+  });
+});

@@ -1,4 +1,4 @@
-import { deepStrictEqual, rejects, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { ExitCode } from "../cli/exit_codes.ts";
 import { exitCodeFor } from "../cli/join_reasons.ts";
 import type { EntryRequest, RoomEntry } from "../client/enter_room.ts";
@@ -125,22 +125,54 @@ Deno.test(
 
     await t.step("create with an empty password sends none", async () => {
       const server = fakeServer(["ok"]);
-      const prompter = new ScriptedPrompter(["create", "lobby", "ann", ""]);
+      const prompter = new ScriptedPrompter(["create", "den", "ann", ""]);
       const entered = await chooseAndEnter(options({}), { prompter, ...server });
       strictEqual(entered?.request.password, null);
     });
 
-    await t.step("a refusal goes back to the menu", async () => {
-      const server = fakeServer([Status.RoomNotFound, "ok"]);
-      const prompter = new ScriptedPrompter(["2", "nowhere", "ann", "2", "lobby", "ann"]);
+    await t.step("a refusal goes back to the menu, the room kept as the default", async () => {
+      const server = fakeServer([Status.NameTaken, "ok"]);
+      const prompter = new ScriptedPrompter(["2", "lobby", "ann", "2", "", "bob"]);
       const entered = await chooseAndEnter(options({}), { prompter, ...server });
-      strictEqual(entered?.request.room, "lobby");
-      strictEqual(
-        prompter.transcript.includes(
-          'kaiwa: Room "nowhere" does not exist; choose create to make it',
-        ),
-        true,
+      deepStrictEqual([entered?.request.room, entered?.request.name], ["lobby", "bob"]);
+      ok(prompter.transcript.includes("room [lobby]: "), prompter.transcript.join("\n"));
+    });
+
+    await t.step("a room that does not exist is said before the name is asked", async () => {
+      const server = fakeServer([]);
+      const prompter = new ScriptedPrompter(["2", "nowhere", "1", "", "ann", ""]);
+      const entered = await chooseAndEnter(options({}), { prompter, ...server });
+      deepStrictEqual(entered?.request, {
+        room: "nowhere",
+        name: "ann",
+        password: null,
+        create: true,
+      });
+      const said = prompter.transcript.filter((line) => !/^\d\) /.test(line));
+      deepStrictEqual(said.slice(0, 3), [
+        "choose 1-4: 2",
+        "room: nowhere",
+        'kaiwa: Room "nowhere" does not exist; choose create to make it',
+      ]);
+    });
+
+    await t.step("ROOM given without --name: a missing room fails before the name", async () => {
+      const prompter = new ScriptedPrompter([]);
+      await rejects(
+        chooseAndEnter(options({ room: "nowhere" }), { prompter, ...fakeServer([]) }),
+        (error) => error instanceof ClientError && error.reason === "roomNotFound",
       );
+      deepStrictEqual(prompter.transcript, []);
+    });
+
+    await t.step("a server that is not there fails before the menu", async () => {
+      const prompter = new ScriptedPrompter([]);
+      const list = () => Promise.reject(new ClientError("Cannot reach", "unreachable"));
+      await rejects(
+        chooseAndEnter(options({}), { prompter, enter: fakeServer([]).enter, list }),
+        (error) => error instanceof ClientError && error.reason === "unreachable",
+      );
+      deepStrictEqual(prompter.transcript, []);
     });
 
     await t.step("an unreachable server ends the menu with its error", async () => {

@@ -93,6 +93,14 @@ export class FakeTerminal implements Terminal {
     return this.width;
   }
 
+  /** The height reported by rows(). */
+  height = 24;
+
+  /** Terminal.rows */
+  rows(): number {
+    return this.height;
+  }
+
   /** Terminal.onResize */
   onResize(listener: () => void): () => void {
     this.#resize = listener;

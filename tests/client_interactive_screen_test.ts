@@ -1,5 +1,9 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { ChatScreen, type ScreenSession } from "../client/interactive/chat_screen.ts";
+import {
+  ChatScreen,
+  HOST_QUIT_CONFIRM_MS,
+  type ScreenSession,
+} from "../client/interactive/chat_screen.ts";
 import { ChatView, HOST_QUIT_WARNING } from "../client/interactive/chat_view.ts";
 import { TerminalPrompter } from "../client/interactive/prompter.ts";
 import { DEFAULT_LIVENESS_CONFIG } from "../client/liveness.ts";
@@ -47,25 +51,40 @@ class FakeSession implements ScreenSession {
   }
 }
 
-function setUp(options: { created?: boolean; listRooms?: () => Promise<RoomList> } = {}) {
-  const terminal = new FakeTerminal(60);
+function setUp(
+  options: {
+    created?: boolean;
+    listRooms?: () => Promise<RoomList>;
+    others?: string[];
+    bell?: "always" | "unfocused";
+    reconnect?: (signal: AbortSignal) => Promise<ScreenSession | null>;
+  } = {},
+) {
+  const terminal = new FakeTerminal(120);
+  const time = { now: TIME };
   const view = new ChatView({
     room: "lobby",
     name: "ann",
     created: options.created ?? false,
     style: { color: "none" },
     silenceLimitMs: DEFAULT_LIVENESS_CONFIG.silenceLimitMs,
+    clock: () => TIME,
   });
   const screen = new ChatScreen({
     terminal,
     view,
     ansi: true,
-    clock: () => TIME,
+    clock: () => time.now,
+    bell: options.bell,
+    reconnect: options.reconnect,
     listRooms: options.listRooms ?? (() => Promise.resolve({ rooms: [], truncated: false })),
   });
   const session = new FakeSession();
   const running = screen.run(session);
-  return { terminal, screen, session, running };
+  if (options.others !== undefined) {
+    screen.event({ type: "joined", time: TIME, names: options.others }, false);
+  }
+  return { terminal, screen, session, running, time };
 }
 
 Deno.test("ChatScreen: the input line and the session", { permissions: "none" }, async (t) => {
@@ -90,7 +109,10 @@ Deno.test("ChatScreen: the input line and the session", { permissions: "none" },
       const before = terminal.output.length;
       screen.event({ type: "chat", time: TIME, seq: 1, sender: "bob", text: "🎉 yo" }, false);
       const written = terminal.output.slice(before);
-      strictEqual(plain(written), "\r09:05 bob: 🎉 yo\r\n\r[lobby] ann> half typed\r");
+      strictEqual(
+        plain(written),
+        "\r09:05 bob: 🎉 yo\r\n\r[lobby 1] ann> half typed\r[lobby 1] ann> half typed",
+      );
       session.end({ kind: "left" });
       await running;
     },
@@ -144,8 +166,11 @@ Deno.test("ChatScreen: the input line and the session", { permissions: "none" },
     await terminal.idle();
     const before = terminal.output.length;
     terminal.resize(24);
-    // 24 columns: the prompt (13), one cell kept for the cursor, 10 cells of input.
-    strictEqual(plain(terminal.output.slice(before)), "\r[lobby] ann> qrstuvwxyz\r");
+    // 24 columns: the prompt (15), one cell kept for the cursor, 8 cells of input.
+    strictEqual(
+      plain(terminal.output.slice(before)),
+      "\r\r[lobby 1] ann> stuvwxyz\r[lobby 1] ann> stuvwxyz",
+    );
     session.end({ kind: "left" });
     await running;
     ok(terminal.resizeListenerRemoved);
@@ -157,7 +182,10 @@ Deno.test("ChatScreen: the input line and the session", { permissions: "none" },
     session.end({ kind: "room-closed", reason: 1 });
     await running;
     ok(plain(terminal.output).includes("* the room was closed: the host left"));
-    ok(terminal.output.endsWith("\r\x1b[K\x1b[?2004l"), JSON.stringify(terminal.output.slice(-20)));
+    ok(
+      terminal.output.endsWith("\r\x1b[K\x1b[?1004l\x1b[?2004l"),
+      JSON.stringify(terminal.output.slice(-20)),
+    );
     const lost = setUp();
     lost.session.end({ kind: "lost" });
     await lost.running;
@@ -176,7 +204,7 @@ Deno.test("ChatScreen: leaving", { permissions: "none" }, async (t) => {
   });
 
   await t.step("the host is warned on the first /quit and leaves on the second", async () => {
-    const { terminal, session, running } = setUp({ created: true });
+    const { terminal, session, running } = setUp({ created: true, others: ["bob"] });
     terminal.type("/quit", true);
     await terminal.idle();
     strictEqual(session.leaveCount, 0);
@@ -187,7 +215,7 @@ Deno.test("ChatScreen: leaving", { permissions: "none" }, async (t) => {
   });
 
   await t.step("Ctrl-C and Ctrl-D on an empty line count as /quit", async () => {
-    const host = setUp({ created: true });
+    const host = setUp({ created: true, others: ["bob"] });
     host.terminal.press({ type: "ctrl-c" });
     await host.terminal.idle();
     strictEqual(host.session.leaveCount, 0);
@@ -201,6 +229,28 @@ Deno.test("ChatScreen: leaving", { permissions: "none" }, async (t) => {
     });
     await member.running;
     strictEqual(member.session.leaveCount, 1);
+  });
+
+  await t.step("a host alone leaves at once: there is nobody to warn about", async () => {
+    const { terminal, session, running } = setUp({ created: true });
+    terminal.type("/quit", true);
+    await running;
+    strictEqual(session.leaveCount, 1);
+    ok(!plain(terminal.output).includes(HOST_QUIT_WARNING));
+  });
+
+  await t.step("the host's warning expires: a /quit long after it warns again", async () => {
+    const { terminal, session, running, time } = setUp({ created: true, others: ["bob"] });
+    terminal.type("/quit", true);
+    await terminal.idle();
+    time.now += HOST_QUIT_CONFIRM_MS + 1;
+    terminal.type("/quit", true);
+    await terminal.idle();
+    strictEqual(session.leaveCount, 0);
+    strictEqual(plain(terminal.output).split(HOST_QUIT_WARNING).length - 1, 2);
+    terminal.type("/quit", true);
+    await running;
+    strictEqual(session.leaveCount, 1);
   });
 
   await t.step("the end of input (or a stop signal) leaves, host or not", async () => {
@@ -268,3 +318,156 @@ Deno.test("ChatScreen: a rejoin is told, and a room found gone ends with its sen
   deepStrictEqual(await running, { kind: "room-gone" });
   ok(plain(terminal.output).includes("* The room is gone"), plain(terminal.output));
 });
+
+Deno.test(
+  "ChatScreen: completion, /me, mentions (issue #15)",
+  { permissions: "none" },
+  async (t) => {
+    await t.step("Tab completes a member's name, ': ' at the start of the line", async () => {
+      const { terminal, screen, session, running } = setUp({ others: ["alice", "bob"] });
+      terminal.type("al");
+      terminal.press({ type: "tab" });
+      await terminal.idle();
+      strictEqual(screen.editor.text, "alice: ");
+      terminal.press({ type: "ctrl-u" });
+      terminal.type("/wh");
+      terminal.press({ type: "tab" });
+      await terminal.idle();
+      strictEqual(screen.editor.text, "/who ");
+      session.end({ kind: "left" });
+      await running;
+    });
+
+    await t.step("/me sends an action; a line of only spaces is not sent", async () => {
+      const { terminal, session, running } = setUp();
+      terminal.type("/me waves", true);
+      terminal.type("   ", true);
+      terminal.type("/me", true);
+      await terminal.idle();
+      deepStrictEqual(session.said, ["/me waves"]);
+      ok(plain(terminal.output).includes("* /me needs an action"));
+      session.end({ kind: "left" });
+      await running;
+    });
+
+    await t.step("a mention rings the bell only out of focus, or always with --bell", async () => {
+      const mention = {
+        type: "chat",
+        time: TIME,
+        seq: 1,
+        sender: "bob",
+        text: "ann: lunch?",
+      } as const;
+      const focused = setUp();
+      focused.screen.event(mention, false);
+      ok(!focused.terminal.output.includes("\x07"));
+      focused.terminal.press({ type: "focus-out" });
+      await focused.terminal.idle();
+      focused.screen.event({ ...mention, seq: 2 }, false);
+      ok(focused.terminal.output.includes("\x07"));
+      focused.session.end({ kind: "left" });
+      await focused.running;
+      const always = setUp({ bell: "always" });
+      always.screen.event(mention, false);
+      ok(always.terminal.output.includes("\x07"));
+      always.screen.event({ ...mention, seq: 2, text: "no name here" }, false);
+      strictEqual(always.terminal.output.split("\x07").length, 2);
+      always.session.end({ kind: "left" });
+      await always.running;
+    });
+  },
+);
+
+Deno.test(
+  "ChatScreen: scrollback and the status prompt (issue #15)",
+  { permissions: "none" },
+  async (t) => {
+    await t.step(
+      "PageUp opens the alternate screen; lines meanwhile are counted, then shown",
+      async () => {
+        const { terminal, screen, session, running } = setUp();
+        terminal.height = 4;
+        for (let seq = 1; seq <= 8; seq++) {
+          screen.event(
+            { type: "chat", time: TIME, seq, sender: "bob", text: `line ${seq}` },
+            false,
+          );
+        }
+        terminal.press({ type: "page-up" });
+        await terminal.idle();
+        const opened = terminal.output.lastIndexOf("\x1b[?1049h");
+        ok(opened !== -1);
+        // A page of three rows above the input line: the page above the bottom one (lines 6-8).
+        const page = plain(terminal.output.slice(opened));
+        ok(page.includes("line 3") && page.includes("line 5") && !page.includes("line 6"), page);
+        screen.event(
+          { type: "chat", time: TIME, seq: 9, sender: "bob", text: "while away" },
+          false,
+        );
+        ok(plain(terminal.output).includes("[lobby 1 +1] ann> "));
+        const before = terminal.output.length;
+        terminal.press({ type: "page-down" });
+        await terminal.idle();
+        const after = terminal.output.slice(before);
+        ok(after.startsWith("\x1b[?1049l"), JSON.stringify(after));
+        ok(plain(after).includes("09:05 bob: while away"), after);
+        ok(plain(after).endsWith("[lobby 1] ann> "), after);
+        session.end({ kind: "left" });
+        await running;
+      },
+    );
+
+    await t.step("the prompt shows the member count and the messages being sent", async () => {
+      const { terminal, session, running } = setUp({ others: ["bob", "carol"] });
+      Object.defineProperty(session, "pending", { value: 1 });
+      terminal.type("hi", true);
+      await terminal.idle();
+      ok(plain(terminal.output).includes("[lobby 3] ann (sending 1)> "), plain(terminal.output));
+      session.end({ kind: "left" });
+      await running;
+    });
+  },
+);
+
+Deno.test(
+  "ChatScreen: reconnects after the server went away (issue #15)",
+  { permissions: "none" },
+  async () => {
+    const next = new FakeSession();
+    let back: (session: ScreenSession) => void = () => {};
+    const { terminal, session, running } = setUp({
+      others: ["bob"],
+      reconnect: () => new Promise((resolve) => back = resolve),
+    });
+    Object.defineProperty(session, "unconfirmed", { value: ["not confirmed yet"] });
+    session.end({ kind: "shutdown" });
+    await terminal.waitFor("* the server went away; reconnecting to lobby…");
+    // The members are forgotten until the new room says who is there; what was not confirmed
+    // is held for the new session.
+    ok(plain(terminal.output).endsWith("[lobby 1] ann (sending 1)> "), plain(terminal.output));
+    terminal.type("typed meanwhile", true);
+    await terminal.idle();
+    ok(plain(terminal.output).includes("[lobby 1] ann (sending 2)> "));
+    back(next);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    terminal.type("still here", true);
+    await terminal.idle();
+    deepStrictEqual(next.said, ["not confirmed yet", "typed meanwhile", "still here"]);
+    terminal.type("/quit", true);
+    deepStrictEqual(await running, { kind: "left" });
+    ok(!plain(terminal.output).includes("Connection lost"));
+    ok(!plain(terminal.output).includes("not delivered"));
+  },
+);
+
+Deno.test(
+  "ChatScreen: a reconnection that fails ends as the session did, listing what was held",
+  { permissions: "none" },
+  async () => {
+    const { terminal, session, running } = setUp({ reconnect: () => Promise.resolve(null) });
+    Object.defineProperty(session, "unconfirmed", { value: ["lost words"] });
+    session.end({ kind: "shutdown" });
+    deepStrictEqual(await running, { kind: "shutdown" });
+    strictEqual(plain(terminal.output).split("not delivered: lost words").length, 2);
+  },
+);

@@ -71,7 +71,9 @@ Deno.test("two interactive users chat over a real server", async (t) => {
         await bob.waitFor("bob: こんにちは 🎉");
         const screen = plain(alice.output);
         ok(
-          screen.endsWith("bob: こんにちは 🎉\r\n\r[lobby] alice> half typed\r"),
+          screen.endsWith(
+            "bob: こんにちは 🎉\r\n\r[lobby 2] alice> half typed\r[lobby 2] alice> half typed",
+          ),
           JSON.stringify(screen.slice(-80)),
         );
         alice.press({ type: "enter" });
@@ -151,4 +153,89 @@ Deno.test("an interactive join asks for the password the room needs", async () =
     await daveRun;
     await server.close();
   }
+});
+
+/** What a terminal showed after it said it was reconnecting. */
+function afterReconnect(terminal: FakeTerminal): string {
+  return plain(terminal.output).split("reconnecting to lobby…")[1] ?? "";
+}
+
+/** Starts a quiet server on `port`, retrying while the port is still held by the last one. */
+async function startQuietServerOn(port: number) {
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await startServer(
+        {
+          ...DEFAULT_SERVE_OPTIONS,
+          host: "127.0.0.1",
+          port,
+          logLevel: "quiet",
+          floodRate: 0,
+          joinRate: 0,
+        },
+        { logSink: () => {} },
+      );
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AddrInUse) || attempt >= 50) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
+Deno.test("after a server restart, interactive clients enter the room again by themselves", async () => {
+  let server = await startQuietServer();
+  const port = server.tcpAddr.port;
+  const base: JoinOptions = {
+    ...DEFAULT_JOIN_OPTIONS,
+    host: "127.0.0.1",
+    port,
+    insecurePlaintext: true,
+  };
+  // Short pauses, many of them: the new server may take a moment to listen.
+  const reconnect = { delaysMs: Array(40).fill(50) };
+  const alice = new FakeTerminal(100);
+  const bob = new FakeTerminal(100);
+  const aliceRun = runInteractive({ ...base, room: "lobby", name: "alice", create: true }, {
+    terminal: alice,
+    traits: NO_COLOR,
+    reconnect,
+  }).then(exitCodeFor);
+  let bobRun: Promise<number> | null = null;
+  try {
+    await alice.waitFor("1 in lobby: alice (host, you)");
+    bobRun = runInteractive({ ...base, room: "lobby", name: "bob" }, {
+      terminal: bob,
+      traits: NO_COLOR,
+      reconnect,
+    }).then(exitCodeFor);
+    await bob.waitFor("2 in lobby: alice (host), bob (you)");
+    await alice.waitFor("* bob joined");
+
+    // A restart: the server says goodbye and stops, and a new one listens on the same port.
+    await server.shutdown();
+    server = await startQuietServerOn(port);
+    await alice.waitFor("the server went away; reconnecting to lobby…");
+    await bob.waitFor("the server went away; reconnecting to lobby…");
+    // Whoever comes back first makes the room again; the other joins it: both prompts count 2.
+    for (const terminal of [alice, bob]) {
+      for (let tries = 0; !afterReconnect(terminal).includes("[lobby 2]"); tries++) {
+        if (tries > 200) {
+          throw new Error(`No [lobby 2] after reconnecting:\n${plain(terminal.output)}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    alice.type("still here", true);
+    await bob.waitFor("alice: still here").catch((error) => {
+      throw new Error(`${error.message}\nalice:\n${plain(alice.output)}`);
+    });
+    ok(!plain(alice.output).includes("Connection lost"), plain(alice.output));
+  } finally {
+    alice.end();
+    bob.end();
+    await aliceRun;
+    await bobRun;
+    await server.close();
+  }
+  strictEqual(await aliceRun, ExitCode.Ok);
 });

@@ -4,7 +4,7 @@
  * The other members are pipe-mode clients.
  */
 
-import { strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { ExitCode } from "../cli/exit_codes.ts";
 import { DEFAULT_SERVE_OPTIONS, type ServerHandle, startServer } from "../server/mod.ts";
 import { PipeClient } from "./pipe_client.ts";
@@ -68,8 +68,24 @@ class TmuxPane {
   }
 
   /** Starts `command` (a shell command line) in a detached session. */
-  start(command: string): Promise<string> {
-    return this.run("new-session", "-d", "-x", `${COLUMNS}`, "-y", `${ROWS}`, command);
+  start(command: string, columns = COLUMNS): Promise<string> {
+    return this.run("new-session", "-d", "-x", `${columns}`, "-y", `${ROWS}`, command);
+  }
+
+  /** Resizes the window, as a user dragging its edge does. */
+  resize(columns: number): Promise<string> {
+    return this.run("resize-window", "-x", `${columns}`, "-y", `${ROWS}`);
+  }
+
+  /** Sends raw bytes (hexadecimal), as a terminal sends what it cannot type: paste markers. */
+  async bytes(text: string): Promise<void> {
+    const hex = [...new TextEncoder().encode(text)].map((byte) => byte.toString(16));
+    await this.run("send-keys", "-H", ...hex);
+  }
+
+  /** Presses named keys (tmux names: Tab, PPage, NPage, C-u…). */
+  async keys(...names: string[]): Promise<void> {
+    await this.run("send-keys", ...names);
   }
 
   /** Types text literally, then optionally presses Enter. */
@@ -157,15 +173,15 @@ Deno.test({
       await alice.waitFor("* bob joined", START_TRIES);
 
       await alice.type("half typed");
-      await alice.waitFor("[lobby] alice> half typed");
+      await alice.waitFor("[lobby 2] alice> half typed");
       await bob.send("こんにちは、alice 🎉🇯🇵");
       const screen = await alice.waitFor("bob: こんにちは、alice 🎉🇯🇵");
-      strictEqual(lastLine(screen), "[lobby] alice> half typed", screen);
+      strictEqual(lastLine(screen), "[lobby 2] alice> half typed", screen);
 
       await alice.type("", true);
       await bob.waitForLine("alice: half typed");
       await alice.waitFor("alice: half typed");
-      strictEqual(lastLine(alice.screen), "[lobby] alice>", alice.screen);
+      strictEqual(lastLine(alice.screen), "[lobby 2] alice>", alice.screen);
 
       await alice.type("/who", true);
       await alice.waitFor("2 in lobby: alice (host, you), bob");
@@ -186,6 +202,196 @@ Deno.test({
       await alice.kill();
       for (const client of clients) await client.kill();
       await server.close();
+    }
+  },
+});
+
+/** A quiet test server on `port` (0: any), retried while a stopped one still holds the port. */
+async function quietServer(port: number): Promise<ServerHandle> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await startServer(
+        {
+          ...DEFAULT_SERVE_OPTIONS,
+          host: "127.0.0.1",
+          port,
+          logLevel: "quiet",
+          floodRate: 0,
+          joinRate: 0,
+        },
+        { logSink: () => {} },
+      );
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AddrInUse) || attempt >= POLL_TRIES) throw error;
+      await delay(POLL_MS);
+    }
+  }
+}
+
+/** Rows of a screen that show the input line's prompt. */
+function promptRows(screen: string): string[] {
+  return screen.split("\n").filter((line) => line.includes("] alice"));
+}
+
+Deno.test({
+  name: HAS_TMUX
+    ? "kaiwa join in tmux: wide input never wraps, a split paste is one message, a resize leaves no stale draft, completion, /me, a mention, scrollback (issue #15)"
+    : "kaiwa join in tmux, issue #15 cases (skipped: tmux is not installed)",
+  ignore: !HAS_TMUX,
+  async fn() {
+    let server: ServerHandle = await quietServer(0);
+    const port = server.tcpAddr.port;
+    const alice = new TmuxPane();
+    const clients: PipeClient[] = [];
+    try {
+      const command = [
+        Deno.execPath(),
+        "run",
+        "--allow-net",
+        "--allow-env",
+        "main.ts",
+        "join",
+        "lobby",
+        "--name",
+        "alice",
+        "--create",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        `${port}`,
+        "--insecure-plaintext",
+      ].map((word) => `'${word}'`).join(" ");
+      await alice.start(`cd '${ROOT}' && ${command}; echo "EXIT=$?"; sleep 30`, 40);
+      await alice.waitFor("1 in lobby: alice (host, you)", START_TRIES);
+      const bob = new PipeClient(port, ["lobby", "--name", "bob"]);
+      clients.push(bob);
+      await alice.waitFor("* bob joined", START_TRIES);
+
+      // Fault 1: twelve skin-tone emoji (tmux draws each in 4 cells) in a 40-column pane.
+      await alice.type("👍🏽".repeat(12));
+      await alice.waitFor("[lobby 2] alice> 👍🏽");
+      await bob.send("one");
+      await bob.send("two");
+      await alice.waitFor("bob: two");
+      deepStrictEqual(promptRows(alice.screen).length, 1, alice.screen);
+      ok(lastLine(alice.screen).startsWith("[lobby 2] alice> "), alice.screen);
+
+      // Fault 1 again: a consonant with its vowel sign is 2 cells, as tmux draws it.
+      await alice.keys("C-u");
+      await alice.type("कि".repeat(14));
+      await alice.waitFor("alice> कि");
+      await bob.send("three");
+      await alice.waitFor("bob: three");
+      deepStrictEqual(promptRows(alice.screen).length, 1, alice.screen);
+
+      // Fault 4: narrowing the window with a draft leaves one copy of it.
+      await alice.keys("C-u");
+      await alice.type("a draft typed before the window narrows");
+      await alice.waitFor("window narrows");
+      await alice.resize(24);
+      await poll(
+        async () => promptRows(await alice.capture()).length === 1 ? true : undefined,
+        () => `one prompt row after the resize:\n${alice.screen}`,
+      );
+      strictEqual(promptRows(alice.screen)[0], "[lobby 2] alice narrows", alice.screen);
+      await alice.resize(40);
+      await alice.keys("C-u");
+
+      // Fault 2: a bracketed paste whose body arrives in two reads 200 ms apart is one message.
+      await alice.bytes("\x1b[200~first half\r");
+      await delay(200);
+      await alice.bytes("second half\x1b[201~");
+      await alice.waitFor("second half");
+      await alice.type("", true);
+      const seen = await bob.waitForLine("alice: first half second half");
+      deepStrictEqual(seen.filter((line) => line.includes("half")), [
+        "alice: first half second half",
+      ]);
+
+      // Tab completion of a name, with ": " at the start of the line.
+      await alice.type("bo");
+      await alice.keys("Tab");
+      await alice.waitFor("alice> bob:");
+      await alice.type("look", true);
+      await bob.waitForLine("alice: bob: look");
+
+      // /me, as kaiwa shows it and as a pipe reader gets it.
+      await alice.type("/me waves", true);
+      await alice.waitFor("* alice waves");
+      await bob.waitForLine("alice: /me waves");
+
+      // A mention: highlighted (reverse video).
+      await bob.send("alice: lunch?");
+      await alice.waitFor("bob: alice: lunch?");
+      const colored = await alice.run("capture-pane", "-p", "-e");
+      ok(colored.includes("\x1b[7malice: lunch?"), JSON.stringify(colored.slice(-400)));
+
+      // Scrollback: PageUp shows older lines on the alternate screen, PageDown comes back.
+      for (let i = 1; i <= 25; i++) await bob.send(`filler ${i}`);
+      await alice.waitFor("filler 25");
+      await alice.keys("PPage");
+      // The page above the bottom one: older fillers, and not the newest.
+      await poll(
+        async () => {
+          const screen = await alice.capture();
+          return screen.includes("filler 3\n") && !screen.includes("filler 25") ? true : undefined;
+        },
+        () => `the scrollback page:\n${alice.screen}`,
+      );
+      await bob.send("while scrolled");
+      await alice.waitFor("[lobby 2 +1] alice>");
+      await alice.keys("NPage");
+      await alice.waitFor("while scrolled");
+      ok(alice.screen.includes("filler 25"), alice.screen);
+      ok(lastLine(alice.screen).startsWith("[lobby 2] alice>"), alice.screen);
+
+      // Reconnect: the server restarts; alice says so in one line and makes the room again.
+      await server.shutdown();
+      server = await quietServer(port);
+      await alice.waitFor("reconnecting to lobby…");
+      // Alice is back once the new room's member list follows the notice; then carol can join.
+      await poll(
+        async () =>
+          (await alice.capture()).split("reconnecting to lobby…")[1]?.includes("1 in lobby")
+            ? true
+            : undefined,
+        () => `alice back in the room:\n${alice.screen}`,
+        START_TRIES,
+      );
+      const carol = new PipeClient(port, ["lobby", "--name", "carol"]);
+      clients.push(carol);
+      await alice.waitFor("* carol joined", START_TRIES);
+      await carol.send("welcome back");
+      await alice.waitFor("carol: welcome back");
+      ok(!alice.screen.includes("Connection lost"), alice.screen);
+
+      await alice.type("/quit", true);
+      await alice.type("/quit", true);
+      await alice.waitFor("EXIT=0");
+    } finally {
+      await alice.kill();
+      for (const client of clients) await client.kill();
+      await server.close();
+    }
+  },
+});
+
+Deno.test({
+  name: HAS_TMUX
+    ? "kaiwa join --json in a terminal is refused with one sentence, exit code 2"
+    : "kaiwa join --json in a terminal (skipped: tmux is not installed)",
+  ignore: !HAS_TMUX,
+  async fn() {
+    const pane = new TmuxPane();
+    try {
+      const command = [Deno.execPath(), "run", "--allow-env", "main.ts", "join", "lobby", "--json"]
+        .map((word) => `'${word}'`).join(" ");
+      await pane.start(`cd '${ROOT}' && ${command}; echo "EXIT=$?"; sleep 30`);
+      const screen = await pane.waitFor("EXIT=", START_TRIES);
+      ok(screen.includes("kaiwa: --json is for pipe mode: stdin must not be a terminal"), screen);
+      ok(screen.includes(`EXIT=${ExitCode.Usage}`), screen);
+    } finally {
+      await pane.kill();
     }
   },
 });

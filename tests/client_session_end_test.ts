@@ -59,6 +59,7 @@ Deno.test("a lost connection says the session's own silence limit", {
     created: false,
     style: { color: "none" },
     silenceLimitMs: session.silenceLimitMs,
+    clock: () => TIME,
   });
   deepStrictEqual(view.endLines(end, TIME), [
     "09:05 * Connection lost: the server has not answered for 7 seconds",

@@ -1,7 +1,9 @@
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import {
   displayWidth,
+  displayWidthBound,
   graphemeWidth,
+  graphemeWidthBound,
   segmentGraphemes,
   truncateToWidth,
 } from "../client/tui/display_width.ts";
@@ -32,6 +34,10 @@ Deno.test({
       ["zero-width space", "\u200b", 0],
       ["ambiguous-width character", "→", 1],
       ["empty string", "", 0],
+      ["Devanagari consonant with vowel sign", "कि", 2],
+      ["Thai consonant with sara am", "กำ", 2],
+      ["halfwidth katakana with voiced mark", "ｶﾞ", 2],
+      ["soft hyphen (terminals draw it)", "\u00ad", 1],
     ];
     for (const [what, grapheme, width] of cases) {
       await t.step(`${what} is ${width}`, () => strictEqual(graphemeWidth(grapheme), width));
@@ -74,7 +80,9 @@ Deno.test({
       strictEqual(truncateToWidth("日本語", 5), "日本");
     });
     await t.step("never splits a ZWJ sequence or a flag", () => {
-      strictEqual(truncateToWidth("a👨‍👩‍👧🇯🇵", 4), "a👨‍👩‍👧");
+      // By the most cells a terminal may draw: the family may be three emoji (6 cells).
+      strictEqual(truncateToWidth("a👨‍👩‍👧🇯🇵", 7), "a👨‍👩‍👧");
+      strictEqual(truncateToWidth("a👨‍👩‍👧🇯🇵", 6), "a");
     });
     await t.step("adds the ellipsis within the limit", () => {
       strictEqual(truncateToWidth("hello world", 8, "…"), "hello w…");
@@ -82,6 +90,37 @@ Deno.test({
     });
     await t.step("drops an ellipsis wider than the limit", () => {
       strictEqual(truncateToWidth("abc", 1, "..."), "a");
+    });
+  },
+});
+
+Deno.test({
+  name: "displayWidth() agrees with wcwidth and tmux on combining vowel signs (issue #15, fault 1)",
+  permissions: "none",
+  fn: () => {
+    strictEqual(displayWidth("नमस्ते"), 4);
+    strictEqual(displayWidth("कि".repeat(14)), 28);
+  },
+});
+
+Deno.test({
+  name: "graphemeWidthBound() gives the most cells any terminal draws a grapheme in",
+  permissions: "none",
+  fn: async (t) => {
+    const cases: [string, string, number][] = [
+      ["ASCII letter", "a", 1],
+      ["kanji", "字", 2],
+      ["skin-tone emoji, drawn as two emoji by tmux", "👍🏽", 4],
+      ["ZWJ family, drawn as three emoji without ZWJ support", "👨‍👩‍👧", 6],
+      ["Devanagari consonant with vowel sign", "कि", 2],
+      ["letter with combining accent", "e\u0301", 1],
+      ["combining mark alone", "\u0301", 0],
+    ];
+    for (const [what, grapheme, width] of cases) {
+      await t.step(`${what} is ${width}`, () => strictEqual(graphemeWidthBound(grapheme), width));
+    }
+    await t.step("displayWidthBound() sums them", () => {
+      strictEqual(displayWidthBound("ok 👍🏽".repeat(2)), 14);
     });
   },
 });

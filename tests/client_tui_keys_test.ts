@@ -93,8 +93,16 @@ Deno.test({
         deepStrictEqual(decodeAll(bytes), [{ type }]);
       });
     }
-    await t.step("unknown sequences (F-keys, page up, focus) produce nothing", () => {
-      deepStrictEqual(decodeAll("\x1bOP\x1b[5~\x1b[I\x1b[15;2~x"), [{ type: "text", text: "x" }]);
+    await t.step("unknown sequences (F-keys, a parameterised I) produce nothing", () => {
+      deepStrictEqual(decodeAll("\x1bOP\x1b[1I\x1b[15;2~x"), [{ type: "text", text: "x" }]);
+    });
+    await t.step("PageUp, PageDown and focus reports are keys", () => {
+      deepStrictEqual(decodeAll("\x1b[5~\x1b[6~\x1b[I\x1b[O"), [
+        { type: "page-up" },
+        { type: "page-down" },
+        { type: "focus-in" },
+        { type: "focus-out" },
+      ]);
     });
     await t.step("invalid UTF-8 becomes U+FFFD, not a crash", () => {
       deepStrictEqual(decodeAll(new Uint8Array([0x61, 0xff, 0x62])), [{
@@ -183,5 +191,26 @@ Deno.test({
     await t.step("ESC before a key without an Alt meaning is Escape then the key", () => {
       deepStrictEqual(decodeAll("\x1bx"), [{ type: "escape" }, { type: "text", text: "x" }]);
     });
+  },
+});
+
+Deno.test({
+  name: "KeyDecoder: a paste split across reads stays one paste, whatever the split (fault 2)",
+  permissions: "none",
+  fn: () => {
+    const bytes = encoder.encode("\x1b[200~first line\r\nsecond 日本\r\n\x1b[201~x");
+    // From the end of the start marker on: a lone ESC before it is an Escape key, rightly.
+    for (let cut = "\x1b[200~".length; cut < bytes.length; cut++) {
+      const decoder = new KeyDecoder();
+      const keys = decoder.feed(bytes.subarray(0, cut));
+      // The terminal's escape timer fires between the two reads only when the decoder asks.
+      if (decoder.hasPending) keys.push(...decoder.flush());
+      keys.push(...decoder.feed(bytes.subarray(cut)));
+      deepStrictEqual(
+        keys,
+        [{ type: "paste", text: "first line\r\nsecond 日本\r\n" }, { type: "text", text: "x" }],
+        `cut at ${cut}`,
+      );
+    }
   },
 });

@@ -1,11 +1,18 @@
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import fc from "fast-check";
-import { displayWidth, graphemeWidth, segmentGraphemes } from "../client/tui/display_width.ts";
+import {
+  displayWidth,
+  graphemeWidth,
+  graphemeWidthBound,
+  segmentGraphemes,
+} from "../client/tui/display_width.ts";
 import { type InputView, MIN_INPUT_COLUMNS, Screen } from "../client/tui/screen.ts";
 
 /**
  * A tiny terminal: enough of VT100 to check what Screen writes (CR, LF, EL, ED, CUP home, CUF,
- * SGR ignored), with wide characters taking two cells and auto-wrap at the right edge.
+ * CUU, SGR ignored), with wide characters taking two cells and auto-wrap at the right edge.
+ * `cellsOf` says how wide it draws a grapheme: `graphemeWidthBound` plays a terminal (tmux) that
+ * draws a skin-tone emoji as two emoji.
  */
 class FakeTerminal {
   rows: string[][] = [[]];
@@ -14,7 +21,26 @@ class FakeTerminal {
   /** Set when anything was drawn in the last column or wrapped. */
   touchedLastColumn = false;
 
-  constructor(readonly width: number) {}
+  constructor(
+    public width: number,
+    readonly cellsOf: (grapheme: string) => number = graphemeWidth,
+  ) {}
+
+  /**
+   * Narrows or widens the window as a reflowing terminal does: the cursor's row, if wider than
+   * the new width, becomes several rows, and the cursor moves with its cell.
+   */
+  reflow(width: number): void {
+    const cells = this.rows[this.row];
+    const pieces: string[][] = [];
+    for (let at = 0; at < Math.max(cells.length, 1); at += width) {
+      pieces.push(cells.slice(at, at + width));
+    }
+    this.rows.splice(this.row, 1, ...pieces);
+    this.row += Math.floor(this.column / width);
+    this.column %= width;
+    this.width = width;
+  }
 
   write(output: string): void {
     // deno-lint-ignore no-control-regex -- ESC is what is being matched
@@ -52,13 +78,17 @@ class FakeTerminal {
 
   #control(parameter: string, final: string): void {
     const count = Number(parameter || "0");
-    const cells = this.rows[this.row];
+    const cells = this.rows[this.row] ??= [];
     if (final === "K") this.rows[this.row] = count === 2 ? [] : cells.slice(0, this.column);
     else if (final === "C") {
       this.column = Math.min(this.width - 1, this.column + Math.max(count, 1));
-    } else if (final === "H") [this.row, this.column] = [0, 0];
-    else if (final === "J") this.rows = [[]];
-    else if (final !== "m") throw new Error(`Unexpected sequence ${parameter}${final}`);
+    } else if (final === "A") this.row = Math.max(0, this.row - Math.max(count, 1));
+    else if (final === "H") [this.row, this.column] = [0, 0];
+    else if (final === "J" && count === 2) this.rows = [[]];
+    else if (final === "J") {
+      this.rows.splice(this.row + 1);
+      this.rows[this.row] = cells.slice(0, this.column);
+    } else if (final !== "m") throw new Error(`Unexpected sequence ${parameter}${final}`);
   }
 
   #lineFeed(): void {
@@ -67,17 +97,17 @@ class FakeTerminal {
   }
 
   #put(grapheme: string): void {
-    const width = graphemeWidth(grapheme);
+    const width = this.cellsOf(grapheme);
     if (this.column + width > this.width) {
       this.touchedLastColumn = true;
       this.#lineFeed();
       this.column = 0;
     }
     if (this.column + width === this.width) this.touchedLastColumn = true;
-    const cells = this.rows[this.row];
+    const cells = this.rows[this.row] ??= [];
     while (cells.length < this.column) cells.push(" ");
     cells[this.column] = grapheme;
-    if (width === 2) cells[this.column + 1] = "";
+    for (let cell = 1; cell < width; cell++) cells[this.column + cell] = "";
     this.column += width;
   }
 }
@@ -152,8 +182,8 @@ Deno.test({
     });
     await t.step("begin() and end() switch bracketed paste on and off around the session", () => {
       const screen = new Screen({ prompt: "> ", width: 40 });
-      strictEqual(screen.begin(input("")), "\x1b[?2004h\r> \x1b[K\r\x1b[2C");
-      strictEqual(screen.end(), "\r\x1b[K\x1b[?2004l");
+      strictEqual(screen.begin(input("")), "\x1b[?2004h\x1b[?1004h\r> \x1b[K\r> ");
+      strictEqual(screen.end(), "\r\x1b[K\x1b[?1004l\x1b[?2004l");
       const dumb = new Screen({ prompt: "> ", width: 40, ansi: false });
       strictEqual(dumb.begin(input("")), "\r> \r> ");
       strictEqual(dumb.end(), "\r  \r");
@@ -205,16 +235,18 @@ Deno.test({
               const cursor = raw % (graphemes.length + 1);
               terminal.write(screen.redrawInput({ graphemes, cursor }));
               const shown = segmentGraphemes(terminal.line(0).slice(screen.prompt.length));
-              // What is shown is a run of the input that contains the cursor position.
-              let start = -1;
-              for (let i = 0; i <= cursor && start === -1; i++) {
+              // What is shown is a run of the input that contains the cursor position, and the
+              // cursor is after the part of the run before it (repeated graphemes may give several
+              // candidate runs: one must fit).
+              let fits = false;
+              for (let i = 0; i <= cursor && !fits; i++) {
                 const run = graphemes.slice(i, i + shown.length);
-                if (run.join("") === shown.join("") && cursor <= i + shown.length) start = i;
+                const expected = displayWidth(screen.prompt) +
+                  displayWidth(graphemes.slice(i, cursor).join(""));
+                fits = run.join("") === shown.join("") && cursor <= i + shown.length &&
+                  terminal.column === expected;
               }
-              if (start === -1) return false;
-              const expected = displayWidth(screen.prompt) +
-                displayWidth(graphemes.slice(start, cursor).join(""));
-              if (terminal.column !== expected || terminal.touchedLastColumn) return false;
+              if (!fits || terminal.touchedLastColumn) return false;
             }
             return terminal.rows.length === 1;
           },
@@ -276,16 +308,89 @@ Deno.test({
       screen.setPrompt("#> ");
       strictEqual(screen.prompt, "#> ");
       strictEqual(screen.inputColumns, 40 - 3 - 1);
-      screen.setWidth(10);
+      screen.resize(10, input(""));
       strictEqual(screen.prompt, "#"); // cut to leave MIN_INPUT_COLUMNS
       strictEqual(screen.inputColumns, 10 - 1 - 1);
-      screen.setWidth(40);
+      screen.resize(40, input(""));
       strictEqual(screen.prompt, "#> ");
       strictEqual(screen.width, 40);
     });
     await t.step("rejects a width that is not a positive integer", () => {
       throws(() => new Screen({ prompt: "> ", width: 0 }), RangeError);
-      throws(() => new Screen({ prompt: "> ", width: 80 }).setWidth(2.5), RangeError);
+      throws(() => new Screen({ prompt: "> ", width: 80 }).resize(2.5, input("")), RangeError);
     });
+  },
+});
+
+Deno.test({
+  name: "Screen never lets the input line wrap, whatever the text (issue #15, fault 1)",
+  permissions: "none",
+  fn: async (t) => {
+    for (
+      const [what, grapheme, count, width] of [
+        ["Devanagari with vowel signs", "कि", 14, 40],
+        ["skin-tone emoji drawn as two", "👍🏽", 12, 40],
+        ["ZWJ family drawn as three", "👨‍👩‍👧", 12, 40],
+        ["halfwidth katakana with voiced mark", "ｶﾞ", 30, 40],
+        ["Thai with sara am", "กำ", 30, 40],
+      ] as const
+    ) {
+      await t.step(
+        `${what}: one row, cursor after the text, on a terminal drawing the most`,
+        () => {
+          const terminal = new FakeTerminal(width, graphemeWidthBound);
+          const screen = new Screen({ prompt: "[lobby] alice> ", width });
+          const typed = input(grapheme.repeat(count));
+          terminal.write(screen.redrawInput(typed));
+          terminal.write(screen.printAbove("09:05 bob: hi", typed));
+          ok(!terminal.touchedLastColumn, terminal.rows.map((row) => row.join("")).join("|"));
+          strictEqual(terminal.rows.length, 2);
+          strictEqual(terminal.line(0), "09:05 bob: hi");
+          ok(terminal.line(1).startsWith("[lobby] alice> "), terminal.line(1));
+          strictEqual(terminal.row, 1);
+          strictEqual(terminal.column, displayWidth(terminal.line(1)) === 0 ? 0 : terminal.column);
+          const drawn = segmentGraphemes(terminal.line(1)).reduce(
+            (sum, shown) => sum + graphemeWidthBound(shown),
+            0,
+          );
+          strictEqual(terminal.column, drawn);
+        },
+      );
+    }
+  },
+});
+
+Deno.test({
+  name: "Screen.resize() leaves no stale copy of the draft on a reflowing terminal (fault 4)",
+  permissions: "none",
+  fn: async (t) => {
+    for (const cursor of [0, 10, 30, 55]) {
+      await t.step(`narrowed from 80 to 24 with the cursor at ${cursor}`, () => {
+        const terminal = new FakeTerminal(80);
+        const screen = new Screen({ prompt: "> ", width: 80 });
+        const draft = input("a draft that is typed and long enough to reflow over rows", cursor);
+        terminal.write(screen.printAbove("09:05 bob: hi", draft));
+        terminal.reflow(24);
+        terminal.write(screen.resize(24, draft));
+        const rows = terminal.rows.map((_, row) => terminal.line(row)).filter((row) => row !== "");
+        strictEqual(rows.length, 2, rows.join("|"));
+        strictEqual(rows[0], "09:05 bob: hi");
+        ok(rows[1].startsWith("> "), rows[1]);
+      });
+    }
+  },
+});
+
+Deno.test({
+  name: "Screen wraps printed lines itself, with a hanging indent (fault 3)",
+  permissions: "none",
+  fn: () => {
+    const terminal = new FakeTerminal(80);
+    const screen = new Screen({ prompt: "> ", width: 80 });
+    const spoof = `ok${" ".repeat(62)}15:16 alice: the meeting moved, new room is lobby2`;
+    terminal.write(screen.printAbove(`15:15 bob: ${spoof}`, input("")));
+    strictEqual(terminal.line(0), `15:15 bob: ok`);
+    strictEqual(terminal.line(1), "      15:16 alice: the meeting moved, new room is lobby2");
+    ok(!terminal.touchedLastColumn);
   },
 });

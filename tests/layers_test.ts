@@ -4,6 +4,7 @@
  *
  *   main.ts → cli/ → server/, client/ → protocol/ → util/
  *   server/state/ sees only protocol/, util/ and itself.
+ *   server/web/ sees the TCP side, the state, TLS, protocol/ and util/: not the UDP transports.
  *
  * @module
  */
@@ -23,6 +24,17 @@ const ALLOWED: Record<string, readonly string[]> = {
   "util/": ["util/"],
   "protocol/": ["protocol/", "util/"],
   "server/state/": ["server/state/", "protocol/", "util/"],
+  // The browser side reaches the rooms only through the TCP side's admission and the state's
+  // datagram entry: never the UDP transports, which it stands beside.
+  "server/web/": [
+    "server/web/",
+    "server/tcp/",
+    "server/state/",
+    "server/tls/",
+    "server/listen.ts",
+    "protocol/",
+    "util/",
+  ],
   "server/": ["server/", "protocol/", "util/"],
   "client/": ["client/", "protocol/", "util/"],
   "cli/": ["cli/", "server/", "client/", "protocol/", "util/", "deno.json"],

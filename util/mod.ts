@@ -16,3 +16,4 @@ export {
   isFingerprint,
 } from "./fingerprint.ts";
 export { type ByteConn, duplexOf, TlsConn } from "./tls_conn.ts";
+export { NAME_PALETTE_16, NAME_PALETTE_256, nameCssColor, nameHash } from "./name_color.ts";

@@ -8,7 +8,16 @@
 import { formatTextNotice, type KaiwaEvent, type MemberEntry } from "../../protocol/mod.ts";
 import { endMessage } from "../session_end.ts";
 import type { SessionEnd } from "../session.ts";
-import { formatChatLine, formatNotice, type RenderStyle } from "../tui/mod.ts";
+import {
+  formatChatLine,
+  formatDay,
+  formatDayChange,
+  formatNotice,
+  type RenderStyle,
+  truncateToWidth,
+} from "../tui/mod.ts";
+import { parseAction } from "./action.ts";
+import { mentions } from "./mention.ts";
 
 /** What a view starts from. */
 export interface ChatViewOptions {
@@ -22,6 +31,8 @@ export interface ChatViewOptions {
   style: RenderStyle;
   /** The session's silence limit in milliseconds, which a lost connection reports. */
   silenceLimitMs: number;
+  /** Milliseconds since the epoch: which day is today, for dating older messages. */
+  clock: () => number;
 }
 
 /** The notice a host gets on the first `/quit`. */
@@ -33,12 +44,17 @@ export const HISTORY_HEADER = "earlier messages in";
 
 /** The wire notices start with this marker; the screen draws its own. */
 const TEXT_NOTICE_PREFIX = "* ";
+/** Cells of the room's name in the prompt: a longer one is cut, so the input keeps its room. */
+export const PROMPT_ROOM_CELLS = 16;
+const ELLIPSIS = "…";
 
 /** The room as the screen knows it, and the lines each event becomes. */
 export class ChatView {
   readonly #options: ChatViewOptions;
   #members: MemberEntry[];
   #historyShown = false;
+  /** The day of the last line shown ("YYYY-MM-DD"), so that a change of day is marked. */
+  #lastDay: string | null = null;
 
   /** Starts with only us in the list, host when we created the room. */
   constructor(options: ChatViewOptions) {
@@ -61,16 +77,37 @@ export class ChatView {
     return this.#options.room;
   }
 
-  /** The prompt of the input line. */
-  get prompt(): string {
-    return `[${this.#options.room}] ${this.#options.name}> `;
+  /**
+   * Forgets the members, as after the server went away: until a new member list comes, we are
+   * the only one known, and not known to be the host.
+   */
+  restart(): void {
+    this.#members = [{ name: this.#options.name, host: false, you: true }];
   }
 
-  /** The first line on the chat screen. */
-  welcome(time: number): string {
+  /**
+   * The prompt of the input line, a status in brief: the room (cut when long), its member count,
+   * the lines that arrived while the view is scrolled up (`unread`), and our messages not yet
+   * confirmed (`sending`), e.g. "[lobby 3 +2] bob (sending 1)> ".
+   */
+  prompt(unread = 0, sending = 0): string {
+    const room = truncateToWidth(this.#options.room, PROMPT_ROOM_CELLS, ELLIPSIS);
+    const more = unread > 0 ? ` +${unread}` : "";
+    const queued = sending > 0 ? ` (sending ${sending})` : "";
+    return `[${room} ${this.#members.length}${more}] ${this.#options.name}${queued}> `;
+  }
+
+  /** The first lines on the chat screen. */
+  welcome(time: number): string[] {
     const { room, created } = this.#options;
     const what = created ? `you created ${room} and are its host` : `you joined ${room}`;
     return this.notice(`${what}; /help lists the commands`, time);
+  }
+
+  /** Whether an event is a message from someone else that names us (a mention: highlight, bell). */
+  mentionsUs(event: KaiwaEvent, self: boolean): boolean {
+    return event.type === "chat" && !self && event.history !== true &&
+      event.sender !== this.#options.name && mentions(event.text, this.#options.name);
   }
 
   /** Takes an event into account and returns the lines to print for it (maybe none). */
@@ -79,18 +116,33 @@ export class ChatView {
     switch (event.type) {
       case "chat": {
         const history = event.history === true;
+        const action = parseAction(event.text);
         const line = formatChatLine(
-          { time: event.time, sender: event.sender, text: event.text, self, history },
+          {
+            time: event.time,
+            sender: event.sender,
+            text: action ?? event.text,
+            self,
+            history,
+            action: action !== null,
+            mention: this.mentionsUs(event, self),
+            dated: formatDay(event.time, style.timeZone) !==
+              formatDay(this.#options.clock(), style.timeZone),
+          },
           style,
         );
-        if (!history || this.#historyShown) return [line];
+        if (!history || this.#historyShown) return [...this.#dayLines(event.time), line];
         // The first History message: the room's recent past follows "you joined", headed as such.
         this.#historyShown = true;
-        return [this.notice(`${HISTORY_HEADER} ${this.#options.room}:`, event.time), line];
+        return [
+          ...this.notice(`${HISTORY_HEADER} ${this.#options.room}:`, event.time),
+          ...this.#dayLines(event.time),
+          line,
+        ];
       }
       case "members":
         this.#members = event.members.map((member) => ({ ...member }));
-        return [this.notice(this.#describeMembers(), event.time)];
+        return this.notice(this.#describeMembers(), event.time);
       case "joined":
         for (const name of event.names) {
           if (!this.#members.some((member) => member.name === name)) {
@@ -107,18 +159,31 @@ export class ChatView {
         return [];
     }
     const text = formatTextNotice(event);
-    return text === null ? [] : [this.notice(text.slice(TEXT_NOTICE_PREFIX.length), event.time)];
+    return text === null ? [] : this.notice(text.slice(TEXT_NOTICE_PREFIX.length), event.time);
   }
 
   /** The notice for a session's end, or null when an event already said why. */
   endLines(end: SessionEnd, time: number): string[] {
     const message = endMessage(end, this.#options.silenceLimitMs);
-    return message === null ? [] : [this.notice(message, time)];
+    return message === null ? [] : this.notice(message, time);
   }
 
-  /** A dim notice line (the text is made terminal-safe). */
-  notice(text: string, time: number): string {
-    return formatNotice(text, time, this.#options.style);
+  /**
+   * A dim notice line (the text is made terminal-safe), after a day-change line when the day is
+   * not the one of the line before.
+   */
+  notice(text: string, time: number): string[] {
+    return [...this.#dayLines(time), formatNotice(text, time, this.#options.style)];
+  }
+
+  /** The day-change line to print before a line of `time`, if its day is a new one. */
+  #dayLines(time: number): string[] {
+    const day = formatDay(time, this.#options.style.timeZone);
+    const previous = this.#lastDay;
+    this.#lastDay = day;
+    return previous === null || previous === day
+      ? []
+      : [formatDayChange(time, this.#options.style)];
   }
 
   #describeMembers(): string {

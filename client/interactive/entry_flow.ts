@@ -7,9 +7,9 @@
  * @module
  */
 
-import type { RoomList } from "../../protocol/mod.ts";
+import { type RoomList, Status } from "../../protocol/mod.ts";
 import type { EntryRequest, RoomEntry } from "../enter_room.ts";
-import { ClientError } from "../errors.ts";
+import { ClientError, refusalError } from "../errors.ts";
 import type { JoinOptions, PasswordSource } from "../options.ts";
 import { readPasswordFromEnv } from "../password_source.ts";
 import {
@@ -64,6 +64,17 @@ export async function chooseAndEnter(
 ): Promise<Entered | null> {
   if (options.room === null) return await menuLoop(options, deps);
   const asking = options.name === null;
+  // Before asking a name, make sure the server is there and the room can be entered.
+  if (asking) {
+    const list = await deps.list();
+    if (roomProblem(list, options.room, options.create) !== null) {
+      throw refusalError(
+        options.create ? Status.RoomExists : Status.RoomNotFound,
+        options.room,
+        "",
+      );
+    }
+  }
   const name = options.name ?? await askName(deps.prompter, NAME_PROMPT, "username");
   if (name === CANCELLED) return null;
   return await enterWithPassword(
@@ -79,9 +90,16 @@ export async function chooseAndEnter(
   );
 }
 
-/** The menu, again after each refusal, until a room is entered or the user quits. */
+/**
+ * The menu, again after each refusal, until a room is entered or the user quits. The server is
+ * asked for its rooms first, so that one that is not there fails before any question; a room
+ * that does not exist (or exists, for create) is said before the name is asked; after a refusal
+ * the room typed last is the default answer, so it need not be typed again.
+ */
 async function menuLoop(options: JoinOptions, deps: EntryFlowDeps): Promise<Entered | null> {
   const { prompter } = deps;
+  await deps.list();
+  let lastRoom: string | null = null;
   for (;;) {
     for (const line of MENU_LINES) prompter.say(line);
     const answer = await prompter.ask(MENU_PROMPT);
@@ -96,11 +114,18 @@ async function menuLoop(options: JoinOptions, deps: EntryFlowDeps): Promise<Ente
       for (const line of describeRoomList(await deps.list())) prompter.say(line);
       continue;
     }
-    const room = await askName(prompter, ROOM_PROMPT, "room name");
+    const create = choice === "create";
+    const room = await askName(prompter, ROOM_PROMPT, "room name", lastRoom);
     if (room === CANCELLED) return null;
+    lastRoom = room;
+    const problem = roomProblem(await deps.list(), room, create);
+    if (problem !== null) {
+      prompter.say(`kaiwa: ${problem}`);
+      continue;
+    }
     const name = options.name ?? await askName(prompter, NAME_PROMPT, "username");
     if (name === CANCELLED) return null;
-    const request = { room, name, password: null, create: choice === "create" };
+    const request = { room, name, password: null, create };
     try {
       return await enterWithPassword(options.password, request, true, deps);
     } catch (error) {
@@ -111,15 +136,34 @@ async function menuLoop(options: JoinOptions, deps: EntryFlowDeps): Promise<Ente
   }
 }
 
-/** Asks until the answer is a valid name, or the user gives up. */
+/**
+ * Why entering `room` will be refused, as far as the room list tells (a truncated list cannot
+ * tell that a room is missing), or null.
+ */
+function roomProblem(list: RoomList, room: string, create: boolean): string | null {
+  const exists = list.rooms.some((entry) => entry.name === room);
+  if (create && exists) return `Room "${room}" already exists; ${MENU_HINTS.roomExists}`;
+  if (!create && !exists && !list.truncated) {
+    return `Room "${room}" does not exist; ${MENU_HINTS.roomNotFound}`;
+  }
+  return null;
+}
+
+/**
+ * Asks until the answer is a valid name, or the user gives up; with a `fallback`, the question
+ * shows it and an empty answer takes it.
+ */
 async function askName(
   prompter: Prompter,
   prompt: string,
   what: string,
+  fallback: string | null = null,
 ): Promise<string | typeof CANCELLED> {
+  const question = fallback === null ? prompt : prompt.replace(/: $/, ` [${fallback}]: `);
   for (;;) {
-    const answer = await prompter.ask(prompt);
+    const answer = await prompter.ask(question);
     if (answer === null) return CANCELLED;
+    if (fallback !== null && answer.trim() === "") return fallback;
     const check = checkName(answer, what);
     if (check.ok) return check.name;
     prompter.say(check.message);

@@ -6,7 +6,7 @@
  */
 
 import { serverAddressOf } from "../server_address.ts";
-import { enterRoom, rejoinRoom } from "../enter_room.ts";
+import { enterRoom, type EntryRequest, rejoinRoom, type RoomEntry } from "../enter_room.ts";
 import type { JoinOptions } from "../options.ts";
 import type { Reason } from "../reason.ts";
 import { listRooms, type ServerAddress } from "../room_request.ts";
@@ -17,6 +17,7 @@ import { ChatScreen } from "./chat_screen.ts";
 import { ChatView } from "./chat_view.ts";
 import { chooseAndEnter } from "./entry_flow.ts";
 import { TerminalPrompter } from "./prompter.ts";
+import { type ReconnectDeps, reenterRoom } from "./reconnect.ts";
 import type { Terminal } from "./terminal.ts";
 
 /** What the interactive client runs on. */
@@ -27,11 +28,15 @@ export interface InteractiveDeps {
   traits: TerminalTraits;
   /** Milliseconds since the epoch, for local notices. */
   clock?: () => number;
+  /** IANA time zone of the times shown (the process's own when absent), for tests. */
+  timeZone?: string;
   /** Session timings, for tests. */
   session?: Pick<
     SessionOptions,
     "tickMs" | "liveness" | "resend" | "rejoinDelaysMs" | "sleep"
   >;
+  /** Reconnection pauses after the server went away, for tests. */
+  reconnect?: Pick<ReconnectDeps, "delaysMs" | "sleep">;
 }
 
 /** A terminal that cannot move its cursor. */
@@ -58,29 +63,45 @@ export async function runInteractive(
     list,
   });
   if (entered === null) return "left";
-  const { entry, request } = entered;
-  // The session comes first, for its silence limit; its handlers reach the screen only once
-  // screen.run() has started it.
-  const session = new ChatSession({
-    ...deps.session,
-    socket: entry.socket,
-    server: entry.server,
-    roomName: request.room,
-    username: request.name,
-    token: entry.token,
-    channel: entry.channel,
-    rejoin: (token) => rejoinRoom(server, request, token),
-    onRejoin: (state) => screen.rejoin(state),
-    onEvent: (event, self) => screen.event(event, self),
-    onUndelivered: (text) => screen.undelivered(text),
-  });
+  // A session's handlers reach the screen only once screen.run() has started it.
+  const startSession = (entry: RoomEntry, request: EntryRequest) =>
+    new ChatSession({
+      ...deps.session,
+      socket: entry.socket,
+      server: entry.server,
+      roomName: request.room,
+      username: request.name,
+      token: entry.token,
+      channel: entry.channel,
+      rejoin: (token) => rejoinRoom(server, request, token),
+      onRejoin: (state) => screen.rejoin(state),
+      onEvent: (event, self) => screen.event(event, self),
+      onUndelivered: (text) => screen.undelivered(text),
+    });
+  const session = startSession(entered.entry, entered.request);
   const view = new ChatView({
-    room: request.room,
-    name: request.name,
-    created: request.create,
-    style: { color: detectColorMode(traits) },
+    room: entered.request.room,
+    name: entered.request.name,
+    created: entered.request.create,
+    style: { color: detectColorMode(traits), timeZone: deps.timeZone },
     silenceLimitMs: session.silenceLimitMs,
+    clock,
   });
-  const screen = new ChatScreen({ terminal, view, ansi, clock, listRooms: list });
+  const screen = new ChatScreen({
+    terminal,
+    view,
+    ansi,
+    clock,
+    listRooms: list,
+    bell: options.bell ? "always" : "unfocused",
+    reconnect: async (signal) => {
+      const again = await reenterRoom(
+        entered.request,
+        { ...deps.reconnect, enter: (request) => enterRoom(server, request) },
+        signal,
+      );
+      return again === null ? null : startSession(again.entry, again.request);
+    },
+  });
   return endReason(await screen.run(session));
 }

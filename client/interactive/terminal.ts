@@ -20,6 +20,8 @@ export interface Terminal {
   flush(): Promise<void>;
   /** The width in columns. */
   columns(): number;
+  /** The height in rows. */
+  rows(): number;
   /** Calls `listener` after each change of size, until the returned function is called. */
   onResize(listener: () => void): () => void;
 }
@@ -28,6 +30,8 @@ export interface Terminal {
 export const ESCAPE_WAIT_MS = 50;
 /** The width used when the terminal cannot tell its own. */
 export const FALLBACK_COLUMNS = 80;
+/** The height used when the terminal cannot tell its own. */
+export const FALLBACK_ROWS = 24;
 const READ_BUFFER_SIZE = 4096;
 
 /** The process's own terminal: stdin in raw mode, stdout for output. */
@@ -79,6 +83,15 @@ export class ProcessTerminal implements Terminal {
       return Deno.consoleSize().columns || FALLBACK_COLUMNS;
     } catch {
       return FALLBACK_COLUMNS;
+    }
+  }
+
+  /** {@inheritDoc Terminal.rows} */
+  rows(): number {
+    try {
+      return Deno.consoleSize().rows || FALLBACK_ROWS;
+    } catch {
+      return FALLBACK_ROWS;
     }
   }
 

@@ -26,14 +26,18 @@ const FINAL_KEYS: Readonly<Record<string, NamedKey>> = {
   H: "home",
   F: "end",
 };
-/** Parameter of `ESC [ n ~` sequences → key (page up/down, insert and F-keys are ignored). */
+/** Parameter of `ESC [ n ~` sequences → key (insert and F-keys are ignored). */
 const TILDE_KEYS: Readonly<Record<string, NamedKey>> = {
   "1": "home",
   "7": "home",
   "4": "end",
   "8": "end",
   "3": "delete",
+  "5": "page-up",
+  "6": "page-down",
 };
+/** Final byte of a parameterless CSI that reports focus (`ESC [ I`, `ESC [ O`). */
+const FOCUS_KEYS: Readonly<Record<string, NamedKey>> = { I: "focus-in", O: "focus-out" };
 /** `ESC` + letter (Alt/Meta as ESC prefix) → key. */
 const ALT_KEYS: Readonly<Record<string, NamedKey>> = { b: "alt-b", f: "alt-f", d: "alt-d" };
 
@@ -70,6 +74,8 @@ function parseCsi(bytes: Uint8Array, start: number): EscapeParse {
     const name = TILDE_KEYS[params[0]];
     return { complete: true, length, key: name ? { type: name } : null };
   }
+  const focus = params.length === 1 && params[0] === "" ? FOCUS_KEYS[finalChar] : undefined;
+  if (focus) return { complete: true, length, key: { type: focus } };
   const name = FINAL_KEYS[finalChar];
   if (!name) return { complete: true, length, key: null };
   const modifier = Number(params[1] ?? "1");
@@ -84,7 +90,7 @@ function parseCsi(bytes: Uint8Array, start: number): EscapeParse {
 
 /**
  * Reads the escape sequence that starts with the ESC at `start`: arrows, Home/End, Delete,
- * Ctrl/Alt-modified arrows, Alt+letter, the start of a bracketed paste. Unknown complete sequences
+ * PageUp/PageDown, focus reports, Ctrl/Alt-modified arrows, Alt+letter, the start of a bracketed paste. Unknown complete sequences
  * give `key: null`; `complete: false` means more bytes are needed.
  */
 export function parseEscapeSequence(bytes: Uint8Array, start: number): EscapeParse {

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { graphemeWidth } from "./display_width.ts";
+import { graphemeWidthBound } from "./display_width.ts";
 
 /** The visible part of the input line. */
 export interface InputWindow {
@@ -40,7 +40,8 @@ export function layoutInputWindow(
   columns: number,
   previousStart: number,
 ): InputWindow {
-  const widths = graphemes.map(graphemeWidth);
+  // The most cells each may take, so that no terminal wraps the line (`graphemeWidthBound`).
+  const widths = graphemes.map(graphemeWidthBound);
   const cursorAt = Math.min(Math.max(cursor, 0), graphemes.length);
   const span = (from: number, to: number): number => {
     let total = 0;

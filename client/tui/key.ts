@@ -44,6 +44,11 @@ export type NamedKey =
   | "down"
   | "home"
   | "end"
+  | "page-up"
+  | "page-down"
+  /** The terminal window got or lost the focus (focus reporting, `CSI ? 1004 h`). */
+  | "focus-in"
+  | "focus-out"
   | "ctrl-left"
   | "ctrl-right"
   | "alt-b"

@@ -69,12 +69,13 @@ export class KeyDecoder {
   #afterCarriageReturn = false;
 
   /**
-   * True while bytes are held back: an unfinished escape sequence (or a lone ESC that may start
-   * one) or a paste. The caller may call {@link flush} after a short quiet time so that a lone
-   * Escape key press is not stuck.
+   * True while an unfinished escape sequence (or a lone ESC that may start one) is held back
+   * outside a paste. The caller may call {@link flush} after a short quiet time so that a lone
+   * Escape key press is not stuck. A paste in progress does not count: it ends only at its end
+   * marker, however slowly its body arrives (a terminal sends a long paste in several reads).
    */
   get hasPending(): boolean {
-    return this.#pending.length > 0 || this.#paste !== null;
+    return this.#paste === null && this.#pending.length > 0;
   }
 
   /** Decodes the next chunk of input, returning the keys it completes. */
@@ -112,7 +113,7 @@ export class KeyDecoder {
 
   /**
    * Gives up waiting: a held lone ESC becomes an Escape key, an unfinished sequence is dropped,
-   * an unfinished paste is delivered as it is.
+   * an unfinished paste is delivered as it is (at the end of input).
    */
   flush(): Key[] {
     const keys: Key[] = [];

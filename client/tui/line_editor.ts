@@ -93,6 +93,16 @@ export class LineEditor {
     this.#cursor = this.#graphemes.length;
   }
 
+  /**
+   * Replaces the line with `before` + `after` (cleaned like typed input), the cursor between
+   * them: what a completion does to the text around the cursor.
+   */
+  setLine(before: string, after: string): void {
+    const head = segmentGraphemes(sanitizeInput(before));
+    this.#graphemes = segmentGraphemes(head.join("") + sanitizeInput(after));
+    this.#cursor = Math.min(head.length, this.#graphemes.length);
+  }
+
   /** Applies one key. */
   apply(key: Key): EditResult {
     switch (key.type) {

@@ -14,9 +14,13 @@ export {
   type ColorMode,
   detectColorMode,
   formatChatLine,
+  formatDay,
+  formatDayChange,
   formatNotice,
   type RenderStyle,
   type TerminalTraits,
 } from "./render.ts";
 export { sanitizeForTerminal } from "./sanitize.ts";
+export { truncateToWidth } from "./display_width.ts";
 export { type InputView, Screen } from "./screen.ts";
+export { ALTERNATE_SCREEN_OFF, ALTERNATE_SCREEN_ON, type Page, pageOf } from "./pager.ts";

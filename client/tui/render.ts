@@ -7,6 +7,7 @@
  * @module
  */
 
+import { NAME_PALETTE_16, NAME_PALETTE_256, nameHash } from "../../util/mod.ts";
 import { sanitizeForTerminal } from "./sanitize.ts";
 
 /** How many colours the terminal has, as far as we use them; "none" means no escape codes at all. */
@@ -16,6 +17,8 @@ export type ColorMode = "none" | "16" | "256";
 export interface RenderStyle {
   /** Colour support; "none" for NO_COLOR, TERM=dumb or output that is not a terminal. */
   readonly color: ColorMode;
+  /** IANA time zone of the times shown, e.g. "Asia/Tokyo"; the process's own when absent. */
+  readonly timeZone?: string;
 }
 
 /** What decides the colour mode; the I/O layer reads these from the environment and the tty. */
@@ -45,26 +48,22 @@ export interface ChatLine {
    * colour, and its time is the message's original time.
    */
   readonly history?: boolean;
+  /** True when the message is not from today: its date is shown before its time. */
+  readonly dated?: boolean;
+  /** True for an action (`/me waves`, text "waves"): shown "* sender waves". */
+  readonly action?: boolean;
+  /** True when the message names us: the line is highlighted (reverse video), like irssi's hilight. */
+  readonly mention?: boolean;
 }
 
 /** Marks a notice line, where a chat line has its sender. */
 export const NOTICE_MARKER = "*";
 
-/**
- * Name colours of the 256-colour palette: mid-bright hues readable on dark and light backgrounds
- * (no near-black, near-white or pale yellow).
- */
-const PALETTE_256 = [32, 37, 35, 70, 136, 166, 160, 162, 127, 98, 62, 30] as const;
-/** Name colours of the 16-colour palette: normal and bright red…cyan, without bright yellow. */
-const PALETTE_16 = [31, 32, 33, 34, 35, 36, 91, 92, 94, 95, 96] as const;
-
 const SGR_RESET = "\x1b[0m";
 const SGR_BOLD = "1";
 const SGR_DIM = "2";
+const SGR_REVERSE = "7";
 const SGR_256_FOREGROUND = "38;5;";
-const FNV_OFFSET_BASIS = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-const TWO_DIGITS = 2;
 
 /**
  * Picks the colour mode from the terminal's traits.
@@ -85,19 +84,6 @@ export function detectColorMode(traits: TerminalTraits): ColorMode {
 }
 
 /**
- * A stable 32-bit FNV-1a hash of the name's code points: the same name gets the same colour in
- * every session and on every machine.
- */
-function hashName(name: string): number {
-  let hash = FNV_OFFSET_BASIS;
-  for (const char of name) {
-    hash ^= char.codePointAt(0)!;
-    hash = Math.imul(hash, FNV_PRIME) >>> 0;
-  }
-  return hash;
-}
-
-/**
  * The SGR parameters that colour `name` in `mode` ("" for "none").
  *
  * @example
@@ -107,24 +93,82 @@ function hashName(name: string): number {
  */
 export function nameColor(name: string, mode: ColorMode): string {
   if (mode === "none") return "";
-  const hash = hashName(name);
-  if (mode === "256") return SGR_256_FOREGROUND + PALETTE_256[hash % PALETTE_256.length];
-  return String(PALETTE_16[hash % PALETTE_16.length]);
+  const hash = nameHash(name);
+  if (mode === "256") return SGR_256_FOREGROUND + NAME_PALETTE_256[hash % NAME_PALETTE_256.length];
+  return String(NAME_PALETTE_16[hash % NAME_PALETTE_16.length]);
+}
+
+/** Date parts of a time in a time zone, formatters cached per zone. */
+const partFormatters = new Map<string, Intl.DateTimeFormat>();
+const LOCAL_ZONE = "";
+
+function dateParts(time: Date | number, timeZone?: string): Record<string, string> {
+  const zone = timeZone ?? LOCAL_ZONE;
+  let formatter = partFormatters.get(zone);
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat("en-US", {
+      timeZone: timeZone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      weekday: "long",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
+    partFormatters.set(zone, formatter);
+  }
+  const parts: Record<string, string> = {};
+  for (const part of formatter.formatToParts(time)) parts[part.type] = part.value;
+  return parts;
 }
 
 /**
- * Local wall-clock time as "HH:MM".
+ * Wall-clock time as "HH:MM", in `timeZone` (the process's own when absent).
  *
  * @example
  * ```ts
  * formatClock(new Date(2024, 0, 1, 9, 5)); // "09:05"
  * ```
  */
-export function formatClock(time: Date | number): string {
-  const date = typeof time === "number" ? new Date(time) : time;
-  const hours = String(date.getHours()).padStart(TWO_DIGITS, "0");
-  const minutes = String(date.getMinutes()).padStart(TWO_DIGITS, "0");
-  return `${hours}:${minutes}`;
+export function formatClock(time: Date | number, timeZone?: string): string {
+  const { hour, minute } = dateParts(time, timeZone);
+  return `${hour}:${minute}`;
+}
+
+/**
+ * The calendar day of a time as "YYYY-MM-DD", in `timeZone` (the process's own when absent):
+ * two times are on the same day when these are equal.
+ *
+ * @example
+ * ```ts
+ * formatDay(Date.UTC(2026, 10, 29, 15), "Asia/Tokyo"); // "2026-11-30"
+ * ```
+ */
+export function formatDay(time: Date | number, timeZone?: string): string {
+  const { year, month, day } = dateParts(time, timeZone);
+  return `${year}-${month}-${day}`;
+}
+
+/**
+ * The line shown when the day changes between two printed lines, all dim:
+ * "--- Monday 2026-11-30 ---".
+ *
+ * @example
+ * ```ts
+ * formatDayChange(Date.UTC(2026, 10, 29, 15), { color: "none", timeZone: "Asia/Tokyo" });
+ * // "--- Monday 2026-11-30 ---"
+ * ```
+ */
+export function formatDayChange(time: Date | number, style: RenderStyle): string {
+  const { weekday } = dateParts(time, style.timeZone);
+  return paint(`--- ${weekday} ${formatDay(time, style.timeZone)} ---`, SGR_DIM, style);
+}
+
+/** "HH:MM", or "YYYY-MM-DD HH:MM" for a dated line. */
+function stamp(line: ChatLine, style: RenderStyle): string {
+  const clock = formatClock(line.time, style.timeZone);
+  return line.dated === true ? `${formatDay(line.time, style.timeZone)} ${clock}` : clock;
 }
 
 /** Wraps `text` in an SGR sequence, or returns it as is without colour. */
@@ -134,8 +178,8 @@ function paint(text: string, parameters: string, style: RenderStyle): string {
 }
 
 /**
- * One chat line: "HH:MM sender: text" (time dim, sender in its colour, bold when it is us; all
- * dim for history).
+ * One chat line: "HH:MM sender: text", or "HH:MM * sender text" for an action (time dim, sender
+ * in its colour, bold when it is us; all dim for history; reverse video when it mentions us).
  *
  * @example
  * ```ts
@@ -144,17 +188,20 @@ function paint(text: string, parameters: string, style: RenderStyle): string {
  * ```
  */
 export function formatChatLine(line: ChatLine, style: RenderStyle): string {
+  const name = sanitizeForTerminal(line.sender);
+  const text = sanitizeForTerminal(line.text);
   if (line.history === true) {
-    const text = `${formatClock(line.time)} ${sanitizeForTerminal(line.sender)}: ${
-      sanitizeForTerminal(line.text)
-    }`;
-    return paint(text, SGR_DIM, style);
+    const body = line.action === true ? `${NOTICE_MARKER} ${name} ${text}` : `${name}: ${text}`;
+    return paint(`${stamp(line, style)} ${body}`, SGR_DIM, style);
   }
-  const clock = paint(formatClock(line.time), SGR_DIM, style);
+  const clock = paint(stamp(line, style), SGR_DIM, style);
   const color = nameColor(line.sender, style.color);
   const parameters = line.self && color !== "" ? `${SGR_BOLD};${color}` : color;
-  const sender = paint(`${sanitizeForTerminal(line.sender)}:`, parameters, style);
-  return `${clock} ${sender} ${sanitizeForTerminal(line.text)}`;
+  const body = line.mention === true ? paint(text, SGR_REVERSE, style) : text;
+  if (line.action === true) {
+    return `${clock} ${NOTICE_MARKER} ${paint(name, parameters, style)} ${body}`;
+  }
+  return `${clock} ${paint(`${name}:`, parameters, style)} ${body}`;
 }
 
 /**
@@ -168,7 +215,7 @@ export function formatChatLine(line: ChatLine, style: RenderStyle): string {
  */
 export function formatNotice(text: string, time: Date | number, style: RenderStyle): string {
   return paint(
-    `${formatClock(time)} ${NOTICE_MARKER} ${sanitizeForTerminal(text)}`,
+    `${formatClock(time, style.timeZone)} ${NOTICE_MARKER} ${sanitizeForTerminal(text)}`,
     SGR_DIM,
     style,
   );

@@ -23,6 +23,8 @@ export interface MetricsSource {
   readonly udp: { readonly pending: number; readonly dropped: number };
   /** TCP connections open now. */
   readonly tcp: { readonly connections: number };
+  /** The web port's connections open now, when it is on (`--web-port`). */
+  readonly web?: { readonly connections: number };
 }
 
 /** `unknownToken` or `UnknownToken` → `unknown_token`: label values in snake case. */
@@ -121,6 +123,13 @@ export function metricsRegistry(source: MetricsSource): Registry {
     "TCP connections open now",
     null,
     () => single(source.tcp.connections),
+  );
+  readGauge(
+    registry,
+    "kaiwa_web_connections",
+    "Connections open now on the web port (pages loading and WebSockets); 0 when it is off",
+    null,
+    () => single(source.web?.connections ?? 0),
   );
   readGauge(
     registry,

@@ -7,5 +7,12 @@
 
 export { type AcceptCounters, type Acceptor, type ConnectionLimits, TcpFront } from "./front.ts";
 export { isResourceExhaustion } from "./accept_errors.ts";
-export { closeQuietly, Deadline } from "./connection.ts";
-export type { RequestMetrics, SessionContext } from "./session.ts";
+export { closeQuietly, Deadline, isConnectionError } from "./connection.ts";
+export {
+  answerRoomRequest,
+  logRefusal,
+  type RequestMetrics,
+  type RoomAnswer,
+  type SessionContext,
+} from "./session.ts";
+export { openConnection, type OpenedConnection } from "./sniff.ts";

@@ -137,7 +137,7 @@ export async function serveConnection(
       return;
     }
     if (frame === null) return;
-    const answer = await answerRequest(frame, ip, ctx, alive);
+    const answer = await answerRoomRequest(frame, ip, ctx, alive);
     if (answer.status !== Status.Ok) {
       logRefusal(
         ctx,
@@ -184,7 +184,8 @@ export async function serveConnection(
   }
 }
 
-interface Answer {
+/** The answer to one TCRP request, before it is written. */
+export interface RoomAnswer {
   status: Status;
   /** The room list frame of an Ok ListRooms. */
   list?: Uint8Array;
@@ -196,12 +197,20 @@ interface Answer {
   wantsSession?: boolean;
 }
 
-async function answerRequest(
+/**
+ * Answers one TCRP request from `ip` with every rule a TCP client meets: the per-IP request rate,
+ * names, the password throttle and hash budget, the room and member caps. The web side admits
+ * browser members through it too, so that they meet the same rules. `alive` is false once the
+ * requester is gone (a hash waiting for its turn is then abandoned: {@linkcode HashAbandoned}).
+ *
+ * @throws {HashAbandoned} when the requester went away before its password was hashed.
+ */
+export async function answerRoomRequest(
   frame: TcrpFrame,
   ip: string,
   ctx: SessionContext,
   alive: () => boolean,
-): Promise<Answer> {
+): Promise<RoomAnswer> {
   if (frame.state !== State.Request) return { status: Status.InvalidRequest };
   if (!ctx.state.allowRequest(ip, ctx.now())) return { status: Status.TooManyRequests };
   try {
@@ -227,7 +236,7 @@ async function answerRequest(
  * Refusals are normal events, logged through the per-IP limit. Those a flood causes by nature
  * (the request rate limit) are verbose lines.
  */
-function logRefusal(ctx: SessionContext, ip: string, status: Status, line: string): void {
+export function logRefusal(ctx: SessionContext, ip: string, status: Status, line: string): void {
   ctx.metrics?.refused(STATUS_NAMES[status]);
   ctx.refusals.refused(ip, status === Status.TooManyRequests ? "verbose" : "info", line);
 }
@@ -242,7 +251,7 @@ async function admit(
   ip: string,
   ctx: SessionContext,
   alive: () => boolean,
-): Promise<Answer> {
+): Promise<RoomAnswer> {
   const roomName = decodeName(frame.roomName, "room name");
   const { username, password, eventFormat, resume, session } = decodeRoomRequest(frame.payload);
   const request: AdmissionRequest = {

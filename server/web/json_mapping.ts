@@ -1,0 +1,210 @@
+/**
+ * The browser's side of the protocol (docs/protocol.md §9): kaiwa events (§4) as JSON objects,
+ * one per WebSocket text message, and the JSON requests a page sends, checked field by field.
+ * Pure: values in, values out.
+ *
+ * @module
+ */
+
+import {
+  CloseReason,
+  type KaiwaEvent,
+  LeaveReason,
+  RemoveReason,
+  type RoomSummary,
+  Status,
+} from "../../protocol/mod.ts";
+import { nameCssColor } from "../../util/mod.ts";
+
+/** A member in a `members` message. */
+export interface JsonMember {
+  /** Its name. */
+  readonly name: string;
+  /** Its colour, as the terminal client paints the name (`#rrggbb`). */
+  readonly color: string;
+  /** True for the room's host. */
+  readonly host: boolean;
+  /** True for the member the list is sent to. */
+  readonly you: boolean;
+}
+
+/** What the server sends a page: one of these per WebSocket text message. */
+export type ServerMessage =
+  | {
+    type: "chat" | "history";
+    time: number;
+    seq: number;
+    from: string;
+    color: string;
+    text: string;
+  }
+  | { type: "joined"; time: number; names: string[]; colors: string[] }
+  | { type: "left"; time: number; reason: string; names: string[] }
+  | { type: "room-closed"; time: number; reason: string }
+  | { type: "removed"; time: number; reason: string }
+  | { type: "shutdown"; time: number }
+  | { type: "notice"; time: number; code: number; text: string }
+  | { type: "members"; time: number; members: JsonMember[] }
+  | { type: "pong"; time: number }
+  | { type: "gap"; time: number; from: number; to: number }
+  | { type: "rooms"; rooms: RoomSummary[]; truncated: boolean }
+  | { type: "entered"; room: string; name: string; host: boolean; maxText: number }
+  | { type: "refused"; status: number; reason: string; text: string }
+  | { type: "error"; text: string };
+
+/** What a page may ask. */
+export type BrowserRequest =
+  | { type: "rooms" }
+  | { type: "create" | "join"; room: string; name: string; password: string | null }
+  | { type: "say"; text: string }
+  | { type: "who" }
+  | { type: "ping" }
+  | { type: "leave" };
+
+const LEAVE_REASONS: Record<number, string> = {
+  [LeaveReason.Left]: "left",
+  [LeaveReason.TimedOut]: "timed-out",
+  [LeaveReason.Unreachable]: "unreachable",
+};
+const CLOSE_REASONS: Record<number, string> = {
+  [CloseReason.HostLeft]: "host-left",
+  [CloseReason.HostTimedOut]: "host-timed-out",
+  [CloseReason.HostUnreachable]: "host-unreachable",
+};
+const REMOVE_REASONS: Record<number, string> = { [RemoveReason.Inactivity]: "inactivity" };
+/** Unknown codes (a newer server's) read as this, as the terminal client shows a generic text. */
+const UNKNOWN_REASON = "unknown";
+
+/** Each refusal status (§2.4): its name in `refused.reason`, and the sentence the page shows. */
+const REFUSALS: Record<number, readonly [string, string]> = {
+  [Status.RoomExists]: ["room-exists", "a room of that name exists already: join it instead"],
+  [Status.RoomNotFound]: ["room-not-found", "there is no room of that name"],
+  [Status.WrongPassword]: ["wrong-password", "wrong password"],
+  [Status.InvalidRequest]: [
+    "invalid-request",
+    "the server refused that room name or name (1–255 bytes, no control or invisible characters)",
+  ],
+  [Status.ServerError]: ["server-error", "the server failed; try again"],
+  [Status.NameTaken]: ["name-taken", "someone in that room has that name already"],
+  [Status.RoomFull]: ["room-full", "that room is full"],
+  [Status.TooManyRequests]: [
+    "too-many-requests",
+    "too many requests from your address; wait a little",
+  ],
+  [Status.ServerFull]: ["server-full", "the server is full"],
+};
+
+/**
+ * A kaiwa event as the page reads it: reason codes as words, each sender with its colour.
+ *
+ * @example
+ * ```ts
+ * eventToJson({ type: "left", time: 1, reason: 1, names: ["bo"] });
+ * // { type: "left", time: 1, reason: "left", names: ["bo"] }
+ * ```
+ */
+export function eventToJson(event: KaiwaEvent): ServerMessage {
+  switch (event.type) {
+    case "chat":
+      return {
+        type: event.history === true ? "history" : "chat",
+        time: event.time,
+        seq: event.seq,
+        from: event.sender,
+        color: nameCssColor(event.sender),
+        text: event.text,
+      };
+    case "joined":
+      return { ...event, colors: event.names.map(nameCssColor) };
+    case "left":
+      return { ...event, reason: LEAVE_REASONS[event.reason] ?? UNKNOWN_REASON };
+    case "room-closed":
+      return { ...event, reason: CLOSE_REASONS[event.reason] ?? UNKNOWN_REASON };
+    case "removed":
+      return { ...event, reason: REMOVE_REASONS[event.reason] ?? UNKNOWN_REASON };
+    case "members":
+      return {
+        type: "members",
+        time: event.time,
+        members: event.members.map((member) => ({
+          name: member.name,
+          color: nameCssColor(member.name),
+          host: member.host,
+          you: member.you,
+        })),
+      };
+    default:
+      return event;
+  }
+}
+
+/** The `refused` message for a TCRP status other than OK. */
+export function refusalToJson(status: number): Extract<ServerMessage, { type: "refused" }> {
+  const [reason, text] = REFUSALS[status] ?? ["refused", `refused (status ${status})`];
+  return { type: "refused", status, reason, text };
+}
+
+/** A page's message that is not a request this side understands. */
+export class BadRequestError extends Error {
+  /** `message` says what is wrong, for the page. */
+  constructor(message: string) {
+    super(message);
+    this.name = "BadRequestError";
+  }
+}
+
+/**
+ * Reads one text message from a page.
+ *
+ * @throws {BadRequestError} when it is not JSON, not an object, of an unknown type, or a field
+ * is missing or of the wrong type.
+ *
+ * @example
+ * ```ts
+ * parseBrowserRequest('{"type":"say","text":"こんにちは"}'); // { type: "say", text: "こんにちは" }
+ * ```
+ */
+export function parseBrowserRequest(text: string): BrowserRequest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new BadRequestError("Cannot read request: not JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new BadRequestError("Cannot read request: not a JSON object");
+  }
+  const fields = value as Record<string, unknown>;
+  switch (fields.type) {
+    case "rooms":
+    case "who":
+    case "ping":
+    case "leave":
+      return { type: fields.type };
+    case "say":
+      return { type: "say", text: stringField(fields, "text") };
+    case "create":
+    case "join": {
+      const password = fields.password;
+      if (password !== undefined && password !== null && typeof password !== "string") {
+        throw new BadRequestError("Cannot read request: password is not a string");
+      }
+      return {
+        type: fields.type,
+        room: stringField(fields, "room"),
+        name: stringField(fields, "name"),
+        password: password === undefined || password === null || password === "" ? null : password,
+      };
+    }
+    default:
+      throw new BadRequestError(`Cannot read request: unknown type ${JSON.stringify(fields.type)}`);
+  }
+}
+
+function stringField(fields: Record<string, unknown>, name: string): string {
+  const value = fields[name];
+  if (typeof value !== "string") {
+    throw new BadRequestError(`Cannot read request: ${name} is missing or not a string`);
+  }
+  return value;
+}

@@ -1,0 +1,330 @@
+// kaiwa's browser client. It speaks the JSON mapping of kaiwa's events over the WebSocket at /ws
+// (docs/protocol.md §9). Everything another person wrote is put on the page as text
+// (textContent), never as HTML.
+
+/** How often the page pings while the socket is open: kaiwa's terminal client pings every 5 s. */
+const PING_INTERVAL_MS = 5_000;
+/** Waits before reconnecting a lost socket, growing to the last. */
+const RECONNECT_MS = [500, 1_000, 2_000, 5_000];
+/** Distance from the bottom (px) within which the log counts as read to the end. */
+const AT_BOTTOM_PX = 24;
+
+const LEAVE_TEXT = {
+  "left": "left",
+  "timed-out": "timed out",
+  "unreachable": "became unreachable",
+};
+const CLOSE_TEXT = {
+  "host-left": "the host left",
+  "host-timed-out": "the host timed out",
+  "host-unreachable": "the host became unreachable",
+};
+
+/** C0 controls but TAB, shown as U+2400 + their code (ESC as ␛); C1 controls and separators. */
+// deno-lint-ignore no-control-regex -- finding control characters is the point
+const C0_CONTROLS = /[\u0000-\u0008\u000a-\u001f]/g;
+const C1_CONTROLS = /[\u0080-\u009f\u2028\u2029]/g;
+const CONTROL_PICTURES = 0x2400;
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  status: $("status"),
+  where: $("where"),
+  leave: $("leave"),
+  entry: $("entry"),
+  entryForm: $("entry-form"),
+  entryError: $("entry-error"),
+  rooms: $("rooms"),
+  roomsEmpty: $("rooms-empty"),
+  refresh: $("refresh"),
+  chat: $("chat"),
+  log: $("log"),
+  newer: $("newer"),
+  members: $("members"),
+  memberCount: $("member-count"),
+  say: $("say"),
+  message: $("message"),
+  closed: $("closed"),
+  closedText: $("closed-text"),
+  back: $("back"),
+};
+
+let socket = null;
+let reconnects = 0;
+let pinger = 0;
+/** While in a room: its name, our name, whether we host it, and the members by name. */
+let room = null;
+/** True after a host's first Leave: the second one closes the room. */
+let leaveArmed = false;
+
+/**
+ * Text as it may be shown: C0 controls (ESC…) and DEL become their visible Control Pictures,
+ * C1 controls U+FFFD, and bidirectional controls are dropped, as the terminal client drops them.
+ */
+function visible(text) {
+  return text
+    .replace(C0_CONTROLS, (c) => String.fromCharCode(CONTROL_PICTURES + c.charCodeAt(0)))
+    .replace(/\u007f/g, "\u2421")
+    .replace(C1_CONTROLS, "\ufffd")
+    .replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, "");
+}
+
+function clock(time) {
+  const date = new Date(time);
+  const hours = String(date.getHours()).padStart(2, "0");
+  const minutes = String(date.getMinutes()).padStart(2, "0");
+  return `${hours}:${minutes}`;
+}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function timeOf(time) {
+  const node = element("time", "", clock(time));
+  node.dateTime = new Date(time).toISOString();
+  node.title = new Date(time).toLocaleString();
+  return node;
+}
+
+/** Appends a line to the log, keeping it scrolled to the end unless the reader scrolled up. */
+function append(line) {
+  const log = ui.log;
+  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight <= AT_BOTTOM_PX;
+  log.append(line);
+  if (atBottom) log.scrollTop = log.scrollHeight;
+  else ui.newer.hidden = false;
+}
+
+function chatLine(message) {
+  const mine = room !== null && message.from === room.name;
+  const history = message.type === "history";
+  const line = element("div", `line${mine ? " mine" : ""}${history ? " history" : ""}`);
+  const sender = element("span", "sender", `${message.from}:`);
+  sender.style.color = message.color;
+  line.append(timeOf(message.time), sender, element("span", "text", visible(message.text)));
+  append(line);
+}
+
+function notice(text, time = Date.now()) {
+  const line = element("div", "line");
+  line.append(timeOf(time), element("span", "notice", `* ${visible(text)}`));
+  append(line);
+}
+
+function showMembers() {
+  ui.members.replaceChildren();
+  for (const member of room.members.values()) {
+    const item = element("li", "", member.name);
+    item.style.color = member.color;
+    if (member.host) item.append(element("span", "tag", "host"));
+    if (member.name === room.name) item.append(element("span", "tag", "you"));
+    ui.members.append(item);
+  }
+  ui.memberCount.textContent = `(${room.members.size})`;
+}
+
+function showRooms(list) {
+  ui.rooms.replaceChildren();
+  for (const entry of list.rooms) {
+    const button = element("button", "");
+    button.type = "button";
+    const count = `${entry.members} ${entry.members === 1 ? "member" : "members"}`;
+    button.append(
+      element("span", "", entry.name),
+      element("span", "count", `${entry.password ? "🔒 " : ""}${count}`),
+    );
+    button.addEventListener("click", () => {
+      ui.entryForm.elements.room.value = entry.name;
+      ui.entryForm.elements.name.focus();
+    });
+    const item = element("li");
+    item.append(button);
+    ui.rooms.append(item);
+  }
+  ui.roomsEmpty.hidden = list.rooms.length > 0;
+}
+
+function showEntry() {
+  room = null;
+  leaveArmed = false;
+  ui.chat.hidden = true;
+  ui.entry.hidden = false;
+  ui.leave.hidden = true;
+  ui.where.textContent = "";
+  document.title = "kaiwa";
+  send({ type: "rooms" });
+}
+
+function enter(message) {
+  room = { room: message.room, name: message.name, host: message.host, members: new Map() };
+  room.maxText = message.maxText;
+  ui.log.replaceChildren();
+  ui.members.replaceChildren();
+  ui.entry.hidden = true;
+  ui.chat.hidden = false;
+  ui.closed.hidden = true;
+  ui.say.hidden = false;
+  ui.leave.hidden = false;
+  ui.leave.textContent = message.host ? "Close room" : "Leave";
+  ui.where.textContent = message.room;
+  document.title = `${message.room} — kaiwa`;
+  notice(
+    message.host
+      ? `you created ${message.room} and are its host; closing this page closes the room`
+      : `you joined ${message.room}`,
+  );
+  ui.message.focus();
+}
+
+/** The room is gone for us: say why, keep the log readable, offer the way back. */
+function roomOver(text, time) {
+  notice(text, time);
+  room = null;
+  ui.say.hidden = true;
+  ui.leave.hidden = true;
+  ui.closedText.textContent = text;
+  ui.closed.hidden = false;
+  ui.back.focus();
+}
+
+function handle(message) {
+  switch (message.type) {
+    case "rooms":
+      return showRooms(message);
+    case "entered":
+      return enter(message);
+    case "refused":
+    case "error":
+      if (room === null) ui.entryError.textContent = message.text;
+      else notice(message.text);
+      return;
+  }
+  if (room === null) return;
+  switch (message.type) {
+    case "chat":
+    case "history":
+      return chatLine(message);
+    case "members":
+      room.members = new Map(message.members.map((member) => [member.name, member]));
+      return showMembers();
+    case "joined":
+      message.names.forEach((name, i) => {
+        room.members.set(name, { name, color: message.colors[i], host: false });
+      });
+      showMembers();
+      return notice(`${message.names.join(", ")} joined`, message.time);
+    case "left":
+      for (const name of message.names) room.members.delete(name);
+      showMembers();
+      return notice(
+        `${message.names.join(", ")} ${LEAVE_TEXT[message.reason] ?? "left"}`,
+        message.time,
+      );
+    case "notice":
+      return notice(message.text, message.time);
+    case "room-closed":
+      return roomOver(
+        `the room was closed: ${CLOSE_TEXT[message.reason] ?? "it closed"}`,
+        message.time,
+      );
+    case "removed":
+      return roomOver("you were removed for inactivity", message.time);
+    case "shutdown":
+      return roomOver("the server is shutting down", message.time);
+  }
+}
+
+function send(message) {
+  if (socket !== null && socket.readyState === WebSocket.OPEN) {
+    socket.send(JSON.stringify(message));
+    return true;
+  }
+  return false;
+}
+
+function connect() {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  socket = new WebSocket(`${scheme}//${location.host}/ws`);
+  socket.addEventListener("open", () => {
+    reconnects = 0;
+    ui.status.textContent = "connected";
+    pinger = setInterval(() => send({ type: "ping" }), PING_INTERVAL_MS);
+    if (room === null) send({ type: "rooms" });
+  });
+  socket.addEventListener("message", (event) => {
+    let message;
+    try {
+      message = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    handle(message);
+  });
+  socket.addEventListener("close", () => {
+    clearInterval(pinger);
+    socket = null;
+    if (room !== null) roomOver("the connection to the server was lost; you left the room");
+    const wait = RECONNECT_MS[Math.min(reconnects, RECONNECT_MS.length - 1)];
+    reconnects += 1;
+    ui.status.textContent = "disconnected: reconnecting…";
+    setTimeout(connect, wait);
+  });
+}
+
+ui.entryForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const fields = ui.entryForm.elements;
+  ui.entryError.textContent = "";
+  const action = event.submitter?.value === "create" ? "create" : "join";
+  const sent = send({
+    type: action,
+    room: fields.room.value.normalize("NFC"),
+    name: fields.name.value.normalize("NFC"),
+    password: fields.password.value === "" ? null : fields.password.value,
+  });
+  if (!sent) ui.entryError.textContent = "not connected to the server yet; try again";
+});
+
+ui.say.addEventListener("submit", (event) => {
+  event.preventDefault();
+  const text = ui.message.value;
+  if (text.trim() === "" || room === null) return;
+  if (new TextEncoder().encode(text).length > room.maxText) {
+    notice(`that message is too long: at most ${room.maxText} bytes`);
+    return;
+  }
+  if (send({ type: "say", text })) ui.message.value = "";
+});
+
+ui.leave.addEventListener("click", () => {
+  if (room === null) return;
+  if (room.host && !leaveArmed) {
+    leaveArmed = true;
+    notice("you are the host: leaving closes the room for everyone — press Close room again");
+    return;
+  }
+  send({ type: "leave" });
+  showEntry();
+});
+
+ui.log.addEventListener("scroll", () => {
+  const log = ui.log;
+  if (log.scrollHeight - log.scrollTop - log.clientHeight <= AT_BOTTOM_PX) ui.newer.hidden = true;
+});
+ui.newer.addEventListener("click", () => {
+  ui.log.scrollTop = ui.log.scrollHeight;
+  ui.newer.hidden = true;
+  ui.message.focus();
+});
+ui.back.addEventListener("click", () => {
+  showEntry();
+  ui.entryForm.elements.room.focus();
+});
+ui.refresh.addEventListener("click", () => send({ type: "rooms" }));
+
+connect();
+ui.entryForm.elements.room.focus();

@@ -1,0 +1,347 @@
+/**
+ * The web port: serves the browser client's files and upgrades `/ws` to a WebSocket speaking
+ * kaiwa's events as JSON (docs/protocol.md §9). A small HTTP/1.1 server on a plain listener, as
+ * the metrics port is, because every cost must be bounded and Deno.serve bounds neither
+ * connections per IP nor WebSocket frame sizes:
+ *
+ * - at most `maxConnections` connections, `maxConnectionsPerIp` from one IPv4 address or IPv6
+ *   /64 (the TCP port's caps, counted apart); more are closed at once;
+ * - a request head of at most {@linkcode MAX_HEAD_BYTES}, within `--request-timeout`; no body is
+ *   read, one request per connection;
+ * - a WebSocket reads frames and messages of at most {@linkcode MAX_MESSAGE_BYTES}, at most
+ *   {@linkcode MESSAGE_RATE} a second, holds at most {@linkcode MAX_QUEUED_BYTES} for a slow
+ *   reader, and closes after `--timeout` without a frame.
+ *
+ * With a TLS identity, a connection that opens with a TLS handshake is served HTTPS and WSS with
+ * it, as the TCP port sniffs (docs/protocol.md §2.8); other connections are plain HTTP.
+ *
+ * @module
+ */
+
+import { type ByteConn, errorMessage, MS_PER_SECOND, writeAll } from "../../util/mod.ts";
+import { ListenError } from "../listen.ts";
+import { sourceKey } from "../state/mod.ts";
+import { closeQuietly, Deadline, openConnection, type SessionContext } from "../tcp/mod.ts";
+import type { TlsTerminator } from "../tls/mod.ts";
+import { BrowserSession } from "./browser_session.ts";
+import { acceptValue, checkUpgrade } from "./handshake.ts";
+import { END_OF_HEAD, parseRequestHead, type RequestHead } from "./http_request.ts";
+import { PAGE_FILES } from "./page_files.ts";
+import type { WebRoutes } from "./routes.ts";
+import { WebSocketConnection, type WebSocketLimits } from "./ws_connection.ts";
+import { CloseCode } from "./ws_frame.ts";
+
+/** Largest request head read: a browser's GET with its headers is well under 2 KiB. */
+export const MAX_HEAD_BYTES = 8 * 1024;
+/**
+ * Largest WebSocket frame and message read: a chat message is at most 4 KiB of UTF-8, which JSON
+ * may escape to a few times that.
+ */
+export const MAX_MESSAGE_BYTES = 16 * 1024;
+/**
+ * Most bytes queued for one slow WebSocket: the history a member gets on joining (64 KiB of
+ * messages, a little more as JSON) and then some.
+ */
+export const MAX_QUEUED_BYTES = 256 * 1024;
+/** Messages a page may send per second: twice what flood control lets a member say. */
+export const MESSAGE_RATE = 10;
+/** Messages a page may send at once: two seconds of {@linkcode MESSAGE_RATE}. */
+export const MESSAGE_BURST = 20;
+/** The path of the WebSocket endpoint. */
+export const WEBSOCKET_PATH = "/ws";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** What the web port is told at the start. */
+export interface WebFrontOptions {
+  /** Address to listen on (`--web-host`, else `--host`). */
+  readonly host: string;
+  /** Port to listen on (`--web-port`); 0 picks a free one. */
+  readonly port: number;
+  /** Origins allowed besides the page's own (`--web-allowed-origin`). */
+  readonly allowedOrigins: readonly string[];
+  /** Most connections at once (`--max-connections`, counted apart from the TCP port's). */
+  readonly maxConnections: number;
+  /** Most connections at once from one IPv4 address or IPv6 /64 (`--max-connections-per-ip`). */
+  readonly maxConnectionsPerIp: number;
+  /** Seconds a WebSocket may stay without a frame from its page (`--timeout`). */
+  readonly timeoutSeconds: number;
+}
+
+/** Serves the browser client until closed. */
+export class WebFront {
+  readonly #listener: Deno.TcpListener;
+  readonly #options: WebFrontOptions;
+  readonly #ctx: SessionContext;
+  readonly #routes: WebRoutes;
+  readonly #tls: TlsTerminator | null;
+  readonly #limits: WebSocketLimits;
+  readonly #perSource = new Map<string, number>();
+  readonly #open = new Set<Deno.Conn>();
+  readonly #sockets = new Set<WebSocketConnection>();
+  readonly #served = new Set<Promise<void>>();
+  readonly #loop: Promise<void>;
+  #closed = false;
+
+  /**
+   * Binds the web port and starts serving; browser members are admitted through `ctx` (as TCRP
+   * requests are) and reached through `routes`.
+   *
+   * @throws {ListenError} when the address cannot be bound.
+   */
+  constructor(
+    options: WebFrontOptions,
+    ctx: SessionContext,
+    routes: WebRoutes,
+    tls: TlsTerminator | null,
+  ) {
+    try {
+      this.#listener = Deno.listen({ hostname: options.host, port: options.port });
+    } catch (cause) {
+      throw new ListenError(options.host, options.port, { cause });
+    }
+    this.#options = options;
+    this.#ctx = ctx;
+    this.#routes = routes;
+    this.#tls = tls;
+    this.#limits = {
+      maxFrameBytes: MAX_MESSAGE_BYTES,
+      maxMessageBytes: MAX_MESSAGE_BYTES,
+      maxQueuedBytes: MAX_QUEUED_BYTES,
+      messageRate: MESSAGE_RATE,
+      messageBurst: MESSAGE_BURST,
+      idleMs: options.timeoutSeconds * MS_PER_SECOND,
+    };
+    this.#loop = this.#accept();
+  }
+
+  /** Where the web port listens. */
+  get addr(): Deno.NetAddr {
+    return this.#listener.addr;
+  }
+
+  /** Connections open now: pages loading and WebSockets. */
+  get connections(): number {
+    return this.#open.size;
+  }
+
+  /**
+   * Stops accepting and closes every connection; a WebSocket's member leaves its room. Resolves
+   * once every connection has ended.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listener.close();
+    await this.#loop;
+    // Each page reads what was queued for it (a shutdown notice) and a Close; what has not
+    // ended after the grace is cut.
+    for (const socket of this.#sockets) {
+      socket.close(CloseCode.GoingAway, "the server is shutting down");
+    }
+    const cut = setTimeout(() => {
+      for (const conn of this.#open) closeQuietly(conn);
+    }, CLOSE_GRACE_MS);
+    try {
+      await Promise.all(this.#served);
+    } finally {
+      clearTimeout(cut);
+    }
+  }
+
+  async #accept(): Promise<void> {
+    for (;;) {
+      let conn: Deno.Conn;
+      try {
+        conn = await this.#listener.accept();
+      } catch (error) {
+        if (this.#closed) return;
+        this.#ctx.log.verbose(`web: accepting a connection failed: ${errorMessage(error)}`);
+        // A failing accept (out of descriptors) must not spin a core.
+        await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
+        continue;
+      }
+      const ip = (conn.remoteAddr as Deno.NetAddr).hostname;
+      const source = sourceKey(ip);
+      const count = this.#perSource.get(source) ?? 0;
+      if (
+        count >= this.#options.maxConnectionsPerIp ||
+        this.#open.size >= this.#options.maxConnections
+      ) {
+        this.#ctx.refusals.refused(ip, "verbose", `web: refused a connection from ${ip}: too many`);
+        closeQuietly(conn);
+        continue;
+      }
+      this.#perSource.set(source, count + 1);
+      this.#open.add(conn);
+      const served = this.#serve(conn, ip).finally(() => {
+        this.#open.delete(conn);
+        const left = (this.#perSource.get(source) ?? 1) - 1;
+        if (left === 0) this.#perSource.delete(source);
+        else this.#perSource.set(source, left);
+        this.#served.delete(served);
+      });
+      this.#served.add(served);
+    }
+  }
+
+  /** Reads one request and answers it (a file, an error, or a WebSocket); never throws. */
+  async #serve(raw: Deno.Conn, ip: string): Promise<void> {
+    const deadline = new Deadline(raw);
+    deadline.restart(this.#ctx.requestTimeoutMs);
+    let conn: ByteConn = raw;
+    try {
+      const opened = await openConnection(raw, this.#tls, this.#ctx.headerTimeoutMs);
+      if (opened === null) return;
+      conn = opened.conn;
+      const read = await readHead(conn);
+      const head = read === null ? null : parseRequestHead(read.head);
+      if (read === null || head === null) {
+        return await respond(conn, 400, "Bad Request", "bad or oversized request head");
+      }
+      if (head.path === WEBSOCKET_PATH) {
+        const upgrade = checkUpgrade(head, opened.secure, this.#options.allowedOrigins);
+        if ("status" in upgrade) {
+          this.#ctx.refusals.refused(
+            ip,
+            "verbose",
+            `web: refused an upgrade from ${ip}: ${upgrade.reason}`,
+          );
+          return await respond(conn, upgrade.status, REASONS[upgrade.status], upgrade.reason);
+        }
+        deadline.clear();
+        return await this.#webSocket(conn, ip, upgrade.key, read.rest);
+      }
+      await serveFile(conn, head);
+    } catch (error) {
+      this.#ctx.log.verbose(`web: a connection from ${ip} ended: ${errorMessage(error)}`);
+    } finally {
+      deadline.clear();
+      closeQuietly(conn);
+      closeQuietly(raw);
+    }
+  }
+
+  async #webSocket(conn: ByteConn, ip: string, key: string, early: Uint8Array): Promise<void> {
+    await writeAll(
+      conn,
+      encoder.encode(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+          `Sec-WebSocket-Accept: ${await acceptValue(key)}\r\n\r\n`,
+      ),
+    );
+    let session: BrowserSession | null = null;
+    const socket = new WebSocketConnection(conn, this.#limits, {
+      onText: (text) => this.#ctx.faults.guard("a web message", () => session?.receive(text)),
+      onClose: (reason) => {
+        this.#ctx.log.verbose(`web: WebSocket from ${ip} ended: ${reason}`);
+        this.#ctx.faults.guard("a web close", () => session?.closed());
+      },
+    }, this.#ctx.now);
+    session = new BrowserSession(socket, ip, this.#ctx, this.#routes);
+    this.#sockets.add(socket);
+    this.#ctx.log.verbose(`web: WebSocket from ${ip}`);
+    try {
+      await socket.run(early);
+    } finally {
+      this.#sockets.delete(socket);
+    }
+  }
+}
+
+/** How long closing waits for the pages to take their Close before cutting the connections. */
+const CLOSE_GRACE_MS = 1_000;
+/** Pause after a failed accept. */
+const ACCEPT_RETRY_MS = 50;
+
+const REASONS: Record<number, string> = {
+  400: "Bad Request",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  426: "Upgrade Required",
+};
+
+/**
+ * What every answer carries: the page may load only its own files and talk only to its own
+ * origin (the WebSocket is `connect-src 'self'`), may not be framed, and sends no referrer.
+ */
+const SECURITY_HEADERS = [
+  "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; " +
+  "img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  "X-Content-Type-Options: nosniff",
+  "Referrer-Policy: no-referrer",
+  "Cache-Control: no-cache",
+];
+
+/** Answers a GET or HEAD for one of the page's files. */
+async function serveFile(conn: ByteConn, head: RequestHead): Promise<void> {
+  if (head.method !== "GET" && head.method !== "HEAD") {
+    return await respond(conn, 405, "Method Not Allowed", "only GET and HEAD");
+  }
+  const file = PAGE_FILES.get(head.path);
+  if (file === undefined) return await respond(conn, 404, "Not Found", "not found");
+  await respond(conn, 200, "OK", file.body, file.type, head.method === "HEAD");
+}
+
+/** Writes a whole answer (head and body) and lets the caller close. */
+async function respond(
+  conn: ByteConn,
+  status: number,
+  reason: string,
+  body: string | Uint8Array,
+  type = "text/plain; charset=utf-8",
+  headOnly = false,
+): Promise<void> {
+  const bytes = typeof body === "string" ? encoder.encode(body) : body;
+  const head = [
+    `HTTP/1.1 ${status} ${reason}`,
+    `Content-Type: ${type}`,
+    `Content-Length: ${bytes.length}`,
+    ...SECURITY_HEADERS,
+    "Connection: close",
+    "",
+    "",
+  ].join("\r\n");
+  await writeAll(conn, encoder.encode(head));
+  if (!headOnly) await writeAll(conn, bytes);
+}
+
+/**
+ * Reads up to the end of the request head, at most {@linkcode MAX_HEAD_BYTES}: the head's text
+ * and any bytes read past it, or null when it is longer. A connection closed before the head
+ * ends is an error.
+ */
+async function readHead(conn: ByteConn): Promise<{ head: string; rest: Uint8Array } | null> {
+  const buffer = new Uint8Array(MAX_HEAD_BYTES);
+  let length = 0;
+  while (length < buffer.length) {
+    const read = await conn.read(buffer.subarray(length));
+    if (read === null) throw new Deno.errors.UnexpectedEof("Connection closed before the head");
+    // The end may straddle two reads: look a few bytes back.
+    const from = Math.max(0, length - END_OF_HEAD.length);
+    length += read;
+    const at = indexOfEnd(buffer, from, length);
+    if (at >= 0) {
+      return {
+        head: decoder.decode(buffer.subarray(0, at)),
+        rest: buffer.slice(at + END_OF_HEAD.length, length),
+      };
+    }
+  }
+  return null;
+}
+
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** Where CR LF CR LF starts in `buffer` between `from` and `to`, or -1. */
+function indexOfEnd(buffer: Uint8Array, from: number, to: number): number {
+  for (let i = from; i + 3 < to; i++) {
+    if (buffer[i] === CR && buffer[i + 1] === LF && buffer[i + 2] === CR && buffer[i + 3] === LF) {
+      return i;
+    }
+  }
+  return -1;
+}

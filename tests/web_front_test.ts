@@ -1,0 +1,323 @@
+/**
+ * The web port on loopback, without a browser: its files, its HTTP refusals, the WebSocket's
+ * `Origin` rule and caps, and browser members meeting the same rules as every member (flood
+ * control, the per-IP request rate, names, room full, leaving when the socket goes).
+ *
+ * @module
+ */
+
+import { deepStrictEqual, ok } from "node:assert/strict";
+import { Operation, Status } from "../protocol/mod.ts";
+import { MAX_HEAD_BYTES, MAX_MESSAGE_BYTES, MESSAGE_BURST } from "../server/web/mod.ts";
+import {
+  roomRequest,
+  startTestServer,
+  tcrpRequest,
+  type TestServer,
+  UdpClient,
+  waitFor,
+} from "./server_helpers.ts";
+
+type Message = Record<string, unknown>;
+
+/** A WebSocket to the web port, with its messages queued as they come. */
+class Page {
+  readonly socket: WebSocket;
+  readonly messages: Message[] = [];
+  readonly closed: Promise<CloseEvent>;
+  readonly opened: Promise<boolean>;
+
+  constructor(port: number, origin: string | null = `http://127.0.0.1:${port}`) {
+    const headers: Record<string, string> = origin === null ? {} : { Origin: origin };
+    // @ts-ignore: Deno's WebSocket takes request headers
+    this.socket = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers });
+    this.socket.addEventListener("message", (event) => {
+      this.messages.push(JSON.parse(String(event.data)));
+    });
+    this.opened = new Promise((resolve) => {
+      this.socket.addEventListener("open", () => resolve(true), { once: true });
+      this.socket.addEventListener("error", () => resolve(false), { once: true });
+    });
+    this.closed = new Promise((resolve) => this.socket.addEventListener("close", resolve));
+  }
+
+  send(message: Message): void {
+    this.socket.send(JSON.stringify(message));
+  }
+
+  /** The next message of `type` (earlier ones of other types are skipped and dropped). */
+  async next(type: string): Promise<Message> {
+    let found: Message | undefined;
+    await waitFor(() => {
+      const at = this.messages.findIndex((message) => message.type === type);
+      if (at < 0) return false;
+      found = this.messages.splice(0, at + 1)[at];
+      return true;
+    }, `a ${type} message`);
+    return found!;
+  }
+
+  /** Opens a page's WebSocket and waits until it is open. */
+  static async open(port: number): Promise<Page> {
+    const page = new Page(port);
+    ok(await page.opened, "the WebSocket opened");
+    return page;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (this.socket.readyState !== WebSocket.CLOSED) this.socket.close();
+    await this.closed;
+  }
+}
+
+async function webServer(overrides = {}): Promise<TestServer & { webPort: number }> {
+  const test = await startTestServer({ webPort: 0, ...overrides });
+  return Object.assign(test, { webPort: test.server.web!.addr.port });
+}
+
+/**
+ * Sends raw bytes to the web port and reads everything until it closes, or only the head of a
+ * 101 answer (the WebSocket would stay open).
+ */
+async function rawExchange(port: number, request: string | Uint8Array): Promise<string> {
+  using conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const bytes = typeof request === "string" ? new TextEncoder().encode(request) : request;
+  await conn.write(bytes).catch(() => 0);
+  const chunks: string[] = [];
+  const buffer = new Uint8Array(16 * 1024);
+  const decoder = new TextDecoder();
+  for (;;) {
+    const count = await conn.read(buffer).catch(() => null);
+    if (count === null) break;
+    chunks.push(decoder.decode(buffer.subarray(0, count), { stream: true }));
+    const text = chunks.join("");
+    if (text.startsWith("HTTP/1.1 101 ") && text.includes("\r\n\r\n")) break;
+  }
+  return chunks.join("");
+}
+
+function upgradeRequest(port: number, origin: string | null): string {
+  return [
+    "GET /ws HTTP/1.1",
+    `Host: 127.0.0.1:${port}`,
+    "Upgrade: websocket",
+    "Connection: Upgrade",
+    "Sec-WebSocket-Version: 13",
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+    ...(origin === null ? [] : [`Origin: ${origin}`]),
+    "",
+    "",
+  ].join("\r\n");
+}
+
+Deno.test("the web port serves the page's files and refuses anything else", async (t) => {
+  await using test = await webServer();
+  const base = `http://127.0.0.1:${test.webPort}`;
+  await t.step("GET / is the page, with a strict content security policy", async () => {
+    const response = await fetch(`${base}/`);
+    deepStrictEqual(response.status, 200);
+    deepStrictEqual(response.headers.get("content-type"), "text/html; charset=utf-8");
+    ok(response.headers.get("content-security-policy")?.includes("default-src 'none'"));
+    ok((await response.text()).includes('role="log"'));
+  });
+  await t.step("its script, style and icon", async () => {
+    for (const path of ["/app.js", "/style.css", "/favicon.svg"]) {
+      const response = await fetch(`${base}${path}`);
+      deepStrictEqual(response.status, 200, path);
+      await response.body?.cancel();
+    }
+  });
+  await t.step("404 for another path, 405 for another method", async () => {
+    const missing = await fetch(`${base}/etc/passwd`);
+    deepStrictEqual(missing.status, 404);
+    await missing.body?.cancel();
+    const post = await fetch(`${base}/`, { method: "POST", body: "x" });
+    deepStrictEqual(post.status, 405);
+    await post.body?.cancel();
+  });
+  await t.step("400 for a request head over the cap", async () => {
+    const head = `GET / HTTP/1.1\r\nX-Pad: ${"a".repeat(MAX_HEAD_BYTES)}\r\n\r\n`;
+    ok((await rawExchange(test.webPort, head)).startsWith("HTTP/1.1 400 "));
+  });
+});
+
+Deno.test("the WebSocket takes its page's origin and --web-allowed-origin only", async () => {
+  await using test = await webServer({ webAllowedOrigins: ["https://chat.example.org"] });
+  const port = test.webPort;
+  ok((await rawExchange(port, upgradeRequest(port, `http://127.0.0.1:${port}`))).startsWith(
+    "HTTP/1.1 101 ",
+  ));
+  ok(
+    (await rawExchange(port, upgradeRequest(port, "https://chat.example.org"))).startsWith(
+      "HTTP/1.1 101 ",
+    ),
+  );
+  ok((await rawExchange(port, upgradeRequest(port, "https://evil.example"))).startsWith(
+    "HTTP/1.1 403 ",
+  ));
+  // Another port of the same host is another origin.
+  ok((await rawExchange(port, upgradeRequest(port, "http://127.0.0.1:1"))).startsWith(
+    "HTTP/1.1 403 ",
+  ));
+  ok((await rawExchange(port, upgradeRequest(port, null))).startsWith("HTTP/1.1 403 "));
+  // The accept value of RFC 6455 §1.3's example key.
+  ok((await rawExchange(port, upgradeRequest(port, `http://127.0.0.1:${port}`))).includes(
+    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
+  ));
+});
+
+Deno.test("the WebSocket closes on an oversized message, binary data or a message flood", async (t) => {
+  await using test = await webServer();
+  await t.step("a message over the cap: 1009", async () => {
+    await using page = await Page.open(test.webPort);
+    page.socket.send("x".repeat(MAX_MESSAGE_BYTES + 1));
+    deepStrictEqual((await page.closed).code, 1009);
+  });
+  await t.step("binary data: 1003", async () => {
+    await using page = await Page.open(test.webPort);
+    page.socket.send(new Uint8Array([1, 2, 3]));
+    deepStrictEqual((await page.closed).code, 1003);
+  });
+  await t.step("more messages at once than the burst: 1008", async () => {
+    await using page = await Page.open(test.webPort);
+    for (let i = 0; i <= MESSAGE_BURST; i++) page.send({ type: "ping" });
+    deepStrictEqual((await page.closed).code, 1008);
+  });
+  await t.step("a request it cannot read gets an error and the socket stays", async () => {
+    await using page = await Page.open(test.webPort);
+    page.socket.send("{not json");
+    ok(String((await page.next("error")).text).includes("not JSON"));
+    page.send({ type: "rooms" });
+    deepStrictEqual((await page.next("rooms")).rooms, []);
+  });
+});
+
+Deno.test("the web port caps connections per IP", async () => {
+  await using test = await webServer({ maxConnectionsPerIp: 2 });
+  await using first = await Page.open(test.webPort);
+  await using second = await Page.open(test.webPort);
+  ok(await first.opened);
+  ok(await second.opened);
+  // The third from the same address is closed unanswered.
+  deepStrictEqual(await rawExchange(test.webPort, "GET / HTTP/1.1\r\n\r\n"), "");
+});
+
+Deno.test("browser members meet the rules every member meets", async (t) => {
+  await t.step("flood control drops messages over the rate and says so", async () => {
+    await using test = await webServer({ floodRate: 1, floodBurst: 1 });
+    await using page = await Page.open(test.webPort);
+    page.send({ type: "create", room: "lobby", name: "ann" });
+    await page.next("entered");
+    page.send({ type: "say", text: "one" });
+    page.send({ type: "say", text: "two" });
+    deepStrictEqual((await page.next("chat")).text, "one");
+    deepStrictEqual((await page.next("notice")).code, 1);
+    ok(!page.messages.some((message) => message.text === "two"));
+  });
+  await t.step("the per-IP request rate covers room requests", async () => {
+    await using test = await webServer({ joinRate: 1 });
+    await using page = await Page.open(test.webPort);
+    page.send({ type: "rooms" });
+    await page.next("rooms");
+    page.send({ type: "create", room: "lobby", name: "ann" });
+    const refused = await page.next("refused");
+    deepStrictEqual([refused.status, refused.reason], [
+      Status.TooManyRequests,
+      "too-many-requests",
+    ]);
+  });
+  await t.step("names are checked, taken names and full rooms refused", async () => {
+    await using test = await webServer({ maxRoomMembers: 2 });
+    await using host = await Page.open(test.webPort);
+    host.send({ type: "create", room: "lobby", name: "a\u200bnn" });
+    deepStrictEqual((await host.next("refused")).reason, "invalid-request");
+    host.send({ type: "create", room: "lobby", name: "ann" });
+    deepStrictEqual((await host.next("entered")).host, true);
+    await using twin = await Page.open(test.webPort);
+    twin.send({ type: "join", room: "lobby", name: "ann" });
+    deepStrictEqual((await twin.next("refused")).reason, "name-taken");
+    twin.send({ type: "join", room: "lobby", name: "bo" });
+    deepStrictEqual((await twin.next("entered")).host, false);
+    await using third = await Page.open(test.webPort);
+    third.send({ type: "join", room: "lobby", name: "cy" });
+    deepStrictEqual((await third.next("refused")).reason, "room-full");
+  });
+  await t.step("a password room takes the right password only", async () => {
+    await using test = await webServer();
+    await using host = await Page.open(test.webPort);
+    host.send({ type: "create", room: "vault", name: "ann", password: "秘密" });
+    await host.next("entered");
+    await using guest = await Page.open(test.webPort);
+    guest.send({ type: "join", room: "vault", name: "bo", password: "wrong" });
+    deepStrictEqual((await guest.next("refused")).reason, "wrong-password");
+    guest.send({ type: "join", room: "vault", name: "bo", password: "秘密" });
+    await guest.next("entered");
+  });
+  await t.step("a page that goes away leaves its room; its host's closes", async () => {
+    await using test = await webServer();
+    await using host = await Page.open(test.webPort);
+    host.send({ type: "create", room: "lobby", name: "ann" });
+    await host.next("entered");
+    await using udp = new UdpClient();
+    const answer = await tcrpRequest(
+      test.tcpPort,
+      Operation.JoinRoom,
+      "lobby",
+      roomRequest("bo", { kaiwa: true }),
+    );
+    await udp.send(test.udp, "lobby", answer.token!, new Uint8Array(0));
+    await waitFor(() => test.server.state.memberCount === 2, "bo in the room");
+    await using guest = await Page.open(test.webPort);
+    guest.send({ type: "join", room: "lobby", name: "cy" });
+    await guest.next("entered");
+    // Announced first: a member leaving before its arrival was announced leaves unannounced.
+    await waitFor(
+      () => host.messages.some((m) => m.type === "joined" && String(m.names).includes("cy")),
+      "cy announced",
+    );
+    guest.socket.close();
+    deepStrictEqual((await host.next("left")).names, ["cy"]);
+    host.socket.close();
+    await waitFor(() => test.server.state.rooms.size === 0, "the room closed");
+    // The kaiwa member heard of both.
+    const seen: string[] = [];
+    for (;;) {
+      const event = await udp.receiveEvent();
+      seen.push(event.type);
+      if (event.type === "room-closed") break;
+    }
+    ok(seen.includes("left"), String(seen));
+  });
+});
+
+Deno.test("a server shutting down tells its browser members, then closes their sockets", async () => {
+  const test = await webServer();
+  try {
+    const page = await Page.open(test.webPort);
+    page.send({ type: "create", room: "lobby", name: "ann" });
+    await page.next("entered");
+    await test.server.shutdown();
+    await page.next("shutdown");
+    deepStrictEqual((await page.closed).code, 1001);
+  } finally {
+    await test.server.close();
+  }
+});
+
+Deno.test("a WebSocket silent for --timeout is closed, saying why", async () => {
+  await using test = await webServer({ timeoutSeconds: 0.2 });
+  await using page = await Page.open(test.webPort);
+  const closed = await page.closed;
+  deepStrictEqual([closed.code, closed.reason], [1001, "idle for too long"]);
+});
+
+Deno.test("the metrics count the web port's connections", async () => {
+  await using test = await webServer({ metricsPort: 0 });
+  await using page = await Page.open(test.webPort);
+  page.send({ type: "create", room: "lobby", name: "ann" });
+  await page.next("entered");
+  const response = await fetch(`http://127.0.0.1:${test.server.metricsAddr!.port}/metrics`);
+  const text = await response.text();
+  ok(text.includes("\nkaiwa_web_connections 1\n"), text);
+  ok(text.includes('\nkaiwa_members{protocol="kaiwa"} 1\n'), text);
+});
