@@ -58,8 +58,8 @@ export const FULL_SIZES: BenchSizes = {
 
 /**
  * `--compare`: the full sizes with steps of 2 s, and ramps that start one doubling higher (a
- * server failing there is looked for below) and bisect twice, so that four servers times three
- * rounds take about 20 minutes.
+ * server failing there is looked for below) and bisect twice: four servers times three rounds
+ * take about 23 minutes (a round took 7 min 41 s on a busy machine).
  */
 export const COMPARE_SIZES: BenchSizes = {
   ...FULL_SIZES,
@@ -127,7 +127,7 @@ which deno task bench grants); elsewhere it stops with one line and exit status 
   --portable     kaiwa forced to its portable UDP path (Deno's sockets), not its default
   --compare      the same scenarios against kaiwa (default path), kaiwa --portable, and the C
                  and Python reference relays of ../shared/perf-refs/ (needs cc and python3),
-                 interleaved, with steps of 2 s and shorter ramps (about 7 minutes a round);
+                 interleaved, with steps of 2 s and shorter ramps (about 8 minutes a round);
                  then a table per server and kaiwa's ratios to each target
   --rounds N     run everything N times (default 1); the verdict takes the medians
   --encrypted    members are kaiwa clients with sessions (joined over TLS, datagrams sealed);
