@@ -1,5 +1,5 @@
 /**
- * Filling rooms with the pool's members over TCRP, and closing them again.
+ * Filling rooms with the pool's members over TCRP.
  *
  * Member `m` of a fill is member `m % roomSize` of room `m / roomSize`; the first member of each
  * room creates it (and is its host), the others join once every room exists.
@@ -43,11 +43,6 @@ export interface FillResult {
 /** The name of room `r`. */
 function roomName(layout: RoomLayout, r: number): string {
   return `${layout.prefix}${r}`;
-}
-
-/** The index of the host of room `r`. */
-function hostOf(layout: RoomLayout, r: number): number {
-  return r * layout.roomSize;
 }
 
 function requests(layout: RoomLayout, ports: readonly number[] | null): JoinRequest[] {
@@ -99,9 +94,4 @@ export async function fillRooms(
     );
   }
   return { tickets, elapsedMs, joinsPerSecond: (all.length * MS_PER_SECOND) / elapsedMs };
-}
-
-/** Closes every room of `layout`: each host leaves, which closes its room for all. */
-export async function closeRooms(pool: ClientPool, layout: RoomLayout): Promise<void> {
-  for (let r = 0; r < layout.rooms; r++) await pool.leave(hostOf(layout, r));
 }
