@@ -14,6 +14,11 @@ import { MS_PER_SECOND } from "../util/mod.ts";
 export const MAX_LOSS_PERCENT = 0.1;
 /** Share of the offered rate the generator must actually send for a step to count. */
 const MIN_SENT_SHARE = 0.95;
+/**
+ * Above this share of its time busy (percent), a worker of the generator is taken to be what
+ * limited the step, not the server.
+ */
+export const GENERATOR_BUSY_LIMIT_PERCENT = 90;
 /** Deliveries are over once nothing arrived for this long. */
 const QUIET_MS = 300;
 const PERCENT = 100;
@@ -29,6 +34,8 @@ export interface MeasuredServer {
   readonly ports?: readonly number[];
   /** CPU seconds so far (of every node together), or null off Linux. */
   cpuSeconds(): Promise<number | null>;
+  /** Resident memory in bytes (of every node together), or null off Linux. */
+  residentBytes(): Promise<number | null>;
   /** The broker of a cluster: its CPU is noted apart. */
   readonly broker?: { cpuSeconds(): Promise<number | null> };
 }
@@ -56,6 +63,11 @@ export interface StepResult {
   readonly row: ResultRow;
   /** Loss under {@link MAX_LOSS_PERCENT} and the offered rate actually sent. */
   readonly passed: boolean;
+  /**
+   * The busiest generator worker was over {@link GENERATOR_BUSY_LIMIT_PERCENT} busy: whatever
+   * the step measured, the generator may have limited it.
+   */
+  readonly generatorLimited: boolean;
   /** The rate offered, messages per second. */
   readonly rate: number;
 }
@@ -78,7 +90,7 @@ export async function measureStep(
   const serverCpuBefore = await server.cpuSeconds();
   const brokerCpuBefore = await server.broker?.cpuSeconds() ?? null;
   const ownCpuBefore = ownCpuSeconds();
-  const { sent, elapsedMs } = await pool.send(step, rate, ctx.durationMs);
+  const { sent, elapsedMs, busyPercent } = await pool.send(step, rate, ctx.durationMs);
   const generatorCpu = cpuPercent(ownCpuBefore, ownCpuSeconds(), elapsedMs);
   const serverCpu = cpuPercent(serverCpuBefore, await server.cpuSeconds(), elapsedMs);
   const brokerCpu = server.broker === undefined
@@ -94,11 +106,15 @@ export async function measureStep(
   const seconds = elapsedMs / MS_PER_SECOND;
   const sentShare = sent / (rate * seconds);
   const passed = lossPercent < MAX_LOSS_PERCENT && sentShare >= MIN_SENT_SHARE;
+  const generatorLimited = busyPercent > GENERATOR_BUSY_LIMIT_PERCENT;
   const notes = [
     passed ? "pass" : "FAIL",
     `kernel drops srv ${serverDrops ?? "?"} cli ${clientDrops ?? "?"}`,
   ];
   if (brokerCpu !== null) notes.push(`broker CPU ${Math.round(brokerCpu)}%`);
+  if (generatorLimited) {
+    notes.push(`GENERATOR-LIMITED: a worker was ${Math.round(busyPercent)}% busy`);
+  }
   if (sentShare < MIN_SENT_SHARE) {
     notes.push(`generator sent only ${Math.round(sentShare * PERCENT)}%`);
   }
@@ -108,6 +124,7 @@ export async function measureStep(
   return {
     rate,
     passed,
+    generatorLimited,
     row: {
       scenario: label,
       offered: rate,
@@ -117,6 +134,7 @@ export async function measureStep(
       latency: report.latency.summary(),
       serverCpu,
       generatorCpu,
+      generatorBusy: busyPercent,
       note: notes.join("; "),
     },
   };

@@ -162,11 +162,13 @@ export class ClientPool {
 
   /**
    * Sends `rate` messages per second in all, for `durationMs`, every member taking its turn.
-   * Returns the messages sent and the slowest worker's sending time.
+   * Returns the messages sent, the slowest worker's sending time and the busiest worker's busy
+   * share of it, percent.
    */
   async send(step: number, rate: number, durationMs: number): Promise<{
     sent: number;
     elapsedMs: number;
+    busyPercent: number;
   }> {
     const replies = await this.#all((_, w) => ({
       kind: "send",
@@ -176,30 +178,14 @@ export class ClientPool {
     }));
     let sent = 0;
     let elapsedMs = 0;
+    let busyPercent = 0;
     for (const reply of replies) {
       const done = expect(reply, "sent");
       sent += done.sent;
       elapsedMs = Math.max(elapsedMs, done.elapsedMs);
+      busyPercent = Math.max(busyPercent, done.busyPercent);
     }
-    return { sent, elapsedMs };
-  }
-
-  /** Sends one text message from one member. */
-  async say(member: number, text: string): Promise<void> {
-    const channel = this.#channels[member % this.#channels.length];
-    expect(
-      await channel.request({ kind: "say", index: member / this.#channels.length | 0, text }),
-      "ack",
-    );
-  }
-
-  /** Makes one member leave its room; a host leaving closes the room for all. */
-  async leave(member: number): Promise<void> {
-    const channel = this.#channels[member % this.#channels.length];
-    expect(
-      await channel.request({ kind: "leave", index: member / this.#channels.length | 0 }),
-      "ack",
-    );
+    return { sent, elapsedMs, busyPercent };
   }
 
   /** Waits until no datagram arrived for `quietMs`, or `maxMs` passed. */

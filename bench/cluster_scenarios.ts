@@ -1,6 +1,6 @@
 /**
  * Scenario (e): the cost of a cluster (docs/cluster.md). The fan-out and many-rooms loads run on
- * the single server of the other scenarios, then with the same members spread over two
+ * one fresh node, as the other scenarios do, then with the same members spread over two
  * `kaiwa serve --cluster` nodes on one nats-server, in the same run: the latency the remote hop
  * adds (p50, p99), the nodes' CPU together, and the broker's. On one 2-core machine this shows
  * cost, not scale: every process shares the same cores.
@@ -8,11 +8,11 @@
  * @module
  */
 
-import { type Placement, type ScenarioContext, withRooms } from "./chat_scenarios.ts";
-import { measureStep } from "./chat_step.ts";
+import { inRooms, type Placement, type ScenarioContext, withRooms } from "./chat_scenarios.ts";
+import { type MeasuredServer, measureStep, type StepContext } from "./chat_step.ts";
 import { cpuSeconds } from "./proc_stats.ts";
 import type { RoomLayout } from "./rooms.ts";
-import { BENCH_HOST, BENCH_SERVE_FLAGS, ServerProcess } from "./server_process.ts";
+import { BENCH_HOST, type ServerProcess } from "./server_process.ts";
 
 /** How long nats-server has to accept connections. */
 const NATS_START_MS = 10_000;
@@ -93,14 +93,16 @@ function haveNats(): boolean {
 }
 
 /** The two nodes as one server for the step's measures, the broker's CPU apart. */
-function clusterServer(a: ServerProcess, b: ServerProcess, nats: NatsProcess) {
+function clusterServer(a: ServerProcess, b: ServerProcess, nats: NatsProcess): MeasuredServer {
+  const sum = async (read: (node: ServerProcess) => Promise<number | null>) => {
+    const [x, y] = [await read(a), await read(b)];
+    return x === null || y === null ? null : x + y;
+  };
   return {
     port: a.port,
     ports: [a.port, b.port],
-    cpuSeconds: async () => {
-      const [x, y] = [await a.cpuSeconds(), await b.cpuSeconds()];
-      return x === null || y === null ? null : x + y;
-    },
+    cpuSeconds: () => sum((node) => node.cpuSeconds()),
+    residentBytes: () => sum((node) => node.residentBytes()),
     broker: nats,
   };
 }
@@ -109,9 +111,11 @@ function clusterServer(a: ServerProcess, b: ServerProcess, nats: NatsProcess) {
  * (e) fan-out: one room of `bigRoom` members at the first rate of (b); many rooms: the rooms of
  * (c) at the first rate of (c). Each on one node, then over two nodes: half the members on each
  * (rooms' hosts alternating), and, for the fan-out, every member but the host on the other node
- * (each message crosses the broker twice: to the owner and back).
+ * (each message crosses the broker twice: to the owner and back). kaiwa only, standard clients.
  */
-export async function runCluster(ctx: ScenarioContext, fastUdp: boolean): Promise<void> {
+export async function runCluster(ctx: ScenarioContext): Promise<void> {
+  const startNode = ctx.contender.startWith;
+  if (startNode === undefined) return;
   if (!haveNats()) {
     ctx.addRow({ scenario: "e cluster", note: "skipped: nats-server is not installed" });
     return;
@@ -127,24 +131,19 @@ export async function runCluster(ctx: ScenarioContext, fastUdp: boolean): Promis
   };
   const fanRate = sizes.bRamp.start;
   const roomsRate = sizes.cRamp.start;
-  const measure = (layout: RoomLayout, label: string, rate: number, placement?: Placement) =>
-    withRooms(ctx, layout, async (step) => {
-      ctx.addRow((await measureStep(step, label, rate)).row);
-    }, placement);
-
-  await measure(fanOut, `e fan-out 1x${sizes.bigRoom}, 1 node`, fanRate);
-  await measure(rooms, `e ${sizes.smallRooms} rooms x${sizes.smallRoomSize}, 1 node`, roomsRate);
+  const measure = (label: string, rate: number) => async (step: StepContext) => {
+    ctx.addRow((await measureStep(step, label, rate)).row);
+  };
+  const fanLabel = `e fan-out 1x${sizes.bigRoom}`;
+  const roomsLabel = `e ${sizes.smallRooms} rooms x${sizes.smallRoomSize}`;
+  await withRooms(ctx, fanOut, measure(`${fanLabel}, 1 node`, fanRate));
+  await withRooms(ctx, rooms, measure(`${roomsLabel}, 1 node`, roomsRate));
 
   const nats = await NatsProcess.start();
   const nodes: ServerProcess[] = [];
   try {
     for (const id of ["a", "b"]) {
-      nodes.push(
-        await ServerProcess.start({
-          flags: [...BENCH_SERVE_FLAGS, "--cluster", nats.url, "--node-id", id],
-          fastUdp,
-        }),
-      );
+      nodes.push(await startNode(["--cluster", nats.url, "--node-id", id]));
     }
     const [a, b] = nodes;
     const server = clusterServer(a, b, nats);
@@ -158,13 +157,16 @@ export async function runCluster(ctx: ScenarioContext, fastUdp: boolean): Promis
         return (r + m % rooms.roomSize) % 2 === 0 ? a.port : b.port;
       },
     };
-    await measure(fanOut, `e fan-out 1x${sizes.bigRoom}, 2 nodes, half remote`, fanRate, half);
-    await measure(fanOut, `e fan-out 1x${sizes.bigRoom}, 2 nodes, all remote`, fanRate, remote);
-    await measure(
+    await inRooms(ctx, fanOut, half, null, measure(`${fanLabel}, 2 nodes, half remote`, fanRate));
+    // Fresh rooms for the next placement: the last ones stay until their nodes stop.
+    const again = { ...fanOut, prefix: `${fanOut.prefix}2-` };
+    await inRooms(ctx, again, remote, null, measure(`${fanLabel}, 2 nodes, all remote`, fanRate));
+    await inRooms(
+      ctx,
       rooms,
-      `e ${sizes.smallRooms} rooms x${sizes.smallRoomSize}, 2 nodes, half remote`,
-      roomsRate,
       spread,
+      null,
+      measure(`${roomsLabel}, 2 nodes, half remote`, roomsRate),
     );
   } finally {
     for (const node of nodes) await node.stop();

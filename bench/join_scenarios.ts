@@ -5,11 +5,11 @@
  * @module
  */
 
-import type { ScenarioContext } from "./chat_scenarios.ts";
+import { type ScenarioContext, withServer } from "./chat_scenarios.ts";
 import { ClientPool } from "./client_pool.ts";
 import { nowMicros } from "./message_text.ts";
 import { fillRooms, type RoomLayout } from "./rooms.ts";
-import { BENCH_HOST, BENCH_SERVE_FLAGS, ServerProcess } from "./server_process.ts";
+import { BENCH_HOST, type ServerProcess } from "./server_process.ts";
 import { MS_PER_SECOND } from "../util/mod.ts";
 
 /** Join notices are over once nothing arrived for this long. */
@@ -24,8 +24,8 @@ function seconds(ms: number): string {
 }
 
 /** Joins per second while filling (c)'s layout, every member with its own socket. */
-async function joinRate(ctx: ScenarioContext): Promise<void> {
-  const { sizes, server } = ctx;
+async function joinRate(ctx: ScenarioContext, server: ServerProcess): Promise<void> {
+  const { sizes } = ctx;
   const layout: RoomLayout = {
     prefix: "joins",
     rooms: sizes.smallRooms,
@@ -68,8 +68,8 @@ function untoldPairs(heard: readonly Uint8Array[]): { pairs: number; members: nu
  * Fills one room of `fillRoom` members as fast as possible and waits until the join notices
  * stop; the row says when the last notice arrived and whether every arrival was announced.
  */
-async function bigFill(ctx: ScenarioContext): Promise<void> {
-  const { sizes, server } = ctx;
+async function bigFill(ctx: ScenarioContext, server: ServerProcess): Promise<void> {
+  const { sizes } = ctx;
   const layout: RoomLayout = { prefix: "fill", rooms: 1, roomSize: sizes.fillRoom };
   const n = sizes.fillRoom;
   const pool = await ClientPool.open(n, ctx.workers, BENCH_HOST, server.port, n);
@@ -81,6 +81,8 @@ async function bigFill(ctx: ScenarioContext): Promise<void> {
     const untold = untoldPairs(report.heard);
     const pairs = (n * (n - 1)) / 2;
     const lastNotice = Math.max(...report.lastJoinedMicros);
+    ctx.figures.dFillJoins = fill.joinsPerSecond;
+    ctx.figures.dEveryoneTold = untold.pairs === 0;
     ctx.addRow({
       scenario: `d fill 1 x ${n}`,
       joinsPerSecond: fill.joinsPerSecond,
@@ -110,33 +112,34 @@ async function memory(ctx: ScenarioContext): Promise<void> {
     roomSize: sizes.smallRoomSize,
   };
   const members = layout.rooms * layout.roomSize;
-  const server = await ServerProcess.start({
-    flags: BENCH_SERVE_FLAGS,
-    fastUdp: ctx.server.fastUdp,
-  });
-  try {
+  await withServer(ctx, true, async (server) => {
     const before = await server.residentBytes();
     const fill = await fillRooms(BENCH_HOST, server.port, layout, null);
     await new Promise((resolve) => setTimeout(resolve, MEMORY_SETTLE_MS));
     const after = await server.residentBytes();
     const grown = before === null || after === null ? undefined : after - before;
+    ctx.figures.rssPerMemberBytes = grown === undefined ? null : grown / members;
     ctx.addRow({
       scenario: `d memory ${members.toLocaleString("en-US")}`,
       joinsPerSecond: fill.joinsPerSecond,
       rssPerMember: grown === undefined ? undefined : grown / members,
       note: grown === undefined
         ? "RSS unavailable (no /proc)"
-        : `fresh server, RSS ${(before! / MIB).toFixed(0)} -> ${(after! / MIB).toFixed(0)} MiB; ` +
+        : `fresh server, RSS ${(before! / MIB).toFixed(1)} -> ${(after! / MIB).toFixed(1)} MiB; ` +
           `rooms of ${layout.roomSize}, no UDP address`,
+      serverRss: after,
     });
-  } finally {
-    await server.stop();
-  }
+  });
 }
 
-/** (d): join rate, big-room fill with notices, memory per member. */
+/**
+ * (d): join rate, big-room fill with notices (a reference relay is asked for its join notices),
+ * memory per member on a fresh server.
+ */
 export async function runJoins(ctx: ScenarioContext): Promise<void> {
-  await joinRate(ctx);
-  await bigFill(ctx);
+  await withServer(ctx, true, async (server) => {
+    await joinRate(ctx, server);
+    await bigFill(ctx, server);
+  });
   await memory(ctx);
 }

@@ -5,7 +5,8 @@
  * deliveries of an earlier step are not counted in the next), a message id, and the send time in
  * microseconds since the epoch. The server relays it to standard clients as
  * `<username>: <step> <id> <sentMicros>`, so a receiver parses the three numbers from the end of
- * the datagram without decoding any text. Join notices arrive as `* a, b, c joined`.
+ * the datagram without decoding any text. kaiwa announces arrivals as `* a, b, c joined`; the
+ * reference relays (../shared/perf-refs/) as `* a joined <room>`, one name each.
  *
  * A kaiwa client (`--encrypted`) sends the same text in a chat command and receives it in a
  * binary chat event (docs/protocol.md §4), whose text ends the event: {@link ChatParser.parseEvent}
@@ -24,8 +25,7 @@ const DIGIT_0 = 0x30;
 const DIGIT_9 = 0x39;
 const DECIMAL_BASE = 10;
 const MICROS_PER_MS = 1000;
-const JOINED_SUFFIX = new TextEncoder().encode(" joined");
-const encoder = new TextEncoder();
+const JOINED = new TextEncoder().encode("joined");
 /** Where an event's type byte is: after its version byte. */
 const EVENT_TYPE_OFFSET = 1;
 /** A chat event's sequence number (u32) and sender-length byte, after the header. */
@@ -42,9 +42,31 @@ export function chatText(step: number, id: number): string {
   return `${step} ${id} ${Math.round(nowMicros())}`;
 }
 
-/** {@link chatText}, UTF-8 encoded: a standard client's whole datagram message. */
-export function encodeChatText(step: number, id: number): Uint8Array {
-  return encoder.encode(chatText(step, id));
+/**
+ * Writes {@link chatText} into `bytes` at `at`, without making a string; returns where it ends.
+ * `bytes` must have room for it (3 numbers of at most 16 digits and 2 spaces).
+ */
+export function writeChatText(bytes: Uint8Array, at: number, step: number, id: number): number {
+  at = writeDecimal(bytes, at, step);
+  bytes[at++] = SPACE;
+  at = writeDecimal(bytes, at, id);
+  bytes[at++] = SPACE;
+  return writeDecimal(bytes, at, Math.round(nowMicros()));
+}
+
+/** The longest text {@link writeChatText} writes, bytes. */
+export const MAX_CHAT_TEXT_SIZE = 3 * 16 + 2;
+
+/** Writes the non-negative integer `value` in decimal at `at`; returns where it ends. */
+function writeDecimal(bytes: Uint8Array, at: number, value: number): number {
+  let digits = 1;
+  for (let rest = value; rest >= DECIMAL_BASE; rest = Math.floor(rest / DECIMAL_BASE)) digits++;
+  let rest = value;
+  for (let i = at + digits - 1; i >= at; i--) {
+    bytes[i] = DIGIT_0 + rest % DECIMAL_BASE;
+    rest = Math.floor(rest / DECIMAL_BASE);
+  }
+  return at + digits;
 }
 
 /**
@@ -59,16 +81,19 @@ export class ChatParser {
   /** Send time of the last parsed message, µs since the epoch. */
   sentMicros = 0;
   #end = 0;
-  /** Where the text starts: a number may begin there without a space before it (0: nowhere). */
-  #textStart = 0;
+  /** No number starts before this. */
+  #floor = 0;
+  /** Whether a number may start right at #floor (the text of an event) or needs a space there. */
+  #mayStartAtFloor = false;
 
   /**
-   * Parses `bytes[0, length)` as `<name>: <step> <id> <sentMicros>`; false when it is not one
+   * Parses `bytes[start, end)` as `<name>: <step> <id> <sentMicros>`; false when it is not one
    * (a notice, or a foreign message).
    */
-  parse(bytes: Uint8Array, length: number): boolean {
-    this.#textStart = 0;
-    return this.#numbers(bytes, length);
+  parse(bytes: Uint8Array, start: number, end: number): boolean {
+    this.#floor = start;
+    this.#mayStartAtFloor = false;
+    return this.#numbers(bytes, end);
   }
 
   /**
@@ -79,13 +104,14 @@ export class ChatParser {
     if (event.length <= CHAT_NAME_LENGTH_OFFSET || event[EVENT_TYPE_OFFSET] !== EventType.Chat) {
       return false;
     }
-    this.#textStart = CHAT_NAME_LENGTH_OFFSET + 1 + event[CHAT_NAME_LENGTH_OFFSET];
-    return this.#textStart < event.length && this.#numbers(event, event.length);
+    this.#floor = CHAT_NAME_LENGTH_OFFSET + 1 + event[CHAT_NAME_LENGTH_OFFSET];
+    this.#mayStartAtFloor = true;
+    return this.#floor < event.length && this.#numbers(event, event.length);
   }
 
-  /** Reads the three numbers ending at `length`. */
-  #numbers(bytes: Uint8Array, length: number): boolean {
-    this.#end = length;
+  /** Reads the three numbers ending at `end`. */
+  #numbers(bytes: Uint8Array, end: number): boolean {
+    this.#end = end;
     const sent = this.#number(bytes);
     const id = this.#number(bytes);
     const step = this.#number(bytes);
@@ -98,14 +124,14 @@ export class ChatParser {
 
   /**
    * Reads the decimal number ending at #end, moving #end before the space preceding it; the
-   * number may also start the text, at #textStart.
+   * number may also start the text, at #floor, when #mayStartAtFloor.
    */
   #number(bytes: Uint8Array): number {
     let start = this.#end;
-    const floor = this.#textStart;
+    const floor = this.#floor;
     while (start > floor && bytes[start - 1] >= DIGIT_0 && bytes[start - 1] <= DIGIT_9) start--;
     if (start === this.#end) return -1;
-    if (start === floor ? floor === 0 : bytes[start - 1] !== SPACE) return -1;
+    if (start === floor ? !this.#mayStartAtFloor : bytes[start - 1] !== SPACE) return -1;
     let value = 0;
     for (let i = start; i < this.#end; i++) value = value * DECIMAL_BASE + bytes[i] - DIGIT_0;
     this.#end = start - 1;
@@ -113,34 +139,44 @@ export class ChatParser {
   }
 }
 
-/** True when `bytes[0, length)` is a server notice (`* ...`) rather than a chat message. */
-export function isNotice(bytes: Uint8Array, length: number): boolean {
-  return length >= 2 && bytes[0] === ASTERISK && bytes[1] === SPACE;
+/** True when `bytes[start, end)` is a server notice (`* ...`) rather than a chat message. */
+export function isNotice(bytes: Uint8Array, start: number, end: number): boolean {
+  return end - start >= 2 && bytes[start] === ASTERISK && bytes[start + 1] === SPACE;
 }
 
 /**
- * Reads a `* a, b, c joined` notice in `bytes[0, length)`: calls `onName` with the member
- * number of each name of the form `m<number>` (the benchmark's usernames; -1 for any other
- * name) and returns how many names it carries; 0 for any other notice.
+ * Reads a join notice in `bytes[start, end)`, kaiwa's `* a, b, c joined` or a reference relay's
+ * `* a joined <room>`: calls `onName` with the member number of each name of the form
+ * `m<number>` (the benchmark's usernames; -1 for any other name) and returns how many names it
+ * carries; 0 for any other notice.
  */
 export function readJoinedNames(
   bytes: Uint8Array,
-  length: number,
+  start: number,
+  end: number,
   onName: (member: number) => void,
 ): number {
-  if (!isNotice(bytes, length) || length < JOINED_SUFFIX.length + 2) return 0;
-  const end = length - JOINED_SUFFIX.length;
-  for (let i = 0; i < JOINED_SUFFIX.length; i++) {
-    if (bytes[end + i] !== JOINED_SUFFIX[i]) return 0;
+  if (!isNotice(bytes, start, end)) return 0;
+  const namesStart = start + 2;
+  // Names are separated by ", " (the benchmark's usernames hold no comma and no space): the
+  // first space not after a comma ends them, and "joined" must follow it, as the last word or
+  // before the room's name.
+  let namesEnd = namesStart;
+  while (namesEnd < end && (bytes[namesEnd] !== SPACE || bytes[namesEnd - 1] === COMMA)) {
+    namesEnd++;
   }
+  const word = namesEnd + 1;
+  const wordEnd = word + JOINED.length;
+  if (namesEnd === namesStart || wordEnd > end) return 0;
+  if (wordEnd < end && bytes[wordEnd] !== SPACE) return 0;
+  for (let i = 0; i < JOINED.length; i++) if (bytes[word + i] !== JOINED[i]) return 0;
   let names = 0;
-  // Names are separated by ", "; the benchmark's usernames contain no comma.
-  for (let start = 2; start < end;) {
-    let stop = start;
-    while (stop < end && bytes[stop] !== COMMA) stop++;
-    onName(memberNumber(bytes, start, stop));
+  for (let from = namesStart; from < namesEnd;) {
+    let stop = from;
+    while (stop < namesEnd && bytes[stop] !== COMMA) stop++;
+    onName(memberNumber(bytes, from, stop));
     names++;
-    start = stop + 2;
+    from = stop + 2;
   }
   return names;
 }

@@ -6,6 +6,7 @@
 
 import { parseArgs } from "node:util";
 import type { RampPlan } from "./ramp.ts";
+import type { UdpPath } from "./server_process.ts";
 
 /** The scenarios of issue 6, by letter. */
 export const SCENARIOS = ["a", "b", "c", "d", "e"] as const;
@@ -55,6 +56,18 @@ export const FULL_SIZES: BenchSizes = {
   drainMs: 5_000,
 };
 
+/**
+ * `--compare`: the full sizes with steps of 2 s, and ramps that start one doubling higher (a
+ * server failing there is looked for below) and bisect twice: four servers times three rounds
+ * take about 23 minutes (a round took 7 min 41 s on a busy machine).
+ */
+export const COMPARE_SIZES: BenchSizes = {
+  ...FULL_SIZES,
+  bRamp: { ...FULL_SIZES.bRamp, start: FULL_SIZES.bRamp.start * 2, bisections: 2 },
+  cRamp: { ...FULL_SIZES.cRamp, start: FULL_SIZES.cRamp.start * 2, bisections: 2 },
+  stepMs: 2_000,
+};
+
 /** `--quick`: every scenario, small and with one step each; the CI smoke. */
 export const QUICK_SIZES: BenchSizes = {
   bigRoom: 100,
@@ -82,8 +95,18 @@ export interface BenchOptions {
   readonly scenarios: readonly Scenario[];
   /** Worker threads the members are spread over. */
   readonly workers: number;
-  /** True for `--fast-udp`: the server sends with sendmmsg (and runs with --allow-ffi). */
-  readonly fastUdp: boolean;
+  /**
+   * kaiwa's UDP path without `--compare`: "portable" for `--portable`, otherwise its default
+   * (the batched FFI path wherever it works).
+   */
+  readonly udp: UdpPath;
+  /**
+   * True for `--compare`: every scenario runs against kaiwa (default path), kaiwa forced to the
+   * portable path and the C and Python reference relays, interleaved, then the verdict table.
+   */
+  readonly compare: boolean;
+  /** How many times everything runs; the verdict takes the medians. */
+  readonly rounds: number;
   /**
    * True for `--encrypted`: the members are kaiwa-format clients with sessions, obtained over TLS
    * with the server's pinned fingerprint; every chat datagram is sealed and every event opened.
@@ -92,17 +115,24 @@ export interface BenchOptions {
 }
 
 /** The usage text. */
-export const USAGE =
-  `Usage: deno task bench [--quick] [--scenario a|b|c|d|e] [--workers N] [--fast-udp] [--encrypted]
+export const USAGE = `Usage: deno task bench [--quick] [--scenario a|b|c|d|e] [--workers N]
+                       [--portable | --compare [--rounds N]] [--encrypted]
 
-Starts kaiwa serve as a separate process, loads it from this process and prints one table.
+Starts each server as a separate process (a fresh one per scenario), loads it from this process
+and prints a table. Linux only: the load generator drives its sockets through libc (--allow-ffi,
+which deno task bench grants); elsewhere it stops with one line and exit status 3.
   --quick        every scenario, small and short (under a minute): the CI smoke
-  --scenario X   run only scenario X (repeatable); e runs the loads of b and c over two cluster
-                 nodes on a nats-server as well as on one node
+  --scenario X   run only scenario X (repeatable); e runs the loads of b and c on one node,
+                 then over two cluster nodes on a nats-server (kaiwa only)
   --workers N    client worker threads (default ${DEFAULT_WORKERS})
-  --fast-udp     run the server with --fast-udp (batched sendmmsg sends, --allow-ffi)
+  --portable     kaiwa forced to its portable UDP path (Deno's sockets), not its default
+  --compare      the same scenarios against kaiwa (default path), kaiwa --portable, and the C
+                 and Python reference relays of ../shared/perf-refs/ (needs cc and python3),
+                 interleaved, with steps of 2 s and shorter ramps (about 8 minutes a round);
+                 then a table per server and kaiwa's ratios to each target
+  --rounds N     run everything N times (default 1); the verdict takes the medians
   --encrypted    members are kaiwa clients with sessions (joined over TLS, datagrams sealed);
-                 scenarios ${ENCRYPTED_SCENARIOS.join(", ")} only`;
+                 scenarios ${ENCRYPTED_SCENARIOS.join(", ")} only, not with --compare`;
 
 /** Parses the benchmark's arguments; throws a TypeError with the usage on a bad one. */
 export function parseBenchArgs(args: string[]): BenchOptions | "help" {
@@ -114,7 +144,9 @@ export function parseBenchArgs(args: string[]): BenchOptions | "help" {
         quick: { type: "boolean", default: false },
         scenario: { type: "string", multiple: true },
         workers: { type: "string" },
-        "fast-udp": { type: "boolean", default: false },
+        portable: { type: "boolean", default: false },
+        compare: { type: "boolean", default: false },
+        rounds: { type: "string" },
         encrypted: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -132,16 +164,36 @@ export function parseBenchArgs(args: string[]): BenchOptions | "help" {
       throw new TypeError(`Unknown scenario "${scenario}"${mode}\n${USAGE}`);
     }
   }
-  const workers = values.workers === undefined ? DEFAULT_WORKERS : Number(values.workers);
-  if (!Number.isInteger(workers) || workers < 1) {
-    throw new TypeError(`--workers must be a positive integer, got "${values.workers}"\n${USAGE}`);
+  const workers = positiveInteger("--workers", values.workers, DEFAULT_WORKERS);
+  const rounds = positiveInteger("--rounds", values.rounds, 1);
+  if (values.portable && values.compare) {
+    throw new TypeError(`--compare runs kaiwa on both paths: drop --portable\n${USAGE}`);
+  }
+  if (values.compare && values.encrypted) {
+    throw new TypeError(
+      `--encrypted cannot be compared: the reference relays have no sessions\n${USAGE}`,
+    );
+  }
+  if (values.rounds !== undefined && !values.compare) {
+    throw new TypeError(`--rounds goes with --compare\n${USAGE}`);
   }
   return {
-    sizes: values.quick ? QUICK_SIZES : FULL_SIZES,
+    sizes: values.quick ? QUICK_SIZES : values.compare ? COMPARE_SIZES : FULL_SIZES,
     quick: values.quick,
     scenarios: SCENARIOS.filter((scenario) => wanted.includes(scenario)),
     workers,
-    fastUdp: values["fast-udp"],
+    udp: values.portable ? "portable" : "default",
+    compare: values.compare,
+    rounds,
     encrypted: values.encrypted,
   };
+}
+
+/** `value` as a positive integer, `fallback` when absent; throws a TypeError otherwise. */
+function positiveInteger(flag: string, value: string | undefined, fallback: number): number {
+  const number = value === undefined ? fallback : Number(value);
+  if (!Number.isInteger(number) || number < 1) {
+    throw new TypeError(`${flag} must be a positive integer, got "${value}"\n${USAGE}`);
+  }
+  return number;
 }

@@ -1,5 +1,5 @@
 /**
- * Filling rooms with the pool's members over TCRP, and closing them again.
+ * Filling rooms with the pool's members over TCRP.
  *
  * Member `m` of a fill is member `m % roomSize` of room `m / roomSize`; the first member of each
  * room creates it (and is its host), the others join once every room exists.
@@ -45,11 +45,6 @@ function roomName(layout: RoomLayout, r: number): string {
   return `${layout.prefix}${r}`;
 }
 
-/** The index of the host of room `r`. */
-function hostOf(layout: RoomLayout, r: number): number {
-  return r * layout.roomSize;
-}
-
 function requests(
   layout: RoomLayout,
   ports: readonly number[] | null,
@@ -70,11 +65,11 @@ function requests(
 }
 
 /**
- * Creates and fills the rooms of `layout`; member `m` asks `serverPort(m)` when it is given (its
- * node of a cluster), else `port`. With a pool, members announce their sockets' ports
+ * Creates and fills the rooms of `layout`. With a pool, members announce their sockets' ports
  * and get their tokens (and sessions) registered for sending; without one (`ports` null) they
  * announce no port, so the server never sends to them: members that only occupy memory. With
  * `security`, members enter as kaiwa clients with sessions, over TLS.
+ * Member `m` asks `serverPort(m)` when it is given (its node of a cluster), else `port`.
  */
 export async function fillRooms(
   host: string,
@@ -106,9 +101,4 @@ export async function fillRooms(
     );
   }
   return { tickets, elapsedMs, joinsPerSecond: (all.length * MS_PER_SECOND) / elapsedMs };
-}
-
-/** Closes every room of `layout`: each host leaves, which closes its room for all. */
-export async function closeRooms(pool: ClientPool, layout: RoomLayout): Promise<void> {
-  for (let r = 0; r < layout.rooms; r++) await pool.leave(hostOf(layout, r));
 }

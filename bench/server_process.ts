@@ -1,7 +1,7 @@
 /**
- * The server under test, run as a separate process (`main.ts serve`) so that its CPU and memory
- * are its own and it competes with the load generator only as a real deployment would. The soak
- * script (soak/) runs its servers through this too.
+ * The server under test, run as a separate process (`main.ts serve`, or a reference relay) so
+ * that its CPU and memory are its own and it competes with the load generator only as a real
+ * deployment would. The soak script (soak/) runs its servers through this too.
  *
  * @module
  */
@@ -23,14 +23,38 @@ const START_ATTEMPTS = 3;
  */
 export const INSPECT_VARIABLE = "KAIWA_BENCH_INSPECT";
 
-/** How a server is started. */
+/**
+ * Which UDP path kaiwa runs: its default (`--udp auto`: the batched FFI path wherever it works,
+ * as here), or forced to the batched path (`--udp fast`, failing rather than falling back) or to
+ * Deno's sockets (`--udp portable`).
+ */
+export type UdpPath = "default" | "fast" | "portable";
+
+/** The `kaiwa serve` flags that choose each {@link UdpPath}. */
+const UDP_PATH_FLAGS: Readonly<Record<UdpPath, readonly string[]>> = {
+  default: [],
+  fast: ["--udp", "fast"],
+  portable: ["--udp", "portable"],
+};
+
+/** How a kaiwa server is started. */
 export interface ServerStart {
   /** The port; by default a free one is picked (and another tried if it is taken meanwhile). */
   port?: number;
   /** `kaiwa serve` flags besides --host and --port. */
   flags?: readonly string[];
-  /** Runs `--udp fast` (with the `--allow-ffi` it needs); else `--udp portable`. */
-  fastUdp?: boolean;
+  /** The UDP path; "default" unless said. The server may always use FFI, as `deno task serve`. */
+  udp?: UdpPath;
+}
+
+/** A program to run as the server: its path, and its arguments for a port. */
+export interface ServerProgram {
+  /** The executable. */
+  readonly program: string | URL;
+  /** Its arguments to listen on 127.0.0.1 at `port` (TCP and UDP). */
+  readonly args: (port: number) => string[];
+  /** Its working directory. */
+  readonly cwd?: URL;
 }
 
 /**
@@ -64,10 +88,11 @@ export const BENCH_SERVE_FLAGS: readonly string[] = [
 ];
 
 /**
- * What the server's own listening line holds (after a time stamp when stderr is not a terminal);
+ * The listening line of kaiwa (`kaiwa: listening …`, after a time stamp when stderr is not a
+ * terminal) and of the reference relays (`ref_relay: listening …`, `ref_relay.py: listening …`).
  * Deno's inspector prints "Debugger listening on …" first, which must not count.
  */
-const LISTENING_MARK = "kaiwa: listening";
+const LISTENING_PATTERN = /\b(kaiwa|ref_relay|ref_relay\.py): listening\b/;
 
 /** The fingerprint on the server's listening line: `…, TLS SHA256:<base64>`. */
 const FINGERPRINT_PATTERN = /TLS (SHA256:[A-Za-z0-9+/=]+)/;
@@ -81,32 +106,40 @@ export class ServerProcess {
   readonly port: number;
   /** The process id, for /proc readings. */
   readonly pid: number;
-  /** True when it runs with `--udp fast`. */
-  readonly fastUdp: boolean;
   readonly #child: Deno.ChildProcess;
   readonly #lines: string[];
   #stopped: Promise<Deno.CommandStatus> | null = null;
+  /** The servers started and not yet stopped, for {@link stopAll}. */
+  static readonly #running = new Set<ServerProcess>();
 
-  private constructor(
-    child: Deno.ChildProcess,
-    port: number,
-    lines: string[],
-    fastUdp: boolean,
-  ) {
+  private constructor(child: Deno.ChildProcess, port: number, lines: string[]) {
     this.#child = child;
-    this.fastUdp = fastUdp;
     this.pid = child.pid;
     this.port = port;
     this.#lines = lines;
+    ServerProcess.#running.add(this);
   }
 
-  /** Starts the server and waits until it listens. */
-  static async start(options: ServerStart = {}): Promise<ServerProcess> {
-    if (options.port !== undefined) return await ServerProcess.#startOn(options.port, options);
+  /** Stops every server still running, e.g. when the benchmark is interrupted. */
+  static async stopAll(): Promise<void> {
+    await Promise.all([...ServerProcess.#running].map((server) => server.stop()));
+  }
+
+  /** Starts `kaiwa serve` and waits until it listens. */
+  static start(options: ServerStart = {}): Promise<ServerProcess> {
+    return ServerProcess.run(kaiwaProgram(options), options.port);
+  }
+
+  /**
+   * Starts `server` and waits until it prints a line with "listening" on stderr; on `port`, or by
+   * default on a free one (another tried if it is taken meanwhile).
+   */
+  static async run(server: ServerProgram, port?: number): Promise<ServerProcess> {
+    if (port !== undefined) return await ServerProcess.#startOn(port, server);
     let lastError: Error | null = null;
     for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
       try {
-        return await ServerProcess.#startOn(pickPort(), options);
+        return await ServerProcess.#startOn(pickPort(), server);
       } catch (error) {
         lastError = error as Error;
       }
@@ -114,24 +147,10 @@ export class ServerProcess {
     throw lastError!;
   }
 
-  static async #startOn(port: number, options: ServerStart): Promise<ServerProcess> {
-    const fastUdp = options.fastUdp ?? false;
-    // The V8 flags `deno task serve` and the compiled binary run with.
-    const args = ["run", V8_FLAGS, "--allow-net", "--allow-env"];
-    if (fastUdp) args.push("--allow-ffi");
-    const inspect = Deno.env.get(INSPECT_VARIABLE);
-    if (inspect) args.push(`--inspect=${inspect}`);
-    // Bench clients speak plain TCRP (TLS with --encrypted); the server makes its TLS identity
-    // once, in a directory of its own that later runs reuse (the benchmark itself may not write).
-    const dataDir = `${Deno.env.get("TMPDIR") ?? "/tmp"}/${BENCH_DATA_DIR}`;
-    args.push(`--allow-read=${dataDir}`, `--allow-write=${dataDir}`);
-    args.push("main.ts", "serve", "--host", BENCH_HOST, "--port", String(port));
-    args.push("--data-dir", dataDir);
-    args.push(...options.flags ?? []);
-    args.push("--udp", fastUdp ? "fast" : "portable");
-    const child = new Deno.Command(Deno.execPath(), {
-      args,
-      cwd: new URL("..", import.meta.url),
+  static async #startOn(port: number, server: ServerProgram): Promise<ServerProcess> {
+    const child = new Deno.Command(server.program, {
+      args: server.args(port),
+      cwd: server.cwd,
       stdin: "null",
       stdout: "null",
       stderr: "piped",
@@ -144,12 +163,12 @@ export class ServerProcess {
     });
     const ready = await Promise.race([listening, timeout]);
     clearTimeout(timer);
-    const server = new ServerProcess(child, port, lines, fastUdp);
+    const started = new ServerProcess(child, port, lines);
     if (!ready) {
-      await server.stop();
+      await started.stop();
       throw new Error(`Server did not start on port ${port}: ${lines.join(" | ") || "no output"}`);
     }
-    return server;
+    return started;
   }
 
   /** The server's resident memory in bytes, or null off Linux. */
@@ -167,7 +186,7 @@ export class ServerProcess {
    * pin; null if it printed none.
    */
   get fingerprint(): string | null {
-    const listening = this.#lines.find((line) => line.includes(LISTENING_MARK));
+    const listening = this.#lines.find((line) => LISTENING_PATTERN.test(line));
     return listening?.match(FINGERPRINT_PATTERN)?.[1] ?? null;
   }
 
@@ -193,10 +212,41 @@ export class ServerProcess {
       await Promise.race([this.#child.status, killed]);
       const status = await this.#child.status;
       clearTimeout(timer);
+      ServerProcess.#running.delete(this);
       return status;
     })();
     return this.#stopped;
   }
+}
+
+/** `main.ts serve` with `options`, run by this Deno. */
+function kaiwaProgram(options: ServerStart): ServerProgram {
+  // The server may use FFI and runs with the V8 flags, as `deno task serve` and the compiled
+  // binary do; its UDP path is chosen by flags.
+  const deno = ["run", V8_FLAGS, "--allow-net", "--allow-env", "--allow-ffi"];
+  const inspect = Deno.env.get(INSPECT_VARIABLE);
+  if (inspect) deno.push(`--inspect=${inspect}`);
+  // Bench clients speak plain TCRP (TLS with --encrypted); the server makes its TLS identity
+  // once, in a directory of its own that later runs reuse (the benchmark itself may not write).
+  const dataDir = `${Deno.env.get("TMPDIR") ?? "/tmp"}/${BENCH_DATA_DIR}`;
+  deno.push(`--allow-read=${dataDir}`, `--allow-write=${dataDir}`);
+  return {
+    program: Deno.execPath(),
+    cwd: new URL("..", import.meta.url),
+    args: (port) => [
+      ...deno,
+      "main.ts",
+      "serve",
+      "--host",
+      BENCH_HOST,
+      "--port",
+      String(port),
+      "--data-dir",
+      dataDir,
+      ...options.flags ?? [],
+      ...UDP_PATH_FLAGS[options.udp ?? "default"],
+    ],
+  };
 }
 
 function signal(child: Deno.ChildProcess, name: Deno.Signal): void {
@@ -237,7 +287,7 @@ function watchStderr(stderr: ReadableStream<Uint8Array>, lines: string[]): Promi
         pending = parts.pop() ?? "";
         for (const line of parts) {
           lines.push(line);
-          if (line.includes(LISTENING_MARK)) resolve(true);
+          if (LISTENING_PATTERN.test(line)) resolve(true);
         }
       }
       resolve(false);

@@ -28,6 +28,13 @@ export interface ResultRow {
   serverCpu?: number | null;
   /** Load generator CPU (this process, all threads) while sending, percent of one core. */
   generatorCpu?: number | null;
+  /**
+   * The busiest generator worker's busy share of the send window (not waiting for datagrams or
+   * for its next send tick), percent: near 100, the generator, not the server, set the pace.
+   */
+  generatorBusy?: number;
+  /** The server's resident memory, bytes. */
+  serverRss?: number | null;
   /** Anything else worth a word: kernel drops, pass/fail, fill times. */
   note?: string;
 }
@@ -43,12 +50,15 @@ const HEADERS = [
   "max ms",
   "joins/s",
   "RSS/member",
+  "srv RSS",
   "srv CPU",
   "gen CPU",
+  "gen busy %",
   "notes",
 ] as const;
 const NONE = "-";
 const KIB = 1024;
+const MIB = 1024 * 1024;
 const LOSS_DIGITS = 3;
 const LATENCY_DIGITS = 2;
 const SEPARATOR = " | ";
@@ -69,6 +79,10 @@ function bytes(value: number | undefined): string {
   return value === undefined ? NONE : `${(value / KIB).toFixed(2)} KiB`;
 }
 
+function mebibytes(value: number | undefined | null): string {
+  return value === undefined || value === null ? NONE : `${(value / MIB).toFixed(1)} MiB`;
+}
+
 function cells(row: ResultRow): string[] {
   return [
     row.scenario,
@@ -81,8 +95,10 @@ function cells(row: ResultRow): string[] {
     fixed(row.latency?.max, LATENCY_DIGITS),
     integer(row.joinsPerSecond),
     bytes(row.rssPerMember),
+    mebibytes(row.serverRss),
     percent(row.serverCpu),
     percent(row.generatorCpu),
+    percent(row.generatorBusy),
     row.note ?? "",
   ];
 }
@@ -92,8 +108,16 @@ function cells(row: ResultRow): string[] {
  * docs/performance.md.
  */
 export function formatTable(rows: readonly ResultRow[]): string {
-  const table = [HEADERS.slice() as string[], ...rows.map(cells)];
-  const widths = HEADERS.map((_, c) => Math.max(...table.map((line) => line[c].length)));
+  return formatMarkdown(HEADERS, rows.map(cells));
+}
+
+/** `lines` under `headers` as a Markdown table, pipes aligned. */
+export function formatMarkdown(
+  headers: readonly string[],
+  lines: readonly (readonly string[])[],
+): string {
+  const table = [headers, ...lines];
+  const widths = headers.map((_, c) => Math.max(...table.map((line) => line[c].length)));
   const format = (line: readonly string[]) =>
     `| ${line.map((cell, c) => cell.padEnd(widths[c])).join(SEPARATOR)} |`;
   const rule = `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`;

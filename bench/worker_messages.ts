@@ -23,7 +23,7 @@ export interface MemberCredentials {
 /** Commands from the main thread. */
 export type WorkerCommand =
   /**
-   * Bind `count` sockets to 127.0.0.1 port 0 and start receiving on each; record which of the
+   * Open `count` sockets on 127.0.0.1 port 0 and start receiving on each; record which of the
    * members `m0` to `m<trackNames - 1>` each socket is told joined (0: record none).
    */
   | {
@@ -40,10 +40,6 @@ export type WorkerCommand =
   | { kind: "step"; step: number }
   /** Send `rate` chat messages per second for `durationMs`, round-robin over the members. */
   | { kind: "send"; step: number; rate: number; durationMs: number }
-  /** Send one text message from one member. */
-  | { kind: "say"; index: number; text: string }
-  /** Make one member leave its room (a host leaving closes it). */
-  | { kind: "leave"; index: number }
   /** Report how many datagrams arrived in all, to tell when deliveries have stopped. */
   | { kind: "poll" }
   /** Report the counters of the current step. */
@@ -80,7 +76,11 @@ export interface StepReport {
 export type WorkerReply =
   | { kind: "opened"; ports: number[] }
   | { kind: "ack" }
-  | { kind: "sent"; sent: number; elapsedMs: number }
+  /**
+   * What a `send` sent, in how long, and the share of that time the worker was busy (not
+   * waiting for datagrams or for its next send tick), percent.
+   */
+  | { kind: "sent"; sent: number; elapsedMs: number; busyPercent: number }
   | { kind: "progress"; datagrams: number }
   | StepReport
   | { kind: "failed"; message: string };

@@ -11,7 +11,7 @@ import { attachFastUdp, FastUdpTransport, RECEIVE_BUFFER_BYTES } from "./fast_ud
 import { Lobby } from "./lobby.ts";
 import { bindPair, listenUdp } from "./listen.ts";
 import { Logger, type LogSink } from "./log.ts";
-import { MetricsEndpoint, metricsRegistry, ServerMetrics } from "./metrics/mod.ts";
+import { loadExposition, MetricsEndpoint, ServerMetrics } from "./metrics/mod.ts";
 import type { ServeOptions } from "./options.ts";
 import { type PasswordHasher, scryptHasher } from "./password.ts";
 import { PasswordBudget } from "./password_budget.ts";
@@ -131,14 +131,19 @@ export async function startServer(
   deps: ServerDeps = {},
 ): Promise<ServerHandle> {
   const identity = await loadIdentity(options);
+  const exposition = options.metricsPort === null ? null : await loadExposition();
   const cluster = options.cluster === null ? null : await joinCluster(options, options.cluster);
   try {
-    return start(options, deps, identity === null ? null : new TlsTerminator(identity), cluster);
+    const tls = identity === null ? null : new TlsTerminator(identity);
+    return start(options, deps, tls, exposition, cluster);
   } catch (error) {
     await cluster?.close();
     throw error;
   }
 }
+
+/** The Prometheus exposition module, loaded only for `--metrics-port`. */
+type Exposition = Awaited<ReturnType<typeof loadExposition>>;
 
 /**
  * Connects to the cluster's NATS servers: the NATS client is loaded here, and only here, so that a
@@ -167,6 +172,7 @@ function start(
   options: ServeOptions,
   deps: ServerDeps,
   tls: TlsTerminator | null,
+  exposition: Exposition | null,
   cluster: ClusterNode | null,
 ): ServerHandle {
   const now = deps.now ?? Date.now;
@@ -177,14 +183,15 @@ function start(
   });
   const { listener, socket } = bindPair(options.host, options.port);
   let lobbySocket: Deno.DatagramConn | null = null;
-  const metrics = new ServerMetrics();
+  const metrics = new ServerMetrics(exposition?.joinHistogram() ?? null);
   let serving = true;
   // Built on the first scrape: the parts it reads exist by then.
-  let registry: ReturnType<typeof metricsRegistry> | null = null;
+  let registry: ReturnType<Exposition["metricsRegistry"]> | null = null;
   let endpoint: MetricsEndpoint | null = null;
   try {
     if (options.lobbyPort !== null) lobbySocket = listenUdp(options.host, options.lobbyPort);
-    if (options.metricsPort !== null) {
+    if (options.metricsPort !== null && exposition !== null) {
+      const { metricsRegistry } = exposition;
       endpoint = new MetricsEndpoint(options.metricsHost, options.metricsPort, {
         metrics: () => {
           registry ??= metricsRegistry({ state, metrics, faults, udp, tcp, web });

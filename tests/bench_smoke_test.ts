@@ -1,4 +1,5 @@
 import { ok, strictEqual } from "node:assert/strict";
+import { TARGETS } from "../bench/compare_table.ts";
 import { ENCRYPTED_SCENARIOS, SCENARIOS } from "../bench/options.ts";
 
 const REPO = new URL("..", import.meta.url);
@@ -14,8 +15,15 @@ function scenarioCells(output: string): string[] {
 /** Runs `deno task bench` with `args`; its exit code, its stdout and its stderr. */
 async function bench(args: string[]): Promise<{ code: number; output: string; errors: string }> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-env", "--allow-run", "--allow-read", "bench/main.ts"]
-      .concat(args),
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-env",
+      "--allow-run",
+      "--allow-read",
+      "--allow-ffi",
+      "bench/main.ts",
+    ].concat(args),
     cwd: REPO,
     stdin: "null",
     stdout: "piped",
@@ -68,4 +76,54 @@ Deno.test("deno task bench --quick --encrypted runs the chat scenarios with seal
   await t.step("no sealed datagram failed to open", () => {
     ok(!output.includes("did not open"), output);
   });
+});
+
+/** Why `program` cannot run here (it is missing or fails `--version`), or null when it runs. */
+async function missing(program: string): Promise<string | null> {
+  try {
+    const { success } = await new Deno.Command(program, {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return success ? null : `${program} --version failed`;
+  } catch {
+    return `${program} is not installed`;
+  }
+}
+
+/** The reference relays need a C compiler and Python 3; without one, the comparison is skipped. */
+const compareUnavailable = (await missing("cc")) ?? (await missing("python3"));
+if (compareUnavailable !== null) {
+  console.warn(`bench --compare smoke skipped: ${compareUnavailable}`);
+}
+
+Deno.test({
+  name: "deno task bench --quick --compare runs four servers and prints a ratio row per target",
+  ignore: compareUnavailable !== null,
+  fn: async (t) => {
+    const { code, output, errors } = await bench(["--quick", "--compare", "--rounds", "1"]);
+
+    await t.step("it exits with status 0", () => {
+      strictEqual(code, 0, `bench failed:\n${output}\n${errors}`);
+    });
+
+    await t.step("it prints a table per server", () => {
+      strictEqual(output.split("\n").filter((line) => line.startsWith("| scenario ")).length, 4);
+      for (const server of ["kaiwa", "kaiwa portable", "C relay", "Python relay"]) {
+        ok(output.includes(`### ${server}:`), `no table for ${server} in:\n${output}`);
+      }
+    });
+
+    await t.step("the verdict has a row per target, each with a ratio to C and a verdict", () => {
+      const verdict = output.slice(output.indexOf("| target "));
+      for (const target of TARGETS) {
+        const row = verdict.split("\n").find((line) => line.startsWith(`| ${target.id} `));
+        ok(row !== undefined, `no row for target ${target.id} in:\n${verdict}`);
+        const cells = row.split("|").map((cell) => cell.trim());
+        ok(/^\d+\.\d+×$/.test(cells[7]), `no kaiwa ÷ C ratio in: ${row}`);
+        ok(/^(met|NOT met)/.test(cells[10]), `no verdict in: ${row}`);
+      }
+    });
+  },
 });

@@ -14,6 +14,14 @@ export const SO_TYPE = 3;
 export const SO_RCVBUF = 8;
 /** `SOCK_DGRAM`. */
 export const SOCK_DGRAM = 2;
+/** `SOCK_NONBLOCK`, or-ed into `socket(2)`'s type: the socket never blocks. */
+export const SOCK_NONBLOCK = 0o4000;
+/** `SOCK_CLOEXEC` (also `EPOLL_CLOEXEC`): a child process does not inherit the descriptor. */
+export const SOCK_CLOEXEC = 0o2000000;
+/** `EPOLL_CTL_ADD` (<sys/epoll.h>). */
+export const EPOLL_CTL_ADD = 1;
+/** `EPOLLIN`: readable. */
+export const EPOLLIN = 0x1;
 /** `MSG_DONTWAIT`: never block the event loop, even if the socket were blocking. */
 export const MSG_DONTWAIT = 0x40;
 /** `MSG_TRUNC` in `msg_flags`: the datagram was longer than the buffer. */
@@ -51,6 +59,18 @@ const SYMBOLS = {
   // ssize_t recvmsg(int sockfd, struct msghdr *msg, int flags)
   recvmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
   __errno_location: { parameters: [], result: "pointer" },
+  // The benchmark's load generator opens and drives its members' sockets itself (bench/).
+  // int socket(int domain, int type, int protocol)
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  // int bind(int sockfd, const struct sockaddr *addr, socklen_t addrlen)
+  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+  epoll_create1: { parameters: ["i32"], result: "i32" },
+  // int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
+  epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
+  // int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout): blocks the
+  // calling thread, which a benchmark worker has to itself.
+  epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
 } as const;
 
 /** The opened library: its calls and the calling thread's errno. */

@@ -82,3 +82,11 @@ export function linkHeaders(
     words[(header + MSG_IOVLEN) / WORD] = 1;
   }
 }
+
+/**
+ * `struct epoll_event`: `events` (u32) then `data` (u64). x86_64 packs it (12 bytes, data at 4);
+ * other 64-bit architectures align `data` (16 bytes, data at 8).
+ */
+export const EPOLL_EVENT_SIZE = Deno.build.arch === "x86_64" ? 12 : 16;
+/** Where `data` is in a `struct epoll_event`. */
+export const EPOLL_DATA = Deno.build.arch === "x86_64" ? 4 : 8;

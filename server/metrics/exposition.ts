@@ -6,10 +6,10 @@
  * @module
  */
 
-import { Counter, Gauge, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import { Status } from "../../protocol/mod.ts";
 import { DropReason, type ServerState } from "../state/mod.ts";
-import type { ServerMetrics } from "./server_metrics.ts";
+import { JOIN_SECONDS_BUCKETS, type ServerMetrics } from "./server_metrics.ts";
 
 /** What the exposition reads, each at scrape time. */
 export interface MetricsSource {
@@ -93,6 +93,19 @@ function readGauge(
 /** One unlabelled value. */
 function single(value: number): Iterable<readonly [string, number]> {
   return [["", value]];
+}
+
+/**
+ * The join latency histogram, `kaiwa_join_duration_seconds`, for {@link ServerMetrics}; registered
+ * by {@link metricsRegistry}.
+ */
+export function joinHistogram(): Histogram {
+  return new Histogram({
+    name: "kaiwa_join_duration_seconds",
+    help: "Time from a create or join request read to its admission, password hash included",
+    buckets: [...JOIN_SECONDS_BUCKETS],
+    registers: [],
+  });
 }
 
 /**
@@ -188,7 +201,7 @@ export function metricsRegistry(source: MetricsSource): Registry {
     null,
     () => single(source.faults.count),
   );
-  registry.registerMetric(metrics.joinSeconds);
+  if (metrics.joinSeconds instanceof Histogram) registry.registerMetric(metrics.joinSeconds);
   readGauge(
     registry,
     "process_resident_memory_bytes",

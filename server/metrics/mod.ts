@@ -12,5 +12,13 @@ export {
   MetricsEndpoint,
   type MetricsHandlers,
 } from "./endpoint.ts";
-export { metricsRegistry, type MetricsSource } from "./exposition.ts";
-export { JOIN_SECONDS_BUCKETS, ServerMetrics } from "./server_metrics.ts";
+export type { MetricsSource } from "./exposition.ts";
+export { JOIN_SECONDS_BUCKETS, type LatencyObserver, ServerMetrics } from "./server_metrics.ts";
+
+/**
+ * Loads the Prometheus exposition (prom-client, ≈8 MiB of resident memory), which only a server
+ * with `--metrics-port` needs.
+ */
+export function loadExposition(): Promise<typeof import("./exposition.ts")> {
+  return import("./exposition.ts");
+}

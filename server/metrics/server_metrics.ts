@@ -6,8 +6,6 @@
  * @module
  */
 
-import { Histogram } from "prom-client";
-
 /**
  * Upper bounds of the join latency buckets, in seconds: a join without a password answers in
  * well under a millisecond, one with a password hashes for ≈60 ms (scrypt) and may wait for a
@@ -25,11 +23,28 @@ export const JOIN_SECONDS_BUCKETS: readonly number[] = [
   5,
 ];
 
+/** Takes one latency, in seconds: prom-client's `Histogram` is one. */
+export interface LatencyObserver {
+  /** Records `seconds`. */
+  observe(seconds: number): void;
+}
+
 /**
  * The server's own counters; every field counts since the start. It is the TCRP sessions'
  * `RequestMetrics` (server/tcp).
  */
 export class ServerMetrics {
+  /**
+   * Join and create latency, observed once per admission (admissions are bounded by
+   * `--join-rate`, never per datagram); null when no metrics endpoint could read it.
+   */
+  readonly joinSeconds: LatencyObserver | null;
+
+  /** Counters starting at zero, with the join latency observed by `joinSeconds` if given. */
+  constructor(joinSeconds: LatencyObserver | null = null) {
+    this.joinSeconds = joinSeconds;
+  }
+
   /** Datagrams received on the UDP port (valid or not, oversized included). */
   datagramsIn = 0;
   /** Datagrams queued to be sent on the UDP port, one per recipient. */
@@ -38,17 +53,6 @@ export class ServerMetrics {
   deliveryFailures = 0;
   /** Requests refused, by status name. */
   readonly refusals: Map<string, number> = new Map();
-  /**
-   * Join and create latency. A prom-client histogram, observed once per admission: admissions are
-   * bounded by `--join-rate`, never per datagram.
-   */
-  readonly joinSeconds: Histogram = new Histogram({
-    name: "kaiwa_join_duration_seconds",
-    help: "Time from a create or join request read to its admission, password hash included",
-    buckets: [...JOIN_SECONDS_BUCKETS],
-    registers: [],
-  });
-
   /** A request was refused with the status named `status` (`RoomFull`, `WrongPassword`…). */
   refused(status: string): void {
     this.refusals.set(status, (this.refusals.get(status) ?? 0) + 1);
@@ -56,6 +60,6 @@ export class ServerMetrics {
 
   /** A create or join was admitted `seconds` after its request was read. */
   admitted(seconds: number): void {
-    this.joinSeconds.observe(seconds);
+    this.joinSeconds?.observe(seconds);
   }
 }

@@ -55,7 +55,7 @@ export async function startTarget(
   }
   const lobbyPort = needs.lobby ? freeUdpPort() : null;
   const flags = lobbyPort === null ? [] : ["--lobby-port", String(lobbyPort)];
-  const server = await ServerProcess.start({ flags, fastUdp: needs.fastUdp ?? false });
+  const server = await ServerProcess.start({ flags, udp: needs.fastUdp ? "fast" : "portable" });
   return {
     port: server.port,
     lobbyPort,
