@@ -243,3 +243,20 @@ Deno.test({
     ok(!b.lines.some((line) => line.includes("node a declared dead")), b.lines.join("\n"));
   },
 });
+
+Deno.test({
+  name: clusterTestName(
+    "cluster: a node stopped while the broker is gone still stops, with exit code 0",
+  ),
+  ignore: !HAVE_NATS,
+  async fn() {
+    await using nats = await NatsServer.start();
+    await using a = await KaiwaNode.start("a", [nats.url]);
+    await using ann = new UdpClient();
+    await enterOn(a, ann, CreateRoom, "orphan", "ann", { kaiwa: true });
+    await nats.kill();
+    await eventually(() => a.lines.some((line) => line.includes("cluster: lost nats")), "A lost");
+    strictEqual(await a.kill("SIGTERM"), 0, a.lines.join("\n"));
+    await untilEvent(ann, (e) => e.type === "shutdown", "the shutdown notice");
+  },
+});

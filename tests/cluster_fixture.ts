@@ -79,21 +79,39 @@ class Child {
     })();
   }
 
-  /** Kills the process (SIGKILL by default), waits for it, and returns its exit code. */
+  /**
+   * Kills the process (SIGKILL by default), waits for it, and returns its exit code. One that
+   * outlives another signal by {@link STOP_BOUND_MS} is killed (a hang fails its test, not the
+   * suite).
+   */
   async kill(signal: Deno.Signal = "SIGKILL"): Promise<number> {
     if (!this.#killed) {
       this.#killed = true;
-      try {
-        this.process.kill(signal);
-      } catch {
-        // Already gone.
+      this.#signal(signal);
+      if (signal !== "SIGKILL") {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const late = new Promise<void>((resolve) => timer = setTimeout(resolve, STOP_BOUND_MS));
+        await Promise.race([this.process.status, late]);
+        clearTimeout(timer);
+        if (!this.exited) this.#signal("SIGKILL");
       }
     }
     const { code } = await this.process.status;
     await this.#reading;
     return code;
   }
+
+  #signal(signal: Deno.Signal): void {
+    try {
+      this.process.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  }
 }
+
+/** How long a process may take to stop on SIGTERM before it is killed. */
+const STOP_BOUND_MS = 10_000;
 
 /** A nats-server process. */
 export class NatsServer {

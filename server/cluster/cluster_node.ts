@@ -93,6 +93,11 @@ const REMOTE_VIA_PREFIX = "node:";
  * counter the owner reached (2^52 datagrams), so the client's replay window takes them as new.
  */
 const FENCE_COUNTER = 2 ** 52;
+/**
+ * The longest a stopping node waits for the registry and for its last messages to go out: the
+ * whole stop stays within a couple of seconds even with the broker gone.
+ */
+const STOP_WAIT_MS = 1_000;
 /** How long a join waits for the owner's answer (a password hash may queue there). */
 const JOIN_TIMEOUT_MS = 5_000;
 /** The most KV replicas: a NATS cluster of three keeps the registry through one server's death. */
@@ -290,8 +295,13 @@ export class ClusterNode {
     const now = this.#now();
     const event: KaiwaEvent = { type: "shutdown", time: now };
     for (const member of this.#relay.takeAll()) this.#tell(member, event, false);
+    // Cut off from the broker, it writes nothing: the others free its names once it is dead.
+    if (!this.#connected) return;
     const rooms = [...(this.#host?.sessions.state.rooms.keys() ?? [])];
-    await Promise.all(rooms.map((name) => this.#registry.release(name, this.run)));
+    await within(
+      Promise.all(rooms.map((name) => this.#registry.release(name, this.run))),
+      STOP_WAIT_MS,
+    );
   }
 
   /** Stops everything: the goodbye heartbeat, the timer, the watch, the connection. */
@@ -301,9 +311,13 @@ export class ClusterNode {
     this.#down.flush();
     const bye: Heartbeat = { ...this.run, gone: true };
     this.#publish(HEARTBEAT_SUBJECT, encoder.encode(JSON.stringify(bye)));
-    await this.#registry.close().catch(() => {});
-    await this.#nc.drain().catch(() => {});
-    await this.#watching;
+    // What is queued goes out if the broker takes it soon; a stop never waits longer.
+    if (!(await within(this.#nc.drain().then(() => true, () => true), STOP_WAIT_MS))) {
+      await this.#nc.close().catch(() => {});
+    }
+    // The connection closed, the watch and the status loop end; bounded all the same.
+    await within(this.#registry.close().catch(() => {}), STOP_WAIT_MS);
+    await within(this.#watching ?? Promise.resolve(), STOP_WAIT_MS);
   }
 
   #now(): number {
@@ -656,5 +670,18 @@ export class ClusterNode {
         host.sessions.log.info(`cluster: room "${room.name}" claimed again`);
       }
     }
+  }
+}
+
+/** `promise`'s value, or undefined once `ms` passed first. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) =>
+    timer = setTimeout(() => resolve(undefined), ms)
+  );
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
