@@ -17,6 +17,8 @@ export type Scenario = typeof SCENARIOS[number];
  * session does not change on the UDP side; its members stay standard clients.
  */
 export const ENCRYPTED_SCENARIOS: readonly Scenario[] = ["a", "b", "c"];
+/** The scenarios `--compare` runs: (e) is kaiwa's own cluster, which the reference relays lack. */
+export const COMPARED_SCENARIOS: readonly Scenario[] = ["a", "b", "c", "d"];
 
 /** How big each scenario is. */
 export interface BenchSizes {
@@ -156,11 +158,15 @@ export function parseBenchArgs(args: string[]): BenchOptions | "help" {
   }
   const { values } = parsed;
   if (values.help) return "help";
-  const allowed: readonly string[] = values.encrypted ? ENCRYPTED_SCENARIOS : SCENARIOS;
+  const allowed: readonly string[] = values.encrypted
+    ? ENCRYPTED_SCENARIOS
+    : values.compare
+    ? COMPARED_SCENARIOS
+    : SCENARIOS;
   const wanted = values.scenario ?? [...allowed];
   for (const scenario of wanted) {
     if (!allowed.includes(scenario)) {
-      const mode = values.encrypted ? " with --encrypted" : "";
+      const mode = values.encrypted ? " with --encrypted" : values.compare ? " with --compare" : "";
       throw new TypeError(`Unknown scenario "${scenario}"${mode}\n${USAGE}`);
     }
   }
