@@ -4,7 +4,7 @@
  * created; meanwhile a create may answer ServerError, never a wrong answer.
  */
 
-import { ok } from "node:assert/strict";
+import { ok, strictEqual } from "node:assert/strict";
 import { decodeEvent, encodeCommand, Operation, Status } from "../protocol/mod.ts";
 import {
   clusterTestName,
@@ -12,6 +12,7 @@ import {
   eventually,
   HAVE_NATS,
   KaiwaNode,
+  NatsServer,
   startNatsCluster,
   untilEvent,
 } from "./cluster_fixture.ts";
@@ -96,3 +97,51 @@ function chatSender(bytes: Uint8Array): string | null {
   const event = decodeEvent(bytes);
   return event.type === "chat" ? event.sender : null;
 }
+
+Deno.test({
+  name: clusterTestName("cluster: the broker restarted: nodes reconnect, chat and creates go on"),
+  ignore: !HAVE_NATS,
+  async fn() {
+    await using nats = await NatsServer.start();
+    await using a = await KaiwaNode.start("a", [nats.url], PATIENT);
+    await using b = await KaiwaNode.start("b", [nats.url], PATIENT);
+    await using ann = new UdpClient();
+    await using bob = new UdpClient();
+    const annToken = await enterOn(a, ann, CreateRoom, "restarted", "ann", { kaiwa: true });
+    const bobToken = await enterOn(b, bob, JoinRoom, "restarted", "bob", { kaiwa: true });
+    await untilEvent(bob, (e) => e.type === "members", "bob's member list");
+
+    await nats.restart();
+    for (
+      const [from, fromNode, token, to, sender] of [
+        [bob, b, bobToken, ann, "bob"],
+        [ann, a, annToken, bob, "ann"],
+      ] as const
+    ) {
+      let through = false;
+      for (let i = 0; i < 100 && !through; i++) {
+        const chat = encodeCommand({ type: "chat", text: `r${i}` });
+        await from.send(fromNode.udp, "restarted", token, chat);
+        const event = await to.receive(200);
+        through = event !== null && chatSender(event) === sender;
+      }
+      ok(through, `a message from ${sender} after the restart`);
+    }
+    for (const node of [a, b]) {
+      ok(node.lines.some((line) => line.includes("cluster: reconnected to nats")), `${node.id}`);
+    }
+    // The registry came back with the broker's store: the room is still held, and new ones made.
+    let created = false;
+    for (let i = 0; i < 60 && !created; i++) {
+      const answer = await tcrpRequest(b.port, CreateRoom, `again-${i}`, roomRequest("x"));
+      ok(answer.status === Status.Ok || answer.status === Status.ServerError, `${answer.status}`);
+      created = answer.status === Status.Ok;
+      if (!created) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    ok(created, "a room created after the restart");
+    strictEqual(
+      (await tcrpRequest(b.port, CreateRoom, "restarted", roomRequest("y"))).status,
+      Status.RoomExists,
+    );
+  },
+});

@@ -117,39 +117,36 @@ const STOP_BOUND_MS = 10_000;
 export class NatsServer {
   readonly url: string;
   readonly port: number;
-  readonly #child: Child;
+  readonly #args: string[];
   readonly #dir: string;
+  #child: Child;
 
-  private constructor(port: number, child: Child, dir: string) {
+  private constructor(port: number, args: string[], dir: string) {
     this.port = port;
     this.url = `nats://127.0.0.1:${port}`;
-    this.#child = child;
+    this.#args = args;
     this.#dir = dir;
+    this.#child = new Child("nats-server", args);
   }
 
   /** Starts one server (JetStream on, its store in a fresh directory); `extra` adds flags. */
   static async start(extra: string[] = [], port = freePort()): Promise<NatsServer> {
     const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "kaiwa-nats-" });
-    const child = new Child("nats-server", [
-      "-a",
-      "127.0.0.1",
-      "-p",
-      String(port),
-      "-js",
-      "-sd",
-      dir,
-      ...extra,
-    ]);
-    const server = new NatsServer(port, child, dir);
+    const args = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir, ...extra];
+    const server = new NatsServer(port, args, dir);
+    await server.#listening();
+    return server;
+  }
+
+  async #listening(): Promise<void> {
     await eventually(async () => {
       try {
-        (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+        (await Deno.connect({ hostname: "127.0.0.1", port: this.port })).close();
         return true;
       } catch {
         return false;
       }
-    }, `nats-server on ${port}`);
-    return server;
+    }, `nats-server on ${this.port}`);
   }
 
   /** The server's log lines. */
@@ -160,6 +157,13 @@ export class NatsServer {
   /** Kills the server at once (SIGKILL). */
   async kill(): Promise<void> {
     await this.#child.kill();
+  }
+
+  /** Kills it and starts it again, on the same port with the same store (a broker restart). */
+  async restart(): Promise<void> {
+    await this.#child.kill();
+    this.#child = new Child("nats-server", this.#args);
+    await this.#listening();
   }
 
   /** Kills it and removes its store. */
