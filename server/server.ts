@@ -250,6 +250,7 @@ function start(
           allowedOrigins: options.webAllowedOrigins,
           maxConnections: options.maxConnections,
           maxConnectionsPerIp: options.maxConnectionsPerIp,
+          maxIncompletePerIp: options.maxIncompletePerIp,
           timeoutSeconds: options.timeoutSeconds,
         },
         sessions,
