@@ -12,8 +12,9 @@ import { DEFAULT_JOIN_OPTIONS, type JoinOptions, type PasswordSource } from "../
 import { type Environment, envName } from "./environment.ts";
 import { formatExitCodes } from "./exit_codes.ts";
 import { type FlagSpec, formatFlags, HELP_FLAG, type ParsedFlags, parseFlags } from "./flags.ts";
+import { parseServerTrust, TRUST_FLAGS } from "./trust_flags.ts";
 import { UsageError } from "./usage_error.ts";
-import { parseFingerprint, parsePort, parseText } from "./values.ts";
+import { parsePort, parseText } from "./values.ts";
 
 const D = DEFAULT_JOIN_OPTIONS;
 
@@ -51,14 +52,7 @@ export const JOIN_FLAGS: readonly FlagSpec[] = [
   },
   { name: "json", help: "Pipe mode: write events as JSON lines" },
   { name: "bell", help: "Ring the bell on each mention, not only unfocused" },
-  { name: "fingerprint", value: "SHA256:…", help: "Require this server identity" },
-  { name: "insecure-plaintext", help: "No TLS: password and token go in clear" },
-  {
-    name: "data-dir",
-    value: "DIR",
-    help: "known_servers' folder (default: state dir)",
-    env: true,
-  },
+  ...TRUST_FLAGS,
   HELP_FLAG,
 ];
 
@@ -142,16 +136,7 @@ export function parseJoinArgs(args: readonly string[], env: Environment = {}): J
   if (flags.boolean("create")) options.create = true;
   if (flags.boolean("json")) options.json = true;
   if (flags.boolean("bell")) options.bell = true;
-  if (flags.boolean("insecure-plaintext")) options.insecurePlaintext = true;
-  const fingerprint = flags.string("fingerprint");
-  if (fingerprint !== undefined) {
-    options.fingerprint = parseFingerprint(fingerprint, "--fingerprint");
-  }
-  const dataDir = flags.string("data-dir");
-  if (dataDir !== undefined) options.dataDir = parseText(dataDir, flags.label("data-dir"));
-  if (options.insecurePlaintext && options.fingerprint !== null) {
-    throw new UsageError("--insecure-plaintext and --fingerprint exclude each other");
-  }
+  parseServerTrust(flags, options);
   options.password = parsePasswordSource(flags);
   return options;
 }

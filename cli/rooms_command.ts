@@ -10,8 +10,8 @@ import { DEFAULT_JOIN_OPTIONS, type JoinOptions } from "../client/options.ts";
 import { type Environment, envName } from "./environment.ts";
 import { ExitCode } from "./exit_codes.ts";
 import { type FlagSpec, formatFlags, HELP_FLAG, parseFlags } from "./flags.ts";
-import { UsageError } from "./usage_error.ts";
-import { parseFingerprint, parsePort, parseText } from "./values.ts";
+import { parseServerTrust, TRUST_FLAGS } from "./trust_flags.ts";
+import { parsePort, parseText } from "./values.ts";
 
 const D = DEFAULT_JOIN_OPTIONS;
 
@@ -26,23 +26,7 @@ export const ROOMS_FLAGS: readonly FlagSpec[] = [
   { name: "host", value: "HOST", help: "Server host name or address", default: D.host, env: true },
   { name: "port", value: "N", help: "Server port, 1-65535", default: String(D.port), env: true },
   { name: "json", help: "Write the list as one JSON object", default: String(D.json) },
-  {
-    name: "fingerprint",
-    value: "SHA256:…",
-    help: "Require this server TLS identity (known_servers is then not used)",
-  },
-  {
-    name: "insecure-plaintext",
-    help: "Talk to a server without TLS",
-    default: String(D.insecurePlaintext),
-  },
-  {
-    name: "data-dir",
-    value: "DIR",
-    help: "Where known_servers pins server identities on first use",
-    default: "the platform's state directory, e.g. ~/.local/state/kaiwa",
-    env: true,
-  },
+  ...TRUST_FLAGS,
   HELP_FLAG,
 ];
 
@@ -81,7 +65,7 @@ export function parseRoomsArgs(args: readonly string[], env: Environment = {}): 
     host: D.host,
     port: D.port,
     json: flags.boolean("json"),
-    insecurePlaintext: flags.boolean("insecure-plaintext"),
+    insecurePlaintext: D.insecurePlaintext,
     fingerprint: D.fingerprint,
     dataDir: D.dataDir,
   };
@@ -89,14 +73,6 @@ export function parseRoomsArgs(args: readonly string[], env: Environment = {}): 
   if (host !== undefined) options.host = parseText(host, flags.label("host"));
   const port = flags.string("port");
   if (port !== undefined) options.port = parsePort(port, flags.label("port"), 1);
-  const fingerprint = flags.string("fingerprint");
-  if (fingerprint !== undefined) {
-    options.fingerprint = parseFingerprint(fingerprint, "--fingerprint");
-  }
-  const dataDir = flags.string("data-dir");
-  if (dataDir !== undefined) options.dataDir = parseText(dataDir, flags.label("data-dir"));
-  if (options.insecurePlaintext && options.fingerprint !== null) {
-    throw new UsageError("--insecure-plaintext and --fingerprint exclude each other");
-  }
+  parseServerTrust(flags, options);
   return options;
 }

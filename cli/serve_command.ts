@@ -98,8 +98,8 @@ export const SERVE_FLAGS: readonly FlagSpec[] = withVariables([
   {
     name: "web-allowed-origin",
     value: "ORIGINS",
-    help: "Other origins whose pages may use the WebSocket, comma-separated",
-    default: "the page's own only",
+    help: "Origins whose pages may use the WebSocket, comma-separated (a DNS name must be listed)",
+    default: "the page's own, at an address",
   },
   { name: "max-rooms", value: "N", help: "Most rooms at once", default: String(D.maxRooms) },
   {

@@ -14,9 +14,10 @@ export const HISTORY_PREFIX = "[history] ";
 
 /**
  * What JSON.stringify leaves raw although a terminal acts on it (C1 controls such as the 8-bit
- * CSI 0x9b, DEL) or a line-splitting reader breaks lines at it (U+2028, U+2029).
+ * CSI 0x9b, DEL; the bidi controls that reorder what follows them: U+061C, U+200E, U+200F,
+ * U+202A–U+202E, U+2066–U+2069) or a line-splitting reader breaks lines at it (U+2028, U+2029).
  */
-const RAW_IN_JSON = /[\u007f-\u009f\u2028\u2029]/g;
+const RAW_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
 const HEX = 16;
 const ESCAPE_DIGITS = 4;
 

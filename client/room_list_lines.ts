@@ -5,6 +5,7 @@
  */
 
 import type { RoomList } from "../protocol/mod.ts";
+import { toJsonLine } from "./event_lines.ts";
 import { sanitizeForTerminal } from "./tui/mod.ts";
 
 /**
@@ -20,7 +21,7 @@ import { sanitizeForTerminal } from "./tui/mod.ts";
  * ```
  */
 export function formatRoomList(list: RoomList, json: boolean): string[] {
-  if (json) return [JSON.stringify({ rooms: list.rooms, truncated: list.truncated })];
+  if (json) return [toJsonLine({ rooms: list.rooms, truncated: list.truncated })];
   return list.rooms.map((room) =>
     `${sanitizeForTerminal(room.name)}\t${room.members}\t${room.password ? "password" : "open"}`
   );

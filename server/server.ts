@@ -294,6 +294,7 @@ function start(
           allowedOrigins: options.webAllowedOrigins,
           maxConnections: options.maxConnections,
           maxConnectionsPerIp: options.maxConnectionsPerIp,
+          maxIncompletePerIp: options.maxIncompletePerIp,
           timeoutSeconds: options.timeoutSeconds,
         },
         sessions,

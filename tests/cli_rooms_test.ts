@@ -113,3 +113,13 @@ Deno.test("kaiwa rooms lists a live server's rooms (exit 0) and reports a dead o
     await Deno.remove(dataDir, { recursive: true });
   }
 });
+
+Deno.test("kaiwa rooms --json escapes what a hostile server's names would do to a terminal", () => {
+  const hostile = "a\u009b31m\u0085\u202e\u2028b\u007f";
+  const [line] = formatRoomList(
+    { rooms: [{ name: hostile, members: 1, password: false }], truncated: false },
+    true,
+  );
+  strictEqual(/[\u007f-\u009f\u202e\u2028]/.test(line), false, line);
+  deepStrictEqual(JSON.parse(line).rooms[0].name, hostile);
+});

@@ -11,6 +11,7 @@ import {
   encodeCloseFrame,
   encodeFrame,
   FrameDecoder,
+  MAX_FRAGMENTS,
   Opcode,
   WebSocketError,
 } from "../server/web/ws_frame.ts";
@@ -130,6 +131,20 @@ Deno.test(
           ...clientFrame(Opcode.Continuation, new Uint8Array(1), true),
         ]),
         CloseCode.MessageTooBig,
+      );
+    });
+    await t.step("a message in more fragments than MAX_FRAGMENTS, even empty ones", () => {
+      const empty = new Uint8Array(0);
+      const frames = [clientFrame(Opcode.Text, empty, false)];
+      for (let i = 1; i < MAX_FRAGMENTS; i++) {
+        frames.push(clientFrame(Opcode.Continuation, empty, false));
+      }
+      // MAX_FRAGMENTS empty fragments pass; one more is refused before the message ends.
+      const decoder = new FrameDecoder(16, 32);
+      for (const frame of frames) deepStrictEqual(decoder.push(frame), []);
+      throws(
+        () => decoder.push(clientFrame(Opcode.Continuation, empty, false)),
+        (error) => error instanceof WebSocketError && error.code === CloseCode.MessageTooBig,
       );
     });
     await t.step("a fragmented or long control frame", () => {

@@ -202,6 +202,24 @@ Deno.test("the web port caps connections per IP", async () => {
   deepStrictEqual(await rawExchange(test.webPort, "GET / HTTP/1.1\r\n\r\n"), "");
 });
 
+Deno.test("half-sent requests hold at most --max-incomplete-per-ip of a source's connections", async () => {
+  await using test = await webServer({ maxIncompletePerIp: 2 });
+  const half = new TextEncoder().encode("GET / HTTP/1.1\r\n");
+  using first = await Deno.connect({ hostname: "127.0.0.1", port: test.webPort });
+  using second = await Deno.connect({ hostname: "127.0.0.1", port: test.webPort });
+  await first.write(half);
+  await second.write(half);
+  // The server accepts in the kernel's order, so both are counted when the third comes: with two
+  // heads unfinished, a third connection from the address is closed unanswered...
+  deepStrictEqual(await rawExchange(test.webPort, "GET / HTTP/1.1\r\n\r\n"), "");
+  // ...and once one of them finishes its head, a new request is served again.
+  await first.write(new TextEncoder().encode("\r\n"));
+  const answer = new Uint8Array(64);
+  const count = await first.read(answer);
+  ok(new TextDecoder().decode(answer.subarray(0, count ?? 0)).startsWith("HTTP/1.1 200 "));
+  ok((await rawExchange(test.webPort, "GET / HTTP/1.1\r\n\r\n")).startsWith("HTTP/1.1 200 "));
+});
+
 Deno.test("browser members meet the rules every member meets", async (t) => {
   await t.step("flood control drops messages over the rate and says so", async () => {
     await using test = await webServer({ floodRate: 1, floodBurst: 1 });

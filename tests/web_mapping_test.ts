@@ -172,6 +172,16 @@ Deno.test("the handshake's accept value and the Origin rule", { permissions: "no
   deepStrictEqual(originAllowed("https://127.0.0.1:8080", "127.0.0.1:8080", false, []), false);
   deepStrictEqual(originAllowed("http://evil.example", "127.0.0.1:8080", false, []), false);
   deepStrictEqual(originAllowed(undefined, "127.0.0.1:8080", false, []), false);
+  deepStrictEqual(originAllowed("http://[::1]:8080", "[::1]:8080", false, []), true);
+  deepStrictEqual(originAllowed("http://localhost:8080", "localhost:8080", false, []), true);
+  // DNS rebinding: a name pointed at this server is not its own origin unless allowed by name.
+  deepStrictEqual(originAllowed("http://evil.example:8080", "evil.example:8080", false, []), false);
+  deepStrictEqual(
+    originAllowed("https://chat.example.org", "chat.example.org", true, [
+      "https://chat.example.org",
+    ]),
+    true,
+  );
   deepStrictEqual(
     originAllowed("https://Chat.Example.org", "x", false, ["https://chat.example.org"]),
     true,

@@ -15,6 +15,8 @@ import { ListenError } from "../listen.ts";
 import type { Logger } from "../log.ts";
 import { closeQuietly, Deadline } from "../tcp/mod.ts";
 
+/** How long the accept loop pauses after a failed accept, in ms (as the web port's). */
+const ACCEPT_RETRY_MS = 50;
 /** Most connections served at once: a scraper and a probe or two need far fewer. */
 export const MAX_METRICS_CONNECTIONS = 8;
 /** Largest request head read: a scraper's GET with its headers is a few hundred bytes. */
@@ -100,6 +102,9 @@ export class MetricsEndpoint {
       } catch (error) {
         if (this.#closed) return;
         this.#log.verbose(`metrics: accepting a connection failed: ${errorMessage(error)}`);
+        // A failing accept (out of descriptors) fails again at once: pause rather than spin a
+        // core and flood the log.
+        await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
         continue;
       }
       if (this.#open.size >= MAX_METRICS_CONNECTIONS) {

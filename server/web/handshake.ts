@@ -51,15 +51,25 @@ export function checkUpgrade(
 }
 
 /**
+ * A `Host` that names an address rather than a DNS name: an IPv4 literal, a bracketed IPv6
+ * literal or `localhost`, with an optional port.
+ */
+const ADDRESS_HOST = /^(?:\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\]|localhost)(?::\d{1,5})?$/i;
+
+/**
  * True when a page of `origin` may open the endpoint: the page's own origin (the scheme this
- * connection speaks and the `Host` it asked for), or one of `allowed` (`--web-allowed-origin`).
- * A request without `Origin` is not from a browser page (browsers always send it on a WebSocket
- * upgrade), and is refused too: nothing but the page needs the endpoint.
+ * connection speaks and the `Host` it asked for) when that host is an address, or one of
+ * `allowed` (`--web-allowed-origin`). A page served under a DNS name must be allowed by name:
+ * otherwise a page of any domain whose name an attacker points at this server's address (DNS
+ * rebinding) would be "its own origin". A request without `Origin` is not from a browser page
+ * (browsers always send it on a WebSocket upgrade), and is refused too: nothing but the page needs
+ * the endpoint.
  *
  * @example
  * ```ts
  * originAllowed("http://127.0.0.1:8080", "127.0.0.1:8080", false, []); // true
  * originAllowed("https://evil.example", "127.0.0.1:8080", false, []); // false
+ * originAllowed("http://evil.example:8080", "evil.example:8080", false, []); // false
  * ```
  */
 export function originAllowed(
@@ -70,7 +80,10 @@ export function originAllowed(
 ): boolean {
   if (origin === undefined) return false;
   const wanted = origin.toLowerCase();
-  if (host !== undefined && wanted === `${secure ? "https" : "http"}://${host.toLowerCase()}`) {
+  if (
+    host !== undefined && ADDRESS_HOST.test(host) &&
+    wanted === `${secure ? "https" : "http"}://${host.toLowerCase()}`
+  ) {
     return true;
   }
   return allowed.some((entry) => entry.toLowerCase() === wanted);

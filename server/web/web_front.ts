@@ -5,7 +5,8 @@
  * connections per IP nor WebSocket frame sizes:
  *
  * - at most `maxConnections` connections, `maxConnectionsPerIp` from one IPv4 address or IPv6
- *   /64 (the TCP port's caps, counted apart); more are closed at once;
+ *   /64, of which `maxIncompletePerIp` still sending their request head (the TCP port's caps,
+ *   counted apart); more are closed at once;
  * - a request head of at most {@linkcode MAX_HEAD_BYTES}, within `--request-timeout`; no body is
  *   read, one request per connection;
  * - a WebSocket reads frames and messages of at most {@linkcode MAX_MESSAGE_BYTES}, at most
@@ -65,6 +66,11 @@ export interface WebFrontOptions {
   readonly maxConnections: number;
   /** Most connections at once from one IPv4 address or IPv6 /64 (`--max-connections-per-ip`). */
   readonly maxConnectionsPerIp: number;
+  /**
+   * Most connections from one source that have not sent their whole request head yet
+   * (`--max-incomplete-per-ip`): half-sent requests cannot hold every connection of a source.
+   */
+  readonly maxIncompletePerIp: number;
   /** Seconds a WebSocket may stay without a frame from its page (`--timeout`). */
   readonly timeoutSeconds: number;
 }
@@ -78,6 +84,8 @@ export class WebFront {
   readonly #tls: TlsTerminator | null;
   readonly #limits: WebSocketLimits;
   readonly #perSource = new Map<string, number>();
+  /** Connections per source still sending their request head. */
+  readonly #incomplete = new Map<string, number>();
   readonly #open = new Set<Deno.Conn>();
   readonly #sockets = new Set<WebSocketConnection>();
   readonly #served = new Set<Promise<void>>();
@@ -167,7 +175,8 @@ export class WebFront {
       const count = this.#perSource.get(source) ?? 0;
       if (
         count >= this.#options.maxConnectionsPerIp ||
-        this.#open.size >= this.#options.maxConnections
+        this.#open.size >= this.#options.maxConnections ||
+        (this.#incomplete.get(source) ?? 0) >= this.#options.maxIncompletePerIp
       ) {
         this.#ctx.refusals.refused(ip, "verbose", `web: refused a connection from ${ip}: too many`);
         closeQuietly(conn);
@@ -175,7 +184,17 @@ export class WebFront {
       }
       this.#perSource.set(source, count + 1);
       this.#open.add(conn);
-      const served = this.#serve(conn, ip).finally(() => {
+      this.#incomplete.set(source, (this.#incomplete.get(source) ?? 0) + 1);
+      let headDone = false;
+      const complete = () => {
+        if (headDone) return;
+        headDone = true;
+        const left = (this.#incomplete.get(source) ?? 1) - 1;
+        if (left === 0) this.#incomplete.delete(source);
+        else this.#incomplete.set(source, left);
+      };
+      const served = this.#serve(conn, ip, complete).finally(() => {
+        complete();
         this.#open.delete(conn);
         const left = (this.#perSource.get(source) ?? 1) - 1;
         if (left === 0) this.#perSource.delete(source);
@@ -186,8 +205,11 @@ export class WebFront {
     }
   }
 
-  /** Reads one request and answers it (a file, an error, or a WebSocket); never throws. */
-  async #serve(raw: Deno.Conn, ip: string): Promise<void> {
+  /**
+   * Reads one request and answers it (a file, an error, or a WebSocket); never throws. Calls
+   * `headRead` once the request head is in (or could not be).
+   */
+  async #serve(raw: Deno.Conn, ip: string, headRead: () => void): Promise<void> {
     const deadline = new Deadline(raw);
     deadline.restart(this.#ctx.requestTimeoutMs);
     let conn: ByteConn = raw;
@@ -196,6 +218,7 @@ export class WebFront {
       if (opened === null) return;
       conn = opened.conn;
       const read = await readHead(conn);
+      headRead();
       const head = read === null ? null : parseRequestHead(read.head);
       if (read === null || head === null) {
         return await respond(conn, 400, "Bad Request", "bad or oversized request head");

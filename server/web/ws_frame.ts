@@ -65,6 +65,12 @@ const LENGTH_64 = 127;
 const MASK_SIZE = 4;
 /** A control frame's payload is at most 125 bytes (§5.5). */
 export const MAX_CONTROL_PAYLOAD = 125;
+
+/**
+ * Most frames one message may come in. Browsers send each message as one frame; 64 leaves room
+ * for any other client while bounding what a stream of (empty) fragments can cost.
+ */
+export const MAX_FRAGMENTS = 64;
 const CONTROL_FLAG = 0x8;
 const U16_LIMIT = 0x10000;
 const TWO_TO_32 = 2 ** 32;
@@ -89,6 +95,7 @@ export class FrameDecoder {
   #buffer = new Uint8Array(0);
   #fragments: Uint8Array[] = [];
   #fragmentBytes = 0;
+  #fragmentCount = 0;
   #fragmentOpcode: Opcode | null = null;
 
   /** A decoder refusing frames over `maxFrame` and messages over `maxMessage` payload bytes. */
@@ -188,8 +195,16 @@ export class FrameDecoder {
       );
     }
     if (fin && this.#fragmentOpcode === null) return { opcode, payload };
+    // Empty fragments add no bytes to the cap but each costs a frame's bookkeeping: without a
+    // count, a stream of them grows the server's memory without end.
+    if (++this.#fragmentCount > MAX_FRAGMENTS) {
+      throw new WebSocketError(
+        CloseCode.MessageTooBig,
+        `Message in more than ${MAX_FRAGMENTS} fragments`,
+      );
+    }
     this.#fragmentOpcode ??= opcode;
-    this.#fragments.push(payload);
+    if (payload.length > 0) this.#fragments.push(payload);
     this.#fragmentBytes += payload.length;
     if (!fin) return null;
     const whole = new Uint8Array(this.#fragmentBytes);
@@ -201,6 +216,7 @@ export class FrameDecoder {
     const message = { opcode: this.#fragmentOpcode, payload: whole };
     this.#fragments = [];
     this.#fragmentBytes = 0;
+    this.#fragmentCount = 0;
     this.#fragmentOpcode = null;
     return message;
   }
