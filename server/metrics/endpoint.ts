@@ -13,10 +13,8 @@
 import { errorMessage, writeAll } from "../../util/mod.ts";
 import { ListenError } from "../listen.ts";
 import type { Logger } from "../log.ts";
-import { closeQuietly, Deadline } from "../tcp/mod.ts";
+import { acceptNext, closeQuietly, Deadline } from "../tcp/mod.ts";
 
-/** How long the accept loop pauses after a failed accept, in ms (as the web port's). */
-const ACCEPT_RETRY_MS = 50;
 /** Most connections served at once: a scraper and a probe or two need far fewer. */
 export const MAX_METRICS_CONNECTIONS = 8;
 /** Largest request head read: a scraper's GET with its headers is a few hundred bytes. */
@@ -96,17 +94,8 @@ export class MetricsEndpoint {
 
   async #accept(): Promise<void> {
     for (;;) {
-      let conn: Deno.Conn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (error) {
-        if (this.#closed) return;
-        this.#log.verbose(`metrics: accepting a connection failed: ${errorMessage(error)}`);
-        // A failing accept (out of descriptors) fails again at once: pause rather than spin a
-        // core and flood the log.
-        await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
-        continue;
-      }
+      const conn = await acceptNext(this.#listener, () => this.#closed, this.#log, "metrics");
+      if (conn === null) return;
       if (this.#open.size >= MAX_METRICS_CONNECTIONS) {
         closeQuietly(conn);
         continue;

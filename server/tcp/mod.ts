@@ -6,7 +6,7 @@
  */
 
 export { type AcceptCounters, type Acceptor, type ConnectionLimits, TcpFront } from "./front.ts";
-export { isResourceExhaustion } from "./accept_errors.ts";
+export { acceptNext, isResourceExhaustion } from "./accept_errors.ts";
 export { closeQuietly, Deadline, isConnectionError } from "./connection.ts";
 export {
   answerRoomRequest,

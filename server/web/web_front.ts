@@ -22,7 +22,13 @@
 import { type ByteConn, errorMessage, MS_PER_SECOND, writeAll } from "../../util/mod.ts";
 import { ListenError } from "../listen.ts";
 import { sourceKey } from "../state/mod.ts";
-import { closeQuietly, Deadline, openConnection, type SessionContext } from "../tcp/mod.ts";
+import {
+  acceptNext,
+  closeQuietly,
+  Deadline,
+  openConnection,
+  type SessionContext,
+} from "../tcp/mod.ts";
 import type { TlsTerminator } from "../tls/mod.ts";
 import { BrowserSession } from "./browser_session.ts";
 import { acceptValue, checkUpgrade } from "./handshake.ts";
@@ -160,16 +166,8 @@ export class WebFront {
 
   async #accept(): Promise<void> {
     for (;;) {
-      let conn: Deno.Conn;
-      try {
-        conn = await this.#listener.accept();
-      } catch (error) {
-        if (this.#closed) return;
-        this.#ctx.log.verbose(`web: accepting a connection failed: ${errorMessage(error)}`);
-        // A failing accept (out of descriptors) must not spin a core.
-        await new Promise((resolve) => setTimeout(resolve, ACCEPT_RETRY_MS));
-        continue;
-      }
+      const conn = await acceptNext(this.#listener, () => this.#closed, this.#ctx.log, "web");
+      if (conn === null) return;
       const ip = (conn.remoteAddr as Deno.NetAddr).hostname;
       const source = sourceKey(ip);
       const count = this.#perSource.get(source) ?? 0;
@@ -275,8 +273,6 @@ export class WebFront {
 
 /** How long closing waits for the pages to take their Close before cutting the connections. */
 const CLOSE_GRACE_MS = 1_000;
-/** Pause after a failed accept. */
-const ACCEPT_RETRY_MS = 50;
 
 const REASONS: Record<number, string> = {
   400: "Bad Request",
