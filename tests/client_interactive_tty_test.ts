@@ -120,6 +120,30 @@ class TmuxPane {
   }
 }
 
+/**
+ * The shell command that runs `kaiwa join lobby --name alice --create` against the test server on
+ * `port` (which offers no TLS), each word quoted.
+ */
+function aliceJoinCommand(port: number): string {
+  return [
+    Deno.execPath(),
+    "run",
+    "--allow-net",
+    "--allow-env",
+    "main.ts",
+    "join",
+    "lobby",
+    "--name",
+    "alice",
+    "--create",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    `${port}`,
+    "--insecure-plaintext",
+  ].map((word) => `'${word}'`).join(" ");
+}
+
 /** The last non-empty line of a screen: where the input line is. */
 function lastLine(screen: string): string {
   return screen.split("\n").filter((line) => line.trim() !== "").at(-1) ?? "";
@@ -146,25 +170,7 @@ Deno.test({
     const alice = new TmuxPane();
     const clients: PipeClient[] = [];
     try {
-      const command = [
-        Deno.execPath(),
-        "run",
-        "--allow-net",
-        "--allow-env",
-        "main.ts",
-        "join",
-        "lobby",
-        "--name",
-        "alice",
-        "--create",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        `${port}`,
-        // The test server offers no TLS.
-        "--insecure-plaintext",
-      ]
-        .map((word) => `'${word}'`).join(" ");
+      const command = aliceJoinCommand(port);
       await alice.start(`cd '${ROOT}' && ${command}; echo "EXIT=$?"; sleep 30`);
       await alice.waitFor("1 in lobby: alice (host, you)", START_TRIES);
 
@@ -256,23 +262,7 @@ Deno.test({
     const alice = new TmuxPane();
     const clients: PipeClient[] = [];
     try {
-      const command = [
-        Deno.execPath(),
-        "run",
-        "--allow-net",
-        "--allow-env",
-        "main.ts",
-        "join",
-        "lobby",
-        "--name",
-        "alice",
-        "--create",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        `${port}`,
-        "--insecure-plaintext",
-      ].map((word) => `'${word}'`).join(" ");
+      const command = aliceJoinCommand(port);
       await alice.start(`cd '${ROOT}' && ${command}; echo "EXIT=$?"; sleep 30`, 40);
       await alice.waitFor("1 in lobby: alice (host, you)", START_TRIES);
       const bob = new PipeClient(port, ["lobby", "--name", "bob"]);
