@@ -7,6 +7,7 @@
 
 import { deepStrictEqual, throws } from "node:assert/strict";
 import {
+  checkClosePayload,
   CloseCode,
   encodeCloseFrame,
   encodeFrame,
@@ -179,5 +180,37 @@ Deno.test(
       new Uint8Array([0x88, 5, 0x03, 0xf1, 0x62, 0x69, 0x67]),
     );
     throws(() => encodeFrame(Opcode.Ping, new Uint8Array(126)), RangeError);
+  },
+);
+
+Deno.test(
+  "checkClosePayload takes a valid Close and refuses a bad code or reason (§5.5.1, §7.4)",
+  { permissions: "none" },
+  async (t) => {
+    const close = (code: number, reason: Uint8Array = new Uint8Array(0)) =>
+      new Uint8Array([code >> 8, code & 0xff, ...reason]);
+    const refuses = (payload: Uint8Array, code: number) =>
+      throws(
+        () => checkClosePayload(payload),
+        (error) => error instanceof WebSocketError && error.code === code,
+        String([...payload]),
+      );
+    await t.step("no payload, a defined code, an application's code, with a UTF-8 reason", () => {
+      for (const payload of [new Uint8Array(0), close(1000), close(1001), close(1011)]) {
+        checkClosePayload(payload);
+      }
+      checkClosePayload(close(3000, text("さようなら")));
+      checkClosePayload(close(4999));
+    });
+    await t.step("a one-byte payload, a reserved or undefined code: 1002", () => {
+      refuses(new Uint8Array([0x03]), CloseCode.ProtocolError);
+      for (const code of [0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, 65535]) {
+        refuses(close(code), CloseCode.ProtocolError);
+      }
+    });
+    await t.step("a reason that is not UTF-8: 1007", () => {
+      refuses(close(1000, new Uint8Array([0xff, 0xfe])), CloseCode.InvalidData);
+      refuses(close(1000, new Uint8Array([0xe3, 0x81])), CloseCode.InvalidData);
+    });
   },
 );

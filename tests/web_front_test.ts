@@ -139,6 +139,13 @@ Deno.test("the web port serves the page's files and refuses anything else", asyn
     const head = `GET / HTTP/1.1\r\nX-Pad: ${"a".repeat(MAX_HEAD_BYTES)}\r\n\r\n`;
     ok((await rawExchange(test.webPort, head)).startsWith("HTTP/1.1 400 "));
   });
+  await t.step("400 at once for a head whose lines end in a bare LF", async () => {
+    // Not held until --request-timeout and closed unanswered: the head has ended, and is bad.
+    for (const head of ["GET / HTTP/1.1\nHost: a\n\n", "GET / HTTP/1.1\r\nHost: a\n\r\n"]) {
+      const answer = await rawExchange(test.webPort, head);
+      ok(answer.startsWith("HTTP/1.1 400 "), JSON.stringify([head, answer]));
+    }
+  });
 });
 
 Deno.test("the WebSocket takes its page's origin and --web-allowed-origin only", async () => {
@@ -160,6 +167,14 @@ Deno.test("the WebSocket takes its page's origin and --web-allowed-origin only",
     "HTTP/1.1 403 ",
   ));
   ok((await rawExchange(port, upgradeRequest(port, null))).startsWith("HTTP/1.1 403 "));
+  // A version other than 13 is told which one is spoken (RFC 6455 §4.2.2).
+  const version8 = upgradeRequest(port, `http://127.0.0.1:${port}`).replace(
+    "Version: 13",
+    "Version: 8",
+  );
+  const refused = await rawExchange(port, version8);
+  ok(refused.startsWith("HTTP/1.1 426 "), refused);
+  ok(refused.includes("\r\nSec-WebSocket-Version: 13\r\n"), refused);
   // The accept value of RFC 6455 §1.3's example key.
   ok((await rawExchange(port, upgradeRequest(port, `http://127.0.0.1:${port}`))).includes(
     "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=",
@@ -190,6 +205,49 @@ Deno.test("the WebSocket closes on an oversized message, binary data or a messag
     page.send({ type: "rooms" });
     deepStrictEqual((await page.next("rooms")).rooms, []);
   });
+});
+
+/**
+ * Opens a WebSocket by hand, sends `frames` (masked with a zero mask) and returns the code of the
+ * server's Close frame.
+ */
+async function closeCodeAnswering(port: number, ...frames: Uint8Array[]): Promise<number> {
+  using conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await conn.write(new TextEncoder().encode(upgradeRequest(port, `http://127.0.0.1:${port}`)));
+  for (const frame of frames) await conn.write(frame);
+  let received = new Uint8Array(0);
+  const buffer = new Uint8Array(4096);
+  for (;;) {
+    const count = await conn.read(buffer);
+    ok(count !== null, "the server sent a Close frame before closing");
+    received = new Uint8Array([...received, ...buffer.subarray(0, count)]);
+    const text = new TextDecoder().decode(received);
+    const body = text.indexOf("\r\n\r\n") + 4;
+    if (body < 4) continue;
+    // Frames after the head: skip any but the Close (the server's frames are unmasked).
+    let at = body;
+    while (at + 4 <= received.length) {
+      const length = received[at + 1] & 0x7f;
+      if ((received[at] & 0x0f) === 0x8) return (received[at + 2] << 8) | received[at + 3];
+      at += 2 + length;
+    }
+  }
+}
+
+/** A masked client frame with a zero mask (the payload is sent as is). */
+function maskedFrame(opcode: number, payload: number[]): Uint8Array {
+  return new Uint8Array([0x80 | opcode, 0x80 | payload.length, 0, 0, 0, 0, ...payload]);
+}
+
+Deno.test("a Close with a bad code or reason is answered 1002 or 1007, a good one 1000", async () => {
+  await using test = await webServer();
+  deepStrictEqual(await closeCodeAnswering(test.webPort, maskedFrame(0x8, [0x03, 0xe7])), 1002);
+  deepStrictEqual(await closeCodeAnswering(test.webPort, maskedFrame(0x8, [0x03])), 1002);
+  deepStrictEqual(
+    await closeCodeAnswering(test.webPort, maskedFrame(0x8, [0x03, 0xe8, 0xff])),
+    1007,
+  );
+  deepStrictEqual(await closeCodeAnswering(test.webPort, maskedFrame(0x8, [0x0b, 0xb8])), 1000);
 });
 
 Deno.test("the web port caps connections per IP", async () => {

@@ -151,6 +151,24 @@ Deno.test("parseBrowserRequest reads the page's requests", { permissions: "none"
   }
 });
 
+Deno.test(
+  "parseBrowserRequest's error for an unknown type is short, whatever the type sent",
+  { permissions: "none" },
+  () => {
+    // Quoted twice (in the error, then in its JSON), a backslash would come back four times over.
+    for (const type of ["\\".repeat(8000), "x".repeat(8000), { a: [[["deep"]]] }]) {
+      throws(
+        () => parseBrowserRequest(JSON.stringify({ type })),
+        (error) => error instanceof BadRequestError && error.message.length <= 100,
+      );
+    }
+    throws(
+      () => parseBrowserRequest('{"type":"nuke"}'),
+      (error) => error instanceof BadRequestError && error.message.includes('"nuke"'),
+    );
+  },
+);
+
 Deno.test("parseRequestHead reads a request line and its fields", { permissions: "none" }, () => {
   const head = parseRequestHead(
     "GET /ws?x=1 HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nConnection: keep-alive, Upgrade\r\nX-A: 1\r\nx-a: 2",
@@ -159,7 +177,17 @@ Deno.test("parseRequestHead reads a request line and its fields", { permissions:
   deepStrictEqual(head?.path, "/ws");
   deepStrictEqual(head?.headers.get("host"), "127.0.0.1:8080");
   deepStrictEqual(head?.headers.get("x-a"), "1, 2");
-  for (const bad of ["GET /", "GET / HTTP/2", "GET x HTTP/1.1", "GET / HTTP/1.1\r\nno colon"]) {
+  for (
+    const bad of [
+      "GET /",
+      "GET / HTTP/2",
+      "GET x HTTP/1.1",
+      "GET / HTTP/1.1\r\nno colon",
+      // Bare LF and bare CR line endings (RFC 9112 §2.2): refused, not guessed at.
+      "GET / HTTP/1.1\nHost: a",
+      "GET / HTTP/1.1\r\nHost: a\rX: b",
+    ]
+  ) {
     deepStrictEqual(parseRequestHead(bad), null, bad);
   }
 });

@@ -5,7 +5,9 @@
  */
 
 export { type ByteAllocator, ByteSlab, concatBytes, newBytes } from "./bytes.ts";
+export { CountsByKey } from "./counts_by_key.ts";
 export { errorMessage } from "./errors.ts";
+export { type HeadRead, readRequestHead } from "./http_head.ts";
 export { preview, PREVIEW_CHARS } from "./text.ts";
 export { MS_PER_SECOND } from "./time.ts";
 export { type ByteWriter, writeAll } from "./write_all.ts";

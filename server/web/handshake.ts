@@ -21,6 +21,8 @@ export interface Refusal {
   readonly status: number;
   /** One sentence, sent as the body. */
   readonly reason: string;
+  /** Header fields the answer must carry, as `Name: value`. */
+  readonly headers?: readonly string[];
 }
 
 /**
@@ -40,7 +42,12 @@ export function checkUpgrade(
     return { status: 400, reason: "not a WebSocket upgrade request" };
   }
   if (headers.get("sec-websocket-version") !== WEBSOCKET_VERSION) {
-    return { status: 426, reason: "only WebSocket version 13 is spoken" };
+    // RFC 6455 §4.2.2: a refused version is answered with the versions spoken.
+    return {
+      status: 426,
+      reason: "only WebSocket version 13 is spoken",
+      headers: [`Sec-WebSocket-Version: ${WEBSOCKET_VERSION}`],
+    };
   }
   const key = headers.get("sec-websocket-key") ?? "";
   if (!KEY_PATTERN.test(key)) return { status: 400, reason: "bad Sec-WebSocket-Key" };

@@ -15,8 +15,6 @@ export interface RequestHead {
   readonly headers: ReadonlyMap<string, string>;
 }
 
-/** The blank line that ends a request head. */
-export const END_OF_HEAD = "\r\n\r\n";
 const CRLF = "\r\n";
 const HTTP_1 = /^HTTP\/1\.[01]$/;
 /** A token (RFC 9110 §5.6.2): a field name or a method. */
@@ -24,7 +22,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * Parses a request head (the text up to and without the blank line); null when it is not an
- * HTTP/1.x request head.
+ * HTTP/1.x request head, or a line of it ends otherwise than in CR LF (RFC 9112 §2.2).
  *
  * @example
  * ```ts
@@ -33,6 +31,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  */
 export function parseRequestHead(text: string): RequestHead | null {
   const lines = text.split(CRLF);
+  if (lines.some((line) => line.includes("\r") || line.includes("\n"))) return null;
   const parts = lines[0].split(" ");
   if (parts.length !== 3 || !TOKEN.test(parts[0]) || !HTTP_1.test(parts[2])) return null;
   const [method, target] = parts;

@@ -197,8 +197,20 @@ export function parseBrowserRequest(text: string): BrowserRequest {
       };
     }
     default:
-      throw new BadRequestError(`Cannot read request: unknown type ${JSON.stringify(fields.type)}`);
+      throw new BadRequestError(`Cannot read request: unknown type ${shownType(fields.type)}`);
   }
+}
+
+/**
+ * Longest unknown type quoted back: a type is a short word, and the page's own text quoted whole
+ * would make the answer larger than the request (each backslash comes back as four).
+ */
+const MAX_SHOWN_TYPE = 32;
+
+/** An unknown `type` as the error names it: a short string quoted, else what it is. */
+function shownType(type: unknown): string {
+  if (typeof type !== "string") return type === undefined ? "(none)" : `of type ${typeof type}`;
+  return type.length <= MAX_SHOWN_TYPE ? JSON.stringify(type) : "(too long to show)";
 }
 
 function stringField(fields: Record<string, unknown>, name: string): string {

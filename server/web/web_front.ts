@@ -19,7 +19,14 @@
  * @module
  */
 
-import { type ByteConn, errorMessage, MS_PER_SECOND, writeAll } from "../../util/mod.ts";
+import {
+  type ByteConn,
+  CountsByKey,
+  errorMessage,
+  MS_PER_SECOND,
+  readRequestHead,
+  writeAll,
+} from "../../util/mod.ts";
 import { ListenError } from "../listen.ts";
 import { sourceKey } from "../state/mod.ts";
 import {
@@ -32,7 +39,7 @@ import {
 import type { TlsTerminator } from "../tls/mod.ts";
 import { BrowserSession } from "./browser_session.ts";
 import { acceptValue, checkUpgrade } from "./handshake.ts";
-import { END_OF_HEAD, parseRequestHead, type RequestHead } from "./http_request.ts";
+import { parseRequestHead, type RequestHead } from "./http_request.ts";
 import { PAGE_FILES } from "./page_files.ts";
 import type { WebRoutes } from "./routes.ts";
 import { WebSocketConnection, type WebSocketLimits } from "./ws_connection.ts";
@@ -58,7 +65,6 @@ export const MESSAGE_BURST = 20;
 export const WEBSOCKET_PATH = "/ws";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** What the web port is told at the start. */
 export interface WebFrontOptions {
@@ -89,9 +95,9 @@ export class WebFront {
   readonly #routes: WebRoutes;
   readonly #tls: TlsTerminator | null;
   readonly #limits: WebSocketLimits;
-  readonly #perSource = new Map<string, number>();
+  readonly #perSource = new CountsByKey();
   /** Connections per source still sending their request head. */
-  readonly #incomplete = new Map<string, number>();
+  readonly #incomplete = new CountsByKey();
   readonly #open = new Set<Deno.Conn>();
   readonly #sockets = new Set<WebSocketConnection>();
   readonly #served = new Set<Promise<void>>();
@@ -170,33 +176,28 @@ export class WebFront {
       if (conn === null) return;
       const ip = (conn.remoteAddr as Deno.NetAddr).hostname;
       const source = sourceKey(ip);
-      const count = this.#perSource.get(source) ?? 0;
       if (
-        count >= this.#options.maxConnectionsPerIp ||
+        this.#perSource.get(source) >= this.#options.maxConnectionsPerIp ||
         this.#open.size >= this.#options.maxConnections ||
-        (this.#incomplete.get(source) ?? 0) >= this.#options.maxIncompletePerIp
+        this.#incomplete.get(source) >= this.#options.maxIncompletePerIp
       ) {
         this.#ctx.refusals.refused(ip, "verbose", `web: refused a connection from ${ip}: too many`);
         closeQuietly(conn);
         continue;
       }
-      this.#perSource.set(source, count + 1);
+      this.#perSource.add(source, 1);
       this.#open.add(conn);
-      this.#incomplete.set(source, (this.#incomplete.get(source) ?? 0) + 1);
+      this.#incomplete.add(source, 1);
       let headDone = false;
       const complete = () => {
         if (headDone) return;
         headDone = true;
-        const left = (this.#incomplete.get(source) ?? 1) - 1;
-        if (left === 0) this.#incomplete.delete(source);
-        else this.#incomplete.set(source, left);
+        this.#incomplete.add(source, -1);
       };
       const served = this.#serve(conn, ip, complete).finally(() => {
         complete();
         this.#open.delete(conn);
-        const left = (this.#perSource.get(source) ?? 1) - 1;
-        if (left === 0) this.#perSource.delete(source);
-        else this.#perSource.set(source, left);
+        this.#perSource.add(source, -1);
         this.#served.delete(served);
       });
       this.#served.add(served);
@@ -215,11 +216,11 @@ export class WebFront {
       const opened = await openConnection(raw, this.#tls, this.#ctx.headerTimeoutMs);
       if (opened === null) return;
       conn = opened.conn;
-      const read = await readHead(conn);
+      const read = await readRequestHead(conn, MAX_HEAD_BYTES);
       headRead();
-      const head = read === null ? null : parseRequestHead(read.head);
-      if (read === null || head === null) {
-        return await respond(conn, 400, "Bad Request", "bad or oversized request head");
+      const head = read.kind === "head" ? parseRequestHead(read.head) : null;
+      if (read.kind !== "head" || head === null) {
+        return await respond(conn, 400, BAD_HEAD_REASONS[read.kind]);
       }
       if (head.path === WEBSOCKET_PATH) {
         const upgrade = checkUpgrade(head, opened.secure, this.#options.allowedOrigins);
@@ -229,7 +230,7 @@ export class WebFront {
             "verbose",
             `web: refused an upgrade from ${ip}: ${upgrade.reason}`,
           );
-          return await respond(conn, upgrade.status, REASONS[upgrade.status], upgrade.reason);
+          return await respond(conn, upgrade.status, upgrade.reason, { headers: upgrade.headers });
         }
         deadline.clear();
         return await this.#webSocket(conn, ip, upgrade.key, read.rest);
@@ -274,7 +275,16 @@ export class WebFront {
 /** How long closing waits for the pages to take their Close before cutting the connections. */
 const CLOSE_GRACE_MS = 1_000;
 
+/** The body of a 400 for a request head, by what reading it found. */
+const BAD_HEAD_REASONS = {
+  "head": "bad request head",
+  "bare-line-ending": "request head lines must end in CR LF",
+  "too-long": `request head over ${MAX_HEAD_BYTES} bytes`,
+} as const;
+
+/** The reason phrase of each status the web port answers with. */
 const REASONS: Record<number, string> = {
+  200: "OK",
   400: "Bad Request",
   403: "Forbidden",
   404: "Not Found",
@@ -297,27 +307,36 @@ const SECURITY_HEADERS = [
 /** Answers a GET or HEAD for one of the page's files. */
 async function serveFile(conn: ByteConn, head: RequestHead): Promise<void> {
   if (head.method !== "GET" && head.method !== "HEAD") {
-    return await respond(conn, 405, "Method Not Allowed", "only GET and HEAD");
+    return await respond(conn, 405, "only GET and HEAD");
   }
   const file = PAGE_FILES.get(head.path);
-  if (file === undefined) return await respond(conn, 404, "Not Found", "not found");
-  await respond(conn, 200, "OK", file.body, file.type, head.method === "HEAD");
+  if (file === undefined) return await respond(conn, 404, "not found");
+  await respond(conn, 200, file.body, { type: file.type, headOnly: head.method === "HEAD" });
+}
+
+/** How an answer is written besides its status and body. */
+interface AnswerOptions {
+  /** Its `Content-Type`: plain text unless given. */
+  readonly type?: string;
+  /** True to write the head alone (a HEAD request). */
+  readonly headOnly?: boolean;
+  /** Header fields it carries besides the usual ones, as `Name: value`. */
+  readonly headers?: readonly string[];
 }
 
 /** Writes a whole answer (head and body) and lets the caller close. */
 async function respond(
   conn: ByteConn,
   status: number,
-  reason: string,
   body: string | Uint8Array,
-  type = "text/plain; charset=utf-8",
-  headOnly = false,
+  { type = "text/plain; charset=utf-8", headOnly = false, headers = [] }: AnswerOptions = {},
 ): Promise<void> {
   const bytes = typeof body === "string" ? encoder.encode(body) : body;
   const head = [
-    `HTTP/1.1 ${status} ${reason}`,
+    `HTTP/1.1 ${status} ${REASONS[status]}`,
     `Content-Type: ${type}`,
     `Content-Length: ${bytes.length}`,
+    ...headers,
     ...SECURITY_HEADERS,
     "Connection: close",
     "",
@@ -325,42 +344,4 @@ async function respond(
   ].join("\r\n");
   await writeAll(conn, encoder.encode(head));
   if (!headOnly) await writeAll(conn, bytes);
-}
-
-/**
- * Reads up to the end of the request head, at most {@linkcode MAX_HEAD_BYTES}: the head's text
- * and any bytes read past it, or null when it is longer. A connection closed before the head
- * ends is an error.
- */
-async function readHead(conn: ByteConn): Promise<{ head: string; rest: Uint8Array } | null> {
-  const buffer = new Uint8Array(MAX_HEAD_BYTES);
-  let length = 0;
-  while (length < buffer.length) {
-    const read = await conn.read(buffer.subarray(length));
-    if (read === null) throw new Deno.errors.UnexpectedEof("Connection closed before the head");
-    // The end may straddle two reads: look a few bytes back.
-    const from = Math.max(0, length - END_OF_HEAD.length);
-    length += read;
-    const at = indexOfEnd(buffer, from, length);
-    if (at >= 0) {
-      return {
-        head: decoder.decode(buffer.subarray(0, at)),
-        rest: buffer.slice(at + END_OF_HEAD.length, length),
-      };
-    }
-  }
-  return null;
-}
-
-const CR = 0x0d;
-const LF = 0x0a;
-
-/** Where CR LF CR LF starts in `buffer` between `from` and `to`, or -1. */
-function indexOfEnd(buffer: Uint8Array, from: number, to: number): number {
-  for (let i = from; i + 3 < to; i++) {
-    if (buffer[i] === CR && buffer[i + 1] === LF && buffer[i + 2] === CR && buffer[i + 3] === LF) {
-      return i;
-    }
-  }
-  return -1;
 }

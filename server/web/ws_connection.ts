@@ -11,6 +11,7 @@ import { type ByteConn, writeAll } from "../../util/mod.ts";
 import { TokenBucket } from "../state/mod.ts";
 import { closeQuietly, Deadline, isConnectionError } from "../tcp/mod.ts";
 import {
+  checkClosePayload,
   CloseCode,
   encodeCloseFrame,
   encodeFrame,
@@ -181,6 +182,8 @@ export class WebSocketConnection {
             closeQuietly(this.#conn);
             return;
           }
+          // A bad code or reason is answered 1002 or 1007 (thrown), a good one 1000.
+          checkClosePayload(message.payload);
           this.close(CloseCode.Normal, "closed by the peer");
           break;
       }

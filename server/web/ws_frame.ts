@@ -222,6 +222,44 @@ export class FrameDecoder {
   }
 }
 
+/** Close codes a peer may send (RFC 6455 §7.4.1, §7.4.2 and the IANA registry): defined ones. */
+const PEER_CLOSE_CODES: readonly (readonly [number, number])[] = [
+  [1000, 1003],
+  // 1004 is reserved; 1005 and 1006 are never sent in a frame (§7.4.1).
+  [1007, 1014],
+  // Libraries and frameworks (3000–3999), applications (4000–4999).
+  [3000, 4999],
+];
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Checks a Close frame's payload: empty, or a close code a peer may send and a UTF-8 reason.
+ *
+ * @throws {WebSocketError} ProtocolError for a one-byte payload or a reserved or undefined code,
+ * InvalidData for a reason that is not UTF-8.
+ *
+ * @example
+ * ```ts
+ * checkClosePayload(new Uint8Array([0x03, 0xe8])); // 1000: fine
+ * checkClosePayload(new Uint8Array([0x03, 0xe7])); // 999: throws, code 1002
+ * ```
+ */
+export function checkClosePayload(payload: Uint8Array): void {
+  if (payload.length === 0) return;
+  if (payload.length === 1) {
+    throw new WebSocketError(CloseCode.ProtocolError, "Close frame with a one-byte payload");
+  }
+  const code = (payload[0] << 8) | payload[1];
+  if (!PEER_CLOSE_CODES.some(([low, high]) => code >= low && code <= high)) {
+    throw new WebSocketError(CloseCode.ProtocolError, `Close code ${code} is not one to send`);
+  }
+  try {
+    strictDecoder.decode(payload.subarray(2));
+  } catch {
+    throw new WebSocketError(CloseCode.InvalidData, "Close reason is not UTF-8");
+  }
+}
+
 function isOpcode(value: number): value is Opcode {
   return value <= Opcode.Binary || (value >= Opcode.Close && value <= Opcode.Pong);
 }
