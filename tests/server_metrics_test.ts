@@ -1,7 +1,11 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { Operation, Status } from "../protocol/mod.ts";
-import { MAX_METRICS_CONNECTIONS, MAX_REQUEST_HEAD_BYTES } from "../server/metrics/mod.ts";
+import {
+  MAX_METRICS_CONNECTIONS,
+  MAX_METRICS_CONNECTIONS_PER_IP,
+  MAX_REQUEST_HEAD_BYTES,
+} from "../server/metrics/mod.ts";
 import {
   enter,
   RECEIVE_TIMEOUT_MS,
@@ -131,23 +135,30 @@ Deno.test("/healthz answers 200 while serving; anything else is refused in a bou
     ok(head.startsWith("HTTP/1.1 200 OK\r\n"));
     ok(head.endsWith("\r\n\r\n"), "no body");
   });
+  await t.step("a head whose lines end in a bare LF is 400 at once", async () => {
+    // Not held until the deadline and closed unanswered: the head has ended, and is bad.
+    strictEqual((await raw(test, "GET /healthz HTTP/1.1\n\n")).split(" ")[1], "400");
+  });
   await t.step("a request head over the limit is 431, unread past the limit", async () => {
     const long = `GET /metrics HTTP/1.1\r\nX: ${"a".repeat(MAX_REQUEST_HEAD_BYTES)}\r\n\r\n`;
     strictEqual((await raw(test, long)).split(" ")[1], "431");
   });
   await t.step(
-    "connections past the cap are closed unanswered, and served again after",
+    "connections past one IP's share are closed unanswered, and served again after",
     async () => {
+      // One source cannot hold every place (MAX_METRICS_CONNECTIONS, the global cap, stays for
+      // many sources together): another scraper still gets in.
+      ok(MAX_METRICS_CONNECTIONS_PER_IP < MAX_METRICS_CONNECTIONS);
       const port = test.server.metricsAddr?.port ?? 0;
       const held = await Promise.all(
         Array.from(
-          { length: MAX_METRICS_CONNECTIONS },
+          { length: MAX_METRICS_CONNECTIONS_PER_IP },
           () => Deno.connect({ hostname: "127.0.0.1", port }),
         ),
       );
       try {
         // The held connections sent nothing: each holds its place until its deadline. Accepts
-        // are taken in order, so the next one finds every place taken.
+        // are taken in order, so the next one finds its source's share taken.
         strictEqual(await raw(test, "GET /healthz HTTP/1.1\r\n\r\n"), "");
       } finally {
         for (const conn of held) conn.close();

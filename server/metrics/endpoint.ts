@@ -1,7 +1,8 @@
 /**
  * The metrics port: a minimal HTTP/1.1 server answering `GET /metrics` (Prometheus text) and
  * `GET /healthz`, one request per connection. Every cost is bounded: at most
- * {@linkcode MAX_METRICS_CONNECTIONS} connections at once (more are closed unanswered), a request
+ * {@linkcode MAX_METRICS_CONNECTIONS} connections at once and
+ * {@linkcode MAX_METRICS_CONNECTIONS_PER_IP} from one source (more are closed unanswered), a request
  * head of at most {@linkcode MAX_REQUEST_HEAD_BYTES} read within
  * {@linkcode METRICS_REQUEST_TIMEOUT_MS}, no body read, and an answer whose size depends on no
  * client (the metrics have fixed label sets). Deno.serve offers no cap on connections or on the
@@ -10,13 +11,20 @@
  * @module
  */
 
-import { errorMessage, writeAll } from "../../util/mod.ts";
+import { CountsByKey, errorMessage, readRequestHead, writeAll } from "../../util/mod.ts";
 import { ListenError } from "../listen.ts";
 import type { Logger } from "../log.ts";
+import { sourceKey } from "../state/mod.ts";
 import { acceptNext, closeQuietly, Deadline } from "../tcp/mod.ts";
 
 /** Most connections served at once: a scraper and a probe or two need far fewer. */
 export const MAX_METRICS_CONNECTIONS = 8;
+/**
+ * Most connections served at once from one IPv4 address or IPv6 /64: a scraper and a probe. Less
+ * than {@linkcode MAX_METRICS_CONNECTIONS}, so that one source holding connections open (each may
+ * for {@linkcode METRICS_REQUEST_TIMEOUT_MS}) cannot lock the others' scraper out.
+ */
+export const MAX_METRICS_CONNECTIONS_PER_IP = 2;
 /** Largest request head read: a scraper's GET with its headers is a few hundred bytes. */
 export const MAX_REQUEST_HEAD_BYTES = 4096;
 /** Time a connection has to send its whole request head. */
@@ -24,9 +32,7 @@ export const METRICS_REQUEST_TIMEOUT_MS = 2000;
 
 /** The content type of the Prometheus text format, version 0.0.4. */
 const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
-const END_OF_HEAD = "\r\n\r\n";
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /** What the endpoint answers from. */
 export interface MetricsHandlers {
@@ -57,6 +63,7 @@ export class MetricsEndpoint {
   readonly #handlers: MetricsHandlers;
   readonly #log: Logger;
   readonly #open = new Set<Deno.Conn>();
+  readonly #perSource = new CountsByKey();
   readonly #served = new Set<Promise<void>>();
   readonly #loop: Promise<void>;
   #closed = false;
@@ -96,13 +103,19 @@ export class MetricsEndpoint {
     for (;;) {
       const conn = await acceptNext(this.#listener, () => this.#closed, this.#log, "metrics");
       if (conn === null) return;
-      if (this.#open.size >= MAX_METRICS_CONNECTIONS) {
+      const source = sourceKey((conn.remoteAddr as Deno.NetAddr).hostname);
+      if (
+        this.#open.size >= MAX_METRICS_CONNECTIONS ||
+        this.#perSource.get(source) >= MAX_METRICS_CONNECTIONS_PER_IP
+      ) {
         closeQuietly(conn);
         continue;
       }
       this.#open.add(conn);
+      this.#perSource.add(source, 1);
       const served = this.#serve(conn).finally(() => {
         this.#open.delete(conn);
+        this.#perSource.add(source, -1);
         this.#served.delete(served);
       });
       this.#served.add(served);
@@ -114,10 +127,13 @@ export class MetricsEndpoint {
     const deadline = new Deadline(conn);
     deadline.restart(METRICS_REQUEST_TIMEOUT_MS);
     try {
-      const head = await readHead(conn);
-      const answer = head === null
+      const read = await readRequestHead(conn, MAX_REQUEST_HEAD_BYTES);
+      const head = read.kind === "head" ? read.head : null;
+      const answer = read.kind === "head"
+        ? await this.#answer(read.head)
+        : read.kind === "too-long"
         ? plain(431, "Request Header Fields Too Large", "request head too large")
-        : await this.#answer(head);
+        : plain(400, "Bad Request", "request head lines must end in CR LF");
       const body = encoder.encode(answer.body);
       const bytes = [
         `HTTP/1.1 ${answer.status} ${answer.reason}`,
@@ -163,23 +179,4 @@ export class MetricsEndpoint {
     }
     return plain(404, "Not Found", "not found: try /metrics or /healthz");
   }
-}
-
-/**
- * Reads up to the end of the request head, at most {@linkcode MAX_REQUEST_HEAD_BYTES}: the head
- * as text, or null when it is longer. A connection closed before the head ends is an error.
- */
-async function readHead(conn: Deno.Conn): Promise<string | null> {
-  const buffer = new Uint8Array(MAX_REQUEST_HEAD_BYTES);
-  let length = 0;
-  while (length < buffer.length) {
-    const read = await conn.read(buffer.subarray(length));
-    if (read === null) throw new Deno.errors.UnexpectedEof("Connection closed before the head");
-    // The end may straddle two reads: look a few bytes back.
-    const from = Math.max(0, length - END_OF_HEAD.length);
-    length += read;
-    const text = decoder.decode(buffer.subarray(from, length));
-    if (text.includes(END_OF_HEAD)) return decoder.decode(buffer.subarray(0, length));
-  }
-  return null;
 }
