@@ -217,6 +217,20 @@ Deno.test({
         );
         ok(await second.evaluate("document.querySelector('.members').offsetHeight > 0"));
         ok(await second.evaluate("document.getElementById('message').offsetWidth > 150"));
+        // A name near the 255-byte limit wraps: its messages keep room to be read, and the log
+        // does not scroll sideways.
+        const longName = "とても長い名前の人".repeat(9);
+        await using long = (await standardMember(test, longName))[0];
+        const token = test.server.state.rooms.get(ROOM)!.members.get(longName)!.token;
+        await long.send(test.udp, ROOM, token, "長い名前でも読めますか？");
+        await hasLine(second, longName, "長い名前でも読めますか？");
+        await second.waitFor(
+          `(() => { const log = document.getElementById('log');
+            const text = [...log.querySelectorAll('.line .text')].at(-1);
+            return log.scrollWidth <= log.clientWidth && text.offsetWidth >= log.clientWidth / 3;
+          })()`,
+          "the message readable beside a long name",
+        );
       });
 
       await t.step("a tab over HTTPS talks over WSS with the server's TLS identity", async () => {
