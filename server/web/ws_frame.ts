@@ -92,7 +92,9 @@ const MAX_HEADER_SIZE = 14;
 export class FrameDecoder {
   readonly #maxFrame: number;
   readonly #maxMessage: number;
-  #buffer = new Uint8Array(0);
+  /** Bytes received and not yet decoded: `#pending[0, #pendingLength)`. */
+  #pending = new Uint8Array(0);
+  #pendingLength = 0;
   #fragments: Uint8Array[] = [];
   #fragmentBytes = 0;
   #fragmentCount = 0;
@@ -110,23 +112,37 @@ export class FrameDecoder {
    * @throws {WebSocketError} when a frame breaks RFC 6455 or a cap; the stream is then unusable.
    */
   push(bytes: Uint8Array): WebSocketMessage[] {
-    const joined = new Uint8Array(this.#buffer.length + bytes.length);
-    joined.set(this.#buffer);
-    joined.set(bytes, this.#buffer.length);
+    this.#append(bytes);
+    const pending = this.#pending.subarray(0, this.#pendingLength);
     const messages: WebSocketMessage[] = [];
     let offset = 0;
     for (;;) {
-      const frame = this.#frameAt(joined, offset);
+      const frame = this.#frameAt(pending, offset);
       if (frame === null) break;
       offset = frame.end;
       const message = this.#assemble(frame.fin, frame.opcode, frame.payload);
       if (message !== null) messages.push(message);
     }
-    this.#buffer = joined.slice(offset);
-    if (this.#buffer.length > this.#maxFrame + MAX_HEADER_SIZE) {
+    // Only what follows the last whole frame moves, and only when a frame ended: a frame sent a
+    // byte at a time costs one byte's copy per read, not the whole buffer's.
+    if (offset > 0) this.#pending.copyWithin(0, offset, this.#pendingLength);
+    this.#pendingLength -= offset;
+    if (this.#pendingLength > this.#maxFrame + MAX_HEADER_SIZE) {
       throw new WebSocketError(CloseCode.MessageTooBig, "Frame exceeds the size limit");
     }
     return messages;
+  }
+
+  /** Appends `bytes` to the pending ones, doubling the buffer when it is full. */
+  #append(bytes: Uint8Array): void {
+    const needed = this.#pendingLength + bytes.length;
+    if (needed > this.#pending.length) {
+      const grown = new Uint8Array(Math.max(needed, this.#pending.length * 2));
+      grown.set(this.#pending.subarray(0, this.#pendingLength));
+      this.#pending = grown;
+    }
+    this.#pending.set(bytes, this.#pendingLength);
+    this.#pendingLength = needed;
   }
 
   /** The frame starting at `offset`, unmasked, or null when it is not all there yet. */
