@@ -97,7 +97,13 @@ export function parseFlags(
   }
   const { values, positionals } = parsed;
   if (positionals.length > maxPositionals) {
-    throw new UsageError(`Unexpected argument '${positionals[maxPositionals]}'`);
+    const extra = positionals[maxPositionals];
+    // `deno task serve -- --port 0` (npm's habit) hands kaiwa the `--`, after which every word
+    // is an argument: say so rather than leave a flag looking unknown.
+    const hint = extra.startsWith("-") && args.includes(END_OF_FLAGS)
+      ? ` ('${END_OF_FLAGS}' ends the flags: leave it out)`
+      : "";
+    throw new UsageError(`Unexpected argument '${extra}'${hint}`);
   }
   const readsEnv = new Set(specs.filter((spec) => spec.env === true).map((spec) => spec.name));
   /** The variable's value for a flag that reads one, unless the command line gives the flag. */

@@ -17,6 +17,7 @@ import {
 import { errorMessage } from "../util/mod.ts";
 import { defaultDataDir } from "./data_dir.ts";
 import { ExitCode } from "./exit_codes.ts";
+import { pageAddress } from "./page_address.ts";
 import { listenForStop } from "./stop_signals.ts";
 
 /**
@@ -91,9 +92,15 @@ export async function serve(options: ServeOptions, deps: ServerDeps = {}): Promi
       });
     }
     if (server.web !== undefined) {
-      const web = formatHostPort(options.webHost ?? options.host, server.web.addr.port);
-      const secure = fingerprint === null ? "" : ` (https://${web}/ with the TLS identity)`;
-      log.info(`browser client on http://${web}/${secure}`, { event: "web listening", web });
+      const webHost = options.webHost ?? options.host;
+      const web = formatHostPort(webHost, server.web.addr.port);
+      const page = pageAddress(webHost, server.web.addr.port);
+      const secure = fingerprint === null ? "" : ` (https://${page}/ with the TLS identity)`;
+      const where = page === web ? "" : ` (listening on ${web})`;
+      log.info(`browser client on http://${page}/${secure}${where}`, {
+        event: "web listening",
+        web,
+      });
     }
     if (!stop.signal.aborted) {
       await new Promise((resolve) => stop.signal.addEventListener("abort", resolve));

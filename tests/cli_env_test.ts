@@ -7,6 +7,7 @@ import { ExitCode } from "../cli/exit_codes.ts";
 import { JOIN_USAGE, parseJoinArgs } from "../cli/join_command.ts";
 import { parseServeArgs, SERVE_FLAGS, SERVE_USAGE } from "../cli/serve_command.ts";
 import { HELP_FLAG } from "../cli/flags.ts";
+import { pageAddress } from "../cli/page_address.ts";
 import { UsageError } from "../cli/usage_error.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -217,4 +218,15 @@ Deno.test("kaiwa serve with a bad variable exits 2 with one line naming it, befo
     first,
     "kaiwa: Invalid value for KAIWA_MAX_ROOMS: 'lots' is not an integer of at least 1",
   );
+});
+
+Deno.test({
+  name: "kaiwa serve: the web port's start line names an address a browser can open",
+  permissions: "none",
+  fn() {
+    strictEqual(pageAddress("0.0.0.0", 8080), "127.0.0.1:8080");
+    strictEqual(pageAddress("::", 8080), "[::1]:8080");
+    strictEqual(pageAddress("192.0.2.7", 80), "192.0.2.7:80");
+    strictEqual(pageAddress("::1", 8080), "[::1]:8080");
+  },
 });

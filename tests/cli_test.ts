@@ -128,6 +128,12 @@ Deno.test("a bad command line prints one line and the usage on stderr, exit code
       usage: JOIN_USAGE,
     },
     { args: ["join", "a", "b"], message: "Unexpected argument 'b'", usage: JOIN_USAGE },
+    // npm's habit, `deno task serve -- --port 0`, hands kaiwa the `--`.
+    {
+      args: ["serve", "--", "--port", "0"],
+      message: "Unexpected argument '--port' ('--' ends the flags: leave it out)",
+      usage: SERVE_USAGE,
+    },
     // Issue #15: a negative value is checked as a value, not called ambiguous.
     {
       args: ["join", "--port", "-1"],
