@@ -1,6 +1,6 @@
 /**
- * The cluster's pure parts: heartbeat bookkeeping on a controlled clock, the datagram records
- * crossing the broker, and registry keys.
+ * The cluster's pure parts: heartbeat and orphaned-entry bookkeeping on a controlled clock, the
+ * datagram records crossing the broker, and registry keys.
  */
 
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
@@ -10,6 +10,7 @@ import {
   decodeRecords,
   Liveness,
   MAX_BATCH_BYTES,
+  OrphanedEntries,
   registryKey,
   roomOfKey,
 } from "../server/cluster/mod.ts";
@@ -52,6 +53,27 @@ Deno.test("liveness: a node that says goodbye is forgotten at once", () => {
   deepStrictEqual(liveness.forget("a"), a1);
   strictEqual(liveness.forget("a"), null);
   deepStrictEqual(liveness.expire(5_000), []);
+});
+
+Deno.test("orphaned entries: a run unheard of for the grace time without a break, and no other", () => {
+  const orphans = new OrphanedEntries(5_000);
+  const live = new Set(["a/1"]);
+  const alive = (run: { node: string; incarnation: string }) =>
+    live.has(`${run.node}/${run.incarnation}`);
+  const entries = (...list: [string, { node: string; incarnation: string }][]) => list;
+  deepStrictEqual(orphans.orphaned(entries(["x", a1], ["y", b1]), alive, 0), []);
+  deepStrictEqual(orphans.orphaned(entries(["x", a1], ["y", b1]), alive, 4_999), []);
+  deepStrictEqual(orphans.orphaned(entries(["x", a1], ["y", b1]), alive, 5_000), [["y", b1]]);
+  // Heard of once, its silence counts again from the start.
+  live.add("b/1");
+  deepStrictEqual(orphans.orphaned(entries(["y", b1]), alive, 6_000), []);
+  live.delete("b/1");
+  deepStrictEqual(orphans.orphaned(entries(["y", b1]), alive, 7_000), []);
+  deepStrictEqual(orphans.orphaned(entries(["y", b1]), alive, 11_999), []);
+  // The name taken by another run meanwhile: that run's own silence counts.
+  const b2 = { node: "b", incarnation: "2" };
+  deepStrictEqual(orphans.orphaned(entries(["y", b2]), alive, 12_000), []);
+  deepStrictEqual(orphans.orphaned(entries(["y", b2]), alive, 17_000), [["y", b2]]);
 });
 
 /** The batches `add` calls make, decoded, by destination. */
