@@ -5,6 +5,13 @@
 
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import {
+  deriveSessionKeys,
+  encodeClientDatagram,
+  encodeCommand,
+  sealDatagram,
+} from "../protocol/mod.ts";
+import { Relay } from "../server/cluster/relay.ts";
+import {
   DatagramBatches,
   type DatagramRecord,
   decodeRecords,
@@ -151,4 +158,48 @@ Deno.test("datagram batches: decoded datagrams are copies, safe once the batch b
   const [[, batch, decoded]] = await batched([["b", "127.0.0.1", 1, "", new Uint8Array([5, 6])]]);
   batch.fill(0);
   deepStrictEqual([...decoded[0].bytes], [5, 6]);
+});
+
+Deno.test("relay: a client's address is noted only from a datagram that proves it", () => {
+  const relay = new Relay();
+  const grant = { id: 7, secret: new Uint8Array(32).fill(1) };
+  const key = deriveSessionKeys(grant).clientToServer;
+  relay.add("a", "sealed-token", true, grant, "10.0.0.1", 0);
+  relay.add("a", "plain-token", false, null, "10.0.0.2", 0);
+  const keepalive = encodeCommand({ type: "keepalive" });
+  const sealed = (counter: number) => sealDatagram(key, grant.id, counter, keepalive);
+  const utf8 = (text: string) => new TextEncoder().encode(text);
+  const plain = encodeClientDatagram(utf8("room"), utf8("plain-token"), utf8("hi"));
+  const address = (member: ReturnType<Relay["route"]>) => member?.address;
+
+  // The client's own datagrams: noted, and a sealed one from anywhere (it roams, §7.5).
+  deepStrictEqual(address(relay.route(sealed(1), "10.0.0.1", 1000, "", 0)), {
+    hostname: "10.0.0.1",
+    port: 1000,
+    local: "",
+  });
+  deepStrictEqual(address(relay.route(sealed(2), "10.9.9.9", 2000, "", 0)), {
+    hostname: "10.9.9.9",
+    port: 2000,
+    local: "",
+  });
+  deepStrictEqual(address(relay.route(plain, "10.0.0.2", 3000, "", 0)), {
+    hostname: "10.0.0.2",
+    port: 3000,
+    local: "",
+  });
+  // Its session id with a forged tag, or its token from another IP: still relayed (the owner
+  // counts the drop), but the address its node would tell of its room's end stays its own.
+  const forged = sealed(3);
+  forged[forged.length - 1] ^= 1;
+  deepStrictEqual(address(relay.route(forged, "10.6.6.6", 6666, "", 0)), {
+    hostname: "10.9.9.9",
+    port: 2000,
+    local: "",
+  });
+  deepStrictEqual(address(relay.route(plain, "10.6.6.6", 6666, "", 0)), {
+    hostname: "10.0.0.2",
+    port: 3000,
+    local: "",
+  });
 });

@@ -406,7 +406,7 @@ export class ClusterNode {
       this.#publish(rpcSubject(owner), encodeTokenOp({ token }));
       return { status: Status.ServerError };
     }
-    this.#relay.add(owner, token, answer.kaiwa === true, grant, this.#now());
+    this.#relay.add(owner, token, answer.kaiwa === true, grant, ip, this.#now());
     return {
       status: Status.Ok,
       admission: {
