@@ -260,3 +260,31 @@ Deno.test({
     await untilEvent(ann, (e) => e.type === "shutdown", "the shutdown notice");
   },
 });
+
+Deno.test({
+  name: clusterTestName(
+    "cluster: a room whose node died unseen (every node killed) is freed by the nodes that follow",
+  ),
+  ignore: !HAVE_NATS,
+  async fn() {
+    await using nats = await NatsServer.start();
+    const names = async (node: KaiwaNode) =>
+      (await tcrpRequest(node.port, ListRooms, "", null)).list?.rooms.map((room) => room.name);
+    {
+      await using a = await KaiwaNode.start("a", [nats.url]);
+      await using ann = new UdpClient();
+      await enterOn(a, ann, CreateRoom, "orphan", "ann", { kaiwa: true });
+      // No other node hears it die: its registry entry outlives it, with nobody to delete it.
+      await a.kill("SIGKILL");
+    }
+    // A node of a later start (a random id, as by default) finds the entry of a run it never heard.
+    await using b = await KaiwaNode.start("b", [nats.url], ["--join-rate", "0"]);
+    deepStrictEqual(await names(b), ["orphan"]);
+    await eventually(async () => (await names(b))?.length === 0, "the orphaned entry freed");
+    strictEqual(
+      (await tcrpRequest(b.port, CreateRoom, "orphan", roomRequest("bob"))).status,
+      Status.Ok,
+    );
+    ok(b.lines.some((line) => line.includes(`"orphan"`)), b.lines.join("\n"));
+  },
+});

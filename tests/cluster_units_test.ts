@@ -1,15 +1,23 @@
 /**
- * The cluster's pure parts: heartbeat bookkeeping on a controlled clock, the datagram records
- * crossing the broker, and registry keys.
+ * The cluster's pure parts: heartbeat and orphaned-entry bookkeeping on a controlled clock, the
+ * datagram records crossing the broker, and registry keys.
  */
 
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import {
+  deriveSessionKeys,
+  encodeClientDatagram,
+  encodeCommand,
+  sealDatagram,
+} from "../protocol/mod.ts";
+import { Relay } from "../server/cluster/relay.ts";
 import {
   DatagramBatches,
   type DatagramRecord,
   decodeRecords,
   Liveness,
   MAX_BATCH_BYTES,
+  OrphanedEntries,
   registryKey,
   roomOfKey,
 } from "../server/cluster/mod.ts";
@@ -52,6 +60,27 @@ Deno.test("liveness: a node that says goodbye is forgotten at once", () => {
   deepStrictEqual(liveness.forget("a"), a1);
   strictEqual(liveness.forget("a"), null);
   deepStrictEqual(liveness.expire(5_000), []);
+});
+
+Deno.test("orphaned entries: a run unheard of for the grace time without a break, and no other", () => {
+  const orphans = new OrphanedEntries(5_000);
+  const live = new Set(["a/1"]);
+  const alive = (run: { node: string; incarnation: string }) =>
+    live.has(`${run.node}/${run.incarnation}`);
+  const entries = (...list: [string, { node: string; incarnation: string }][]) => list;
+  deepStrictEqual(orphans.orphaned(entries(["x", a1], ["y", b1]), alive, 0), []);
+  deepStrictEqual(orphans.orphaned(entries(["x", a1], ["y", b1]), alive, 4_999), []);
+  deepStrictEqual(orphans.orphaned(entries(["x", a1], ["y", b1]), alive, 5_000), [["y", b1]]);
+  // Heard of once, its silence counts again from the start.
+  live.add("b/1");
+  deepStrictEqual(orphans.orphaned(entries(["y", b1]), alive, 6_000), []);
+  live.delete("b/1");
+  deepStrictEqual(orphans.orphaned(entries(["y", b1]), alive, 7_000), []);
+  deepStrictEqual(orphans.orphaned(entries(["y", b1]), alive, 11_999), []);
+  // The name taken by another run meanwhile: that run's own silence counts.
+  const b2 = { node: "b", incarnation: "2" };
+  deepStrictEqual(orphans.orphaned(entries(["y", b2]), alive, 12_000), []);
+  deepStrictEqual(orphans.orphaned(entries(["y", b2]), alive, 17_000), [["y", b2]]);
 });
 
 /** The batches `add` calls make, decoded, by destination. */
@@ -129,4 +158,48 @@ Deno.test("datagram batches: decoded datagrams are copies, safe once the batch b
   const [[, batch, decoded]] = await batched([["b", "127.0.0.1", 1, "", new Uint8Array([5, 6])]]);
   batch.fill(0);
   deepStrictEqual([...decoded[0].bytes], [5, 6]);
+});
+
+Deno.test("relay: a client's address is noted only from a datagram that proves it", () => {
+  const relay = new Relay();
+  const grant = { id: 7, secret: new Uint8Array(32).fill(1) };
+  const key = deriveSessionKeys(grant).clientToServer;
+  relay.add("a", "sealed-token", true, grant, "10.0.0.1", 0);
+  relay.add("a", "plain-token", false, null, "10.0.0.2", 0);
+  const keepalive = encodeCommand({ type: "keepalive" });
+  const sealed = (counter: number) => sealDatagram(key, grant.id, counter, keepalive);
+  const utf8 = (text: string) => new TextEncoder().encode(text);
+  const plain = encodeClientDatagram(utf8("room"), utf8("plain-token"), utf8("hi"));
+  const address = (member: ReturnType<Relay["route"]>) => member?.address;
+
+  // The client's own datagrams: noted, and a sealed one from anywhere (it roams, §7.5).
+  deepStrictEqual(address(relay.route(sealed(1), "10.0.0.1", 1000, "", 0)), {
+    hostname: "10.0.0.1",
+    port: 1000,
+    local: "",
+  });
+  deepStrictEqual(address(relay.route(sealed(2), "10.9.9.9", 2000, "", 0)), {
+    hostname: "10.9.9.9",
+    port: 2000,
+    local: "",
+  });
+  deepStrictEqual(address(relay.route(plain, "10.0.0.2", 3000, "", 0)), {
+    hostname: "10.0.0.2",
+    port: 3000,
+    local: "",
+  });
+  // Its session id with a forged tag, or its token from another IP: still relayed (the owner
+  // counts the drop), but the address its node would tell of its room's end stays its own.
+  const forged = sealed(3);
+  forged[forged.length - 1] ^= 1;
+  deepStrictEqual(address(relay.route(forged, "10.6.6.6", 6666, "", 0)), {
+    hostname: "10.9.9.9",
+    port: 2000,
+    local: "",
+  });
+  deepStrictEqual(address(relay.route(plain, "10.6.6.6", 6666, "", 0)), {
+    hostname: "10.0.0.2",
+    port: 3000,
+    local: "",
+  });
 });

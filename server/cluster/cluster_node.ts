@@ -39,6 +39,7 @@ import {
 import type { PeerAddress } from "../udp/mod.ts";
 import { DatagramBatches, decodeRecords } from "./datagram_batches.ts";
 import { Liveness, type NodeRun } from "./liveness.ts";
+import { OrphanedEntries } from "./orphans.ts";
 import { Relay, type RelayedMember } from "./relay.ts";
 import { RemoteMembers } from "./remote_members.ts";
 import { RoomRegistry } from "./registry.ts";
@@ -146,6 +147,7 @@ export class ClusterNode {
   readonly #registry: RoomRegistry;
   readonly #options: ClusterOptions;
   readonly #liveness: Liveness;
+  readonly #orphans: OrphanedEntries;
   readonly #relay = new Relay();
   readonly #remote = new RemoteMembers();
   readonly #up: DatagramBatches;
@@ -178,6 +180,7 @@ export class ClusterNode {
       incarnation: crypto.randomUUID(),
     };
     this.#liveness = new Liveness(options.deadAfterMs);
+    this.#orphans = new OrphanedEntries(options.deadAfterMs);
     // Relayed client datagrams say which node they come through: their replies go back there.
     const sender = encoder.encode(this.run.node);
     this.#up = new DatagramBatches((node, batch) => {
@@ -403,7 +406,7 @@ export class ClusterNode {
       this.#publish(rpcSubject(owner), encodeTokenOp({ token }));
       return { status: Status.ServerError };
     }
-    this.#relay.add(owner, token, answer.kaiwa === true, grant, this.#now());
+    this.#relay.add(owner, token, answer.kaiwa === true, grant, ip, this.#now());
     return {
       status: Status.Ok,
       admission: {
@@ -639,6 +642,7 @@ export class ClusterNode {
    */
   async #reconcile(host: ClusterHost): Promise<void> {
     const state = host.sessions.state;
+    await this.#releaseOrphans(host);
     // Entries of this run without a room: a claim that timed out, yet was written.
     for (const [name, entry] of [...this.#registry.rooms]) {
       if (entry.node !== this.run.node || entry.incarnation !== this.run.incarnation) continue;
@@ -669,6 +673,26 @@ export class ClusterNode {
       if (result === "claimed") {
         host.sessions.log.info(`cluster: room "${room.name}" claimed again`);
       }
+    }
+  }
+
+  /**
+   * Deletes the registry entries of runs nobody has heard of for the dead-after time (their node
+   * died unseen, or this node's previous run left them): else their names stay taken for ever,
+   * listed, refused to creates (RoomExists) and to joins (RoomNotFound). Compare-and-swap, as for
+   * a node declared dead: a name taken again meanwhile is not touched.
+   */
+  async #releaseOrphans(host: ClusterHost): Promise<void> {
+    const entries = [...this.#registry.rooms].map(([name, entry]) => [name, entry] as const);
+    const alive = (run: NodeRun) =>
+      (run.node === this.run.node && run.incarnation === this.run.incarnation) ||
+      this.#liveness.isAlive(run);
+    for (const [name, run] of this.#orphans.orphaned(entries, alive, this.#now())) {
+      host.sessions.log.info(
+        `cluster: room "${name}" of node ${run.node}, a run no node hears, is freed`,
+        { event: "cluster orphan freed", room: name, node: run.node },
+      );
+      await this.#registry.release(name, run);
     }
   }
 }

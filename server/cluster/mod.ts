@@ -26,4 +26,5 @@ export {
   MAX_BATCH_BYTES,
 } from "./datagram_batches.ts";
 export { Liveness, type NodeRun } from "./liveness.ts";
+export { OrphanedEntries } from "./orphans.ts";
 export { registryKey, roomOfKey } from "./subjects.ts";

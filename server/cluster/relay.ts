@@ -7,6 +7,7 @@
 
 import {
   deriveSessionKeys,
+  openSealed,
   parseClientDatagram,
   readSessionId,
   SEALED_MARKER,
@@ -25,15 +26,26 @@ export interface RelayedMember {
   readonly token: string;
   /** True for a kaiwa client (binary events), false for a standard one (text). */
   readonly kaiwa: boolean;
-  /** Where its last datagram came from; null before the first. */
+  /** The client's IP, as this node saw it when it joined: its plain datagrams come from there. */
+  readonly ip: string;
+  /**
+   * Where its last datagram that proved it came from (sealed: it opens; plain: from its IP, as
+   * its owner requires); null before the first. A datagram that only bears its token or session
+   * id (replayed, spoofed, guessed) is relayed, for its owner to judge, but moves nothing here.
+   */
   address: { hostname: string; port: number; local: string } | null;
   /** When it last sent a datagram (or was admitted), in ms. */
   lastSeen: number;
   /**
-   * Its session, when it has one: the id its sealed datagrams carry, and the server → client key,
-   * so that this node can tell it itself that its room's owner died.
+   * Its session, when it has one: the id its sealed datagrams carry, the server → client key, so
+   * that this node can tell it itself that its room's owner died, and the client → server key,
+   * to check a datagram from a new address before noting it.
    */
-  readonly session: { readonly id: number; readonly key: Uint8Array } | null;
+  readonly session: {
+    readonly id: number;
+    readonly key: Uint8Array;
+    readonly clientKey: Uint8Array;
+  } | null;
 }
 
 const tokenDecoder = new TextDecoder();
@@ -48,12 +60,23 @@ export class Relay {
     return this.#byToken.size;
   }
 
-  /** `owner` admitted a client of this node with `token`, and maybe a session `grant`. */
-  add(owner: string, token: string, kaiwa: boolean, grant: SessionGrant | null, now: number): void {
-    const session = grant === null
-      ? null
-      : { id: grant.id, key: deriveSessionKeys(grant).serverToClient };
-    const member = { owner, token, kaiwa, address: null, lastSeen: now, session };
+  /**
+   * `owner` admitted a client of this node at `ip` with `token`, and maybe a session `grant`.
+   */
+  add(
+    owner: string,
+    token: string,
+    kaiwa: boolean,
+    grant: SessionGrant | null,
+    ip: string,
+    now: number,
+  ): void {
+    let session = null;
+    if (grant !== null) {
+      const keys = deriveSessionKeys(grant);
+      session = { id: grant.id, key: keys.serverToClient, clientKey: keys.clientToServer };
+    }
+    const member = { owner, token, kaiwa, ip, address: null, lastSeen: now, session };
     this.#byToken.set(token, member);
     if (session !== null) this.#bySession.set(session.id, member);
   }
@@ -114,7 +137,8 @@ export class Relay {
     member.lastSeen = now;
     const known = member.address;
     if (
-      known === null || known.hostname !== hostname || known.port !== port || known.local !== local
+      (known === null || known.hostname !== hostname || known.port !== port ||
+        known.local !== local) && proves(member, bytes, hostname)
     ) {
       member.address = { hostname, port, local };
     }
@@ -146,4 +170,14 @@ export class Relay {
       if (now - member.lastSeen > idleMs) this.#forget(member);
     }
   }
+}
+
+/**
+ * True when `bytes` from `hostname` shows its client sent it: a sealed datagram opens under the
+ * client's key (one AEAD open, only for a datagram from an address not yet noted); a plain one
+ * comes from the IP the client joined from.
+ */
+function proves(member: RelayedMember, bytes: Uint8Array, hostname: string): boolean {
+  if (member.session === null) return hostname === member.ip;
+  return bytes[0] === SEALED_MARKER && openSealed(member.session.clientKey, bytes) !== null;
 }
