@@ -246,6 +246,54 @@ Deno.test({
 
 Deno.test({
   name: clusterTestName(
+    "cluster: a join its owner admits after the member node gave up is withdrawn: no ghost holds the name",
+  ),
+  ignore: !HAVE_NATS,
+  async fn() {
+    await using nats = await NatsServer.start();
+    // Nobody is declared dead during the stall; a ghost would hold its name for two minutes.
+    await using a = await KaiwaNode.start("a", [nats.url], [
+      "--cluster-dead-after",
+      "30",
+      "--bind-timeout",
+      "120",
+    ]);
+    // B's client waits longer than B waits for the owner: it reads B's ServerError.
+    await using b = await KaiwaNode.start("b", [nats.url], [
+      "--cluster-dead-after",
+      "30",
+      "--request-timeout",
+      "10",
+    ]);
+    await using ann = new UdpClient();
+    await enterOn(a, ann, CreateRoom, "late", "ann", { kaiwa: true });
+    await eventually(async () => {
+      const list = (await tcrpRequest(b.port, ListRooms, "", null)).list;
+      return list?.rooms.some((room) => room.name === "late") === true;
+    }, "the room listed on B");
+
+    a.signal("SIGSTOP");
+    try {
+      // The owner hears the join only once it runs again, after B gave up on it.
+      const late = await tcrpRequest(b.port, JoinRoom, "late", roomRequest("bob"));
+      strictEqual(late.status, Status.ServerError);
+    } finally {
+      a.signal("SIGCONT");
+    }
+    await eventually(
+      () => [...a.lines, ...b.lines].some((line) => line.includes("stopped waiting; withdrawn")),
+      "the late admission withdrawn",
+    );
+    strictEqual(
+      (await tcrpRequest(b.port, JoinRoom, "late", roomRequest("bob"))).status,
+      Status.Ok,
+      a.lines.join("\n"),
+    );
+  },
+});
+
+Deno.test({
+  name: clusterTestName(
     "cluster: a node stopped while the broker is gone still stops, with exit code 0",
   ),
   ignore: !HAVE_NATS,

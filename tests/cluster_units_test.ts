@@ -3,13 +3,17 @@
  * datagram records crossing the broker, and registry keys.
  */
 
-import { deepStrictEqual, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, notStrictEqual, strictEqual } from "node:assert/strict";
 import {
   deriveSessionKeys,
   encodeClientDatagram,
   encodeCommand,
   sealDatagram,
+  Status,
 } from "../protocol/mod.ts";
+import { JoinWindow } from "../server/cluster/owner_side.ts";
+import { PendingJoins } from "../server/cluster/pending_joins.ts";
+import { decodeJoinRequest, encodeJoinRequest } from "../server/cluster/rpc_messages.ts";
 import { Relay } from "../server/cluster/relay.ts";
 import {
   DatagramBatches,
@@ -202,4 +206,47 @@ Deno.test("relay: a client's address is noted only from a datagram that proves i
     port: 3000,
     local: "",
   });
+});
+
+Deno.test("pending joins: an answer while the member node waits is taken; after it gave up, it is late", async () => {
+  const pending = new PendingJoins();
+  const admitted = { status: Status.Ok, node: "a", incarnation: "1", token: "t" };
+  const first = pending.open();
+  strictEqual(pending.settle(first.id, admitted), true);
+  deepStrictEqual(await first.reply, admitted);
+  // The owner answers after the member node stopped waiting: the client got ServerError, so the
+  // admission must be withdrawn (the caller's part), whatever order the two arrived in.
+  const second = pending.open();
+  pending.giveUp(second.id);
+  strictEqual(await second.reply, null);
+  strictEqual(pending.settle(second.id, admitted), false);
+  // Once answered, a wait is over: a second answer (a duplicate) is late too, a give-up a no-op.
+  strictEqual(pending.settle(first.id, admitted), false);
+  pending.giveUp(first.id);
+  strictEqual(pending.size, 0);
+});
+
+Deno.test("pending joins: every wait ends when the node stops, none is answered twice", async () => {
+  const pending = new PendingJoins();
+  const waits = [pending.open(), pending.open()];
+  notStrictEqual(waits[0].id, waits[1].id);
+  pending.giveUpAll();
+  deepStrictEqual(await Promise.all(waits.map((wait) => wait.reply)), [null, null]);
+  strictEqual(pending.settle(waits[0].id, null), false);
+  strictEqual(pending.size, 0);
+});
+
+Deno.test("join requests carry the member node's remaining wait, which the owner keeps to", () => {
+  const request = {
+    from: a1,
+    ip: "192.0.2.7",
+    session: true,
+    waitMs: 4_321,
+    frame: new Uint8Array([1, 2, 3]),
+  };
+  deepStrictEqual(decodeJoinRequest(encodeJoinRequest(request)), request);
+  // The owner's clock: the wait counts from when the request reached it.
+  const window = new JoinWindow(10_000, request.waitMs);
+  strictEqual(window.open(10_000 + 4_320), true);
+  strictEqual(window.open(10_000 + 4_321), false);
 });

@@ -40,6 +40,8 @@ import type { PeerAddress } from "../udp/mod.ts";
 import { DatagramBatches, decodeRecords } from "./datagram_batches.ts";
 import { Liveness, type NodeRun } from "./liveness.ts";
 import { OrphanedEntries } from "./orphans.ts";
+import { JoinWindow } from "./owner_side.ts";
+import { PendingJoins } from "./pending_joins.ts";
 import { Relay, type RelayedMember } from "./relay.ts";
 import { RemoteMembers } from "./remote_members.ts";
 import { RoomRegistry } from "./registry.ts";
@@ -61,6 +63,9 @@ import {
   downSubject,
   type Heartbeat,
   HEARTBEAT_SUBJECT,
+  joinedSubject,
+  joinedSubjects,
+  joinIdOf,
   rpcSubject,
   upSubject,
 } from "./subjects.ts";
@@ -150,6 +155,7 @@ export class ClusterNode {
   readonly #orphans: OrphanedEntries;
   readonly #relay = new Relay();
   readonly #remote = new RemoteMembers();
+  readonly #pending = new PendingJoins();
   readonly #up: DatagramBatches;
   readonly #down: DatagramBatches;
   #host: ClusterHost | null = null;
@@ -209,6 +215,7 @@ export class ClusterNode {
     this.#host = host;
     const { node } = this.run;
     this.#subscribe(rpcSubject(node), (msg) => this.#rpc(msg));
+    this.#subscribe(joinedSubjects(this.run), (msg) => this.#joined(msg));
     this.#subscribe(upSubject(node), (msg) => this.#receiveUp(msg));
     this.#subscribe(downSubject(node), (msg) => this.#receiveDown(msg));
     this.#subscribe(HEARTBEAT_SUBJECT, (msg) => this.#heartbeat(msg));
@@ -310,6 +317,7 @@ export class ClusterNode {
   /** Stops everything: the goodbye heartbeat, the timer, the watch, the connection. */
   async close(): Promise<void> {
     clearInterval(this.#timer);
+    this.#pending.giveUpAll();
     this.#up.flush();
     this.#down.flush();
     const bye: Heartbeat = { ...this.run, gone: true };
@@ -327,9 +335,9 @@ export class ClusterNode {
     return this.#host?.sessions.now() ?? Date.now();
   }
 
-  #publish(subject: string, data: Uint8Array): void {
+  #publish(subject: string, data: Uint8Array, reply?: string): void {
     try {
-      this.#nc.publish(subject, data);
+      this.#nc.publish(subject, data, reply === undefined ? undefined : { reply });
     } catch {
       // Closed or draining: what was not sent is what a dead link loses.
     }
@@ -381,16 +389,18 @@ export class ClusterNode {
       from: this.run,
       ip,
       session,
+      waitMs: JOIN_TIMEOUT_MS,
       frame: encodeTcrpFrame(frame),
     });
-    let reply;
-    try {
-      reply = await this.#nc.request(rpcSubject(owner), request, { timeout: JOIN_TIMEOUT_MS });
-    } catch {
-      // No responders (the owner just died) or no answer in time: never a wrong answer.
-      return { status: Status.ServerError };
-    }
-    const answer = decodeJoinReply(reply.data);
+    // The answer comes to this run's joined subject, not to a request inbox: one that comes after
+    // the wait is given up still arrives here, and its admission is withdrawn (#joined).
+    const wait = this.#pending.open();
+    const timer = setTimeout(() => this.#pending.giveUp(wait.id), JOIN_TIMEOUT_MS);
+    this.#publish(rpcSubject(owner), request, joinedSubject(this.run, wait.id));
+    const answer = await wait.reply;
+    clearTimeout(timer);
+    // No answer in time, none that parses, or no responders (the owner just died): never a
+    // wrong answer.
     if (answer === null) return { status: Status.ServerError };
     this.#liveness.seen({ node: owner, incarnation: answer.incarnation }, this.#now());
     if (answer.status !== Status.Ok || answer.token === undefined) {
@@ -462,30 +472,64 @@ export class ClusterNode {
         // The connection closed meanwhile: the requester answers "server error" on its timeout.
       }
     };
-    const { incarnation } = this.run;
+    const { node, incarnation } = this.run;
     let frame;
     try {
       frame = decodeTcrpFrame(request.frame);
     } catch {
-      return reply({ status: Status.InvalidRequest, incarnation });
+      return reply({ status: Status.InvalidRequest, node, incarnation });
     }
     if (frame.operation !== Operation.JoinRoom) {
-      return reply({ status: Status.InvalidRequest, incarnation });
+      return reply({ status: Status.InvalidRequest, node, incarnation });
     }
-    // This node's rooms only: the directory is left out so that nothing is asked further.
-    const local: SessionContext = { ...host.sessions, directory: undefined };
-    const answer = await answerRoomRequest(frame, request.ip, local, () => true).catch(() => ({
+    const sessions = host.sessions;
+    const window = new JoinWindow(sessions.now(), request.waitMs);
+    const waited = () => window.open(sessions.now());
+    // This node's rooms only: the directory is left out so that nothing is asked further. A hash
+    // queued past the member node's wait is dropped before it starts.
+    const local: SessionContext = { ...sessions, directory: undefined };
+    const answer = await answerRoomRequest(frame, request.ip, local, waited).catch(() => ({
       status: Status.ServerError,
       member: undefined,
     }));
     const member = answer.member;
-    if (member === undefined) return reply({ status: answer.status, incarnation });
+    if (member === undefined) return reply({ status: answer.status, node, incarnation });
+    if (!waited()) {
+      // Admitted after the member node stopped waiting (its client was answered ServerError):
+      // nobody would hold this member, and its name would stay taken for --bind-timeout.
+      sessions.state.withdraw(member, sessions.now());
+      sessions.log.verbose(
+        `cluster: a join of room "${member.room.name}" from node ${request.from.node} ` +
+          "was admitted after its node stopped waiting; withdrawn",
+      );
+      return reply({ status: Status.ServerError, node, incarnation });
+    }
     this.#remote.add(request.from.node, member);
     // The secret crosses the broker to the member's node, which hands it over TLS to the client.
-    const grant = request.session && member.kaiwa
-      ? host.sessions.state.openSession(member)
-      : undefined;
-    reply({ status: Status.Ok, incarnation, token: member.token, kaiwa: member.kaiwa }, grant);
+    const grant = request.session && member.kaiwa ? sessions.state.openSession(member) : undefined;
+    reply(
+      { status: Status.Ok, node, incarnation, token: member.token, kaiwa: member.kaiwa },
+      grant,
+    );
+  }
+
+  /**
+   * An owner's answer to one of this node's joins. One that comes after the join gave up (its
+   * client was answered ServerError) and admits a member is withdrawn at once: the member node
+   * alone decides that it stopped waiting, so no order of the answer and the give-up leaves a
+   * member nobody holds.
+   */
+  #joined(msg: Msg): void {
+    const id = joinIdOf(msg.subject);
+    if (id === null) return;
+    // An empty answer is the broker's "no responders": the owner just died.
+    const answer = decodeJoinReply(msg.data);
+    if (this.#pending.settle(id, answer)) return;
+    if (answer?.status !== Status.Ok || answer.token === undefined) return;
+    this.#host?.sessions.log.verbose(
+      `cluster: node ${answer.node} admitted a join after this node stopped waiting; withdrawn`,
+    );
+    this.#publish(rpcSubject(answer.node), encodeTokenOp({ token: answer.token }));
   }
 
   /** Client datagrams relayed by their node, for this node's rooms. */

@@ -1,6 +1,6 @@
 /**
  * The requests on a node's rpc subject (`kaiwa.node.<id>.rpc`) and their encodings: a join of one
- * of its rooms (request/reply: the reply is JSON), a token withdrawn or a port announced by the
+ * of its rooms (the reply, JSON, goes to the asking run's joined subject), a token withdrawn or a port announced by the
  * member's node, and a fencing notice (the sender declared the receiver dead).
  *
  * @module
@@ -29,6 +29,11 @@ export interface JoinRequest {
   readonly ip: string;
   /** A session is asked for, and the client's connection may carry its secret. */
   readonly session: boolean;
+  /**
+   * How much longer the member node waits for the answer, ms (at most {@link MAX_WAIT_MS}): the
+   * owner admits only within it (a stalled owner or a long hash queue answers too late).
+   */
+  readonly waitMs: number;
   /** The client's TCRP JoinRoom frame, as it sent it. */
   readonly frame: Uint8Array;
 }
@@ -37,6 +42,8 @@ export interface JoinRequest {
 export interface JoinReply {
   /** The answer to the client. */
   readonly status: Status;
+  /** The owner's id: where a late admission is withdrawn. */
+  readonly node: string;
   /** The owner's incarnation: the member node watches that run. */
   readonly incarnation: string;
   /** The token issued, when admitted. */
@@ -55,18 +62,26 @@ export interface TokenOp {
   readonly port?: number;
 }
 
+/** The longest wait a join request can carry (u32 ms, ≈ 49 days). */
+export const MAX_WAIT_MS = 0xffff_ffff;
+
+/** A join request's fixed head: op, session flag, wait. */
+const JOIN_HEAD_BYTES = 6;
+
 /**
- * Join: u8 op, u8 session flag, then u8-length-prefixed node, incarnation and IP, then the TCRP
- * frame.
+ * Join: u8 op, u8 session flag, u32 wait (ms, big-endian), then u8-length-prefixed node,
+ * incarnation and IP, then the TCRP frame.
  */
 export function encodeJoinRequest(request: JoinRequest): Uint8Array {
-  const { from, ip, session, frame } = request;
+  const { from, ip, session, waitMs, frame } = request;
   const parts = [from.node, from.incarnation, ip].map((text) => encoder.encode(text));
-  const size = 2 + parts.reduce((sum, part) => sum + 1 + part.length, 0) + frame.length;
+  const size = JOIN_HEAD_BYTES + parts.reduce((sum, part) => sum + 1 + part.length, 0) +
+    frame.length;
   const out = new Uint8Array(size);
-  let offset = 0;
-  out[offset++] = RpcOp.Join;
-  out[offset++] = session ? 1 : 0;
+  out[0] = RpcOp.Join;
+  out[1] = session ? 1 : 0;
+  new DataView(out.buffer).setUint32(2, Math.max(0, Math.min(MAX_WAIT_MS, Math.floor(waitMs))));
+  let offset = JOIN_HEAD_BYTES;
   for (const part of parts) {
     out[offset++] = part.length;
     out.set(part, offset);
@@ -78,9 +93,10 @@ export function encodeJoinRequest(request: JoinRequest): Uint8Array {
 
 /** A join request, or null when `bytes` is none (or cut short). */
 export function decodeJoinRequest(bytes: Uint8Array): JoinRequest | null {
-  if (bytes[0] !== RpcOp.Join || bytes.length < 2) return null;
+  if (bytes[0] !== RpcOp.Join || bytes.length < JOIN_HEAD_BYTES) return null;
   const session = bytes[1] === 1;
-  let offset = 2;
+  const waitMs = new DataView(bytes.buffer, bytes.byteOffset).getUint32(2);
+  let offset = JOIN_HEAD_BYTES;
   const texts: string[] = [];
   for (let i = 0; i < 3; i++) {
     if (offset >= bytes.length) return null;
@@ -93,6 +109,7 @@ export function decodeJoinRequest(bytes: Uint8Array): JoinRequest | null {
     from: { node: texts[0], incarnation: texts[1] },
     ip: texts[2],
     session,
+    waitMs,
     frame: bytes.subarray(offset),
   };
 }
@@ -149,7 +166,10 @@ export function encodeJoinReply(reply: Omit<JoinReply, "grant">, grant?: Session
 export function decodeJoinReply(bytes: Uint8Array): JoinReply | null {
   try {
     const reply = JSON.parse(decoder.decode(bytes)) as Partial<JoinReply>;
-    if (typeof reply.status !== "number" || typeof reply.incarnation !== "string") return null;
+    if (
+      typeof reply.status !== "number" || typeof reply.node !== "string" ||
+      typeof reply.incarnation !== "string"
+    ) return null;
     return reply as JoinReply;
   } catch {
     return null;

@@ -1,12 +1,13 @@
 /**
  * The NATS subjects and the KV bucket the nodes of a kaiwa cluster use (docs/cluster.md). Each
- * node subscribes to three subjects of its own and the heartbeats: the broker's subscriptions grow
+ * node subscribes to four subjects of its own and the heartbeats: the broker's subscriptions grow
  * with the nodes, never with rooms or members.
  *
  * @module
  */
 
 import { fromBase64url, toBase64url } from "./base64url.ts";
+import type { NodeRun } from "./liveness.ts";
 
 /** Every subject starts so: one kaiwa cluster per NATS account. */
 const PREFIX = "kaiwa";
@@ -27,9 +28,29 @@ export interface Heartbeat {
   readonly gone?: boolean;
 }
 
-/** Requests to `node` (request/reply): joins of its rooms, withdrawn tokens. */
+/** Requests to `node`: joins of its rooms, withdrawn tokens, announced ports, fencing notices. */
 export function rpcSubject(node: string): string {
   return `${PREFIX}.node.${node}.rpc`;
+}
+
+/**
+ * Where the owner answers join `id` of `run` (docs/cluster.md): per run, so that an answer meant
+ * for a previous run of the node reaches nobody rather than a join of the next one.
+ */
+export function joinedSubject(run: NodeRun, id: number): string {
+  return `${PREFIX}.node.${run.node}.joined.${run.incarnation}.${id}`;
+}
+
+/** What `run` subscribes to for the answers to its joins (one subscription for all of them). */
+export function joinedSubjects(run: NodeRun): string {
+  return `${PREFIX}.node.${run.node}.joined.${run.incarnation}.*`;
+}
+
+/** The join id of a subject {@link joinedSubject} made; null for any other subject. */
+export function joinIdOf(subject: string): number | null {
+  const last = subject.slice(subject.lastIndexOf(".") + 1);
+  const id = Number(last);
+  return /^[0-9]+$/.test(last) && Number.isSafeInteger(id) ? id : null;
 }
 
 /** Client datagrams for the rooms `node` holds, relayed by the nodes their members are on. */
