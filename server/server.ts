@@ -194,10 +194,18 @@ function start(
       const { metricsRegistry } = exposition;
       endpoint = new MetricsEndpoint(options.metricsHost, options.metricsPort, {
         metrics: () => {
-          registry ??= metricsRegistry({ state, metrics, faults, udp, tcp, web });
+          registry ??= metricsRegistry({
+            state,
+            metrics,
+            faults,
+            udp,
+            tcp,
+            web,
+            ...(cluster === null ? {} : { cluster }),
+          });
           return registry.metrics();
         },
-        serving: () => serving,
+        unavailable: () => serving ? cluster?.unavailable() ?? null : "shutting down",
       }, log);
     }
   } catch (error) {

@@ -13,6 +13,7 @@ import {
   eventually,
   HAVE_NATS,
   KaiwaNode,
+  metricValue,
   NatsServer,
   untilEvent,
   untilText,
@@ -119,7 +120,7 @@ Deno.test({
     await using nats = await NatsServer.start();
     await using proxy = new CuttableProxy(nats.port);
     await using a = await KaiwaNode.start("a", [nats.url]);
-    await using b = await KaiwaNode.start("b", [proxy.url]);
+    await using b = await KaiwaNode.start("b", [proxy.url], ["--metrics-port", "0"]);
     await using ann = new UdpClient(); // host of "on-a", on A
     await using bob = new UdpClient(); // kaiwa member of "on-a", on B
     await using eve = new UdpClient(); // kaiwa host of "on-b", on B
@@ -130,6 +131,15 @@ Deno.test({
     await enterOn(a, dan, JoinRoom, "on-b", "dan", { kaiwa: true });
     await untilEvent(ann, (e) => e.type === "joined", "bob's arrival");
     await untilEvent(eve, (e) => e.type === "joined", "dan's arrival");
+    // What an operator (and a load balancer) sees of B: connected, two nodes, nobody dead.
+    deepStrictEqual(await b.httpGet("/healthz"), { status: 200, body: "ok\n" });
+    await eventually(
+      async () => metricValue((await b.httpGet("/metrics")).body, "kaiwa_cluster_nodes_live") === 2,
+      "B seeing both nodes",
+    );
+    const before = (await b.httpGet("/metrics")).body;
+    strictEqual(metricValue(before, "kaiwa_cluster_broker_connected"), 1);
+    strictEqual(metricValue(before, "kaiwa_cluster_nodes_declared_dead_total"), 0);
 
     proxy.cut();
     // A declares B dead: B's member leaves A's room, and A's member of B's room is told it closed.
@@ -154,6 +164,18 @@ Deno.test({
       ["dan"],
       LeaveReason.Unreachable,
     ]);
+    // Cut off, then fenced (past the dead-after time), B tells the load balancer to send it nobody.
+    let health = await b.httpGet("/healthz");
+    strictEqual(health.status, 503);
+    await eventually(async () => {
+      health = await b.httpGet("/healthz");
+      return /^cluster: cut off from the broker for \d+ s; fenced/.test(health.body);
+    }, "B's /healthz saying it is fenced");
+    strictEqual(health.status, 503);
+    const cut = (await b.httpGet("/metrics")).body;
+    strictEqual(metricValue(cut, "kaiwa_cluster_broker_connected"), 0);
+    strictEqual(metricValue(cut, "kaiwa_cluster_nodes_live"), 1);
+    strictEqual(metricValue(cut, "kaiwa_cluster_nodes_declared_dead_total"), 1);
 
     proxy.restore();
     // B claims its room again once it is back: a member on A can join it.
@@ -175,6 +197,11 @@ Deno.test({
     deepStrictEqual(joined.type === "joined" && joined.names, ["fay"]);
     // A freed B's name when it declared B dead; B claimed it again once back.
     ok(b.lines.some((line) => line.includes('room "on-b" claimed again')), b.lines.join("\n"));
+    deepStrictEqual(await b.httpGet("/healthz"), { status: 200, body: "ok\n" });
+    strictEqual(
+      metricValue((await b.httpGet("/metrics")).body, "kaiwa_cluster_broker_connected"),
+      1,
+    );
   },
 });
 

@@ -193,6 +193,13 @@ export async function startNatsCluster(): Promise<NatsServer[]> {
 
 /** The TCP port on the "listening on tcp+udp 127.0.0.1:PORT" line. */
 const LISTENING_PORT = /listening on tcp\+udp 127\.0\.0\.1:(\d+)/;
+const METRICS_PORT = /metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics/;
+
+/** The value of the unlabelled metric `name` in a Prometheus text exposition; NaN when absent. */
+export function metricValue(exposition: string, name: string): number {
+  const line = exposition.split("\n").find((line) => line.startsWith(`${name} `));
+  return line === undefined ? NaN : Number(line.slice(name.length + 1));
+}
 
 /** A `kaiwa serve --cluster` process. */
 export class KaiwaNode {
@@ -303,6 +310,17 @@ export class KaiwaNode {
       line.match(/cluster: (?:node \S+ joined through|reconnected to) nats [^:]+:(\d+)/)
     ).filter((match) => match !== null);
     return Number(ports.at(-1)?.[1] ?? 0);
+  }
+
+  /**
+   * GETs `path` (`/metrics`, `/healthz`) from its metrics endpoint, which it must have been
+   * started with (`--metrics-port 0`): the HTTP status and the body.
+   */
+  async httpGet(path: string): Promise<{ status: number; body: string }> {
+    const found = this.#child.lines.map((line) => line.match(METRICS_PORT)).find((m) => m !== null);
+    if (!found) throw new Error(`node ${this.id} printed no metrics port`);
+    const response = await fetch(`http://127.0.0.1:${found[1]}${path}`);
+    return { status: response.status, body: await response.text() };
   }
 
   /** Kills it (SIGKILL: no goodbye) or stops it (SIGTERM). */

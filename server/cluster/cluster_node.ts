@@ -38,6 +38,7 @@ import {
 } from "../tcp/mod.ts";
 import type { PeerAddress } from "../udp/mod.ts";
 import { DatagramBatches, decodeRecords } from "./datagram_batches.ts";
+import { MS_PER_SECOND } from "../../util/mod.ts";
 import { Liveness, type NodeRun } from "./liveness.ts";
 import { OrphanedEntries } from "./orphans.ts";
 import { JoinWindow } from "./owner_side.ts";
@@ -161,6 +162,9 @@ export class ClusterNode {
   #host: ClusterHost | null = null;
   #timer: ReturnType<typeof setInterval> | undefined;
   #connected = true;
+  /** When the broker was lost (ms), while {@link brokerConnected} is false. */
+  #disconnectedAt = 0;
+  #nodesDeclaredDead = 0;
   /** Each remote `via` read once: the node and its local address. */
   readonly #routes = new Map<string, { node: string; local: string }>();
   /** Notices this node sealed itself for relayed members (see {@link FENCE_COUNTER}). */
@@ -199,6 +203,36 @@ export class ClusterNode {
     this.#down = new DatagramBatches((node, batch) => this.#publish(downSubject(node), batch));
   }
 
+  /** True while this node is connected to a NATS server (for `/metrics`). */
+  get brokerConnected(): boolean {
+    return this.#connected;
+  }
+
+  /** The nodes this node hears from, itself included (for `/metrics`). */
+  get liveNodes(): number {
+    return this.#liveness.size + 1;
+  }
+
+  /** How many nodes this node declared dead since it started (for `/metrics`). */
+  get nodesDeclaredDead(): number {
+    return this.#nodesDeclaredDead;
+  }
+
+  /**
+   * Why this node should get no new clients, one line for `/healthz`; null while it is connected
+   * to the broker. Cut off, it still serves its own rooms' members, but it can create no room
+   * (the registry is out of reach) and join none of the others'; past the dead-after time the
+   * other nodes count it dead and it fences itself.
+   */
+  unavailable(): string | null {
+    if (this.#connected) return null;
+    const silentMs = this.#now() - this.#disconnectedAt;
+    const line = `cluster: cut off from the broker for ${Math.floor(silentMs / MS_PER_SECOND)} s`;
+    return silentMs < this.#options.deadAfterMs
+      ? line
+      : `${line}; fenced (the other nodes count this one dead)`;
+  }
+
   /** The directory the TCRP side asks about other nodes' rooms. */
   readonly directory: RoomDirectory = {
     list: (local) => this.#list(local),
@@ -229,6 +263,7 @@ export class ClusterNode {
       for await (const status of this.#nc.status()) {
         if (status.type === "disconnect") {
           this.#connected = false;
+          this.#disconnectedAt = this.#now();
           log.info(`cluster: lost nats ${status.server}`, { event: "cluster lost", ...status });
         } else if (status.type === "reconnect") {
           this.#connected = true;
@@ -626,6 +661,7 @@ export class ClusterNode {
       gone ? `cluster: node ${run.node} stopped` : `cluster: node ${run.node} declared dead`,
       { event: gone ? "cluster node stopped" : "cluster node dead", node: run.node },
     );
+    if (!gone) this.#nodesDeclaredDead += 1;
     this.#dropRemoteMembers(host, run.node, !gone);
     if (this.#connected && !gone) {
       // Should it be alive after all (a stalled process), it ends its side as this node did.

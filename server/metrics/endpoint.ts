@@ -38,8 +38,11 @@ const encoder = new TextEncoder();
 export interface MetricsHandlers {
   /** The exposition, built now. */
   metrics(): Promise<string>;
-  /** False once the server is shutting down: `/healthz` then answers 503. */
-  serving(): boolean;
+  /**
+   * Why this node should get no new clients now (shutting down, cut off from the cluster's
+   * broker), one line: `/healthz` then answers 503 with it; null while it serves (200).
+   */
+  unavailable(): string | null;
 }
 
 /** An HTTP answer before encoding. */
@@ -173,9 +176,8 @@ export class MetricsEndpoint {
       };
     }
     if (path === "/healthz") {
-      return this.#handlers.serving()
-        ? plain(200, "OK", "ok")
-        : plain(503, "Service Unavailable", "shutting down");
+      const reason = this.#handlers.unavailable();
+      return reason === null ? plain(200, "OK", "ok") : plain(503, "Service Unavailable", reason);
     }
     return plain(404, "Not Found", "not found: try /metrics or /healthz");
   }

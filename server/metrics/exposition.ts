@@ -25,6 +25,18 @@ export interface MetricsSource {
   readonly tcp: { readonly connections: number };
   /** The web port's connections open now, when it is on (`--web-port`). */
   readonly web?: { readonly connections: number };
+  /** What this node sees of its cluster, when it runs in one (`--cluster`). */
+  readonly cluster?: ClusterView;
+}
+
+/** A cluster node's view of the cluster (server/cluster's `ClusterNode` is one). */
+export interface ClusterView {
+  /** True while the node is connected to a NATS server. */
+  readonly brokerConnected: boolean;
+  /** The nodes it hears from, itself included (only itself while cut off). */
+  readonly liveNodes: number;
+  /** Nodes it declared dead (silent for the dead-after time, or restarted) since it started. */
+  readonly nodesDeclaredDead: number;
 }
 
 /** `unknownToken` or `UnknownToken` → `unknown_token`: label values in snake case. */
@@ -106,6 +118,31 @@ export function joinHistogram(): Histogram {
     buckets: [...JOIN_SECONDS_BUCKETS],
     registers: [],
   });
+}
+
+/** The cluster's metrics, registered only on a node of a cluster. */
+function clusterMetrics(registry: Registry, cluster: ClusterView): void {
+  readGauge(
+    registry,
+    "kaiwa_cluster_broker_connected",
+    "1 while this node is connected to the cluster's NATS broker, else 0 (/healthz answers 503)",
+    null,
+    () => single(cluster.brokerConnected ? 1 : 0),
+  );
+  readGauge(
+    registry,
+    "kaiwa_cluster_nodes_live",
+    "Cluster nodes this node hears heartbeats from, itself included",
+    null,
+    () => single(cluster.liveNodes),
+  );
+  mirroredCounter(
+    registry,
+    "kaiwa_cluster_nodes_declared_dead_total",
+    "Nodes this node declared dead: silent for --cluster-dead-after, or restarted",
+    null,
+    () => single(cluster.nodesDeclaredDead),
+  );
 }
 
 /**
@@ -201,6 +238,7 @@ export function metricsRegistry(source: MetricsSource): Registry {
     null,
     () => single(source.faults.count),
   );
+  if (source.cluster !== undefined) clusterMetrics(registry, source.cluster);
   if (metrics.joinSeconds instanceof Histogram) registry.registerMetric(metrics.joinSeconds);
   readGauge(
     registry,

@@ -13,7 +13,7 @@ export {
   MetricsEndpoint,
   type MetricsHandlers,
 } from "./endpoint.ts";
-export type { MetricsSource } from "./exposition.ts";
+export type { ClusterView, MetricsSource } from "./exposition.ts";
 export { JOIN_SECONDS_BUCKETS, type LatencyObserver, ServerMetrics } from "./server_metrics.ts";
 
 /**
