@@ -296,6 +296,7 @@ function start(
           maxConnectionsPerIp: options.maxConnectionsPerIp,
           maxIncompletePerIp: options.maxIncompletePerIp,
           timeoutSeconds: options.timeoutSeconds,
+          resumeGraceSeconds: options.bindTimeoutSeconds,
         },
         sessions,
         webRoutes,
@@ -318,6 +319,7 @@ function start(
   const sweeper = setInterval(() =>
     faults.guard("the timeout sweep", () => {
       state.sweep(now());
+      web?.sweep(now());
       rescan();
       lobby?.sweep(now());
       udpDrops.report();
