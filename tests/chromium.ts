@@ -213,6 +213,17 @@ export class Tab {
     await this.waitFor("document.readyState === 'complete'", "the page to load");
   }
 
+  /** Reloads the page, as its reload button does, and waits for the new page to load. */
+  async reload(): Promise<void> {
+    // A mark on the old page's window: the new page has none.
+    await this.evaluate("window.beforeReload = true");
+    await this.#send("Page.reload");
+    await this.waitFor(
+      "window.beforeReload === undefined && document.readyState === 'complete'",
+      "the page to reload",
+    );
+  }
+
   /** Sets the viewport to `width` × `height` CSS pixels (a phone: 375 × 740). */
   async resize(width: number, height: number): Promise<void> {
     await this.#send("Emulation.setDeviceMetricsOverride", {

@@ -75,14 +75,14 @@ async function standardMember(test: TestServer, name: string): Promise<[UdpClien
   return [client, token];
 }
 
-/** Reads the standard client's datagrams until one is `expected`. */
-async function receiveText(client: UdpClient, expected: string): Promise<void> {
+/** Reads the standard client's datagrams until one is `expected`; returns those before it. */
+async function receiveText(client: UdpClient, expected: string): Promise<string[]> {
   const seen: string[] = [];
   for (;;) {
     const bytes = await client.receive();
     if (bytes === null) throw new Error(`no ${JSON.stringify(expected)}; saw ${seen}`);
     const text = new TextDecoder().decode(bytes);
-    if (text === expected) return;
+    if (text === expected) return seen;
     seen.push(text);
   }
 }
@@ -261,6 +261,36 @@ Deno.test({
         await second.waitFor("!document.getElementById('newer').hidden", "the new-messages button");
         await second.evaluate("document.getElementById('newer').click()");
         await second.waitFor(atBottom, "the log at its end again");
+      });
+
+      await t.step("a reload keeps a tab in the room: the others see nobody leave", async () => {
+        const second = tabs[1];
+        await second.reload();
+        await logShows(second, `you are back in ${ROOM}: you never left it`);
+        // The log comes back from the room's history, its own words included.
+        await hasLine(second, "ゆき", "了解です！ 👍");
+        await say(second, "再読み込みしました 🔄");
+        await hasLine(host, "ゆき", "再読み込みしました 🔄");
+        const seen = await receiveText(ken!, "ゆき: 再読み込みしました 🔄");
+        ok(!seen.some((text) => text.includes("ゆき")), String(seen));
+        ok(
+          !(await host.evaluate<string>("document.getElementById('log').textContent"))
+            .includes("ゆき left"),
+        );
+      });
+
+      await t.step("the host's reload does not close the room: it is still its host", async () => {
+        await host.reload();
+        await logShows(host, `you are back in ${ROOM}: you never left it`);
+        deepStrictEqual(
+          await host.evaluate("document.getElementById('leave').textContent"),
+          "Close room",
+        );
+        deepStrictEqual(test.server.state.rooms.get(ROOM)?.host.name, "さくら");
+        await say(host, "ただいま 🏠");
+        const seen = await receiveText(ken!, "さくら: ただいま 🏠");
+        ok(!seen.some((text) => text.includes("closed") || text.includes("さくら")), String(seen));
+        await hasLine(tabs[1], "さくら", "ただいま 🏠");
       });
 
       await t.step(
