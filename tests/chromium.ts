@@ -209,6 +209,11 @@ export class Tab {
       await this.#send(`${domain}.enable`);
     }
     await this.resize(width, height);
+    await this.navigate(url);
+  }
+
+  /** Loads `url` in this tab (its sessionStorage stays) and waits for it to load. */
+  async navigate(url: string): Promise<void> {
     await this.#send("Page.navigate", { url });
     await this.waitFor("document.readyState === 'complete'", "the page to load");
   }

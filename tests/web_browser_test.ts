@@ -27,6 +27,8 @@ import {
 const CHROMIUM = findChromium();
 const ROOM = "ロビー";
 const encoder = new TextEncoder();
+/** How long a page navigated away may take to close its WebSocket. */
+const AWAY_CLOSE_MS = 10_000;
 
 /** True when some chat line of the tab's log is `sender: text`, each as text. */
 function hasLine(tab: Tab, sender: string, text: string): Promise<void> {
@@ -278,6 +280,31 @@ Deno.test({
             .includes("ゆき left"),
         );
       });
+
+      await t.step(
+        "a tab away for more than the history holds says how much it missed",
+        async () => {
+          const second = tabs[1];
+          // Away to another page and back in the same tab: its sessionStorage stays.
+          await second.navigate("about:blank");
+          // Its page, put away, closes its socket on pagehide: Chromium sends the Close within
+          // a few seconds (about 2 on loopback).
+          await waitFor(() => test.server.web!.heldMembers === 1, "ゆき held", AWAY_CLOSE_MS);
+          const token = test.server.state.rooms.get(ROOM)!.members.get("ken")!.token;
+          // One more than the history (50) holds.
+          for (let i = 1; i <= 51; i++) await ken!.send(test.udp, ROOM, token, `away ${i}`);
+          await waitFor(
+            () =>
+              new TextDecoder().decode(test.server.state.rooms.get(ROOM)!.chats.last(1)[0].text) ===
+                "away 51",
+            "ken's messages in the room",
+          );
+          await second.navigate(`${origin}/`);
+          await logShows(second, `you are back in ${ROOM}: you never left it`);
+          await hasLine(second, "ken", "away 51");
+          await logShows(second, "1 message was missed while you were away");
+        },
+      );
 
       await t.step("the host's reload does not close the room: it is still its host", async () => {
         await host.reload();

@@ -340,15 +340,7 @@ Deno.test("browser members meet the rules every member meets", async (t) => {
       await using host = await Page.open(test.webPort);
       host.send({ type: "create", room: "lobby", name: "ann" });
       await host.next("entered");
-      await using udp = new UdpClient();
-      const answer = await tcrpRequest(
-        test.tcpPort,
-        Operation.JoinRoom,
-        "lobby",
-        roomRequest("bo", { kaiwa: true }),
-      );
-      await udp.send(test.udp, "lobby", answer.token!, new Uint8Array(0));
-      await waitFor(() => test.server.state.memberCount === 2, "bo in the room");
+      await using udp = await kaiwaMember(test, "lobby", "bo");
       await using guest = await Page.open(test.webPort);
       guest.send({ type: "join", room: "lobby", name: "cy" });
       await guest.next("entered");

@@ -131,8 +131,7 @@ export class BrowserSession {
   /** Another page resumed this session's member (a duplicated tab): it is that page's now. */
   displaced(): void {
     if (this.#seat === null) return;
-    this.#routes.close(this.#seat.port);
-    this.#seat = null;
+    this.#release();
     this.#send({ type: "removed", time: this.#ctx.now(), reason: RESUMED_ELSEWHERE });
   }
 

@@ -466,5 +466,9 @@ ui.back.addEventListener("click", () => {
 });
 ui.refresh.addEventListener("click", () => send({ type: "rooms" }));
 
+// A page put away (its tab navigated elsewhere, maybe into the back/forward cache) keeps no socket:
+// its member is held as for a reload, and the page comes back as it if it is shown again.
+addEventListener("pagehide", () => socket?.close());
+
 connect();
 ui.entryForm.elements.room.focus();
