@@ -304,6 +304,7 @@ function start(
           maxConnectionsPerIp: options.maxConnectionsPerIp,
           maxIncompletePerIp: options.maxIncompletePerIp,
           timeoutSeconds: options.timeoutSeconds,
+          resumeGraceSeconds: options.bindTimeoutSeconds,
         },
         sessions,
         webRoutes,
@@ -326,6 +327,7 @@ function start(
   const sweeper = setInterval(() =>
     faults.guard("the timeout sweep", () => {
       state.sweep(now());
+      web?.sweep(now());
       rescan();
       lobby?.sweep(now());
       udpDrops.report();

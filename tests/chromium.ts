@@ -209,8 +209,24 @@ export class Tab {
       await this.#send(`${domain}.enable`);
     }
     await this.resize(width, height);
+    await this.navigate(url);
+  }
+
+  /** Loads `url` in this tab (its sessionStorage stays) and waits for it to load. */
+  async navigate(url: string): Promise<void> {
     await this.#send("Page.navigate", { url });
     await this.waitFor("document.readyState === 'complete'", "the page to load");
+  }
+
+  /** Reloads the page, as its reload button does, and waits for the new page to load. */
+  async reload(): Promise<void> {
+    // A mark on the old page's window: the new page has none.
+    await this.evaluate("window.beforeReload = true");
+    await this.#send("Page.reload");
+    await this.waitFor(
+      "window.beforeReload === undefined && document.readyState === 'complete'",
+      "the page to reload",
+    );
   }
 
   /** Sets the viewport to `width` × `height` CSS pixels (a phone: 375 × 740). */

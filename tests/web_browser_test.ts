@@ -27,6 +27,8 @@ import {
 const CHROMIUM = findChromium();
 const ROOM = "ロビー";
 const encoder = new TextEncoder();
+/** How long a page navigated away may take to close its WebSocket. */
+const AWAY_CLOSE_MS = 10_000;
 
 /** True when some chat line of the tab's log is `sender: text`, each as text. */
 function hasLine(tab: Tab, sender: string, text: string): Promise<void> {
@@ -75,14 +77,14 @@ async function standardMember(test: TestServer, name: string): Promise<[UdpClien
   return [client, token];
 }
 
-/** Reads the standard client's datagrams until one is `expected`. */
-async function receiveText(client: UdpClient, expected: string): Promise<void> {
+/** Reads the standard client's datagrams until one is `expected`; returns those before it. */
+async function receiveText(client: UdpClient, expected: string): Promise<string[]> {
   const seen: string[] = [];
   for (;;) {
     const bytes = await client.receive();
     if (bytes === null) throw new Error(`no ${JSON.stringify(expected)}; saw ${seen}`);
     const text = new TextDecoder().decode(bytes);
-    if (text === expected) return;
+    if (text === expected) return seen;
     seen.push(text);
   }
 }
@@ -261,6 +263,61 @@ Deno.test({
         await second.waitFor("!document.getElementById('newer').hidden", "the new-messages button");
         await second.evaluate("document.getElementById('newer').click()");
         await second.waitFor(atBottom, "the log at its end again");
+      });
+
+      await t.step("a reload keeps a tab in the room: the others see nobody leave", async () => {
+        const second = tabs[1];
+        await second.reload();
+        await logShows(second, `you are back in ${ROOM}: you never left it`);
+        // The log comes back from the room's history, its own words included.
+        await hasLine(second, "ゆき", "了解です！ 👍");
+        await say(second, "再読み込みしました 🔄");
+        await hasLine(host, "ゆき", "再読み込みしました 🔄");
+        const seen = await receiveText(ken!, "ゆき: 再読み込みしました 🔄");
+        ok(!seen.some((text) => text.includes("ゆき")), String(seen));
+        ok(
+          !(await host.evaluate<string>("document.getElementById('log').textContent"))
+            .includes("ゆき left"),
+        );
+      });
+
+      await t.step(
+        "a tab away for more than the history holds says how much it missed",
+        async () => {
+          const second = tabs[1];
+          // Away to another page and back in the same tab: its sessionStorage stays.
+          await second.navigate("about:blank");
+          // Its page, put away, closes its socket on pagehide: Chromium sends the Close within
+          // a few seconds (about 2 on loopback).
+          await waitFor(() => test.server.web!.heldMembers === 1, "ゆき held", AWAY_CLOSE_MS);
+          const token = test.server.state.rooms.get(ROOM)!.members.get("ken")!.token;
+          // One more than the history (50) holds.
+          for (let i = 1; i <= 51; i++) await ken!.send(test.udp, ROOM, token, `away ${i}`);
+          await waitFor(
+            () =>
+              new TextDecoder().decode(test.server.state.rooms.get(ROOM)!.chats.last(1)[0].text) ===
+                "away 51",
+            "ken's messages in the room",
+          );
+          await second.navigate(`${origin}/`);
+          await logShows(second, `you are back in ${ROOM}: you never left it`);
+          await hasLine(second, "ken", "away 51");
+          await logShows(second, "1 message was missed while you were away");
+        },
+      );
+
+      await t.step("the host's reload does not close the room: it is still its host", async () => {
+        await host.reload();
+        await logShows(host, `you are back in ${ROOM}: you never left it`);
+        deepStrictEqual(
+          await host.evaluate("document.getElementById('leave').textContent"),
+          "Close room",
+        );
+        deepStrictEqual(test.server.state.rooms.get(ROOM)?.host.name, "さくら");
+        await say(host, "ただいま 🏠");
+        const seen = await receiveText(ken!, "さくら: ただいま 🏠");
+        ok(!seen.some((text) => text.includes("closed") || text.includes("さくら")), String(seen));
+        await hasLine(tabs[1], "さくら", "ただいま 🏠");
       });
 
       await t.step(

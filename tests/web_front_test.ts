@@ -6,8 +6,9 @@
  * @module
  */
 
-import { deepStrictEqual, ok } from "node:assert/strict";
-import { Operation, Status } from "../protocol/mod.ts";
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { type KaiwaEvent, Operation, Status } from "../protocol/mod.ts";
+import { DEFAULT_SERVE_OPTIONS } from "../server/mod.ts";
 import { MAX_HEAD_BYTES, MAX_MESSAGE_BYTES, MESSAGE_BURST } from "../server/web/mod.ts";
 import {
   roomRequest,
@@ -19,6 +20,9 @@ import {
 } from "./server_helpers.ts";
 
 type Message = Record<string, unknown>;
+
+/** How long a member whose WebSocket ended is held: `--bind-timeout`, as the server passes it. */
+const GRACE_MS = DEFAULT_SERVE_OPTIONS.bindTimeoutSeconds * 1000;
 
 /** A WebSocket to the web port, with its messages queued as they come. */
 class Page {
@@ -329,40 +333,204 @@ Deno.test("browser members meet the rules every member meets", async (t) => {
     guest.send({ type: "join", room: "vault", name: "bo", password: "秘密" });
     await guest.next("entered");
   });
-  await t.step("a page that goes away leaves its room; its host's closes", async () => {
+  await t.step(
+    "a page that goes away leaves its room after the grace; its host's closes",
+    async () => {
+      await using test = await webServer();
+      await using host = await Page.open(test.webPort);
+      host.send({ type: "create", room: "lobby", name: "ann" });
+      await host.next("entered");
+      await using udp = await kaiwaMember(test, "lobby", "bo");
+      await using guest = await Page.open(test.webPort);
+      guest.send({ type: "join", room: "lobby", name: "cy" });
+      await guest.next("entered");
+      // Announced first: a member leaving before its arrival was announced leaves unannounced.
+      await waitFor(
+        () => host.messages.some((m) => m.type === "joined" && String(m.names).includes("cy")),
+        "cy announced",
+      );
+      guest.socket.close();
+      await waitFor(() => test.server.web!.heldMembers === 1, "cy held");
+      ok(!host.messages.some((m) => m.type === "left"), "no leave within the grace");
+      test.clock.advance(GRACE_MS);
+      test.server.web!.sweep(test.clock.now());
+      deepStrictEqual((await host.next("left")).names, ["cy"]);
+      host.socket.close();
+      await waitFor(() => test.server.web!.heldMembers === 1, "ann held");
+      strictEqual(test.server.state.rooms.size, 1);
+      test.clock.advance(GRACE_MS);
+      test.server.web!.sweep(test.clock.now());
+      await waitFor(() => test.server.state.rooms.size === 0, "the room closed");
+      // The kaiwa member heard of both.
+      const seen: string[] = [];
+      for (;;) {
+        const event = await udp.receiveEvent();
+        seen.push(event.type);
+        if (event.type === "room-closed") break;
+      }
+      ok(seen.includes("left"), String(seen));
+    },
+  );
+});
+
+/** A kaiwa member over UDP in `room`, bound, with its first events (its member list) read. */
+async function kaiwaMember(test: TestServer, room: string, name: string) {
+  const udp = new UdpClient();
+  const answer = await tcrpRequest(
+    test.tcpPort,
+    Operation.JoinRoom,
+    room,
+    roomRequest(name, { kaiwa: true }),
+  );
+  await udp.send(test.udp, room, answer.token!, new Uint8Array(0));
+  deepStrictEqual((await udp.receiveEvent()).type, "members");
+  return udp;
+}
+
+/** The kaiwa events `udp` receives up to the chat of `text`, that chat included. */
+async function eventsUntilChat(udp: UdpClient, text: string): Promise<KaiwaEvent[]> {
+  const events: KaiwaEvent[] = [];
+  for (;;) {
+    const event = await udp.receiveEvent();
+    events.push(event);
+    if (event.type === "chat" && event.text === text) return events;
+  }
+}
+
+Deno.test("a page that comes back with its token stays the same member", async (t) => {
+  await using test = await webServer();
+  await using host = await Page.open(test.webPort);
+  host.send({ type: "create", room: "lobby", name: "ann" });
+  const hostEntered = await host.next("entered");
+  await using bo = await kaiwaMember(test, "lobby", "bo");
+  const guest = await Page.open(test.webPort);
+  guest.send({ type: "join", room: "lobby", name: "cy" });
+  const entered = await guest.next("entered");
+  deepStrictEqual([typeof entered.token, entered.resumed], ["string", false]);
+  test.server.state.flushJoins(test.clock.now());
+  guest.send({ type: "say", text: "brb" });
+  await eventsUntilChat(bo, "brb");
+  deepStrictEqual((await host.next("chat")).text, "brb");
+  // What the host heard before (bo and cy arriving): from here on, it should hear no arrival.
+  host.messages.length = 0;
+  let back: Page | null = null;
+  try {
+    await t.step(
+      "its socket drops: nobody is told, messages meanwhile come back as history",
+      async () => {
+        guest.socket.close();
+        await guest.closed;
+        await waitFor(() => test.server.web!.heldMembers === 1, "cy held");
+        host.send({ type: "say", text: "while you were away" });
+        back = await Page.open(test.webPort);
+        back.send({ type: "join", room: "lobby", name: "cy", resume: entered.token });
+        const again = await back.next("entered");
+        deepStrictEqual([again.token, again.resumed, again.host], [entered.token, true, false]);
+        strictEqual(test.server.web!.heldMembers, 0);
+        const history = await back.next("history");
+        ok(history.text === "brb" || history.text === "while you were away", String(history.text));
+        await waitFor(
+          () =>
+            back!.messages.some((m) => m.type === "history" && m.text === "while you were away"),
+          "the message it missed",
+        );
+        host.send({ type: "say", text: "welcome back" });
+        deepStrictEqual((await back.next("chat")).text, "welcome back");
+        const seen = await eventsUntilChat(bo, "welcome back");
+        ok(!seen.some((e) => e.type === "joined" || e.type === "left"), JSON.stringify(seen));
+        ok(!host.messages.some((m) => m.type === "joined" || m.type === "left"));
+      },
+    );
+    await t.step(
+      "the old socket's grace ending does not take the resumed member away",
+      async () => {
+        test.clock.advance(GRACE_MS);
+        test.server.web!.sweep(test.clock.now());
+        strictEqual(test.server.state.rooms.get("lobby")?.members.get("cy")?.token, entered.token);
+        back!.send({ type: "say", text: "still here" });
+        await waitFor(
+          () => host.messages.some((m) => m.type === "chat" && m.text === "still here"),
+          "cy's message",
+        );
+      },
+    );
+    await t.step("the host's page reloads: still host, the room stays open", async () => {
+      host.socket.close();
+      await host.closed;
+      await waitFor(() => test.server.web!.heldMembers === 1, "ann held");
+      await using reloaded = await Page.open(test.webPort);
+      reloaded.send({ type: "join", room: "lobby", name: "ann", resume: hostEntered.token });
+      const again = await reloaded.next("entered");
+      deepStrictEqual([again.resumed, again.host], [true, true]);
+      reloaded.send({ type: "say", text: "host is back" });
+      const seen = await eventsUntilChat(bo, "host is back");
+      ok(!seen.some((e) => e.type === "room-closed" || e.type === "left"), JSON.stringify(seen));
+      reloaded.send({ type: "leave" });
+      await waitFor(() => test.server.state.rooms.size === 0, "the room closed by its host");
+    });
+  } finally {
+    await guest[Symbol.asyncDispose]();
+    await (back as Page | null)?.[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test("a resume that cannot be one is said so", async (t) => {
+  await t.step(
+    "a second page with the token takes the member over; the first is told",
+    async () => {
+      await using test = await webServer();
+      await using tab = await Page.open(test.webPort);
+      tab.send({ type: "create", room: "lobby", name: "ann" });
+      const entered = await tab.next("entered");
+      await using duplicate = await Page.open(test.webPort);
+      duplicate.send({ type: "join", room: "lobby", name: "ann", resume: entered.token });
+      deepStrictEqual((await duplicate.next("entered")).resumed, true);
+      deepStrictEqual((await tab.next("removed")).reason, "resumed-elsewhere");
+      tab.send({ type: "say", text: "hi" });
+      deepStrictEqual((await tab.next("error")).text, "not in a room");
+      // The displaced tab closing holds nothing: the duplicate speaks for ann.
+      tab.socket.close();
+      await tab.closed;
+      duplicate.send({ type: "say", text: "mine" });
+      deepStrictEqual((await duplicate.next("chat")).text, "mine");
+      strictEqual(test.server.web!.heldMembers, 0);
+    },
+  );
+  await t.step("after the grace the token is unknown: an ordinary join, seen by all", async () => {
     await using test = await webServer();
     await using host = await Page.open(test.webPort);
     host.send({ type: "create", room: "lobby", name: "ann" });
     await host.next("entered");
-    await using udp = new UdpClient();
-    const answer = await tcrpRequest(
-      test.tcpPort,
-      Operation.JoinRoom,
-      "lobby",
-      roomRequest("bo", { kaiwa: true }),
-    );
-    await udp.send(test.udp, "lobby", answer.token!, new Uint8Array(0));
-    await waitFor(() => test.server.state.memberCount === 2, "bo in the room");
-    await using guest = await Page.open(test.webPort);
+    const guest = await Page.open(test.webPort);
     guest.send({ type: "join", room: "lobby", name: "cy" });
-    await guest.next("entered");
-    // Announced first: a member leaving before its arrival was announced leaves unannounced.
-    await waitFor(
-      () => host.messages.some((m) => m.type === "joined" && String(m.names).includes("cy")),
-      "cy announced",
-    );
-    guest.socket.close();
+    const entered = await guest.next("entered");
+    test.server.state.flushJoins(test.clock.now());
+    await host.next("joined");
+    await guest[Symbol.asyncDispose]();
+    await waitFor(() => test.server.web!.heldMembers === 1, "cy held");
+    test.clock.advance(GRACE_MS);
+    test.server.web!.sweep(test.clock.now());
     deepStrictEqual((await host.next("left")).names, ["cy"]);
-    host.socket.close();
-    await waitFor(() => test.server.state.rooms.size === 0, "the room closed");
-    // The kaiwa member heard of both.
-    const seen: string[] = [];
-    for (;;) {
-      const event = await udp.receiveEvent();
-      seen.push(event.type);
-      if (event.type === "room-closed") break;
-    }
-    ok(seen.includes("left"), String(seen));
+    await using late = await Page.open(test.webPort);
+    late.send({ type: "join", room: "lobby", name: "cy", resume: entered.token });
+    const again = await late.next("entered");
+    deepStrictEqual(again.resumed, false);
+    ok(again.token !== entered.token);
+    test.server.state.flushJoins(test.clock.now());
+    deepStrictEqual((await host.next("joined")).names, ["cy"]);
+  });
+  await t.step("a held member counts against its source's member cap", async () => {
+    await using test = await webServer({ maxMembersPerIp: 1 });
+    const first = await Page.open(test.webPort);
+    first.send({ type: "create", room: "lobby", name: "ann" });
+    const entered = await first.next("entered");
+    await first[Symbol.asyncDispose]();
+    await waitFor(() => test.server.web!.heldMembers === 1, "ann held");
+    await using other = await Page.open(test.webPort);
+    other.send({ type: "create", room: "den", name: "bo" });
+    deepStrictEqual((await other.next("refused")).reason, "too-many-requests");
+    other.send({ type: "join", room: "lobby", name: "ann", resume: entered.token });
+    deepStrictEqual((await other.next("entered")).resumed, true);
   });
 });
 

@@ -135,6 +135,21 @@ Deno.test("parseBrowserRequest reads the page's requests", { permissions: "none"
     parseBrowserRequest('{"type":"create","room":"r","name":"n","password":"pw"}'),
     { type: "create", room: "r", name: "n", password: "pw" },
   );
+  // A join may resume a member with its token (§2.5); "" and null mean none, a create has none.
+  deepStrictEqual(
+    parseBrowserRequest('{"type":"join","room":"r","name":"n","resume":"tok"}'),
+    { type: "join", room: "r", name: "n", password: null, resume: "tok" },
+  );
+  for (const none of ['""', "null"]) {
+    deepStrictEqual(
+      parseBrowserRequest(`{"type":"join","room":"r","name":"n","resume":${none}}`),
+      { type: "join", room: "r", name: "n", password: null },
+    );
+  }
+  deepStrictEqual(
+    parseBrowserRequest('{"type":"create","room":"r","name":"n","resume":"tok"}'),
+    { type: "create", room: "r", name: "n", password: null },
+  );
   for (
     const bad of [
       "not json",
@@ -145,6 +160,7 @@ Deno.test("parseBrowserRequest reads the page's requests", { permissions: "none"
       '{"type":"say","text":1}',
       '{"type":"join","room":"r"}',
       '{"type":"join","room":"r","name":"n","password":5}',
+      '{"type":"join","room":"r","name":"n","resume":5}',
     ]
   ) {
     throws(() => parseBrowserRequest(bad), BadRequestError, bad);

@@ -5,6 +5,9 @@
  * kaiwa member like any other: names, passwords, flood control, the per-IP request rate and
  * member caps, room full, timeouts and history all apply unchanged, with the browser's own IP.
  *
+ * A WebSocket that ends without a leave does not end its member: it is held for the grace of
+ * {@link BrowserMembers}, and a page that joins with its token (`resume`, §2.5) speaks for it again.
+ *
  * @module
  */
 
@@ -23,12 +26,14 @@ import {
   type TcrpFrame,
 } from "../../protocol/mod.ts";
 import type { Member } from "../state/mod.ts";
+import type { BrowserMembers } from "./browser_members.ts";
 import { answerRoomRequest, logRefusal, type SessionContext } from "../tcp/mod.ts";
 import {
   BadRequestError,
   type BrowserRequest,
   parseBrowserRequest,
   refusalToJson,
+  RESUMED_ELSEWHERE,
   type ServerMessage,
 } from "./json_mapping.ts";
 import { WEB_VIA, type WebRoutes } from "./routes.ts";
@@ -66,16 +71,24 @@ export class BrowserSession {
   readonly #ip: string;
   readonly #ctx: SessionContext;
   readonly #routes: WebRoutes;
+  readonly #members: BrowserMembers<Member, BrowserSession>;
   #seat: Seat | null = null;
   /** True while a create, join or list is being answered: one at a time. */
   #asking = false;
 
-  /** A session for the page at `ip`, speaking through `sink`. */
-  constructor(sink: MessageSink, ip: string, ctx: SessionContext, routes: WebRoutes) {
+  /** A session for the page at `ip`, speaking through `sink`; `members` is shared by all. */
+  constructor(
+    sink: MessageSink,
+    ip: string,
+    ctx: SessionContext,
+    routes: WebRoutes,
+    members: BrowserMembers<Member, BrowserSession>,
+  ) {
     this.#sink = sink;
     this.#ip = ip;
     this.#ctx = ctx;
     this.#routes = routes;
+    this.#members = members;
   }
 
   /** Handles one text message of the page; never throws. */
@@ -104,12 +117,22 @@ export class BrowserSession {
     }
   }
 
-  /** The WebSocket ended: a member still in its room leaves it, as with a Leave command. */
+  /**
+   * The WebSocket ended: a member still in its room is held there for the grace (a page that
+   * leaves says so first), then leaves unless a page resumed it.
+   */
   closed(): void {
     const seat = this.#seat;
     if (seat === null) return;
-    if (seat.member.active) this.#datagram(seat, COMMAND_OF.leave);
+    if (seat.member.active) this.#members.hold(seat.member, this, this.#ctx.now());
     this.#release();
+  }
+
+  /** Another page resumed this session's member (a duplicated tab): it is that page's now. */
+  displaced(): void {
+    if (this.#seat === null) return;
+    this.#release();
+    this.#send({ type: "removed", time: this.#ctx.now(), reason: RESUMED_ELSEWHERE });
   }
 
   /** A create, join or room list, answered as a TCRP request from this IP is. */
@@ -135,7 +158,9 @@ export class BrowserSession {
         const list = decodeRoomList(decodeTcrpFrame(answer.list));
         return this.#send({ type: "rooms", rooms: list.rooms, truncated: list.truncated });
       }
-      if (answer.member !== undefined) this.#enter(answer.member, frame.roomName);
+      if (answer.member !== undefined) {
+        this.#enter(answer.member, frame.roomName, answer.resumed === true);
+      }
       if (answer.remote !== undefined) {
         // A browser member's events are routed on the node holding its room (docs/cluster.md).
         answer.remote.withdraw();
@@ -150,15 +175,17 @@ export class BrowserSession {
   }
 
   /** The member was admitted: route its events here, and prove its address as a datagram does. */
-  #enter(member: Member, roomName: Uint8Array): void {
+  #enter(member: Member, roomName: Uint8Array, resumed: boolean): void {
     if (!this.#sink.open) {
-      // Gone while it was admitted: as a TCP client whose token could not be written.
-      this.#ctx.state.withdraw(member, this.#ctx.now());
+      // Gone while it was admitted: as a TCP client whose token could not be written. A resumed
+      // member was in the room before: it stays as it was (held, or its other page's).
+      if (!resumed) this.#ctx.state.withdraw(member, this.#ctx.now());
       return;
     }
     const port = this.#routes.open((json) => this.#sink.sendText(json));
     const seat: Seat = { member, port, roomName, token: encodeUtf8(member.token) };
     this.#seat = seat;
+    this.#members.seat(member, this)?.displaced();
     this.#send({
       type: "entered",
       room: member.room.name,
@@ -166,6 +193,8 @@ export class BrowserSession {
       host: member.isHost,
       // The chat command byte comes out of what the datagram leaves for the message.
       maxText: maxMessageSize(roomName.length, seat.token.length) - 1,
+      token: member.token,
+      resumed,
     });
     // Binds the member (member list, then history), as a kaiwa client's first datagram does.
     this.#datagram(seat, KEEPALIVE);
@@ -201,6 +230,7 @@ export class BrowserSession {
   #release(): void {
     if (this.#seat === null) return;
     this.#routes.close(this.#seat.port);
+    this.#members.unseat(this.#seat.member, this);
     this.#seat = null;
   }
 
@@ -233,6 +263,9 @@ function requestFrame(request: BrowserRequest & { type: "rooms" | "create" | "jo
       username: request.name,
       password: request.password,
       eventFormat: 1,
+      ...(request.type === "join" && request.resume !== undefined
+        ? { resume: request.resume }
+        : {}),
     }),
   };
 }

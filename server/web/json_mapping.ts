@@ -48,14 +48,32 @@ export type ServerMessage =
   | { type: "pong"; time: number }
   | { type: "gap"; time: number; from: number; to: number }
   | { type: "rooms"; rooms: RoomSummary[]; truncated: boolean }
-  | { type: "entered"; room: string; name: string; host: boolean; maxText: number }
+  | {
+    type: "entered";
+    room: string;
+    name: string;
+    host: boolean;
+    maxText: number;
+    /** The member's token: a later `join` shows it as `resume` to come back as this member. */
+    token: string;
+    /** True when the join resumed the member (§2.5): it never left, its page came back. */
+    resumed: boolean;
+  }
   | { type: "refused"; status: number; reason: string; text: string }
   | { type: "error"; text: string };
 
 /** What a page may ask. */
 export type BrowserRequest =
   | { type: "rooms" }
-  | { type: "create" | "join"; room: string; name: string; password: string | null }
+  | { type: "create"; room: string; name: string; password: string | null }
+  | {
+    type: "join";
+    room: string;
+    name: string;
+    password: string | null;
+    /** The token of `entered`, to come back as that member (docs/protocol.md §2.5); absent: none. */
+    resume?: string;
+  }
   | { type: "say"; text: string }
   | { type: "who" }
   | { type: "ping" }
@@ -72,6 +90,11 @@ const CLOSE_REASONS: Record<number, string> = {
   [CloseReason.HostUnreachable]: "host-unreachable",
 };
 const REMOVE_REASONS: Record<number, string> = { [RemoveReason.Inactivity]: "inactivity" };
+/**
+ * The `removed` reason of a page whose member another page resumed with its token (a duplicated
+ * tab): the web side's own, no kaiwa code.
+ */
+export const RESUMED_ELSEWHERE = "resumed-elsewhere";
 /** Unknown codes (a newer server's) read as this, as the terminal client shows a generic text. */
 const UNKNOWN_REASON = "unknown";
 
@@ -189,12 +212,21 @@ export function parseBrowserRequest(text: string): BrowserRequest {
       if (password !== undefined && password !== null && typeof password !== "string") {
         throw new BadRequestError("Cannot read request: password is not a string");
       }
-      return {
+      const request: BrowserRequest = {
         type: fields.type,
         room: stringField(fields, "room"),
         name: stringField(fields, "name"),
         password: password === undefined || password === null || password === "" ? null : password,
       };
+      const resume = fields.resume;
+      if (resume !== undefined && resume !== null && typeof resume !== "string") {
+        throw new BadRequestError("Cannot read request: resume is not a string");
+      }
+      // As in a TCRP payload (§2.5), "" and null mean none; a resume of a create is ignored.
+      if (request.type === "join" && typeof resume === "string" && resume !== "") {
+        request.resume = resume;
+      }
+      return request;
     }
     default:
       throw new BadRequestError(`Cannot read request: unknown type ${shownType(fields.type)}`);

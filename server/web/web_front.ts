@@ -11,7 +11,11 @@
  *   read, one request per connection;
  * - a WebSocket reads frames and messages of at most {@linkcode MAX_MESSAGE_BYTES}, at most
  *   {@linkcode MESSAGE_RATE} a second, holds at most {@linkcode MAX_QUEUED_BYTES} for a slow
- *   reader, and closes after `--timeout` without a frame.
+ *   reader, and closes after `--timeout` without a frame;
+ * - a member whose WebSocket ended without leaving is held in its room for `resumeGraceSeconds`
+ *   (a page reloading or changing networks resumes it): it holds no connection, and still counts
+ *   against its source's member and room caps, so a source holds at most
+ *   `--max-members-per-ip` members with or without WebSockets.
  *
  * With a TLS identity, a connection that opens with a TLS handshake is served HTTPS and WSS with
  * it, as the TCP port sniffs (docs/protocol.md §2.8); other connections are plain HTTP.
@@ -28,7 +32,7 @@ import {
   writeAll,
 } from "../../util/mod.ts";
 import { ListenError } from "../listen.ts";
-import { sourceKey } from "../state/mod.ts";
+import { type Member, sourceKey } from "../state/mod.ts";
 import {
   acceptNext,
   closeQuietly,
@@ -37,6 +41,7 @@ import {
   type SessionContext,
 } from "../tcp/mod.ts";
 import type { TlsTerminator } from "../tls/mod.ts";
+import { BrowserMembers } from "./browser_members.ts";
 import { BrowserSession } from "./browser_session.ts";
 import { acceptValue, checkUpgrade } from "./handshake.ts";
 import { parseRequestHead, type RequestHead } from "./http_request.ts";
@@ -85,6 +90,11 @@ export interface WebFrontOptions {
   readonly maxIncompletePerIp: number;
   /** Seconds a WebSocket may stay without a frame from its page (`--timeout`). */
   readonly timeoutSeconds: number;
+  /**
+   * Seconds a member whose WebSocket ended without leaving stays in its room for its page to
+   * resume it (the server passes `--bind-timeout`: how long any member may be without a path).
+   */
+  readonly resumeGraceSeconds: number;
 }
 
 /** Serves the browser client until closed. */
@@ -95,6 +105,7 @@ export class WebFront {
   readonly #routes: WebRoutes;
   readonly #tls: TlsTerminator | null;
   readonly #limits: WebSocketLimits;
+  readonly #members: BrowserMembers<Member, BrowserSession>;
   readonly #perSource = new CountsByKey();
   /** Connections per source still sending their request head. */
   readonly #incomplete = new CountsByKey();
@@ -133,6 +144,7 @@ export class WebFront {
       messageBurst: MESSAGE_BURST,
       idleMs: options.timeoutSeconds * MS_PER_SECOND,
     };
+    this.#members = new BrowserMembers(options.resumeGraceSeconds * MS_PER_SECOND);
     this.#loop = this.#accept();
   }
 
@@ -146,9 +158,19 @@ export class WebFront {
     return this.#open.size;
   }
 
+  /** Members held without a WebSocket now, for their pages to resume them. */
+  get heldMembers(): number {
+    return this.#members.held;
+  }
+
+  /** Makes the held members whose grace ended by `now` (ms) leave their rooms. */
+  sweep(now: number): void {
+    this.#leave(this.#members.expire(now), now);
+  }
+
   /**
-   * Stops accepting and closes every connection; a WebSocket's member leaves its room. Resolves
-   * once every connection has ended.
+   * Stops accepting and closes every connection; a WebSocket's member leaves its room, held or
+   * not (no page can come back). Resolves once every connection has ended.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -167,6 +189,14 @@ export class WebFront {
       await Promise.all(this.#served);
     } finally {
       clearTimeout(cut);
+    }
+    this.#leave(this.#members.expire(Number.POSITIVE_INFINITY), this.#ctx.now());
+  }
+
+  /** Makes `members` leave their rooms at `now`, those still in them. */
+  #leave(members: readonly Member[], now: number): void {
+    for (const member of members) {
+      if (member.active) this.#ctx.state.leave(member, now);
     }
   }
 
@@ -261,7 +291,7 @@ export class WebFront {
         this.#ctx.faults.guard("a web close", () => session?.closed());
       },
     }, this.#ctx.now);
-    session = new BrowserSession(socket, ip, this.#ctx, this.#routes);
+    session = new BrowserSession(socket, ip, this.#ctx, this.#routes, this.#members);
     this.#sockets.add(socket);
     this.#ctx.log.verbose(`web: WebSocket from ${ip}`);
     try {

@@ -8,11 +8,21 @@ const PING_INTERVAL_MS = 5_000;
 const RECONNECT_MS = [500, 1_000, 2_000, 5_000];
 /** Distance from the bottom (px) within which the log counts as read to the end. */
 const AT_BOTTOM_PX = 24;
+/**
+ * Where the tab keeps the member it is, to come back as it after a reload (docs/protocol.md §9.2):
+ * `{room, name, token, locked, seq}`. sessionStorage is this tab's alone and this origin's alone;
+ * the password is not kept (a reload into a locked room asks for it again).
+ */
+const MEMBER_KEY = "kaiwa.member";
 
 const LEAVE_TEXT = {
   "left": "left",
   "timed-out": "timed out",
   "unreachable": "became unreachable",
+};
+const REMOVED_TEXT = {
+  "inactivity": "you were removed for inactivity",
+  "resumed-elsewhere": "you are in this room in another tab now",
 };
 const CLOSE_TEXT = {
   "host-left": "the host left",
@@ -52,8 +62,15 @@ const ui = {
 let socket = null;
 let reconnects = 0;
 let pinger = 0;
-/** While in a room: its name, our name, whether we host it, and the members by name. */
+/**
+ * While in a room: its name, our name, whether we host it, the members by name, the highest seq
+ * in the log (`shownSeq`) and the highest seen as this member, before a reload too (`seenSeq`).
+ */
 let room = null;
+/** The password we entered the room with, for coming back after the socket dropped. */
+let password = null;
+/** The remembered member a join is resuming, until it is answered. */
+let resuming = null;
 /** True after a host's first Leave: the second one closes the room. */
 let leaveArmed = false;
 
@@ -148,6 +165,55 @@ function showRooms(list) {
   ui.roomsEmpty.hidden = list.rooms.length > 0;
 }
 
+/** The member this tab remembers, or null. */
+function remembered() {
+  try {
+    return JSON.parse(sessionStorage.getItem(MEMBER_KEY));
+  } catch {
+    return null;
+  }
+}
+
+function remember(member) {
+  try {
+    sessionStorage.setItem(MEMBER_KEY, JSON.stringify(member));
+  } catch {
+    // Storage refused (full, or off): a reload will not come back, nothing else changes.
+  }
+}
+
+function forget() {
+  resuming = null;
+  try {
+    sessionStorage.removeItem(MEMBER_KEY);
+  } catch {
+    // As in remember.
+  }
+}
+
+/** Asks to come back as the remembered member, if any; false when there is none. */
+function rejoin() {
+  const member = remembered();
+  if (member === null) return false;
+  if (member.locked && password === null) {
+    // A reload into a locked room: the password was not kept. The form still resumes.
+    showEntry();
+    fill(member);
+    ui.entryError.textContent = `type the password of ${member.room} to come back into it`;
+    ui.entryForm.elements.password.focus();
+    return true;
+  }
+  resuming = member;
+  ui.status.textContent = "rejoining…";
+  send({ type: "join", room: member.room, name: member.name, password, resume: member.token });
+  return true;
+}
+
+function fill(member) {
+  ui.entryForm.elements.room.value = member.room;
+  ui.entryForm.elements.name.value = member.name;
+}
+
 function showEntry() {
   room = null;
   leaveArmed = false;
@@ -160,8 +226,29 @@ function showEntry() {
 }
 
 function enter(message) {
+  const asked = resuming;
+  resuming = null;
+  ui.status.textContent = "connected";
+  // Back after the socket dropped, as the same member: the log stays, duplicates are skipped.
+  const same = message.resumed && room !== null && room.room === message.room &&
+    room.name === message.name;
+  if (same) {
+    room.host = message.host;
+    remember({ ...remembered(), token: message.token });
+    notice("reconnected: you never left the room");
+    return;
+  }
   room = { room: message.room, name: message.name, host: message.host, members: new Map() };
   room.maxText = message.maxText;
+  room.shownSeq = 0;
+  room.seenSeq = message.resumed && asked !== null ? asked.seq : 0;
+  remember({
+    room: message.room,
+    name: message.name,
+    token: message.token,
+    locked: password !== null,
+    seq: room.seenSeq,
+  });
   ui.log.replaceChildren();
   ui.members.replaceChildren();
   ui.entry.hidden = true;
@@ -172,17 +259,44 @@ function enter(message) {
   ui.leave.textContent = message.host ? "Close room" : "Leave";
   ui.where.textContent = message.room;
   document.title = `${message.room} — kaiwa`;
-  notice(
-    message.host
-      ? `you created ${message.room} and are its host; closing this page closes the room`
-      : `you joined ${message.room}`,
-  );
+  if (message.resumed) notice(`you are back in ${message.room}: you never left it`);
+  else if (asked !== null) {
+    notice(`could not come back as before (the server restarted, or you were away too long)`);
+  }
+  if (!message.resumed) {
+    notice(
+      message.host
+        ? `you created ${message.room} and are its host: the room closes when you leave it`
+        : `you joined ${message.room}`,
+    );
+  }
   ui.message.focus();
+}
+
+/**
+ * A chat or history message: one already in the log (history again after a reconnect) is
+ * skipped, and messages the room's history no longer held are counted, not lost in silence.
+ */
+function chatMessage(message) {
+  if (message.seq <= room.shownSeq) return;
+  const missed = room.seenSeq > 0 ? message.seq - room.seenSeq - 1 : 0;
+  if (missed > 0) {
+    notice(
+      `${missed} ${missed === 1 ? "message was" : "messages were"} missed while you were away`,
+    );
+  }
+  chatLine(message);
+  room.shownSeq = message.seq;
+  if (message.seq > room.seenSeq) {
+    room.seenSeq = message.seq;
+    remember({ ...remembered(), seq: message.seq });
+  }
 }
 
 /** The room is gone for us: say why, keep the log readable, offer the way back. */
 function roomOver(text, time) {
   notice(text, time);
+  forget();
   room = null;
   ui.say.hidden = true;
   ui.leave.hidden = true;
@@ -198,6 +312,8 @@ function handle(message) {
     case "entered":
       return enter(message);
     case "refused":
+      if (resuming !== null) return cannotRejoin(message);
+      // Falls through: shown as an error is.
     case "error":
       if (room === null) ui.entryError.textContent = message.text;
       else notice(message.text);
@@ -207,7 +323,7 @@ function handle(message) {
   switch (message.type) {
     case "chat":
     case "history":
-      return chatLine(message);
+      return chatMessage(message);
     case "members":
       room.members = new Map(message.members.map((member) => [member.name, member]));
       return showMembers();
@@ -232,10 +348,22 @@ function handle(message) {
         message.time,
       );
     case "removed":
-      return roomOver("you were removed for inactivity", message.time);
+      return roomOver(REMOVED_TEXT[message.reason] ?? "you were removed", message.time);
     case "shutdown":
       return roomOver("the server is shutting down", message.time);
   }
+}
+
+/** Coming back was refused: the form, filled in, says why in one line. */
+function cannotRejoin(message) {
+  const member = resuming;
+  // A wrong password keeps the member: the form resumes it with the right one.
+  if (message.reason === "wrong-password") resuming = null;
+  else forget();
+  showEntry();
+  fill(member);
+  ui.status.textContent = "connected";
+  ui.entryError.textContent = `could not come back into ${member.room}: ${message.text}`;
 }
 
 function send(message) {
@@ -253,7 +381,7 @@ function connect() {
     reconnects = 0;
     ui.status.textContent = "connected";
     pinger = setInterval(() => send({ type: "ping" }), PING_INTERVAL_MS);
-    if (room === null) send({ type: "rooms" });
+    if (!rejoin() && room === null) send({ type: "rooms" });
   });
   socket.addEventListener("message", (event) => {
     let message;
@@ -267,7 +395,8 @@ function connect() {
   socket.addEventListener("close", () => {
     clearInterval(pinger);
     socket = null;
-    if (room !== null) roomOver("the connection to the server was lost; you left the room");
+    // The server holds the member for a while: the next socket comes back as it (rejoin).
+    if (room !== null) notice("the connection to the server was lost; reconnecting…");
     const wait = RECONNECT_MS[Math.min(reconnects, RECONNECT_MS.length - 1)];
     reconnects += 1;
     ui.status.textContent = "disconnected: reconnecting…";
@@ -280,12 +409,21 @@ ui.entryForm.addEventListener("submit", (event) => {
   const fields = ui.entryForm.elements;
   ui.entryError.textContent = "";
   const action = event.submitter?.value === "create" ? "create" : "join";
-  const sent = send({
+  const request = {
     type: action,
     room: fields.room.value.normalize("NFC"),
     name: fields.name.value.normalize("NFC"),
     password: fields.password.value === "" ? null : fields.password.value,
-  });
+  };
+  // Still the remembered member (a reload into a locked room): the join comes back as it.
+  const member = remembered();
+  resuming = null;
+  if (action === "join" && member?.room === request.room && member.name === request.name) {
+    request.resume = member.token;
+    resuming = member;
+  }
+  password = request.password;
+  const sent = send(request);
   if (!sent) ui.entryError.textContent = "not connected to the server yet; try again";
 });
 
@@ -298,6 +436,7 @@ ui.say.addEventListener("submit", (event) => {
     return;
   }
   if (send({ type: "say", text })) ui.message.value = "";
+  else notice("not sent: not connected to the server (reconnecting…)");
 });
 
 ui.leave.addEventListener("click", () => {
@@ -308,6 +447,7 @@ ui.leave.addEventListener("click", () => {
     return;
   }
   send({ type: "leave" });
+  forget();
   showEntry();
 });
 
@@ -325,6 +465,10 @@ ui.back.addEventListener("click", () => {
   ui.entryForm.elements.room.focus();
 });
 ui.refresh.addEventListener("click", () => send({ type: "rooms" }));
+
+// A page put away (its tab navigated elsewhere, maybe into the back/forward cache) keeps no socket:
+// its member is held as for a reload, and the page comes back as it if it is shown again.
+addEventListener("pagehide", () => socket?.close());
 
 connect();
 ui.entryForm.elements.room.focus();
