@@ -49,9 +49,13 @@ const PERMISSIONS = [
  * server: a young generation of at most 1 MiB per semi-space instead of V8's 16 MiB. Under load
  * the scavenger otherwise grows it to its maximum and keeps the pages, tens of MiB of resident
  * memory a relay that makes little garbage does not need (docs/performance.md: 3.4 → 2.8 KiB per
- * member at 100,000 members, the relay's CPU per message unchanged).
+ * member at 100,000 members, the relay's CPU per message unchanged). And an old generation that
+ * may grow to twice what survived its last full collection before the next one, instead of up to
+ * four times when V8 judges the collector fast: joins leave much garbage there (connections,
+ * promises), and a server that grew its limit during a burst keeps those pages (docs/performance.md:
+ * 1.8 → 1.2–1.3 KiB per member at 100,000 members, for about 10% more CPU per join).
  */
-export const V8_FLAGS = "--v8-flags=--max-semi-space-size=1";
+export const V8_FLAGS = "--v8-flags=--max-semi-space-size=1,--heap-growing-percent=100";
 
 /** The environment variable naming a local denort. */
 const DENORT_VARIABLE = "DENORT_BIN";
