@@ -209,9 +209,16 @@ export function roomRequest(
   return { username, password: options.password ?? null, eventFormat: options.kaiwa ? 1 : 0 };
 }
 
-/** Polls until `condition` holds; throws after the receive timeout. */
-export async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + RECEIVE_TIMEOUT_MS;
+/**
+ * Polls until `condition` holds; throws after `timeoutMs` (the receive timeout unless a test
+ * waits on a client process, which may first have to start).
+ */
+export async function waitFor(
+  condition: () => boolean,
+  what: string,
+  timeoutMs = RECEIVE_TIMEOUT_MS,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
