@@ -6,9 +6,15 @@
 import { deepStrictEqual, notStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { ExitCode } from "../cli/exit_codes.ts";
 import { NatProxy } from "./nat_proxy.ts";
-import { PipeClient, untilBound } from "./pipe_client.ts";
+import { CLIENT_DEADLINE_MS, PipeClient, untilBound } from "./pipe_client.ts";
 import { REBIND_QUIET_MS } from "../server/state/mod.ts";
-import { SILENCE_MS, startTestServer, type TestServer, UdpClient } from "./server_helpers.ts";
+import {
+  SILENCE_MS,
+  startTestServer,
+  type TestServer,
+  UdpClient,
+  waitFor,
+} from "./server_helpers.ts";
 
 /** A quiet test server, and a proxy in front of it, both closed at the end. */
 async function withProxy(
@@ -103,8 +109,12 @@ Deno.test("nat: a rebinding mid-session loses no message (finding 2)", async () 
     proxy.rebind();
     await guest.send("after");
     // Until the old port has been quiet long enough, the new one is not believed: the server
-    // drops "after", and the client keeps it queued and resends it.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // drops "after" (or a ping) from the new port, and the client keeps it queued and resends it.
+    await waitFor(
+      () => test.server.state.counters.wrongAddress > 0,
+      "a datagram from the new port dropped",
+      CLIENT_DEADLINE_MS,
+    );
     strictEqual(boundPort(test, "roam", "guest"), before);
     test.clock.advance(REBIND_QUIET_MS);
     const lines = await host.waitForLine("guest: after");
