@@ -124,6 +124,37 @@ export async function startTestServer(
   };
 }
 
+/** How often a restart on a given port is tried while a stopped server may still hold it. */
+const RESTART_TRIES = 100;
+const RESTART_POLL_MS = 50;
+
+/**
+ * Starts a quiet server on 127.0.0.1 on the real clock, which real clients need (their timers
+ * run on it), with the default limits unless `overrides` change them, on the suite's UDP path.
+ * On a given port (a restart) it tries again, a bounded number of times, while a stopped server
+ * may still hold the port. The caller closes it.
+ */
+export async function startRealClockServer(
+  overrides: Partial<ServeOptions> = {},
+): Promise<ServerHandle> {
+  const options: ServeOptions = {
+    ...DEFAULT_SERVE_OPTIONS,
+    udpPath: SUITE_UDP_PATH,
+    host: "127.0.0.1",
+    port: 0,
+    logLevel: "quiet",
+    ...overrides,
+  };
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startServer(options, { logSink: () => {} });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AddrInUse) || attempt >= RESTART_TRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, RESTART_POLL_MS));
+    }
+  }
+}
+
 /** The answer to a TCRP request as the client sees it. */
 export interface TcrpAnswer {
   status: number;
