@@ -301,9 +301,9 @@ export class UdpClient {
     return result[0];
   }
 
-  /** The next datagram as text; throws when none arrives. */
-  async receiveText(): Promise<string> {
-    const bytes = await this.receive();
+  /** The next datagram as text; throws when none arrives within `timeoutMs`. */
+  async receiveText(timeoutMs = RECEIVE_TIMEOUT_MS): Promise<string> {
+    const bytes = await this.receive(timeoutMs);
     if (bytes === null) throw new Error("No datagram arrived");
     return decoder.decode(bytes);
   }
