@@ -18,7 +18,9 @@
  * @module
  */
 
+import type { ServeOptions, ServerDeps } from "../server/mod.ts";
 import { mulberry32 } from "./prng.ts";
+import { startTestServer, type TestServer } from "./server_helpers.ts";
 
 /** How the proxy behaves. */
 export interface NatProxyOptions {
@@ -301,5 +303,33 @@ function closeQuietly(conn: Deno.Conn): void {
     conn.close();
   } catch {
     // Already closed.
+  }
+}
+
+/** How the server behind a proxy is started: startTestServer's options and dependencies. */
+export interface ProxiedServer {
+  readonly options?: Partial<ServeOptions>;
+  readonly deps?: ServerDeps;
+}
+
+/**
+ * Runs `fn` with a quiet test server (as `server` says) and a proxy in front of it (as
+ * `proxyOptions` say); both are closed at the end.
+ */
+export async function withProxy(
+  server: ProxiedServer,
+  proxyOptions: Omit<NatProxyOptions, "target">,
+  fn: (test: TestServer, proxy: NatProxy) => Promise<void>,
+): Promise<void> {
+  const test = await startTestServer({ logLevel: "quiet", ...server.options }, server.deps);
+  const proxy = NatProxy.start({
+    target: { hostname: "127.0.0.1", port: test.tcpPort },
+    ...proxyOptions,
+  });
+  try {
+    await fn(test, proxy);
+  } finally {
+    await proxy.close();
+    await test.server.close();
   }
 }
