@@ -39,7 +39,12 @@ Deno.test("delivery: duplicated server → client datagrams are shown once (find
 });
 
 Deno.test("delivery: 200 messages through 10% loss are all shown, once, in order (finding 3)", async () => {
-  await withProxy(onRealClock(), { dropRate: 0.1, seed: 5 }, async (test, proxy) => {
+  // Each datagram is lost at most once: every loss is recoverable by a retry. With losses drawn
+  // anew for each copy, in an order that timing decides, a hole whose five Nacks or answers were
+  // all lost ended about one run in ten on a loaded machine with "* 1 message could not be
+  // recovered": chance, which the client reports as it should, not a fault for a test to find.
+  const proxyOptions = { dropRate: 0.1, seed: 5, dropOnce: true };
+  await withProxy(onRealClock(), proxyOptions, async (test, proxy) => {
     const host = new PipeClient(test.tcpPort, ["lossy", "--name", "host", "--create"]);
     await untilBound(test.server, "lossy", "host");
     const guest = new PipeClient(proxy.port, ["lossy", "--name", "guest"]);
@@ -54,8 +59,8 @@ Deno.test("delivery: 200 messages through 10% loss are all shown, once, in order
     const seen = await guest.waitForLine("host: m200");
     await host.send("/quit");
     const chat = seen.filter((line) => line.startsWith("host: m"));
-    deepStrictEqual(chat, lines("host: m", 200));
     ok(!seen.some((line) => line.includes("could not be recovered")), JSON.stringify(seen));
+    deepStrictEqual(chat, lines("host: m", 200));
     ok(proxy.stats.dropped > 0, "the proxy dropped datagrams");
     await guest.exited();
     await host.exited();

@@ -173,3 +173,24 @@ Deno.test("nat proxy: duplicates, and seeded drops and delays", async () => {
   const b = mulberry32(7);
   deepStrictEqual([a(), a(), a()], [b(), b(), b()], "the same seed, the same sequence");
 });
+
+Deno.test("nat proxy: dropOnce drops the same datagram at most once each way", async () => {
+  await using server = new EchoServer();
+  await using proxy = NatProxy.start({
+    target: { hostname: "127.0.0.1", port: server.port },
+    dropRate: 1,
+    dropOnce: true,
+  });
+  await using client = new UdpClient();
+  // The first copy is dropped on the way there; of the two that pass, the first echo is dropped.
+  for (let i = 0; i < 3; i++) {
+    await client.socket.send(encoder.encode("again"), {
+      transport: "udp",
+      hostname: "127.0.0.1",
+      port: proxy.port,
+    });
+  }
+  ok((await client.receiveText()).endsWith(" again"));
+  strictEqual(await client.receive(SILENCE_MS), null);
+  deepStrictEqual(proxy.stats, { toServer: 2, toClient: 1, dropped: 2, lostReplies: 0 });
+});
