@@ -7,27 +7,12 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { ExitCode } from "../cli/exit_codes.ts";
 import type { ServeOptions } from "../server/mod.ts";
-import { NatProxy, type NatProxyOptions } from "./nat_proxy.ts";
+import { type ProxiedServer, withProxy } from "./nat_proxy.ts";
 import { PipeClient, untilBound } from "./pipe_client.ts";
-import { startTestServer, type TestServer } from "./server_helpers.ts";
 
-/** A quiet server on the real clock, a proxy in front of it, both closed at the end. */
-async function withProxy(
-  serve: Partial<ServeOptions>,
-  proxyOptions: Omit<NatProxyOptions, "target">,
-  fn: (test: TestServer, proxy: NatProxy) => Promise<void>,
-): Promise<void> {
-  const test = await startTestServer({ logLevel: "quiet", ...serve }, { now: Date.now });
-  const proxy = NatProxy.start({
-    target: { hostname: "127.0.0.1", port: test.tcpPort },
-    ...proxyOptions,
-  });
-  try {
-    await fn(test, proxy);
-  } finally {
-    await proxy.close();
-    await test.server.close();
-  }
+/** A server on the real clock, so that flood limits and NACK rates refill, with `options`. */
+function onRealClock(options: Partial<ServeOptions> = {}): ProxiedServer {
+  return { options, deps: { now: Date.now } };
 }
 
 function lines(prefix: string, count: number): string[] {
@@ -35,7 +20,7 @@ function lines(prefix: string, count: number): string[] {
 }
 
 Deno.test("delivery: duplicated server → client datagrams are shown once (finding 2)", async () => {
-  await withProxy({}, { duplicate: true }, async (test, proxy) => {
+  await withProxy(onRealClock(), { duplicate: true }, async (test, proxy) => {
     const host = new PipeClient(test.tcpPort, ["dup2", "--name", "host", "--create"]);
     await untilBound(test.server, "dup2", "host");
     const guest = new PipeClient(proxy.port, ["dup2", "--name", "guest"]);
@@ -54,7 +39,12 @@ Deno.test("delivery: duplicated server → client datagrams are shown once (find
 });
 
 Deno.test("delivery: 200 messages through 10% loss are all shown, once, in order (finding 3)", async () => {
-  await withProxy({}, { dropRate: 0.1, seed: 5 }, async (test, proxy) => {
+  // Each datagram is lost at most once: every loss is recoverable by a retry. With losses drawn
+  // anew for each copy, in an order that timing decides, a hole whose five Nacks or answers were
+  // all lost ended about one run in ten on a loaded machine with "* 1 message could not be
+  // recovered": chance, which the client reports as it should, not a fault for a test to find.
+  const proxyOptions = { dropRate: 0.1, seed: 5, dropOnce: true };
+  await withProxy(onRealClock(), proxyOptions, async (test, proxy) => {
     const host = new PipeClient(test.tcpPort, ["lossy", "--name", "host", "--create"]);
     await untilBound(test.server, "lossy", "host");
     const guest = new PipeClient(proxy.port, ["lossy", "--name", "guest"]);
@@ -69,8 +59,8 @@ Deno.test("delivery: 200 messages through 10% loss are all shown, once, in order
     const seen = await guest.waitForLine("host: m200");
     await host.send("/quit");
     const chat = seen.filter((line) => line.startsWith("host: m"));
-    deepStrictEqual(chat, lines("host: m", 200));
     ok(!seen.some((line) => line.includes("could not be recovered")), JSON.stringify(seen));
+    deepStrictEqual(chat, lines("host: m", 200));
     ok(proxy.stats.dropped > 0, "the proxy dropped datagrams");
     await guest.exited();
     await host.exited();
@@ -78,7 +68,7 @@ Deno.test("delivery: 200 messages through 10% loss are all shown, once, in order
 });
 
 Deno.test("delivery: a 1.3 s delay makes resends, never a message shown twice (finding 1)", async () => {
-  await withProxy({}, { delayMs: 1_300, seed: 7 }, async (test, proxy) => {
+  await withProxy(onRealClock(), { delayMs: 1_300, seed: 7 }, async (test, proxy) => {
     const host = new PipeClient(test.tcpPort, ["slow", "--name", "host", "--create"]);
     await untilBound(test.server, "slow", "host");
     const guest = new PipeClient(proxy.port, ["slow", "--name", "guest"]);
@@ -101,7 +91,7 @@ Deno.test("delivery: a 1.3 s delay makes resends, never a message shown twice (f
 Deno.test("delivery: a 100-line burst under a flood limit is paced, all delivered, in order (finding 4)", async () => {
   // 20 messages a second (the default is 5: 20 s for this burst) keeps the suite fast; the
   // client's pacing is the same at any rate.
-  await withProxy({ floodRate: 20, floodBurst: 10 }, {}, async (test) => {
+  await withProxy(onRealClock({ floodRate: 20, floodBurst: 10 }), {}, async (test) => {
     const host = new PipeClient(test.tcpPort, ["burst", "--name", "host", "--create"]);
     await untilBound(test.server, "burst", "host");
     const guest = new PipeClient(test.tcpPort, ["burst", "--name", "burst"]);
@@ -121,7 +111,7 @@ Deno.test("delivery: a 100-line burst under a flood limit is paced, all delivere
 });
 
 Deno.test("delivery: when the session ends first, each undelivered line is on stderr, non-zero exit", async () => {
-  await withProxy({ floodRate: 1, floodBurst: 1 }, {}, async (test) => {
+  await withProxy(onRealClock({ floodRate: 1, floodBurst: 1 }), {}, async (test) => {
     const host = new PipeClient(test.tcpPort, ["ends", "--name", "host", "--create"]);
     await untilBound(test.server, "ends", "host");
     const guest = new PipeClient(test.tcpPort, ["ends", "--name", "guest"]);
@@ -139,7 +129,7 @@ Deno.test("delivery: when the session ends first, each undelivered line is on st
 });
 
 Deno.test("delivery: a newcomer gets the room's recent past as history (finding 6)", async () => {
-  await withProxy({ history: 3 }, {}, async (test) => {
+  await withProxy(onRealClock({ history: 3 }), {}, async (test) => {
     const host = new PipeClient(test.tcpPort, ["past", "--name", "host", "--create"]);
     await untilBound(test.server, "past", "host");
     const first = new PipeClient(test.tcpPort, ["past", "--name", "first"]);

@@ -8,27 +8,16 @@ import { ExitCode } from "../cli/exit_codes.ts";
 import { exitCodeFor } from "../cli/join_reasons.ts";
 import { runInteractive } from "../client/interactive/run_interactive.ts";
 import { DEFAULT_JOIN_OPTIONS, type JoinOptions } from "../client/options.ts";
-import { DEFAULT_SERVE_OPTIONS, startServer } from "../server/mod.ts";
 import { FakeTerminal, plain } from "./client_interactive_fakes.ts";
+import { startRealClockServer } from "./server_helpers.ts";
 
 const NO_COLOR = { noColor: "1", term: "xterm-256color", isTerminal: true } as const;
 
-async function startQuietServer() {
-  return await startServer(
-    {
-      ...DEFAULT_SERVE_OPTIONS,
-      host: "127.0.0.1",
-      port: 0,
-      logLevel: "quiet",
-      floodRate: 0,
-      joinRate: 0,
-    },
-    { logSink: () => {} },
-  );
-}
+/** No flood or join limits: the tests send and join as fast as they can. */
+const UNLIMITED = { floodRate: 0, joinRate: 0 };
 
 Deno.test("two interactive users chat over a real server", async (t) => {
-  const server = await startQuietServer();
+  const server = await startRealClockServer(UNLIMITED);
   const base: JoinOptions = {
     ...DEFAULT_JOIN_OPTIONS,
     host: "127.0.0.1",
@@ -107,7 +96,7 @@ Deno.test("two interactive users chat over a real server", async (t) => {
 });
 
 Deno.test("an interactive join asks for the password the room needs", async () => {
-  const server = await startQuietServer();
+  const server = await startRealClockServer(UNLIMITED);
   const base: JoinOptions = {
     ...DEFAULT_JOIN_OPTIONS,
     host: "127.0.0.1",
@@ -160,30 +149,8 @@ function afterReconnect(terminal: FakeTerminal): string {
   return plain(terminal.output).split("reconnecting to lobby…")[1] ?? "";
 }
 
-/** Starts a quiet server on `port`, retrying while the port is still held by the last one. */
-async function startQuietServerOn(port: number) {
-  for (let attempt = 0;; attempt++) {
-    try {
-      return await startServer(
-        {
-          ...DEFAULT_SERVE_OPTIONS,
-          host: "127.0.0.1",
-          port,
-          logLevel: "quiet",
-          floodRate: 0,
-          joinRate: 0,
-        },
-        { logSink: () => {} },
-      );
-    } catch (error) {
-      if (!(error instanceof Deno.errors.AddrInUse) || attempt >= 50) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
-
 Deno.test("after a server restart, interactive clients enter the room again by themselves", async () => {
-  let server = await startQuietServer();
+  let server = await startRealClockServer(UNLIMITED);
   const port = server.tcpAddr.port;
   const base: JoinOptions = {
     ...DEFAULT_JOIN_OPTIONS,
@@ -213,7 +180,7 @@ Deno.test("after a server restart, interactive clients enter the room again by t
 
     // A restart: the server says goodbye and stops, and a new one listens on the same port.
     await server.shutdown();
-    server = await startQuietServerOn(port);
+    server = await startRealClockServer({ ...UNLIMITED, port });
     await alice.waitFor("the server went away; reconnecting to lobby…");
     await bob.waitFor("the server went away; reconnecting to lobby…");
     // Whoever comes back first makes the room again; the other joins it: both prompts count 2.

@@ -6,8 +6,9 @@
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { ExitCode } from "../cli/exit_codes.ts";
-import { DEFAULT_SERVE_OPTIONS, type ServerHandle, startServer } from "../server/mod.ts";
+import type { ServerHandle } from "../server/mod.ts";
 import { PipeClient } from "./pipe_client.ts";
+import { startRealClockServer } from "./server_helpers.ts";
 
 const TMUX = "tmux";
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -17,6 +18,8 @@ const POLL_MS = 50;
 /** Bounded polls: ordinary steps, and the first screen (a cold `deno run` on a busy machine). */
 const POLL_TRIES = 100;
 const START_TRIES = 400;
+/** No flood or join limits: the tests send and join as fast as they can. */
+const UNLIMITED = { floodRate: 0, joinRate: 0 };
 
 const decoder = new TextDecoder();
 
@@ -167,17 +170,7 @@ Deno.test({
     : "kaiwa join in a terminal (tmux) (skipped: tmux is not installed)",
   ignore: !HAS_TMUX,
   async fn() {
-    const server: ServerHandle = await startServer(
-      {
-        ...DEFAULT_SERVE_OPTIONS,
-        host: "127.0.0.1",
-        port: 0,
-        logLevel: "quiet",
-        floodRate: 0,
-        joinRate: 0,
-      },
-      { logSink: () => {} },
-    );
+    const server: ServerHandle = await startRealClockServer(UNLIMITED);
     const port = server.tcpAddr.port;
     const alice = new TmuxPane();
     const clients: PipeClient[] = [];
@@ -224,28 +217,6 @@ Deno.test({
   },
 });
 
-/** A quiet test server on `port` (0: any), retried while a stopped one still holds the port. */
-async function quietServer(port: number): Promise<ServerHandle> {
-  for (let attempt = 0;; attempt++) {
-    try {
-      return await startServer(
-        {
-          ...DEFAULT_SERVE_OPTIONS,
-          host: "127.0.0.1",
-          port,
-          logLevel: "quiet",
-          floodRate: 0,
-          joinRate: 0,
-        },
-        { logSink: () => {} },
-      );
-    } catch (error) {
-      if (!(error instanceof Deno.errors.AddrInUse) || attempt >= POLL_TRIES) throw error;
-      await delay(POLL_MS);
-    }
-  }
-}
-
 /** Rows of a screen that show the input line's prompt. */
 function promptRows(screen: string): string[] {
   return screen.split("\n").filter((line) => line.includes("] alice"));
@@ -269,7 +240,7 @@ Deno.test({
     : "kaiwa join in tmux, issue #15 cases (skipped: tmux is not installed)",
   ignore: !HAS_TMUX,
   async fn() {
-    let server: ServerHandle = await quietServer(0);
+    let server: ServerHandle = await startRealClockServer(UNLIMITED);
     const port = server.tcpAddr.port;
     const alice = new TmuxPane();
     const clients: PipeClient[] = [];
@@ -368,7 +339,7 @@ Deno.test({
 
       // Reconnect: the server restarts; alice says so in one line and makes the room again.
       await server.shutdown();
-      server = await quietServer(port);
+      server = await startRealClockServer({ ...UNLIMITED, port });
       await alice.waitFor("reconnecting to lobby…");
       // Alice is back once the new room's member list follows the notice; then carol can join.
       await poll(

@@ -5,16 +5,11 @@
 
 import { deepStrictEqual, match, strictEqual } from "node:assert/strict";
 import { ExitCode } from "../cli/exit_codes.ts";
-import { DEFAULT_SERVE_OPTIONS, startServer } from "../server/mod.ts";
 import { PipeClient, untilBound } from "./pipe_client.ts";
+import { startRealClockServer } from "./server_helpers.ts";
 
 Deno.test("pipe mode refuses a 16 MB line with one note and sends the next line", async () => {
-  const server = await startServer({
-    ...DEFAULT_SERVE_OPTIONS,
-    host: "127.0.0.1",
-    port: 0,
-    logLevel: "quiet",
-  });
+  const server = await startRealClockServer();
   try {
     const port = server.tcpAddr.port;
     const reader = new PipeClient(port, ["long", "--name", "reader", "--create"]);

@@ -5,19 +5,15 @@
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { ExitCode } from "../cli/exit_codes.ts";
-import { DEFAULT_SERVE_OPTIONS, type ServerHandle, startServer } from "../server/mod.ts";
+import { DEFAULT_SERVE_OPTIONS, type ServerHandle } from "../server/mod.ts";
 import { parsePipeLine } from "../client/pipe_mode.ts";
 import { PipeClient, untilBound } from "./pipe_client.ts";
+import { startRealClockServer } from "./server_helpers.ts";
 
 async function withServer(
   fn: (server: ServerHandle, port: number) => Promise<void>,
 ): Promise<void> {
-  const server = await startServer({
-    ...DEFAULT_SERVE_OPTIONS,
-    host: "127.0.0.1",
-    port: 0,
-    logLevel: "quiet",
-  });
+  const server = await startRealClockServer();
   try {
     strictEqual(
       server.tcpAddr.port,

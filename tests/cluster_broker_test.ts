@@ -66,7 +66,9 @@ Deno.test({
         }
         ok(through, `a message from ${sender} after the failover`);
       }
-      ok(a.natsPort !== victim.port, "A moved to another server");
+      // A logs its move when its NATS client reports the reconnect, which may come after the
+      // first relayed message, and its stderr is read asynchronously: poll for the line.
+      await eventually(() => a.natsPort !== victim.port, "A's log of its move to another server");
 
       // Creates: ServerError while the registry's leader is elected again, then Ok; never another
       // answer (each name is new).
@@ -127,8 +129,13 @@ Deno.test({
       }
       ok(through, `a message from ${sender} after the restart`);
     }
+    // The reconnect is logged once the NATS client reports it, possibly after the first relayed
+    // message, and stderr is read asynchronously: each node's line is polled for.
     for (const node of [a, b]) {
-      ok(node.lines.some((line) => line.includes("cluster: reconnected to nats")), `${node.id}`);
+      await eventually(
+        () => node.lines.some((line) => line.includes("cluster: reconnected to nats")),
+        `${node.id}'s log of its reconnect`,
+      );
     }
     // The registry came back with the broker's store: the room is still held, and new ones made.
     let created = false;

@@ -195,8 +195,12 @@ Deno.test({
     await untilEvent(fay, (e) => e.type === "members", "fay's member list");
     const joined = await untilEvent(eve, (e) => e.type === "joined", "fay's arrival");
     deepStrictEqual(joined.type === "joined" && joined.names, ["fay"]);
-    // A freed B's name when it declared B dead; B claimed it again once back.
-    ok(b.lines.some((line) => line.includes('room "on-b" claimed again')), b.lines.join("\n"));
+    // A freed B's name when it declared B dead; B claimed it again once back. B logs the claim
+    // when the registry's write answers, which A may see first: the line is polled for.
+    await eventually(
+      () => b.lines.some((line) => line.includes('room "on-b" claimed again')),
+      "B's log of its claim",
+    );
     deepStrictEqual(await b.httpGet("/healthz"), { status: 200, body: "ok\n" });
     strictEqual(
       metricValue((await b.httpGet("/metrics")).body, "kaiwa_cluster_broker_connected"),
@@ -229,7 +233,12 @@ Deno.test({
       (await tcrpRequest(b.port, CreateRoom, "stopping", roomRequest("cat"))).status,
       Status.Ok,
     );
-    ok(b.lines.some((line) => line.includes("node a stopped")), b.lines.join("\n"));
+    // A deletes its registry entries itself, so the create above can succeed before B handles
+    // A's goodbye and logs it: the line is polled for.
+    await eventually(
+      () => b.lines.some((line) => line.includes("node a stopped")),
+      "B's log of A's stop",
+    );
   },
 });
 

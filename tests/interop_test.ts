@@ -8,7 +8,7 @@
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { ExitCode } from "../cli/exit_codes.ts";
 import { Operation, Status } from "../protocol/mod.ts";
-import { PipeClient, untilBound } from "./pipe_client.ts";
+import { CLIENT_DEADLINE_MS, PipeClient, untilBound } from "./pipe_client.ts";
 import {
   startTestServer,
   tcrpRequest,
@@ -24,11 +24,14 @@ const REFERENCE_CLOSED = Uint8Array.fromHex(
   "e38381e383a3e38383e38388e383abe383bce383a0e3818ce99689e38198e38289e3828ce381bee38197e3819f",
 );
 
-/** Reads datagrams as text until one equals `expected`; fails when the stream goes quiet. */
+/**
+ * Reads datagrams as text until one equals `expected`; fails when the stream goes quiet for as
+ * long as a client process may take to act (some of these are sent by one).
+ */
 async function receiveUntil(client: UdpClient, expected: string): Promise<void> {
   const seen: string[] = [];
   for (;;) {
-    const bytes = await client.receive();
+    const bytes = await client.receive(CLIENT_DEADLINE_MS);
     if (bytes === null) {
       throw new Error(`never received ${JSON.stringify(expected)}; saw ${JSON.stringify(seen)}`);
     }

@@ -18,7 +18,9 @@
  * @module
  */
 
+import type { ServeOptions, ServerDeps } from "../server/mod.ts";
 import { mulberry32 } from "./prng.ts";
+import { startTestServer, type TestServer } from "./server_helpers.ts";
 
 /** How the proxy behaves. */
 export interface NatProxyOptions {
@@ -30,6 +32,13 @@ export interface NatProxyOptions {
   replyHost?: string;
   /** Probability, 0–1, that a datagram (either way) is dropped. Default 0. */
   dropRate?: number;
+  /**
+   * Drop a datagram (the same bytes, the same way) at most once: its retransmissions get through.
+   * The PRNG draws in arrival order, which timing decides, so which datagrams drop differs from run
+   * to run; with this a loss is always recoverable by a retry, and a test can assert that every
+   * loss is recovered rather than that no datagram was lost five times in a row. Default false.
+   */
+  dropOnce?: boolean;
   /** Seed of the drop and delay PRNG, so a failing run can be replayed. Default 1. */
   seed?: number;
   /** Send every datagram twice. Default false. */
@@ -54,6 +63,8 @@ export interface NatProxyStats {
 export const MAX_MAPPINGS = 16;
 /** How many abandoned outward sockets one proxy keeps (each `rebind()` abandons one per client). */
 export const MAX_OLD_SOCKETS = 64;
+/** How many dropped datagrams `dropOnce` remembers; past it, it starts again. */
+const MAX_REMEMBERED_DROPS = 100_000;
 const MAX_DATAGRAM = 65_536;
 const BIND_TRIES = 20;
 
@@ -74,6 +85,8 @@ export class NatProxy {
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #conns = new Set<Deno.Conn>();
   readonly #random: () => number;
+  /** Direction and bytes of the datagrams dropped so far (with `dropOnce`). */
+  readonly #dropped = new Set<string>();
   #closed = false;
   /** What the proxy did so far. */
   readonly stats: NatProxyStats = { toServer: 0, toClient: 0, dropped: 0, lostReplies: 0 };
@@ -264,6 +277,16 @@ export class NatProxy {
     }
   }
 
+  /** False for a datagram `dropOnce` dropped before; remembers the ones it drops. */
+  #mayDrop(data: Uint8Array, direction: string): boolean {
+    if (this.#options.dropOnce !== true) return true;
+    const key = `${direction} ${data.toHex()}`;
+    if (this.#dropped.has(key)) return false;
+    if (this.#dropped.size >= MAX_REMEMBERED_DROPS) this.#dropped.clear();
+    this.#dropped.add(key);
+    return true;
+  }
+
   /** Drops, delays and duplicates as configured; `via` is read at send time (after a delay). */
   #forward(
     data: Uint8Array,
@@ -273,7 +296,7 @@ export class NatProxy {
   ): void {
     const copies = this.#options.duplicate ? 2 : 1;
     for (let i = 0; i < copies; i++) {
-      if (this.#random() < (this.#options.dropRate ?? 0)) {
+      if (this.#random() < (this.#options.dropRate ?? 0) && this.#mayDrop(data, counter)) {
         this.stats.dropped++;
         continue;
       }
@@ -301,5 +324,33 @@ function closeQuietly(conn: Deno.Conn): void {
     conn.close();
   } catch {
     // Already closed.
+  }
+}
+
+/** How the server behind a proxy is started: startTestServer's options and dependencies. */
+export interface ProxiedServer {
+  readonly options?: Partial<ServeOptions>;
+  readonly deps?: ServerDeps;
+}
+
+/**
+ * Runs `fn` with a quiet test server (as `server` says) and a proxy in front of it (as
+ * `proxyOptions` say); both are closed at the end.
+ */
+export async function withProxy(
+  server: ProxiedServer,
+  proxyOptions: Omit<NatProxyOptions, "target">,
+  fn: (test: TestServer, proxy: NatProxy) => Promise<void>,
+): Promise<void> {
+  const test = await startTestServer({ logLevel: "quiet", ...server.options }, server.deps);
+  const proxy = NatProxy.start({
+    target: { hostname: "127.0.0.1", port: test.tcpPort },
+    ...proxyOptions,
+  });
+  try {
+    await fn(test, proxy);
+  } finally {
+    await proxy.close();
+    await test.server.close();
   }
 }

@@ -6,7 +6,7 @@
 import { deepStrictEqual, notStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { NatProxy } from "./nat_proxy.ts";
 import { mulberry32 } from "./prng.ts";
-import { UdpClient } from "./server_helpers.ts";
+import { SILENCE_MS, UdpClient, waitFor } from "./server_helpers.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -109,11 +109,10 @@ Deno.test("nat proxy: rewrites the source port, splices TCP, and rebind changes 
     hostname: "127.0.0.1",
     port: first.seenPort,
   });
-  strictEqual(await client.receive(150), null);
-  for (let i = 0; i < 50 && proxy.stats.lostReplies === 0; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  // Once the proxy has read it from the abandoned socket, nothing of it reaches the client.
+  await waitFor(() => proxy.stats.lostReplies > 0, "the stale reply read by the proxy");
   strictEqual(proxy.stats.lostReplies, 1);
+  strictEqual(await client.receive(SILENCE_MS), null);
 
   using conn = await Deno.connect({ hostname: "127.0.0.1", port: proxy.port });
   await conn.write(encoder.encode("tcp hello"));
@@ -146,10 +145,10 @@ Deno.test("nat proxy: duplicates, and seeded drops and delays", async () => {
     hostname: "127.0.0.1",
     port: proxy.port,
   });
-  // One datagram, duplicated on the way there and each echo duplicated on the way back: four.
-  let received = 0;
-  while (await client.receive(300) !== null) received++;
-  strictEqual(received, 4);
+  // One datagram, duplicated on the way there and each echo duplicated on the way back: four,
+  // each waited for in full (a silence under load is not the end), and no fifth.
+  for (let i = 0; i < 4; i++) ok((await client.receiveText()).endsWith(" x"));
+  strictEqual(await client.receive(SILENCE_MS), null);
 
   await using lossy = NatProxy.start({
     target: { hostname: "127.0.0.1", port: server.port },
@@ -163,9 +162,35 @@ Deno.test("nat proxy: duplicates, and seeded drops and delays", async () => {
       port: lossy.port,
     });
   }
-  while (await client.receive(150) !== null) { /* drain */ }
+  // Each of the 40 is dropped on the way there, or its echo dropped or forwarded on the way back.
+  await waitFor(
+    () => lossy.stats.toClient + lossy.stats.dropped === 40,
+    "every datagram dropped or echoed through the proxy",
+  );
+  for (let i = 0; i < lossy.stats.toClient; i++) await client.receiveText();
   ok(lossy.stats.dropped > 10 && lossy.stats.dropped < 60, `dropped ${lossy.stats.dropped}`);
   const a = mulberry32(7);
   const b = mulberry32(7);
   deepStrictEqual([a(), a(), a()], [b(), b(), b()], "the same seed, the same sequence");
+});
+
+Deno.test("nat proxy: dropOnce drops the same datagram at most once each way", async () => {
+  await using server = new EchoServer();
+  await using proxy = NatProxy.start({
+    target: { hostname: "127.0.0.1", port: server.port },
+    dropRate: 1,
+    dropOnce: true,
+  });
+  await using client = new UdpClient();
+  // The first copy is dropped on the way there; of the two that pass, the first echo is dropped.
+  for (let i = 0; i < 3; i++) {
+    await client.socket.send(encoder.encode("again"), {
+      transport: "udp",
+      hostname: "127.0.0.1",
+      port: proxy.port,
+    });
+  }
+  ok((await client.receiveText()).endsWith(" again"));
+  strictEqual(await client.receive(SILENCE_MS), null);
+  deepStrictEqual(proxy.stats, { toServer: 2, toClient: 1, dropped: 2, lostReplies: 0 });
 });

@@ -5,28 +5,16 @@
 
 import { deepStrictEqual, notStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { ExitCode } from "../cli/exit_codes.ts";
-import { NatProxy } from "./nat_proxy.ts";
-import { PipeClient, untilBound } from "./pipe_client.ts";
+import { withProxy } from "./nat_proxy.ts";
+import { CLIENT_DEADLINE_MS, PipeClient, untilBound } from "./pipe_client.ts";
 import { REBIND_QUIET_MS } from "../server/state/mod.ts";
-import { SILENCE_MS, startTestServer, type TestServer, UdpClient } from "./server_helpers.ts";
-
-/** A quiet test server, and a proxy in front of it, both closed at the end. */
-async function withProxy(
-  options: { replyHost?: string; duplicate?: boolean; delayMs?: number },
-  fn: (test: TestServer, proxy: NatProxy) => Promise<void>,
-): Promise<void> {
-  const test = await startTestServer({ logLevel: "quiet" });
-  const proxy = NatProxy.start({
-    target: { hostname: "127.0.0.1", port: test.tcpPort },
-    ...options,
-  });
-  try {
-    await fn(test, proxy);
-  } finally {
-    await proxy.close();
-    await test.server.close();
-  }
-}
+import {
+  SILENCE_MS,
+  startTestServer,
+  type TestServer,
+  UdpClient,
+  waitFor,
+} from "./server_helpers.ts";
 
 /** The UDP port the server has bound `name` to. */
 function boundPort(test: TestServer, room: string, name: string): number | undefined {
@@ -34,7 +22,7 @@ function boundPort(test: TestServer, room: string, name: string): number | undef
 }
 
 Deno.test("nat: a kaiwa client chats through a port-rewriting NAT (finding 1)", async () => {
-  await withProxy({}, async (test, proxy) => {
+  await withProxy({}, {}, async (test, proxy) => {
     const host = new PipeClient(test.tcpPort, ["natted", "--name", "host", "--create"]);
     await untilBound(test.server, "natted", "host");
     // The guest is behind the NAT: the server sees the proxy's outward port, not the guest's.
@@ -55,7 +43,7 @@ Deno.test("nat: a kaiwa client chats through a port-rewriting NAT (finding 1)", 
 });
 
 Deno.test("nat: duplicated and delayed datagrams: every message arrives, in order", async () => {
-  await withProxy({ duplicate: true, delayMs: 30 }, async (test, proxy) => {
+  await withProxy({}, { duplicate: true, delayMs: 30 }, async (test, proxy) => {
     const host = new PipeClient(test.tcpPort, ["dup", "--name", "host", "--create"]);
     await untilBound(test.server, "dup", "host");
     const guest = new PipeClient(proxy.port, ["dup", "--name", "guest"]);
@@ -72,7 +60,7 @@ Deno.test("nat: duplicated and delayed datagrams: every message arrives, in orde
 });
 
 Deno.test("nat: replies from another address of the server are accepted (finding 3)", async () => {
-  await withProxy({ replyHost: "127.0.0.3" }, async (test, proxy) => {
+  await withProxy({}, { replyHost: "127.0.0.3" }, async (test, proxy) => {
     const host = new PipeClient(test.tcpPort, ["multi", "--name", "host", "--create"]);
     await untilBound(test.server, "multi", "host");
     // The guest sends to 127.0.0.1 and gets every answer from 127.0.0.3, at the same port.
@@ -91,7 +79,7 @@ Deno.test("nat: replies from another address of the server are accepted (finding
 });
 
 Deno.test("nat: a rebinding mid-session loses no message (finding 2)", async () => {
-  await withProxy({}, async (test, proxy) => {
+  await withProxy({}, {}, async (test, proxy) => {
     const host = new PipeClient(test.tcpPort, ["roam", "--name", "host", "--create"]);
     await untilBound(test.server, "roam", "host");
     const guest = new PipeClient(proxy.port, ["roam", "--name", "guest"]);
@@ -103,8 +91,12 @@ Deno.test("nat: a rebinding mid-session loses no message (finding 2)", async () 
     proxy.rebind();
     await guest.send("after");
     // Until the old port has been quiet long enough, the new one is not believed: the server
-    // drops "after", and the client keeps it queued and resends it.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // drops "after" (or a ping) from the new port, and the client keeps it queued and resends it.
+    await waitFor(
+      () => test.server.state.counters.wrongAddress > 0,
+      "a datagram from the new port dropped",
+      CLIENT_DEADLINE_MS,
+    );
     strictEqual(boundPort(test, "roam", "guest"), before);
     test.clock.advance(REBIND_QUIET_MS);
     const lines = await host.waitForLine("guest: after");
@@ -122,7 +114,7 @@ Deno.test("nat: a rebinding mid-session loses no message (finding 2)", async () 
 
 /** A rebinding the server never repairs: the client goes silent, then rejoins with its token. */
 async function unrepairedRebinding(): Promise<void> {
-  await withProxy({}, async (test, proxy) => {
+  await withProxy({}, {}, async (test, proxy) => {
     const host = new PipeClient(test.tcpPort, ["far", "--name", "host", "--create"]);
     await untilBound(test.server, "far", "host");
     const guest = new PipeClient(proxy.port, ["far", "--name", "guest"]);
@@ -184,7 +176,7 @@ Deno.test("nat: rejoin after an unrepaired rebinding, and after a server restart
 });
 
 Deno.test("nat: a same-IP sender without the token cannot take over a member's binding", async () => {
-  await withProxy({}, async (test, proxy) => {
+  await withProxy({}, {}, async (test, proxy) => {
     const host = new PipeClient(test.tcpPort, ["fence", "--name", "host", "--create"]);
     await untilBound(test.server, "fence", "host");
     const guest = new PipeClient(proxy.port, ["fence", "--name", "guest"]);

@@ -7,12 +7,14 @@
 
 import { LineReader } from "../client/line_reader.ts";
 import type { ServerHandle } from "../server/mod.ts";
+import { waitFor } from "./server_helpers.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
-/** Longest wait for one expected output line: far past any real delivery, short of a hang. */
-const LINE_DEADLINE_MS = 60_000;
-const POLL_MS = 20;
-const POLL_TRIES = 500;
+/**
+ * Longest wait for what a client process does (join after a cold start, print an expected line,
+ * send): far past any real delivery on a loaded machine, short of a hang.
+ */
+export const CLIENT_DEADLINE_MS = 60_000;
 
 /** A client process with line access to its stdout and a writer on its stdin. */
 export class PipeClient {
@@ -64,14 +66,14 @@ export class PipeClient {
     // A bound, not a timing: a line that never comes fails the test instead of hanging the suite.
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<"expired">((resolve) => {
-      timer = setTimeout(() => resolve("expired"), LINE_DEADLINE_MS);
+      timer = setTimeout(() => resolve("expired"), CLIENT_DEADLINE_MS);
     });
     try {
       for (;;) {
         const line = await Promise.race([this.#stdout.next(), expired]);
         if (line === "expired") {
           throw new Error(
-            `no ${JSON.stringify(expected)} within ${LINE_DEADLINE_MS} ms; saw ${
+            `no ${JSON.stringify(expected)} within ${CLIENT_DEADLINE_MS} ms; saw ${
               JSON.stringify(seen)
             }`,
           );
@@ -118,11 +120,14 @@ export class PipeClient {
   }
 }
 
-/** Waits until `name` is in `room` with its UDP address bound, i.e. ready to receive. */
-export async function untilBound(server: ServerHandle, room: string, name: string): Promise<void> {
-  for (let i = 0; i < POLL_TRIES; i++) {
-    if (server.state.rooms.get(room)?.members.get(name)?.address) return;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-  throw new Error(`${name} never became a bound member of ${room}`);
+/**
+ * Waits until `name` is in `room` with its UDP address bound, i.e. ready to receive; the client
+ * process may be starting cold on a loaded machine.
+ */
+export function untilBound(server: ServerHandle, room: string, name: string): Promise<void> {
+  return waitFor(
+    () => server.state.rooms.get(room)?.members.get(name)?.address != null,
+    `${name} a bound member of ${room}`,
+    CLIENT_DEADLINE_MS,
+  );
 }

@@ -124,6 +124,37 @@ export async function startTestServer(
   };
 }
 
+/** How often a restart on a given port is tried while a stopped server may still hold it. */
+const RESTART_TRIES = 100;
+const RESTART_POLL_MS = 50;
+
+/**
+ * Starts a quiet server on 127.0.0.1 on the real clock, which real clients need (their timers
+ * run on it), with the default limits unless `overrides` change them, on the suite's UDP path.
+ * On a given port (a restart) it tries again, a bounded number of times, while a stopped server
+ * may still hold the port. The caller closes it.
+ */
+export async function startRealClockServer(
+  overrides: Partial<ServeOptions> = {},
+): Promise<ServerHandle> {
+  const options: ServeOptions = {
+    ...DEFAULT_SERVE_OPTIONS,
+    udpPath: SUITE_UDP_PATH,
+    host: "127.0.0.1",
+    port: 0,
+    logLevel: "quiet",
+    ...overrides,
+  };
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await startServer(options, { logSink: () => {} });
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AddrInUse) || attempt >= RESTART_TRIES) throw error;
+      await new Promise((resolve) => setTimeout(resolve, RESTART_POLL_MS));
+    }
+  }
+}
+
 /** The answer to a TCRP request as the client sees it. */
 export interface TcrpAnswer {
   status: number;
@@ -209,7 +240,10 @@ export function roomRequest(
   return { username, password: options.password ?? null, eventFormat: options.kaiwa ? 1 : 0 };
 }
 
-/** Polls until `condition` holds; throws after `timeoutMs` (the receive timeout unless given). */
+/**
+ * Polls until `condition` holds; throws after `timeoutMs` (the receive timeout unless a test
+ * waits on a client process, which may first have to start).
+ */
 export async function waitFor(
   condition: () => boolean,
   what: string,
@@ -267,9 +301,9 @@ export class UdpClient {
     return result[0];
   }
 
-  /** The next datagram as text; throws when none arrives. */
-  async receiveText(): Promise<string> {
-    const bytes = await this.receive();
+  /** The next datagram as text; throws when none arrives within `timeoutMs`. */
+  async receiveText(timeoutMs = RECEIVE_TIMEOUT_MS): Promise<string> {
+    const bytes = await this.receive(timeoutMs);
     if (bytes === null) throw new Error("No datagram arrived");
     return decoder.decode(bytes);
   }

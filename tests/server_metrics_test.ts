@@ -92,6 +92,10 @@ Deno.test("/metrics parses as Prometheus text, and its gauges move as rooms and 
   await ann.send(test.udp, "r", "no-such-token", "hi");
   await waitFor(() => test.server.state.counters.unknownToken === 1, "the drop counted");
   await ann.send(test.udp, "r", annToken, "hello");
+  // The fifth datagram is counted once the server has read it: bob hears it relayed.
+  strictEqual((await bob.receiveEvent()).type, "members");
+  const relayed = await bob.receiveEvent();
+  strictEqual(relayed.type === "chat" && relayed.text, "hello");
   const full = await scrape(test);
   strictEqual(value(full, "kaiwa_rooms"), 2);
   strictEqual(value(full, "kaiwa_members", { protocol: "standard" }), 2);
