@@ -14,7 +14,7 @@ import { deepStrictEqual, ok } from "node:assert/strict";
 import { Operation, Status } from "../protocol/mod.ts";
 import { nameCssColor } from "../util/mod.ts";
 import { Chromium, findChromium, type Tab } from "./chromium.ts";
-import { PipeClient } from "./pipe_client.ts";
+import { CLIENT_DEADLINE_MS, PipeClient } from "./pipe_client.ts";
 import {
   roomRequest,
   startTestServer,
@@ -81,7 +81,8 @@ async function standardMember(test: TestServer, name: string): Promise<[UdpClien
 async function receiveText(client: UdpClient, expected: string): Promise<string[]> {
   const seen: string[] = [];
   for (;;) {
-    const bytes = await client.receive();
+    // What the page sends waits on Chromium, as a client process's line does: its deadline.
+    const bytes = await client.receive(CLIENT_DEADLINE_MS);
     if (bytes === null) throw new Error(`no ${JSON.stringify(expected)}; saw ${seen}`);
     const text = new TextDecoder().decode(bytes);
     if (text === expected) return seen;
