@@ -18,19 +18,24 @@ import { BENCH_HOST, type ServerProcess } from "./server_process.ts";
 const NATS_START_MS = 10_000;
 
 /**
- * The broker's JetStream store, under the temporary directory, reused by later runs (the benchmark
- * may not write; nats-server makes it). Rooms of each run have names of their own.
+ * Where each run's broker keeps its JetStream store: a fresh folder, removed when the broker
+ * stops. A store reused across runs carried every earlier run's registry, and one that a killed
+ * run left behind made nats-server 2.9 answer "no such key" for a key just created (the room was
+ * created on one node and not found on the other).
  */
-const NATS_STORE_DIR = "kaiwa-bench-nats";
+const NATS_STORE_PARENT = "/tmp";
 
 /** A nats-server with JetStream on a free port. */
 class NatsProcess {
   readonly port: number;
   readonly #child: Deno.ChildProcess;
 
-  private constructor(port: number, child: Deno.ChildProcess) {
+  readonly #store: string;
+
+  private constructor(port: number, child: Deno.ChildProcess, store: string) {
     this.port = port;
     this.#child = child;
+    this.#store = store;
   }
 
   /** Starts one and waits until it accepts connections. */
@@ -38,14 +43,14 @@ class NatsProcess {
     const listener = Deno.listen({ hostname: BENCH_HOST, port: 0 });
     const port = (listener.addr as Deno.NetAddr).port;
     listener.close();
-    const dir = `${Deno.env.get("TMPDIR") ?? "/tmp"}/${NATS_STORE_DIR}`;
+    const dir = await Deno.makeTempDir({ dir: NATS_STORE_PARENT, prefix: "kaiwa-bench-nats-" });
     const child = new Deno.Command("nats-server", {
       args: ["-a", BENCH_HOST, "-p", String(port), "-js", "-sd", dir],
       stdin: "null",
       stdout: "null",
       stderr: "null",
     }).spawn();
-    const nats = new NatsProcess(port, child);
+    const nats = new NatsProcess(port, child, dir);
     const deadline = Date.now() + NATS_START_MS;
     while (true) {
       try {
@@ -71,7 +76,7 @@ class NatsProcess {
     return cpuSeconds(this.#child.pid);
   }
 
-  /** Stops it. */
+  /** Stops it and removes its store. */
   async stop(): Promise<void> {
     try {
       this.#child.kill("SIGTERM");
@@ -79,6 +84,7 @@ class NatsProcess {
       // Already gone.
     }
     await this.#child.status;
+    await Deno.remove(this.#store, { recursive: true });
   }
 }
 
@@ -121,11 +127,9 @@ export async function runCluster(ctx: ScenarioContext): Promise<void> {
     return;
   }
   const { sizes } = ctx;
-  // Names of this run's own: the registry outlives a run in the reused store.
-  const run = crypto.randomUUID().slice(0, 8);
-  const fanOut: RoomLayout = { prefix: `efan-${run}-`, rooms: 1, roomSize: sizes.bigRoom };
+  const fanOut: RoomLayout = { prefix: "efan-", rooms: 1, roomSize: sizes.bigRoom };
   const rooms: RoomLayout = {
-    prefix: `erooms-${run}-`,
+    prefix: "erooms-",
     rooms: sizes.smallRooms,
     roomSize: sizes.smallRoomSize,
   };

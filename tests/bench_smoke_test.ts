@@ -28,6 +28,7 @@ async function bench(args: string[]): Promise<{ code: number; output: string; er
       "--allow-env",
       "--allow-run",
       "--allow-read",
+      "--allow-write=/tmp",
       "--allow-ffi",
       "bench/main.ts",
     ].concat(args),
