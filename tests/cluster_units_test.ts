@@ -1,6 +1,6 @@
 /**
- * The cluster's pure parts: heartbeat and orphaned-entry bookkeeping on a controlled clock, the
- * datagram records crossing the broker, and registry keys.
+ * The cluster's pure parts: heartbeat, orphaned-entry and delete-marker bookkeeping on a controlled
+ * clock, the datagram records crossing the broker, and registry keys.
  */
 
 import { deepStrictEqual, notStrictEqual, strictEqual } from "node:assert/strict";
@@ -11,6 +11,7 @@ import {
   sealDatagram,
   Status,
 } from "../protocol/mod.ts";
+import { DeleteMarkers } from "../server/cluster/delete_markers.ts";
 import { JoinWindow } from "../server/cluster/owner_side.ts";
 import { PendingJoins } from "../server/cluster/pending_joins.ts";
 import { decodeJoinRequest, encodeJoinRequest } from "../server/cluster/rpc_messages.ts";
@@ -85,6 +86,24 @@ Deno.test("orphaned entries: a run unheard of for the grace time without a break
   const b2 = { node: "b", incarnation: "2" };
   deepStrictEqual(orphans.orphaned(entries(["y", b2]), alive, 12_000), []);
   deepStrictEqual(orphans.orphaned(entries(["y", b2]), alive, 17_000), [["y", b2]]);
+});
+
+Deno.test("delete markers: due the age after the upkeep first saw them; a newer write or marker wins", () => {
+  const markers = new DeleteMarkers(600);
+  markers.deleted("room.x", 3);
+  markers.deleted("room.y", 4);
+  deepStrictEqual(markers.due(1_000), []);
+  deepStrictEqual(markers.due(1_599), []);
+  // The name written again: nothing of it is purged.
+  markers.written("room.y");
+  deepStrictEqual(markers.due(1_600), [{ key: "room.x", revision: 3 }]);
+  // Deleted again meanwhile: the purge of the older marker leaves the newer one, aged anew.
+  markers.deleted("room.x", 7);
+  markers.purged("room.x", 3);
+  deepStrictEqual(markers.due(2_200), []);
+  deepStrictEqual(markers.due(2_800), [{ key: "room.x", revision: 7 }]);
+  markers.purged("room.x", 7);
+  deepStrictEqual(markers.due(10_000), []);
 });
 
 /** The batches `add` calls make, decoded, by destination. */

@@ -62,6 +62,11 @@ const MAX_REPLICAS = 3;
  * JetStream leaders first (≈6 s for three servers on loopback).
  */
 const REGISTRY_OPEN_MS = 30_000;
+/**
+ * Time between two purges of the registry's old delete markers (ms): they only bound the broker's
+ * store, so once a minute is plenty, against a marker age of minutes.
+ */
+const MARKER_UPKEEP_MS = 60_000;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -111,6 +116,8 @@ export class ClusterNode {
   #nodesDeclaredDead = 0;
   /** True while a reconciliation runs: a stalled registry must not pile them up. */
   #reconciling = false;
+  /** When this node last purged the registry's old delete markers (ms); at start, never. */
+  #markersPurgedAt = -Infinity;
   /** True once a twin (another process with this node's id) was logged. */
   #twinReported = false;
   /**
@@ -453,7 +460,8 @@ export class ClusterNode {
    * whose count changed since the last heartbeat), an entry without a room goes, and a room whose
    * entry is gone (this node was
    * declared dead while cut off, and its entries deleted) is claimed again; a room whose name
-   * another node took meanwhile closes here (host unreachable).
+   * another node took meanwhile closes here (host unreachable). Then, once a
+   * {@link MARKER_UPKEEP_MS}, the registry's old delete markers are purged.
    */
   async #reconcile(host: ClusterHost): Promise<void> {
     const state = host.sessions.state;
@@ -489,6 +497,19 @@ export class ClusterNode {
         host.sessions.log.info(`cluster: room "${room.name}" claimed again`);
       }
     }
+    // Last: a long purge (a broker store full of old markers) delays none of the above.
+    await this.#purgeMarkers(host);
+  }
+
+  /** Purges the registry's old delete markers, at most once a {@link MARKER_UPKEEP_MS}. */
+  async #purgeMarkers(host: ClusterHost): Promise<void> {
+    const now = this.#now();
+    if (now - this.#markersPurgedAt < MARKER_UPKEEP_MS) return;
+    this.#markersPurgedAt = now;
+    // A failed purge is tried again next time: worth a verbose line, not one a minute at info.
+    await this.#registry.purgeMarkers(now).catch((error) =>
+      host.sessions.log.verbose(`cluster: purging old registry delete markers failed: ${error}`)
+    );
   }
 
   /**

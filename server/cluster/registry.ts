@@ -2,13 +2,16 @@
  * The room registry: one NATS KV entry per room of the cluster, `room.<base64url(name)>` → its
  * owner's run, whether it has a password and its member count. Created with create-if-absent, so
  * that of two nodes creating one name exactly one wins; watched by every node, for the room list
- * and to find a room's owner without a round trip.
+ * and to find a room's owner without a round trip. Deleted entries' markers are purged once old
+ * ({@link RoomRegistry.purgeMarkers}): the bucket holds the rooms open and those closed lately.
  *
  * @module
  */
 
+import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { DeleteMarkers, MARKER_AGE_MS, purgeMarker } from "./delete_markers.ts";
 import type { NodeRun } from "./liveness.ts";
 import { REGISTRY_BUCKET, registryKey, roomOfKey } from "./subjects.ts";
 
@@ -42,22 +45,32 @@ const encoder = new TextEncoder();
 /** The registry, read through a watch and written with compare-and-swap. */
 export class RoomRegistry {
   readonly #kv: KV;
+  readonly #jsm: JetStreamManager;
+  readonly #markers: DeleteMarkers;
   /** Every room of the cluster by name, as the watch last saw it. */
   readonly rooms = new Map<string, RegisteredRoom>();
   #watching: Promise<void> | null = null;
   #stop: (() => void) | null = null;
 
-  private constructor(kv: KV) {
+  private constructor(kv: KV, jsm: JetStreamManager, markerAgeMs: number) {
     this.#kv = kv;
+    this.#jsm = jsm;
+    this.#markers = new DeleteMarkers(markerAgeMs);
   }
 
   /**
    * Opens (or makes) the bucket, with `replicas` copies (at most the servers of the NATS
    * cluster), and starts watching it. Tries again for `waitMs` while JetStream is not ready.
+   * Delete markers are purged `markerAgeMs` (ms) after the upkeep first saw them.
    *
    * @throws {Error} JetStream's last refusal, when the bucket could not be opened in time.
    */
-  static async open(nc: NatsConnection, replicas: number, waitMs: number): Promise<RoomRegistry> {
+  static async open(
+    nc: NatsConnection,
+    replicas: number,
+    waitMs: number,
+    markerAgeMs = MARKER_AGE_MS,
+  ): Promise<RoomRegistry> {
     const deadline = Date.now() + waitMs;
     let kv: KV;
     while (true) {
@@ -69,7 +82,9 @@ export class RoomRegistry {
         await new Promise((resolve) => setTimeout(resolve, OPEN_RETRY_MS));
       }
     }
-    const registry = new RoomRegistry(kv);
+    // The API was reached by the bucket's creation: no second check.
+    const jsm = await jetstreamManager(nc, { checkAPI: false });
+    const registry = new RoomRegistry(kv, jsm, markerAgeMs);
     await registry.#watch();
     return registry;
   }
@@ -83,8 +98,10 @@ export class RoomRegistry {
         if (name === null) continue;
         if (entry.operation !== "PUT") {
           this.rooms.delete(name);
+          this.#markers.deleted(entry.key, entry.revision);
           continue;
         }
+        this.#markers.written(entry.key);
         const value = parseEntry(entry.value);
         if (value !== null) this.rooms.set(name, { ...value, revision: entry.revision });
       }
@@ -169,6 +186,20 @@ export class RoomRegistry {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * Purges the delete markers due at `now` (ms, the caller's clock), one key at a time, each bounded
+   * by its marker's revision so that a name created again meanwhile keeps its entry. Any node may:
+   * a purge is idempotent. At the first failure it stops: the rest stay noted for the next time.
+   *
+   * @throws {Error} the first failure (JetStream's refusal, or no answer in time).
+   */
+  async purgeMarkers(now: number): Promise<void> {
+    for (const marker of this.#markers.due(now)) {
+      await withTimeout(purgeMarker(this.#jsm, marker));
+      this.#markers.purged(marker.key, marker.revision);
     }
   }
 

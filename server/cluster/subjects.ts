@@ -15,6 +15,9 @@ const PREFIX = "kaiwa";
 /** The KV bucket of the room registry. */
 export const REGISTRY_BUCKET = "kaiwa_rooms";
 
+/** The JetStream stream that holds {@link REGISTRY_BUCKET} (KV buckets are streams `KV_<bucket>`). */
+export const REGISTRY_STREAM = `KV_${REGISTRY_BUCKET}`;
+
 /** Heartbeats of every node (JSON {@link Heartbeat}). */
 export const HEARTBEAT_SUBJECT = `${PREFIX}.hb`;
 
