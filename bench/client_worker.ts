@@ -17,7 +17,8 @@
 
 /// <reference lib="deno.worker" />
 
-import { encodeClientDatagram, encodeCommand, encodeUtf8, SealedChannel } from "../protocol/mod.ts";
+import { encodeClientDatagram, encodeCommand, encodeUtf8 } from "../protocol/mod.ts";
+import { SealedChannel } from "../protocol/sealing.ts";
 import { LatencyHistogram } from "./latency_histogram.ts";
 import { MemberSockets, SEND_SLOT_SIZE } from "./member_sockets.ts";
 import {

@@ -12,7 +12,7 @@
 import { encodeUtf8 } from "../protocol/mod.ts";
 import { Member, Room } from "../server/state/mod.ts";
 import { UdpNotifier } from "../server/udp_notifier.ts";
-import { SealedChannel } from "../protocol/mod.ts";
+import { SealedChannel } from "../protocol/sealing.ts";
 
 const members = Number(Deno.args[0] ?? 1_000);
 const messages = Number(Deno.args[1] ?? 200);

@@ -2,10 +2,15 @@
  * One table per command describes its flags; the parser and the help text are both built from
  * it, so a flag cannot be parsed without being documented, or the reverse.
  *
+ * The parser is kaiwa's own, not `node:util`'s `parseArgs`: every command parses its flags, and
+ * the first `node:` module a process imports loads Deno's node compatibility layer, 6 MiB of
+ * resident memory that `kaiwa serve` otherwise never needs (docs/performance.md, "What limits …
+ * Memory"). It reads what the tables describe and nothing more: `--name value`, `--name=value`,
+ * switches, one-letter aliases (`-h`, not grouped), `--` ending the flags.
+ *
  * @module
  */
 
-import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { neutralizeString } from "../protocol/mod.ts";
 import { type Environment, envName, SWITCH_WORDS, switchValue } from "./environment.ts";
 import { UsageError } from "./usage_error.ts";
@@ -54,13 +59,14 @@ export interface ParsedFlags {
 
 /** Marks the end of the flags: everything after it is a positional argument. */
 const END_OF_FLAGS = "--";
-/** A negative number: node:util would call it an ambiguous value instead of taking it. */
+/** A negative number: a value (`--port -1`, checked as a port), not a flag. */
 const NEGATIVE_NUMBER = /^-\d/;
 
 /**
  * Parses `args` strictly against `specs`: an unknown flag, a missing value, a value given to a
  * switch, or a positional argument beyond `maxPositionals` is a {@linkcode UsageError}. A flag
- * with `env` not on the command line is read from `env`, its variable (see `envName`).
+ * given twice keeps its last value. A flag with `env` not on the command line is read from
+ * `env`, its variable (see `envName`).
  *
  * @example
  * ```ts
@@ -75,27 +81,7 @@ export function parseFlags(
   maxPositionals = 0,
   env: Environment = {},
 ): ParsedFlags {
-  const options: ParseArgsOptionsConfig = {};
-  for (const spec of specs) {
-    options[spec.name] = { type: spec.value === undefined ? "boolean" : "string" };
-    if (spec.short !== undefined) options[spec.name].short = spec.short;
-  }
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: attachNegativeValues(args, specs),
-      options,
-      strict: true,
-      allowPositionals: true,
-    });
-  } catch (error) {
-    // node:util reports bad command lines as TypeErrors carrying an ERR_PARSE_ARGS_* code.
-    if (error instanceof TypeError && String(Reflect.get(error, "code")).startsWith("ERR_PARSE")) {
-      throw new UsageError(firstSentence(error.message), "", { cause: error });
-    }
-    throw error;
-  }
-  const { values, positionals } = parsed;
+  const { values, positionals } = readArgs(args, specs);
   if (positionals.length > maxPositionals) {
     const extra = positionals[maxPositionals];
     // `deno task serve -- --port 0` (npm's habit) hands kaiwa the `--`, after which every word
@@ -108,17 +94,17 @@ export function parseFlags(
   const readsEnv = new Set(specs.filter((spec) => spec.env === true).map((spec) => spec.name));
   /** The variable's value for a flag that reads one, unless the command line gives the flag. */
   const variable = (name: string): string | undefined => {
-    if (values[name] !== undefined || !readsEnv.has(name)) return undefined;
+    if (values.has(name) || !readsEnv.has(name)) return undefined;
     const value = env[envName(name)];
     return value === "" ? undefined : value;
   };
   return {
     string: (name) => {
-      const value = values[name];
+      const value = values.get(name);
       return typeof value === "string" ? value : variable(name);
     },
     boolean: (name) => {
-      if (values[name] === true) return true;
+      if (values.get(name) === true) return true;
       const text = variable(name);
       if (text === undefined) return false;
       const on = switchValue(text);
@@ -130,31 +116,68 @@ export function parseFlags(
       return on;
     },
     label: (name) => variable(name) === undefined ? `--${name}` : envName(name),
-    onCommandLine: (name) => values[name] !== undefined,
+    onCommandLine: (name) => values.has(name),
     positionals,
   };
 }
 
+/** What the command line gave: each flag's value (true for a switch), and the other words. */
+interface ReadArgs {
+  readonly values: Map<string, string | true>;
+  readonly positionals: string[];
+}
+
 /**
- * `--port -1` as `--port=-1`, so that a negative value reaches the value's own check ("is not an
- * integer from 1 to 65535") instead of node:util's "argument is ambiguous".
+ * Splits `args` into flags (by `specs`) and positional arguments.
+ *
+ * @throws {UsageError} for an unknown flag, a switch given a value, a flag without its value.
  */
-function attachNegativeValues(args: readonly string[], specs: readonly FlagSpec[]): string[] {
-  const takesValue = new Set(
-    specs.filter((spec) => spec.value !== undefined).map((spec) => `--${spec.name}`),
-  );
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === END_OF_FLAGS) return [...out, ...args.slice(i)];
-    const next = args[i + 1];
-    if (takesValue.has(args[i]) && next !== undefined && NEGATIVE_NUMBER.test(next)) {
-      out.push(`${args[i]}=${next}`);
-      i++;
-    } else {
-      out.push(args[i]);
-    }
+function readArgs(args: readonly string[], specs: readonly FlagSpec[]): ReadArgs {
+  const byLabel = new Map<string, FlagSpec>();
+  for (const spec of specs) {
+    byLabel.set(`--${spec.name}`, spec);
+    if (spec.short !== undefined) byLabel.set(`-${spec.short}`, spec);
   }
-  return out;
+  const values = new Map<string, string | true>();
+  const positionals: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === END_OF_FLAGS) {
+      positionals.push(...args.slice(i + 1));
+      break;
+    }
+    if (!looksLikeFlag(arg)) {
+      positionals.push(arg);
+      continue;
+    }
+    const equals = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const label = equals === -1 ? arg : arg.slice(0, equals);
+    const spec = byLabel.get(label);
+    if (spec === undefined) throw new UsageError(`Unknown option '${label}'`);
+    if (spec.value === undefined) {
+      if (equals !== -1) throw new UsageError(`Option '${label}' does not take an argument`);
+      values.set(spec.name, true);
+      continue;
+    }
+    if (equals !== -1) {
+      values.set(spec.name, arg.slice(equals + 1));
+      continue;
+    }
+    const next = args[i + 1];
+    // A word that looks like a flag is one (`--name --create` forgot the name), unless it is
+    // "-" or a negative number, which the value's own check then takes or refuses.
+    if (next === undefined || (looksLikeFlag(next) && !NEGATIVE_NUMBER.test(next))) {
+      throw new UsageError(`Option '${label} <${spec.value}>' argument missing`);
+    }
+    values.set(spec.name, next);
+    i++;
+  }
+  return { values, positionals };
+}
+
+/** True for a word starting with "-", except a lone "-" (a conventional name for stdin). */
+function looksLikeFlag(arg: string): boolean {
+  return arg.startsWith("-") && arg !== "-";
 }
 
 /**
@@ -191,11 +214,6 @@ export function formatFlags(specs: readonly FlagSpec[]): string {
       return `  ${labels[i].padEnd(width)}  ${spec.help}${fallback}`;
     })
     .join("\n");
-}
-
-/** The first sentence of node:util's messages, which go on with hints longer than the usage. */
-function firstSentence(message: string): string {
-  return message.split(/\.(\s|$)/, 1)[0];
 }
 
 /**

@@ -6,12 +6,8 @@
  * @module
  */
 
-import {
-  EVENT_FORMAT_VERSION,
-  Operation,
-  type RoomRequest,
-  SealedChannel,
-} from "../protocol/mod.ts";
+import { EVENT_FORMAT_VERSION, Operation, type RoomRequest } from "../protocol/mod.ts";
+import { SealedChannel } from "../protocol/sealing.ts";
 import { ClientError } from "./errors.ts";
 import { requestRoom, type ServerAddress } from "./room_request.ts";
 

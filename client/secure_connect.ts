@@ -8,7 +8,8 @@
  */
 
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
-import { duplexOf, errorMessage, fingerprintOfDer, MS_PER_SECOND, TlsConn } from "../util/mod.ts";
+import { errorMessage, fingerprintOfDer, MS_PER_SECOND } from "../util/mod.ts";
+import { duplexOf, TlsConn } from "../util/tls_conn.ts";
 import { ClientError } from "./errors.ts";
 import { checkKnownServer, serverKey } from "./known_servers.ts";
 
@@ -64,7 +65,7 @@ export async function startTls(
     );
   }
   try {
-    const fingerprint = fingerprintOfDer(new Uint8Array(socket.getPeerCertificate().raw));
+    const fingerprint = await fingerprintOfDer(new Uint8Array(socket.getPeerCertificate().raw));
     if (trust.fingerprint !== null) {
       if (fingerprint !== trust.fingerprint) {
         throw new ClientError(

@@ -7,6 +7,9 @@
  * - Datagrams over UDP: `parseClientDatagram` and kaiwa commands (client → server);
  *   `encodeTextChat` and kaiwa events (server → client); the Stage 1 lobby datagram.
  * - Decoders throw only `ProtocolError` and its subclasses, whatever the bytes.
+ * - Sessions: grants and sealed datagrams' clear headers here; the key derivation and the AEAD,
+ *   which need `node:crypto`, in `sealing.ts` (only their types here), so that importing this
+ *   module does not load Deno's node compatibility layer.
  *
  * @module
  */
@@ -27,7 +30,8 @@ export * from "./text_format.ts";
 export * from "./text_safety.ts";
 export * from "./stage1.ts";
 export * from "./tls_detect.ts";
-export * from "./session_keys.ts";
+export * from "./session_grant.ts";
 export * from "./replay_window.ts";
-export * from "./sealed_datagram.ts";
-export * from "./sealed_channel.ts";
+export * from "./sealed_header.ts";
+export type { SessionKeys } from "./session_keys.ts";
+export type { OpenFailure, SealedChannel } from "./sealed_channel.ts";

@@ -15,7 +15,7 @@ import {
 import { ProtocolError, TruncatedError } from "./errors.ts";
 import { encodeTcrpFrame, type TcrpFrame } from "./tcrp.ts";
 import { decodeUtf8, encodeUtf8 } from "./utf8.ts";
-import { decodeSessionGrant, encodeSessionGrant, type SessionGrant } from "./session_keys.ts";
+import { decodeSessionGrant, encodeSessionGrant, type SessionGrant } from "./session_grant.ts";
 
 /** One room in a room list. */
 export interface RoomSummary {

@@ -7,14 +7,10 @@
  */
 
 import { ReplayWindow } from "./replay_window.ts";
-import {
-  isSealed,
-  MAX_SEALED_COUNTER,
-  openSealed,
-  readSealedHeader,
-  sealDatagram,
-} from "./sealed_datagram.ts";
-import { deriveSessionKeys, type SessionGrant } from "./session_keys.ts";
+import { openSealed, sealDatagram } from "./sealed_datagram.ts";
+import { isSealed, MAX_SEALED_COUNTER, readSealedHeader } from "./sealed_header.ts";
+import type { SessionGrant } from "./session_grant.ts";
+import { deriveSessionKeys } from "./session_keys.ts";
 
 /** Why a received datagram was not opened: each is dropped, counted, never answered. */
 export type OpenFailure =

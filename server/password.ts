@@ -1,10 +1,12 @@
 /**
- * Room passwords: kept only as salted scrypt hashes, compared in constant time.
+ * Room passwords: kept only as salted scrypt hashes, compared in constant time. `node:crypto`
+ * (WebCrypto has no scrypt) is imported at the first password, not at start: the first `node:`
+ * module loads Deno's node compatibility layer, about 10 MiB of resident memory with
+ * `node:crypto`, which a server without password rooms never needs.
  *
  * @module
  */
 
-import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import type { PasswordHash } from "./state/mod.ts";
 
 export type { PasswordHash };
@@ -24,7 +26,16 @@ export interface PasswordHasher {
   verify(password: string, hash: PasswordHash): Promise<boolean>;
 }
 
-function derive(password: string, salt: Uint8Array): Promise<Uint8Array> {
+let loading: Promise<typeof import("node:crypto")> | null = null;
+
+/** `node:crypto`, imported by the first hash or check. */
+function nodeCrypto(): Promise<typeof import("node:crypto")> {
+  loading ??= import("node:crypto");
+  return loading;
+}
+
+async function derive(password: string, salt: Uint8Array): Promise<Uint8Array> {
+  const { scrypt } = await nodeCrypto();
   return new Promise((resolve, reject) => {
     scrypt(password, salt, KEY_BYTES, SCRYPT_OPTIONS, (error, key) => {
       if (error) reject(error);
@@ -44,11 +55,12 @@ function derive(password: string, salt: Uint8Array): Promise<Uint8Array> {
  */
 export const scryptHasher: PasswordHasher = {
   async hash(password: string): Promise<PasswordHash> {
-    const salt = new Uint8Array(randomBytes(SALT_BYTES));
+    const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
     return { salt, key: await derive(password, salt) };
   },
   async verify(password: string, hash: PasswordHash): Promise<boolean> {
     const key = await derive(password, hash.salt);
+    const { timingSafeEqual } = await nodeCrypto();
     return timingSafeEqual(key, hash.key);
   },
 };

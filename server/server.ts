@@ -17,10 +17,16 @@ import { type PasswordHasher, scryptHasher } from "./password.ts";
 import { PasswordBudget } from "./password_budget.ts";
 import { PasswordThrottle } from "./password_throttle.ts";
 import { RefusalLog } from "./refusal_log.ts";
-import { DropReason, type Notifier, ServerState, type TokenGenerator } from "./state/mod.ts";
+import {
+  DropReason,
+  loadSealing,
+  type Notifier,
+  ServerState,
+  type TokenGenerator,
+} from "./state/mod.ts";
 import { stateLog } from "./state_log.ts";
 import { type Acceptor, type SessionContext, TcpFront } from "./tcp/mod.ts";
-import { loadIdentity, TlsTerminator } from "./tls/mod.ts";
+import { loadIdentity, type ServerIdentity, TlsOnDemand } from "./tls/mod.ts";
 import {
   DenoUdpTransport,
   isWildcardHost,
@@ -131,11 +137,12 @@ export async function startServer(
   deps: ServerDeps = {},
 ): Promise<ServerHandle> {
   const identity = await loadIdentity(options);
+  // Sessions over plain TCRP (tests) come without the TLS connection that loads their crypto.
+  if (deps.plainSessions === true) await loadSealing();
   const exposition = options.metricsPort === null ? null : await loadExposition();
   const cluster = options.cluster === null ? null : await joinCluster(options, options.cluster);
   try {
-    const tls = identity === null ? null : new TlsTerminator(identity);
-    return start(options, deps, tls, exposition, cluster);
+    return start(options, deps, identity, exposition, cluster);
   } catch (error) {
     await cluster?.close();
     throw error;
@@ -155,7 +162,9 @@ async function joinCluster(
   options: ServeOptions,
   servers: readonly string[],
 ): Promise<ClusterNode> {
-  const { connectCluster } = await import("./cluster/mod.ts");
+  // The cluster seals for its members (it imports the AEAD itself), and an owner opens sessions
+  // for members who came over TLS on other nodes: the state's sessions need the crypto loaded.
+  const [{ connectCluster }] = await Promise.all([import("./cluster/mod.ts"), loadSealing()]);
   try {
     return await connectCluster({
       servers,
@@ -171,7 +180,7 @@ async function joinCluster(
 function start(
   options: ServeOptions,
   deps: ServerDeps,
-  tls: TlsTerminator | null,
+  identity: ServerIdentity | null,
   exposition: Exposition | null,
   cluster: ClusterNode | null,
 ): ServerHandle {
@@ -180,6 +189,14 @@ function start(
     format: options.logFormat,
     timestamps: deps.logTimestamps === true,
     now,
+  });
+  // TLS loads at the first TLS connection, so an identity Node's TLS cannot use (a key that does
+  // not match its certificate) is found then: said once, and every TLS connection is refused.
+  const tls = identity === null ? null : new TlsOnDemand(identity, (error) => {
+    log.error(`every TLS connection fails: ${errorMessage(error)}`, {
+      event: "tls identity unusable",
+      reason: errorMessage(error),
+    });
   });
   const { listener, socket } = bindPair(options.host, options.port);
   let lobbySocket: Deno.DatagramConn | null = null;

@@ -4,13 +4,8 @@
  */
 
 import { deepStrictEqual, notStrictEqual, strictEqual } from "node:assert/strict";
-import {
-  deriveSessionKeys,
-  encodeClientDatagram,
-  encodeCommand,
-  sealDatagram,
-  Status,
-} from "../protocol/mod.ts";
+import { encodeClientDatagram, encodeCommand, Status } from "../protocol/mod.ts";
+import { deriveSessionKeys, sealDatagram } from "../protocol/sealing.ts";
 import { DeleteMarkers } from "../server/cluster/delete_markers.ts";
 import { JoinWindow } from "../server/cluster/owner_side.ts";
 import { PendingJoins } from "../server/cluster/pending_joins.ts";

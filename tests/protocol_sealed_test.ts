@@ -8,22 +8,19 @@ import {
   decodeRoomRequest,
   decodeSessionFrame,
   decodeTcrpFrame,
-  deriveSessionKeys,
   encodeCommand,
   encodeRequestFrame,
   encodeSessionFrame,
   encodeUtf8,
   MAX_SEALED_COUNTER,
-  openSealed,
   ProtocolError,
   readSealedHeader,
   REPLAY_WINDOW_SIZE,
   ReplayWindow,
-  sealDatagram,
   SEALED_OVERHEAD,
-  SealedChannel,
   type SessionGrant,
 } from "../protocol/mod.ts";
+import { deriveSessionKeys, openSealed, sealDatagram, SealedChannel } from "../protocol/sealing.ts";
 import { loadVectors } from "./protocol_vectors.ts";
 
 const GRANT: SessionGrant = {

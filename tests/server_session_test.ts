@@ -9,10 +9,10 @@ import {
   decodeEvent,
   encodeCommand,
   Operation,
-  SealedChannel,
   type SessionGrant,
   Status,
 } from "../protocol/mod.ts";
+import { SealedChannel } from "../protocol/sealing.ts";
 import {
   enter,
   roomRequest,

@@ -21,8 +21,8 @@ Deno.test("a ClientHello is told from a TCRP request by its first three bytes", 
   strictEqual(startsTlsHandshake(new Uint8Array([0x16, 0x03])), false);
 });
 
-Deno.test("fingerprints are SHA256: and the unpadded base64 digest", () => {
-  const empty = fingerprintOfDer(new Uint8Array(0));
+Deno.test("fingerprints are SHA256: and the unpadded base64 digest", async () => {
+  const empty = await fingerprintOfDer(new Uint8Array(0));
   strictEqual(empty, "SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU");
   strictEqual(isFingerprint(empty), true);
   strictEqual(isFingerprint("SHA256:short"), false);

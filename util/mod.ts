@@ -17,5 +17,6 @@ export {
   fingerprintOfPem,
   isFingerprint,
 } from "./fingerprint.ts";
-export { type ByteConn, duplexOf, TlsConn } from "./tls_conn.ts";
+// Types only: the module imports `node:stream`; what runs TLS imports it (`tls_conn.ts`) itself.
+export type { ByteConn, TlsConn } from "./tls_conn.ts";
 export { NAME_PALETTE_16, NAME_PALETTE_256, nameCssColor, nameHash } from "./name_color.ts";

@@ -15,13 +15,13 @@ import {
   formatTextNotice,
   type KaiwaEvent,
   readSessionId,
-  sealDatagram,
   SEALED_MARKER,
   SEALED_OVERHEAD,
   STANDARD_CLOSED_MESSAGE,
   Status,
   type TcrpFrame,
 } from "../../protocol/mod.ts";
+import { sealDatagram } from "../../protocol/sealing.ts";
 import type { RemoteAnswer } from "../tcp/mod.ts";
 import type { PeerAddress } from "../udp/mod.ts";
 import { DatagramBatches, decodeRecords } from "./datagram_batches.ts";

@@ -5,9 +5,8 @@
  * @module
  */
 
+import { deriveSessionKeys, openSealed } from "../../protocol/sealing.ts";
 import {
-  deriveSessionKeys,
-  openSealed,
   parseClientDatagram,
   readSessionId,
   SEALED_MARKER,

@@ -28,6 +28,7 @@ export { sourceKey } from "./source_key.ts";
 export { SourceCounts } from "./source_counts.ts";
 export { SourceLimiter } from "./source_limiter.ts";
 export { Member, type PasswordHash, Room, sameName, type UdpAddress } from "./room.ts";
+export { loadSealing, type Sealing } from "./sealing.ts";
 export { TokenBucket } from "./token_bucket.ts";
 export {
   LOGGED_TOKEN_CHARS,

@@ -6,8 +6,9 @@
  */
 
 import { AddressIndex } from "./address_index.ts";
-import { SealedChannel, SESSION_SECRET_SIZE, type SessionGrant } from "../../protocol/mod.ts";
+import { SESSION_SECRET_SIZE, type SessionGrant } from "../../protocol/mod.ts";
 import type { Member, UdpAddress } from "./room.ts";
+import { sealing } from "./sealing.ts";
 import { TokenIndex } from "./token_index.ts";
 import type { TokenGenerator } from "./tokens.ts";
 
@@ -65,8 +66,11 @@ export class Roster {
   /**
    * Gives `member` a fresh session, in place of any it had: a random id no live session has and
    * 32 random bytes of secret. Returns the grant, to be sent over TLS.
+   *
+   * @throws {Error} when the sessions' crypto was not loaded (`loadSealing`).
    */
   openSession(member: Member): SessionGrant {
+    const { SealedChannel } = sealing();
     this.closeSession(member);
     let id: number;
     do id = crypto.getRandomValues(this.#sessionId)[0]; while (this.#sessions.has(id));

@@ -16,7 +16,7 @@ import { errorMessage } from "../../util/mod.ts";
 import { sourceKey } from "../state/mod.ts";
 import { isResourceExhaustion } from "./accept_errors.ts";
 import { closeQuietly } from "./connection.ts";
-import type { TlsTerminator } from "../tls/mod.ts";
+import type { TlsOnDemand } from "../tls/mod.ts";
 import { IncompleteConnections } from "./incomplete.ts";
 import { serveConnection, type SessionContext } from "./session.ts";
 import { openConnection } from "./sniff.ts";
@@ -65,7 +65,7 @@ export class TcpFront {
   readonly #listener: Acceptor;
   readonly #ctx: SessionContext;
   readonly #limits: ConnectionLimits;
-  readonly #tls: TlsTerminator | null;
+  readonly #tls: TlsOnDemand | null;
   readonly #perSource = new Map<string, number>();
   readonly #open = new Set<Slot>();
   readonly #incomplete = new IncompleteConnections<Slot>();
@@ -83,7 +83,7 @@ export class TcpFront {
     listener: Acceptor,
     ctx: SessionContext,
     limits: ConnectionLimits,
-    tls: TlsTerminator | null = null,
+    tls: TlsOnDemand | null = null,
   ) {
     this.#listener = listener;
     this.#ctx = ctx;

@@ -8,7 +8,7 @@
 
 import { startsTlsHandshake, TLS_SNIFF_SIZE } from "../../protocol/mod.ts";
 import type { ByteConn } from "../../util/mod.ts";
-import type { TlsTerminator } from "../tls/mod.ts";
+import type { TlsOnDemand } from "../tls/mod.ts";
 import { Deadline } from "./connection.ts";
 
 /** A connection ready for TCRP. */
@@ -27,7 +27,7 @@ export interface OpenedConnection {
  */
 export async function openConnection(
   conn: Deno.Conn,
-  tls: TlsTerminator | null,
+  tls: TlsOnDemand | null,
   deadlineMs: number,
 ): Promise<OpenedConnection | null> {
   if (tls === null) return { conn, secure: false };
@@ -43,7 +43,7 @@ export async function openConnection(
     deadline.clear();
   }
   if (head === null) return null;
-  if (startsTlsHandshake(head)) return { conn: tls.accept(conn, head), secure: true };
+  if (startsTlsHandshake(head)) return { conn: await tls.accept(conn, head), secure: true };
   return { conn: new PrefixedConn(conn, head), secure: false };
 }
 

@@ -53,13 +53,16 @@ export class IdentityError extends Error {
 export async function loadIdentity(source: IdentitySource): Promise<ServerIdentity | null> {
   if (source.tlsCert !== null && source.tlsKey !== null) {
     const pem = { cert: await read(source.tlsCert), key: await read(source.tlsKey) };
-    return withFingerprint(pem, `${source.tlsCert} and ${source.tlsKey}`);
+    return await withFingerprint(pem, `${source.tlsCert} and ${source.tlsKey}`);
   }
   if (source.dataDir === null) return null;
   const certPath = `${source.dataDir}/${CERT_FILE}`;
   const keyPath = `${source.dataDir}/${KEY_FILE}`;
   if (await exists(certPath) && await exists(keyPath)) {
-    return withFingerprint({ cert: await read(certPath), key: await read(keyPath) }, certPath);
+    return await withFingerprint(
+      { cert: await read(certPath), key: await read(keyPath) },
+      certPath,
+    );
   }
   // Loaded only to make a certificate (the first start): the X.509 library adds about 20 MiB to
   // the process's resident memory, for good, once imported.
@@ -76,12 +79,12 @@ export async function loadIdentity(source: IdentitySource): Promise<ServerIdenti
       { cause: error },
     );
   }
-  return withFingerprint(made, `${certPath} (generated now)`);
+  return await withFingerprint(made, `${certPath} (generated now)`);
 }
 
-function withFingerprint(pem: PemIdentity, source: string): ServerIdentity {
+async function withFingerprint(pem: PemIdentity, source: string): Promise<ServerIdentity> {
   try {
-    return { ...pem, fingerprint: fingerprintOfPem(pem.cert), source };
+    return { ...pem, fingerprint: await fingerprintOfPem(pem.cert), source };
   } catch (error) {
     throw new IdentityError(`no certificate in ${source}: ${errorMessage(error)}`, {
       cause: error,

@@ -14,4 +14,4 @@ export {
   type ServerIdentity,
 } from "./identity.ts";
 export type { PemIdentity } from "./self_signed.ts";
-export { TlsTerminator } from "./terminator.ts";
+export { TlsOnDemand } from "./on_demand.ts";

@@ -1,12 +1,14 @@
 /**
  * The server side of TLS on an accepted connection: Deno has no server-side upgrade of a
  * `Deno.Conn`, so the session runs in `node:tls` over the connection (see util/tls_conn.ts).
+ * Loaded at the first TLS connection (`on_demand.ts`).
  *
  * @module
  */
 
 import { createSecureContext, type SecureContext, TLSSocket } from "node:tls";
-import { type ByteConn, duplexOf, errorMessage, TlsConn } from "../../util/mod.ts";
+import { type ByteConn, errorMessage } from "../../util/mod.ts";
+import { duplexOf, TlsConn } from "../../util/tls_conn.ts";
 import { IdentityError, type ServerIdentity } from "./identity.ts";
 
 /** Starts TLS sessions with one identity. */

@@ -40,7 +40,7 @@ import {
   openConnection,
   type SessionContext,
 } from "../tcp/mod.ts";
-import type { TlsTerminator } from "../tls/mod.ts";
+import type { TlsOnDemand } from "../tls/mod.ts";
 import { BrowserMembers } from "./browser_members.ts";
 import { BrowserSession } from "./browser_session.ts";
 import { acceptValue, checkUpgrade } from "./handshake.ts";
@@ -103,7 +103,7 @@ export class WebFront {
   readonly #options: WebFrontOptions;
   readonly #ctx: SessionContext;
   readonly #routes: WebRoutes;
-  readonly #tls: TlsTerminator | null;
+  readonly #tls: TlsOnDemand | null;
   readonly #limits: WebSocketLimits;
   readonly #members: BrowserMembers<Member, BrowserSession>;
   readonly #perSource = new CountsByKey();
@@ -125,7 +125,7 @@ export class WebFront {
     options: WebFrontOptions,
     ctx: SessionContext,
     routes: WebRoutes,
-    tls: TlsTerminator | null,
+    tls: TlsOnDemand | null,
   ) {
     try {
       this.#listener = Deno.listen({ hostname: options.host, port: options.port });

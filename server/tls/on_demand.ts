@@ -1,0 +1,56 @@
+/**
+ * TLS for a server that has an identity, loaded at the first TLS connection: `node:tls` (the
+ * terminator) and the sessions' crypto load Deno's node compatibility layer, about 11 MiB of
+ * resident memory (docs/performance.md, "What limits … Memory"), which a server whose members
+ * are all standard clients never needs.
+ *
+ * @module
+ */
+
+import type { ByteConn, TlsConn } from "../../util/mod.ts";
+import { loadSealing } from "../state/mod.ts";
+import type { ServerIdentity } from "./identity.ts";
+import type { TlsTerminator } from "./terminator.ts";
+
+/** Starts TLS sessions with one identity, loading TLS at the first. */
+export class TlsOnDemand {
+  /** The fingerprint of the certificate every session presents. */
+  readonly fingerprint: string;
+  readonly #identity: ServerIdentity;
+  readonly #onFailure: (error: unknown) => void;
+  #terminator: Promise<TlsTerminator> | null = null;
+
+  /**
+   * Prepares sessions presenting `identity`; nothing is loaded yet. `onFailure` is told once if
+   * the identity cannot be used (an `IdentityError`: a key that does not match the certificate, a
+   * format Node's TLS does not read), which is then known only at the first TLS connection.
+   */
+  constructor(identity: ServerIdentity, onFailure: (error: unknown) => void) {
+    this.fingerprint = identity.fingerprint;
+    this.#identity = identity;
+    this.#onFailure = onFailure;
+  }
+
+  /**
+   * The server side of a TLS session on `conn`, whose first bytes `head` were already read; the
+   * first call loads TLS and the sessions' crypto (a member gets a session only over TLS, so
+   * they are loaded before any sealed datagram can come). The handshake runs as the session is
+   * first read; its failure fails that read.
+   *
+   * @throws {IdentityError} on every call when the identity cannot be used.
+   */
+  async accept(conn: ByteConn, head: Uint8Array): Promise<TlsConn> {
+    this.#terminator ??= this.#load();
+    return (await this.#terminator).accept(conn, head);
+  }
+
+  async #load(): Promise<TlsTerminator> {
+    const [{ TlsTerminator }] = await Promise.all([import("./terminator.ts"), loadSealing()]);
+    try {
+      return new TlsTerminator(this.#identity);
+    } catch (error) {
+      this.#onFailure(error);
+      throw error;
+    }
+  }
+}
