@@ -26,7 +26,7 @@ import {
 } from "./state/mod.ts";
 import { stateLog } from "./state_log.ts";
 import { type Acceptor, type SessionContext, TcpFront } from "./tcp/mod.ts";
-import { loadIdentity, type ServerIdentity, TlsOnDemand } from "./tls/mod.ts";
+import { checkIdentity, loadIdentity, type ServerIdentity, TlsOnDemand } from "./tls/mod.ts";
 import {
   DenoUdpTransport,
   isWildcardHost,
@@ -137,6 +137,10 @@ export async function startServer(
   deps: ServerDeps = {},
 ): Promise<ServerHandle> {
   const identity = await loadIdentity(options);
+  // An operator's own files are checked now: a key that does not match its certificate stops
+  // the server with one line rather than failing every TLS client later. The self-signed
+  // identity kaiwa makes is a matching pair.
+  if (identity !== null && options.tlsCert !== null) checkIdentity(identity);
   // Sessions over plain TCRP (tests) come without the TLS connection that loads their crypto.
   if (deps.plainSessions === true) await loadSealing();
   const exposition = options.metricsPort === null ? null : await loadExposition();
@@ -190,8 +194,8 @@ function start(
     timestamps: deps.logTimestamps === true,
     now,
   });
-  // TLS loads at the first TLS connection, so an identity Node's TLS cannot use (a key that does
-  // not match its certificate) is found then: said once, and every TLS connection is refused.
+  // TLS loads at the first TLS connection, so an identity its terminator refuses is found then
+  // (an operator's pair was checked at start): said once, and every TLS connection is refused.
   const tls = identity === null ? null : new TlsOnDemand(identity, (error) => {
     log.error(`every TLS connection fails: ${errorMessage(error)}`, {
       event: "tls identity unusable",

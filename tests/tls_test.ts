@@ -13,7 +13,7 @@ import { ClientError } from "../client/errors.ts";
 import { listRooms, requestRoom, type ServerAddress } from "../client/room_request.ts";
 import { ExitCode } from "../cli/exit_codes.ts";
 import { Operation, Status } from "../protocol/mod.ts";
-import { CERT_FILE, KEY_FILE } from "../server/tls/mod.ts";
+import { CERT_FILE, IdentityError, KEY_FILE } from "../server/tls/mod.ts";
 import { PipeClient } from "./pipe_client.ts";
 import { roomRequest, startTestServer, tcrpRequest, waitFor } from "./server_helpers.ts";
 
@@ -149,6 +149,23 @@ Deno.test("the generated identity survives a restart, its key readable by its us
   if (Deno.build.os !== "windows") {
     strictEqual(Deno.statSync(`${serverDir.path}/${KEY_FILE}`).mode! & 0o777, 0o600);
   }
+});
+
+Deno.test("an operator's certificate and a key of another pair stop the server at start", async () => {
+  await using one = await tempDir("kaiwa-tls-one-");
+  await using other = await tempDir("kaiwa-tls-other-");
+  // Two generated identities: the certificate of one with the key of the other.
+  for (const dir of [one, other]) {
+    await using _made = await startTestServer({ dataDir: dir.path });
+  }
+  const tlsCert = `${one.path}/${CERT_FILE}`;
+  await rejects(
+    startTestServer({ tlsCert, tlsKey: `${other.path}/${KEY_FILE}` }),
+    (error: Error) =>
+      error instanceof IdentityError && error.message.includes("cannot use the TLS identity"),
+  );
+  await using matched = await startTestServer({ tlsCert, tlsKey: `${one.path}/${KEY_FILE}` });
+  ok(matched.server.fingerprint?.startsWith("SHA256:"));
 });
 
 /** The first bytes of a ClientHello, then nothing: a handshake that never completes. */

@@ -14,4 +14,4 @@ export {
   type ServerIdentity,
 } from "./identity.ts";
 export type { PemIdentity } from "./self_signed.ts";
-export { TlsOnDemand } from "./on_demand.ts";
+export { checkIdentity, TlsOnDemand } from "./on_demand.ts";

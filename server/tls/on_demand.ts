@@ -7,9 +7,9 @@
  * @module
  */
 
-import type { ByteConn, TlsConn } from "../../util/mod.ts";
+import { type ByteConn, errorMessage, type TlsConn } from "../../util/mod.ts";
 import { loadSealing } from "../state/mod.ts";
-import type { ServerIdentity } from "./identity.ts";
+import { IdentityError, type ServerIdentity } from "./identity.ts";
 import type { TlsTerminator } from "./terminator.ts";
 
 /** Starts TLS sessions with one identity, loading TLS at the first. */
@@ -52,5 +52,26 @@ export class TlsOnDemand {
       this.#onFailure(error);
       throw error;
     }
+  }
+}
+
+/** Where {@link checkIdentity} binds for a moment: loopback, a port the kernel picks. */
+const CHECK_ADDRESS = { hostname: "127.0.0.1", port: 0 } as const;
+
+/**
+ * Checks that `identity`'s key matches its certificate and both are readable, without loading
+ * the node compatibility layer: Deno's own TLS listener checks the pair when it is made (the
+ * `createSecureContext` of its node layer checks nothing), so one is made on loopback and closed.
+ *
+ * @throws {IdentityError} naming the identity's source when the pair cannot be used.
+ */
+export function checkIdentity(identity: ServerIdentity): void {
+  try {
+    Deno.listenTls({ ...CHECK_ADDRESS, cert: identity.cert, key: identity.key }).close();
+  } catch (error) {
+    throw new IdentityError(
+      `cannot use the TLS identity from ${identity.source}: ${errorMessage(error)}`,
+      { cause: error },
+    );
   }
 }
