@@ -57,7 +57,7 @@ function setUp(
     listRooms?: () => Promise<RoomList>;
     others?: string[];
     bell?: "always" | "unfocused";
-    reconnect?: (signal: AbortSignal) => Promise<ScreenSession | null>;
+    reconnect?: (signal: AbortSignal) => Promise<ScreenSession | ClientError | null>;
   } = {},
 ) {
   const terminal = new FakeTerminal(120);
@@ -464,10 +464,18 @@ Deno.test(
   "ChatScreen: a reconnection that fails ends as the session did, listing what was held",
   { permissions: "none" },
   async () => {
-    const { terminal, session, running } = setUp({ reconnect: () => Promise.resolve(null) });
+    const gaveUp = new ClientError("Cannot reach the server at 127.0.0.1:9001", "unreachable");
+    const { terminal, session, running } = setUp({ reconnect: () => Promise.resolve(gaveUp) });
     Object.defineProperty(session, "unconfirmed", { value: ["lost words"] });
     session.end({ kind: "shutdown" });
     deepStrictEqual(await running, { kind: "shutdown" });
+    // The last word is not "reconnecting…": the user is told it gave up, and why.
+    ok(
+      plain(terminal.output).includes(
+        "* gave up reconnecting to lobby: Cannot reach the server at 127.0.0.1:9001",
+      ),
+      plain(terminal.output),
+    );
     strictEqual(plain(terminal.output).split("not delivered: lost words").length, 2);
   },
 );

@@ -72,10 +72,11 @@ export interface ChatScreenOptions {
   bell?: BellPolicy;
   /**
    * Enters the room again after the server went away (a restart): resolves to a new session,
-   * or null when it cannot (the screen then ends with the old session's end). Aborted when the
-   * user leaves meanwhile. Without it, the screen ends with the session.
+   * or to the error that made it give up (told; the screen then ends with the old session's
+   * end), or to null when aborted: the user left meanwhile. Without it, the screen ends with
+   * the session.
    */
-  reconnect?: (signal: AbortSignal) => Promise<ScreenSession | null>;
+  reconnect?: (signal: AbortSignal) => Promise<ScreenSession | ClientError | null>;
 }
 
 /** How long the host's first /quit stays armed: a second /quit after it warns again. */
@@ -184,7 +185,11 @@ export class ChatScreen {
       this.#reconnecting = null;
       const held = this.#held;
       this.#held = [];
-      if (next === null || this.#leaving) {
+      if (next instanceof ClientError && !this.#leaving) {
+        // Else the last line would still say it is reconnecting, as the program ends.
+        this.#notice(`gave up reconnecting to ${this.#options.view.room}: ${next.message}`);
+      }
+      if (next === null || next instanceof ClientError || this.#leaving) {
         // The old session's own are listed at the end (run()); those typed since, here.
         for (const text of held.slice(session.unconfirmed.length)) this.undelivered(text);
         return this.#leaving ? { kind: "left" } : end;

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { ClientError } from "../errors.ts";
 import { serverAddressOf } from "../server_address.ts";
 import { enterRoom, type EntryRequest, rejoinRoom, type RoomEntry } from "../enter_room.ts";
 import type { JoinOptions } from "../options.ts";
@@ -100,7 +101,9 @@ export async function runInteractive(
         { ...deps.reconnect, enter: (request) => enterRoom(server, request) },
         signal,
       );
-      return again === null ? null : startSession(again.entry, again.request);
+      return again === null || again instanceof ClientError
+        ? again
+        : startSession(again.entry, again.request);
     },
   });
   return endReason(await screen.run(session));
