@@ -416,9 +416,11 @@ export class ChatSession {
     this.#liveness.heard(now);
     switch (event.type) {
       case "chat": {
-        // A duplicate (the network's, or the confirmation of a resend) confirms nothing more.
-        if (this.#order.receive(event, now) === "duplicate") return;
-        if (this.#isSelf(event) && this.#resends.confirm(event.text)) {
+        // A duplicate is shown once, but it may still confirm ours (the resend's answer to a
+        // message whose first echo was lost, or shown as history after a rejoin); the queue
+        // tells a new confirmation from a repeated one by its seq.
+        this.#order.receive(event, now);
+        if (this.#isSelf(event) && this.#resends.confirm(event.text, event.seq)) {
           this.#wakeSettled();
           this.#pumpResends();
         }
