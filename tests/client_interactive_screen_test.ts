@@ -2,6 +2,7 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import {
   ChatScreen,
   HOST_QUIT_CONFIRM_MS,
+  type Reconnected,
   type ScreenSession,
 } from "../client/interactive/chat_screen.ts";
 import { ChatView, HOST_QUIT_WARNING } from "../client/interactive/chat_view.ts";
@@ -57,7 +58,7 @@ function setUp(
     listRooms?: () => Promise<RoomList>;
     others?: string[];
     bell?: "always" | "unfocused";
-    reconnect?: (signal: AbortSignal) => Promise<ScreenSession | ClientError | null>;
+    reconnect?: (signal: AbortSignal) => Promise<Reconnected | ClientError | null>;
   } = {},
 ) {
   const terminal = new FakeTerminal(120);
@@ -434,7 +435,7 @@ Deno.test(
   { permissions: "none" },
   async () => {
     const next = new FakeSession();
-    let back: (session: ScreenSession) => void = () => {};
+    let back: (reconnected: Reconnected) => void = () => {};
     const { terminal, session, running } = setUp({
       others: ["bob"],
       reconnect: () => new Promise((resolve) => back = resolve),
@@ -448,8 +449,8 @@ Deno.test(
     terminal.type("typed meanwhile", true);
     await terminal.idle();
     ok(plain(terminal.output).includes("[lobby 1] ann (sending 2)> "));
-    back(next);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    back({ session: next, created: false });
+    await terminal.waitFor("* back in lobby");
     terminal.type("still here", true);
     await terminal.idle();
     deepStrictEqual(next.said, ["not confirmed yet", "typed meanwhile", "still here"]);

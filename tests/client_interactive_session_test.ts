@@ -192,6 +192,11 @@ Deno.test("after a server restart, interactive clients enter the room again by t
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     }
+    // Each says it is back; the one that made the room again is told it is the host now.
+    const made = "back in lobby, which the server had lost: you made it again and are its host";
+    const makers = [alice, bob].filter((terminal) => afterReconnect(terminal).includes(made));
+    strictEqual(makers.length, 1, `${plain(alice.output)}\n${plain(bob.output)}`);
+    for (const terminal of [alice, bob]) ok(afterReconnect(terminal).includes("* back in lobby"));
     alice.type("still here", true);
     await bob.waitFor("alice: still here").catch((error) => {
       throw new Error(`${error.message}\nalice:\n${plain(alice.output)}`);

@@ -53,6 +53,14 @@ export interface ScreenSession {
   readonly unconfirmed: readonly string[];
 }
 
+/** A room entered again after the server went away. */
+export interface Reconnected {
+  /** The session in it. */
+  session: ScreenSession;
+  /** True when the server had lost the room and we made it again: we are its host now. */
+  created: boolean;
+}
+
 /** When the mention bell rings: only while the window is not in focus, or on every mention. */
 export type BellPolicy = "unfocused" | "always";
 
@@ -71,12 +79,12 @@ export interface ChatScreenOptions {
   /** When a mention rings the bell (default: only while the window is not in focus). */
   bell?: BellPolicy;
   /**
-   * Enters the room again after the server went away (a restart): resolves to a new session,
+   * Enters the room again after the server went away (a restart): resolves to the new session,
    * or to the error that made it give up (told; the screen then ends with the old session's
    * end), or to null when aborted: the user left meanwhile. Without it, the screen ends with
    * the session.
    */
-  reconnect?: (signal: AbortSignal) => Promise<ScreenSession | ClientError | null>;
+  reconnect?: (signal: AbortSignal) => Promise<Reconnected | ClientError | null>;
 }
 
 /** How long the host's first /quit stays armed: a second /quit after it warns again. */
@@ -194,9 +202,17 @@ export class ChatScreen {
         for (const text of held.slice(session.unconfirmed.length)) this.undelivered(text);
         return this.#leaving ? { kind: "left" } : end;
       }
-      session = next;
-      this.#session = next;
-      for (const text of held) next.say(text);
+      // Said, as a rejoin says it: else "reconnecting…" stays the last word on the matter, and
+      // a member who made the room again would not know that leaving now closes it.
+      const room = this.#options.view.room;
+      this.#notice(
+        next.created
+          ? `back in ${room}, which the server had lost: you made it again and are its host`
+          : `back in ${room}`,
+      );
+      session = next.session;
+      this.#session = session;
+      for (const text of held) session.say(text);
     }
   }
 

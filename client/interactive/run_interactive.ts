@@ -101,9 +101,11 @@ export async function runInteractive(
         { ...deps.reconnect, enter: (request) => enterRoom(server, request) },
         signal,
       );
-      return again === null || again instanceof ClientError
-        ? again
-        : startSession(again.entry, again.request);
+      if (again === null || again instanceof ClientError) return again;
+      return {
+        session: startSession(again.entry, again.request),
+        created: again.request.create,
+      };
     },
   });
   return endReason(await screen.run(session));
