@@ -100,6 +100,11 @@ export interface SessionOptions {
   onEvent: (event: KaiwaEvent, self: boolean) => void;
   /** Told when a message could not be delivered after every resend. */
   onUndelivered?: (text: string) => void;
+  /**
+   * Told when the server confirmed one of our messages (one fewer is pending), at once: its echo
+   * may be shown later (held for the ones before it) or not at all (seen before, as history).
+   */
+  onConfirmed?: () => void;
   /** Milliseconds since the epoch. */
   clock?: () => number;
   /** How often the session checks its timers. */
@@ -421,6 +426,7 @@ export class ChatSession {
         // tells a new confirmation from a repeated one by its seq.
         this.#order.receive(event, now);
         if (this.#isSelf(event) && this.#resends.confirm(event.text, event.seq)) {
+          this.#options.onConfirmed?.();
           this.#wakeSettled();
           this.#pumpResends();
         }

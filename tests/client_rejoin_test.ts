@@ -138,12 +138,14 @@ Deno.test("rejoin: a message the history shows delivered is confirmed by its res
   const second = new FakeSocket();
   const states: RejoinState[] = [];
   const undelivered: string[] = [];
+  let confirmations = 0;
   const chat = new ChatSession({
     ...link(first, "tok"),
     roomName: "room",
     username: "me",
     onEvent: () => {},
     onUndelivered: (text) => undelivered.push(text),
+    onConfirmed: () => confirmations++,
     clock: clock.now,
     tickMs: 5,
     liveness: LIVENESS,
@@ -173,6 +175,7 @@ Deno.test("rejoin: a message the history shows delivered is confirmed by its res
   }
   strictEqual(chat.pending, 0, "the echo of the resend confirms it");
   deepStrictEqual(undelivered, [], "not reported undelivered: the room has it");
+  strictEqual(confirmations, 1, "the screen is told, though no echo is shown");
   await chat.leave();
   deepStrictEqual(await running, { kind: "left" });
 });

@@ -232,9 +232,11 @@ export class ChatScreen {
     const mention = view.mentionsUs(event, self);
     this.#print(view.eventLines(event, self));
     if (mention && (bell === "always" || !this.#focused)) terminal.write(BELL);
-    // The session counts our message as confirmed right after showing its echo: the prompt's
-    // "sending" count is brought up to date once it has.
-    if (self) queueMicrotask(() => this.#done || this.#redraw());
+  }
+
+  /** Brings the prompt's "sending" count up to date: the server confirmed one of ours. */
+  confirmed(): void {
+    if (!this.#done) this.#redraw();
   }
 
   /** Tells the user that the connection was lost and is being rejoined, or is back. */

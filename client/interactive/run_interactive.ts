@@ -78,6 +78,7 @@ export async function runInteractive(
       onRejoin: (state) => screen.rejoin(state),
       onEvent: (event, self) => screen.event(event, self),
       onUndelivered: (text) => screen.undelivered(text),
+      onConfirmed: () => screen.confirmed(),
     });
   const session = startSession(entered.entry, entered.request);
   const view = new ChatView({
