@@ -211,3 +211,47 @@ Deno.test("after a server restart, interactive clients enter the room again by t
   }
   strictEqual(await aliceRun, ExitCode.Ok);
 });
+
+Deno.test("a reconnection after a long silence resumes our membership: our own name is not 'taken'", async () => {
+  const server = await startRealClockServer(UNLIMITED);
+  const base: JoinOptions = {
+    ...DEFAULT_JOIN_OPTIONS,
+    host: "127.0.0.1",
+    port: server.tcpAddr.port,
+    insecurePlaintext: true,
+  };
+  const alice = new FakeTerminal(100);
+  const bob = new FakeTerminal(100);
+  const aliceRun = runInteractive({ ...base, room: "lobby", name: "alice", create: true }, {
+    terminal: alice,
+    traits: NO_COLOR,
+  }).then(exitCodeFor);
+  let bobRun: Promise<number> | null = null;
+  try {
+    await alice.waitFor("1 in lobby: alice (host, you)");
+    // Bob's network goes quiet for longer than his session's own rejoins last (none here): the
+    // session ends as lost while the server, which has not timed him out, still holds him.
+    bobRun = runInteractive({ ...base, room: "lobby", name: "bob" }, {
+      terminal: bob,
+      traits: NO_COLOR,
+      session: {
+        liveness: { pingIntervalMs: 60_000, silenceLimitMs: 300 },
+        rejoinDelaysMs: [],
+      },
+      reconnect: { delaysMs: [10, 10, 10] },
+    }).then(exitCodeFor);
+    await alice.waitFor("* bob joined");
+    await bob.waitFor("the server went away; reconnecting to lobby…");
+    await bob.waitFor("* back in lobby");
+    ok(!plain(bob.output).includes("gave up"), plain(bob.output));
+    // The same member, kept by its token: the room saw no one leave or join.
+    strictEqual(plain(alice.output).split("bob joined").length, 2, plain(alice.output));
+    ok(!plain(alice.output).includes("bob left"), plain(alice.output));
+  } finally {
+    bob.end();
+    alice.end();
+    await bobRun;
+    await aliceRun;
+    await server.close();
+  }
+});
