@@ -16,15 +16,14 @@ const NO_COLOR = { noColor: "1", term: "xterm-256color", isTerminal: true } as c
 /** No flood or join limits: the tests send and join as fast as they can. */
 const UNLIMITED = { floodRate: 0, joinRate: 0 };
 
+/** Joining the test server on `port`, in plaintext: it offers no TLS (tests/tls_test.ts has it). */
+function joinOptions(port: number): JoinOptions {
+  return { ...DEFAULT_JOIN_OPTIONS, host: "127.0.0.1", port, insecurePlaintext: true };
+}
+
 Deno.test("two interactive users chat over a real server", async (t) => {
   const server = await startRealClockServer(UNLIMITED);
-  const base: JoinOptions = {
-    ...DEFAULT_JOIN_OPTIONS,
-    host: "127.0.0.1",
-    port: server.tcpAddr.port,
-    // The server offers no TLS: tests/tls_test.ts covers the TLS path.
-    insecurePlaintext: true,
-  };
+  const base = joinOptions(server.tcpAddr.port);
   const alice = new FakeTerminal(100);
   const bob = new FakeTerminal(100);
   let aliceRun: Promise<number> | null = null;
@@ -97,12 +96,7 @@ Deno.test("two interactive users chat over a real server", async (t) => {
 
 Deno.test("an interactive join asks for the password the room needs", async () => {
   const server = await startRealClockServer(UNLIMITED);
-  const base: JoinOptions = {
-    ...DEFAULT_JOIN_OPTIONS,
-    host: "127.0.0.1",
-    port: server.tcpAddr.port,
-    insecurePlaintext: true,
-  };
+  const base = joinOptions(server.tcpAddr.port);
   const carol = new FakeTerminal();
   const dave = new FakeTerminal();
   let carolRun: Promise<number> | null = null;
@@ -152,12 +146,7 @@ function afterReconnect(terminal: FakeTerminal): string {
 Deno.test("after a server restart, interactive clients enter the room again by themselves", async () => {
   let server = await startRealClockServer(UNLIMITED);
   const port = server.tcpAddr.port;
-  const base: JoinOptions = {
-    ...DEFAULT_JOIN_OPTIONS,
-    host: "127.0.0.1",
-    port,
-    insecurePlaintext: true,
-  };
+  const base = joinOptions(port);
   // Short pauses, many of them: the new server may take a moment to listen.
   const reconnect = { delaysMs: Array(40).fill(50) };
   const alice = new FakeTerminal(100);
@@ -214,12 +203,7 @@ Deno.test("after a server restart, interactive clients enter the room again by t
 
 Deno.test("a reconnection after a long silence resumes our membership: our own name is not 'taken'", async () => {
   const server = await startRealClockServer(UNLIMITED);
-  const base: JoinOptions = {
-    ...DEFAULT_JOIN_OPTIONS,
-    host: "127.0.0.1",
-    port: server.tcpAddr.port,
-    insecurePlaintext: true,
-  };
+  const base = joinOptions(server.tcpAddr.port);
   const alice = new FakeTerminal(100);
   const bob = new FakeTerminal(100);
   const aliceRun = runInteractive({ ...base, room: "lobby", name: "alice", create: true }, {
