@@ -44,13 +44,15 @@ interface Pending {
  * const queue = new ResendQueue();
  * queue.enqueue("hi");
  * queue.poll(0); // { type: "send", text: "hi", id: … }
- * queue.confirm("hi"); // true: the echo arrived
+ * queue.confirm("hi", 1); // true: the echo (seq 1) arrived
  * ```
  */
 export class ResendQueue {
   readonly #config: ResendConfig;
   readonly #queue: Pending[] = [];
   #nextId: number;
+  /** The seq of the echo that confirmed our last message (-1 before the first). */
+  #confirmedSeq = -1;
 
   /** Creates an empty queue; message ids count from `firstId` (random by default). */
   constructor(config: ResendConfig = DEFAULT_RESEND_CONFIG, firstId = randomU32()) {
@@ -98,11 +100,19 @@ export class ResendQueue {
     return { type: "send", text: head.text, id: head.id };
   }
 
-  /** Takes the server's echo of our message; true when it confirms the message in flight. */
-  confirm(text: string): boolean {
+  /**
+   * Takes the server's echo of our message, the room's `seq` for it; true when it confirms the
+   * message in flight. The echo may be one the client has seen before (the server answers a
+   * resend with the original event, which a rejoin's history may have shown already), so the
+   * seq, not novelty, tells it from the echo of an earlier message with the same text: one
+   * message is in flight at a time, so each echo that confirms has a higher seq than the last.
+   */
+  confirm(text: string, seq: number): boolean {
     const head = this.#queue[0];
     if (head === undefined || head.attempts === 0 || head.text !== text) return false;
+    if (seq <= this.#confirmedSeq) return false;
     this.#queue.shift();
+    this.#confirmedSeq = seq;
     return true;
   }
 

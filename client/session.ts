@@ -100,6 +100,11 @@ export interface SessionOptions {
   onEvent: (event: KaiwaEvent, self: boolean) => void;
   /** Told when a message could not be delivered after every resend. */
   onUndelivered?: (text: string) => void;
+  /**
+   * Told when the server confirmed one of our messages (one fewer is pending), at once: its echo
+   * may be shown later (held for the ones before it) or not at all (seen before, as history).
+   */
+  onConfirmed?: () => void;
   /** Milliseconds since the epoch. */
   clock?: () => number;
   /** How often the session checks its timers. */
@@ -416,9 +421,12 @@ export class ChatSession {
     this.#liveness.heard(now);
     switch (event.type) {
       case "chat": {
-        // A duplicate (the network's, or the confirmation of a resend) confirms nothing more.
-        if (this.#order.receive(event, now) === "duplicate") return;
-        if (this.#isSelf(event) && this.#resends.confirm(event.text)) {
+        // A duplicate is shown once, but it may still confirm ours (the resend's answer to a
+        // message whose first echo was lost, or shown as history after a rejoin); the queue
+        // tells a new confirmation from a repeated one by its seq.
+        this.#order.receive(event, now);
+        if (this.#isSelf(event) && this.#resends.confirm(event.text, event.seq)) {
+          this.#options.onConfirmed?.();
           this.#wakeSettled();
           this.#pumpResends();
         }

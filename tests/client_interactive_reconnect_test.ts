@@ -1,7 +1,7 @@
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import type { EntryRequest, RoomEntry } from "../client/enter_room.ts";
 import { ClientError, refusalError } from "../client/errors.ts";
-import { reenterRoom } from "../client/interactive/reconnect.ts";
+import { type Reentered, reenterRoom } from "../client/interactive/reconnect.ts";
 import { Status } from "../protocol/mod.ts";
 
 const REQUEST: EntryRequest = { room: "lobby", name: "ann", password: "pw", create: false };
@@ -34,7 +34,7 @@ Deno.test(
         { enter: fake.enter, delaysMs: [1, 1, 1, 1], sleep: noWait },
         new AbortController().signal,
       );
-      deepStrictEqual(again?.request, REQUEST);
+      deepStrictEqual((again as Reentered).request, REQUEST);
       strictEqual(fake.requests.length, 3);
     });
     await t.step("creates the room, same name and password, when the restart lost it", async () => {
@@ -44,7 +44,7 @@ Deno.test(
         { enter: fake.enter, delaysMs: [1], sleep: noWait },
         new AbortController().signal,
       );
-      deepStrictEqual(again?.request, { ...REQUEST, create: true });
+      deepStrictEqual((again as Reentered).request, { ...REQUEST, create: true });
     });
     await t.step("joins on the next attempt when someone else created it first", async () => {
       const fake = server([Status.RoomNotFound, Status.RoomExists, "ok"]);
@@ -53,30 +53,27 @@ Deno.test(
         { enter: fake.enter, delaysMs: [1, 1], sleep: noWait },
         new AbortController().signal,
       );
-      deepStrictEqual(again?.request, REQUEST);
+      deepStrictEqual((again as Reentered).request, REQUEST);
     });
     await t.step(
-      "gives up on a refusal waiting cannot fix, or after the last attempt",
+      "gives up on a refusal waiting cannot fix, or after the last attempt, saying why",
       async () => {
         const taken = server([Status.NameTaken]);
-        strictEqual(
-          await reenterRoom(
-            REQUEST,
-            { enter: taken.enter, delaysMs: [1, 1], sleep: noWait },
-            new AbortController().signal,
-          ),
-          null,
+        const refused = await reenterRoom(
+          REQUEST,
+          { enter: taken.enter, delaysMs: [1, 1], sleep: noWait },
+          new AbortController().signal,
         );
+        strictEqual(refused instanceof ClientError && refused.reason, "nameTaken");
         strictEqual(taken.requests.length, 1);
         const down = server(["down", "down"]);
-        strictEqual(
-          await reenterRoom(
-            REQUEST,
-            { enter: down.enter, delaysMs: [1, 1], sleep: noWait },
-            new AbortController().signal,
-          ),
-          null,
+        const unreachable = await reenterRoom(
+          REQUEST,
+          { enter: down.enter, delaysMs: [1, 1], sleep: noWait },
+          new AbortController().signal,
         );
+        strictEqual(unreachable instanceof ClientError && unreachable.reason, "unreachable");
+        strictEqual(down.requests.length, 2);
       },
     );
     await t.step("stops when the user leaves", async () => {

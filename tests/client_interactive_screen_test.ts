@@ -2,6 +2,7 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import {
   ChatScreen,
   HOST_QUIT_CONFIRM_MS,
+  type Reconnected,
   type ScreenSession,
 } from "../client/interactive/chat_screen.ts";
 import { ChatView, HOST_QUIT_WARNING } from "../client/interactive/chat_view.ts";
@@ -57,7 +58,7 @@ function setUp(
     listRooms?: () => Promise<RoomList>;
     others?: string[];
     bell?: "always" | "unfocused";
-    reconnect?: (signal: AbortSignal) => Promise<ScreenSession | null>;
+    reconnect?: (signal: AbortSignal) => Promise<Reconnected | ClientError | null>;
   } = {},
 ) {
   const terminal = new FakeTerminal(120);
@@ -418,11 +419,15 @@ Deno.test(
     );
 
     await t.step("the prompt shows the member count and the messages being sent", async () => {
-      const { terminal, session, running } = setUp({ others: ["bob", "carol"] });
+      const { terminal, screen, session, running } = setUp({ others: ["bob", "carol"] });
       Object.defineProperty(session, "pending", { value: 1 });
       terminal.type("hi", true);
       await terminal.idle();
       ok(plain(terminal.output).includes("[lobby 3] ann (sending 1)> "), plain(terminal.output));
+      // Confirmed without an echo to show (one seen before, as history): the count goes all the same.
+      Object.defineProperty(session, "pending", { value: 0 });
+      screen.confirmed();
+      ok(plain(terminal.output).endsWith("[lobby 3] ann> "), plain(terminal.output));
       session.end({ kind: "left" });
       await running;
     });
@@ -434,7 +439,7 @@ Deno.test(
   { permissions: "none" },
   async () => {
     const next = new FakeSession();
-    let back: (session: ScreenSession) => void = () => {};
+    let back: (reconnected: Reconnected) => void = () => {};
     const { terminal, session, running } = setUp({
       others: ["bob"],
       reconnect: () => new Promise((resolve) => back = resolve),
@@ -448,8 +453,8 @@ Deno.test(
     terminal.type("typed meanwhile", true);
     await terminal.idle();
     ok(plain(terminal.output).includes("[lobby 1] ann (sending 2)> "));
-    back(next);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    back({ session: next, created: false });
+    await terminal.waitFor("* back in lobby");
     terminal.type("still here", true);
     await terminal.idle();
     deepStrictEqual(next.said, ["not confirmed yet", "typed meanwhile", "still here"]);
@@ -464,10 +469,18 @@ Deno.test(
   "ChatScreen: a reconnection that fails ends as the session did, listing what was held",
   { permissions: "none" },
   async () => {
-    const { terminal, session, running } = setUp({ reconnect: () => Promise.resolve(null) });
+    const gaveUp = new ClientError("Cannot reach the server at 127.0.0.1:9001", "unreachable");
+    const { terminal, session, running } = setUp({ reconnect: () => Promise.resolve(gaveUp) });
     Object.defineProperty(session, "unconfirmed", { value: ["lost words"] });
     session.end({ kind: "shutdown" });
     deepStrictEqual(await running, { kind: "shutdown" });
+    // The last word is not "reconnecting…": the user is told it gave up, and why.
+    ok(
+      plain(terminal.output).includes(
+        "* gave up reconnecting to lobby: Cannot reach the server at 127.0.0.1:9001",
+      ),
+      plain(terminal.output),
+    );
     strictEqual(plain(terminal.output).split("not delivered: lost words").length, 2);
   },
 );

@@ -16,15 +16,14 @@ const NO_COLOR = { noColor: "1", term: "xterm-256color", isTerminal: true } as c
 /** No flood or join limits: the tests send and join as fast as they can. */
 const UNLIMITED = { floodRate: 0, joinRate: 0 };
 
+/** Joining the test server on `port`, in plaintext: it offers no TLS (tests/tls_test.ts has it). */
+function joinOptions(port: number): JoinOptions {
+  return { ...DEFAULT_JOIN_OPTIONS, host: "127.0.0.1", port, insecurePlaintext: true };
+}
+
 Deno.test("two interactive users chat over a real server", async (t) => {
   const server = await startRealClockServer(UNLIMITED);
-  const base: JoinOptions = {
-    ...DEFAULT_JOIN_OPTIONS,
-    host: "127.0.0.1",
-    port: server.tcpAddr.port,
-    // The server offers no TLS: tests/tls_test.ts covers the TLS path.
-    insecurePlaintext: true,
-  };
+  const base = joinOptions(server.tcpAddr.port);
   const alice = new FakeTerminal(100);
   const bob = new FakeTerminal(100);
   let aliceRun: Promise<number> | null = null;
@@ -97,12 +96,7 @@ Deno.test("two interactive users chat over a real server", async (t) => {
 
 Deno.test("an interactive join asks for the password the room needs", async () => {
   const server = await startRealClockServer(UNLIMITED);
-  const base: JoinOptions = {
-    ...DEFAULT_JOIN_OPTIONS,
-    host: "127.0.0.1",
-    port: server.tcpAddr.port,
-    insecurePlaintext: true,
-  };
+  const base = joinOptions(server.tcpAddr.port);
   const carol = new FakeTerminal();
   const dave = new FakeTerminal();
   let carolRun: Promise<number> | null = null;
@@ -152,12 +146,7 @@ function afterReconnect(terminal: FakeTerminal): string {
 Deno.test("after a server restart, interactive clients enter the room again by themselves", async () => {
   let server = await startRealClockServer(UNLIMITED);
   const port = server.tcpAddr.port;
-  const base: JoinOptions = {
-    ...DEFAULT_JOIN_OPTIONS,
-    host: "127.0.0.1",
-    port,
-    insecurePlaintext: true,
-  };
+  const base = joinOptions(port);
   // Short pauses, many of them: the new server may take a moment to listen.
   const reconnect = { delaysMs: Array(40).fill(50) };
   const alice = new FakeTerminal(100);
@@ -192,6 +181,11 @@ Deno.test("after a server restart, interactive clients enter the room again by t
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     }
+    // Each says it is back; the one that made the room again is told it is the host now.
+    const made = "back in lobby, which the server had lost: you made it again and are its host";
+    const makers = [alice, bob].filter((terminal) => afterReconnect(terminal).includes(made));
+    strictEqual(makers.length, 1, `${plain(alice.output)}\n${plain(bob.output)}`);
+    for (const terminal of [alice, bob]) ok(afterReconnect(terminal).includes("* back in lobby"));
     alice.type("still here", true);
     await bob.waitFor("alice: still here").catch((error) => {
       throw new Error(`${error.message}\nalice:\n${plain(alice.output)}`);
@@ -205,4 +199,43 @@ Deno.test("after a server restart, interactive clients enter the room again by t
     await server.close();
   }
   strictEqual(await aliceRun, ExitCode.Ok);
+});
+
+Deno.test("a reconnection after a long silence resumes our membership: our own name is not 'taken'", async () => {
+  const server = await startRealClockServer(UNLIMITED);
+  const base = joinOptions(server.tcpAddr.port);
+  const alice = new FakeTerminal(100);
+  const bob = new FakeTerminal(100);
+  const aliceRun = runInteractive({ ...base, room: "lobby", name: "alice", create: true }, {
+    terminal: alice,
+    traits: NO_COLOR,
+  }).then(exitCodeFor);
+  let bobRun: Promise<number> | null = null;
+  try {
+    await alice.waitFor("1 in lobby: alice (host, you)");
+    // Bob's network goes quiet for longer than his session's own rejoins last (none here): the
+    // session ends as lost while the server, which has not timed him out, still holds him.
+    bobRun = runInteractive({ ...base, room: "lobby", name: "bob" }, {
+      terminal: bob,
+      traits: NO_COLOR,
+      session: {
+        liveness: { pingIntervalMs: 60_000, silenceLimitMs: 300 },
+        rejoinDelaysMs: [],
+      },
+      reconnect: { delaysMs: [10, 10, 10] },
+    }).then(exitCodeFor);
+    await alice.waitFor("* bob joined");
+    await bob.waitFor("the server went away; reconnecting to lobby…");
+    await bob.waitFor("* back in lobby");
+    ok(!plain(bob.output).includes("gave up"), plain(bob.output));
+    // The same member, kept by its token: the room saw no one leave or join.
+    strictEqual(plain(alice.output).split("bob joined").length, 2, plain(alice.output));
+    ok(!plain(alice.output).includes("bob left"), plain(alice.output));
+  } finally {
+    bob.end();
+    alice.end();
+    await bobRun;
+    await aliceRun;
+    await server.close();
+  }
 });

@@ -132,6 +132,54 @@ Deno.test("rejoin: a silent server is rejoined with our token; the queued messag
   ok(second.closed);
 });
 
+Deno.test("rejoin: a message the history shows delivered is confirmed by its resend's echo, not reported undelivered", async () => {
+  const clock = new FakeClock();
+  const first = new FakeSocket();
+  const second = new FakeSocket();
+  const states: RejoinState[] = [];
+  const undelivered: string[] = [];
+  let confirmations = 0;
+  const chat = new ChatSession({
+    ...link(first, "tok"),
+    roomName: "room",
+    username: "me",
+    onEvent: () => {},
+    onUndelivered: (text) => undelivered.push(text),
+    onConfirmed: () => confirmations++,
+    clock: clock.now,
+    tickMs: 5,
+    liveness: LIVENESS,
+    resend: { resendAfterMs: 500, maxAttempts: 2 },
+    rejoin: () => Promise.resolve(link(second, "tok")),
+    onRejoin: (state) => states.push(state),
+    rejoinDelaysMs: [0],
+    sleep: () => Promise.resolve(),
+  });
+  const running = chat.run();
+  chat.say("hello");
+  await until(() => first.chats.length === 1, "the first send");
+  // A frozen server: it relays the message only after we rejoined, so its echo went to the old
+  // socket, and the new address gets the room's history, our message in it.
+  clock.advance(3_500);
+  await until(() => states.includes("back"), "back");
+  second.deliver(
+    encodeEvent({ type: "chat", time: 0, seq: 1, sender: "me", text: "hello", history: true }),
+  );
+  await until(() => second.chats.length === 1, "the resend on the new socket");
+  // The server answers the resend (same message id) with the original event: seq 1 again.
+  for (let i = 0; i < 4 && chat.pending > 0; i++) {
+    second.deliver(encodeEvent({ type: "chat", time: 0, seq: 1, sender: "me", text: "hello" }));
+    await tick();
+    clock.advance(500);
+    await tick();
+  }
+  strictEqual(chat.pending, 0, "the echo of the resend confirms it");
+  deepStrictEqual(undelivered, [], "not reported undelivered: the room has it");
+  strictEqual(confirmations, 1, "the screen is told, though no echo is shown");
+  await chat.leave();
+  deepStrictEqual(await running, { kind: "left" });
+});
+
 Deno.test("rejoin: a room gone ends the session as closed (exit 10), with one sentence", async () => {
   const clock = new FakeClock();
   const states: RejoinState[] = [];

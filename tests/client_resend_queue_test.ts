@@ -11,10 +11,10 @@ Deno.test("ResendQueue sends one message at a time, each after the previous one 
   queue.enqueue("b");
   deepStrictEqual(queue.poll(0), { type: "send", text: "a", id: 7 });
   strictEqual(queue.poll(10), null, "b must wait for a's echo");
-  strictEqual(queue.confirm("b"), false, "an echo of another text confirms nothing");
-  strictEqual(queue.confirm("a"), true);
+  strictEqual(queue.confirm("b", 1), false, "an echo of another text confirms nothing");
+  strictEqual(queue.confirm("a", 1), true);
   deepStrictEqual(queue.poll(20), { type: "send", text: "b", id: 8 });
-  strictEqual(queue.confirm("b"), true);
+  strictEqual(queue.confirm("b", 2), true);
   strictEqual(queue.pending, 0);
   strictEqual(queue.poll(30), null);
 });
@@ -49,7 +49,7 @@ Deno.test("ResendQueue ignores an echo that arrives before the message was sent"
 }, () => {
   const queue = new ResendQueue(config, 7);
   queue.enqueue("x");
-  strictEqual(queue.confirm("x"), false);
+  strictEqual(queue.confirm("x", 1), false);
   strictEqual(queue.pending, 1);
 });
 
@@ -61,7 +61,7 @@ Deno.test("ResendQueue: a resend reuses its message id; ids count on and wrap at
   queue.enqueue("b");
   deepStrictEqual(queue.poll(0), { type: "send", text: "a", id: 2 ** 32 - 1 });
   deepStrictEqual(queue.poll(1_000), { type: "send", text: "a", id: 2 ** 32 - 1 });
-  strictEqual(queue.confirm("a"), true);
+  strictEqual(queue.confirm("a", 1), true);
   deepStrictEqual(queue.poll(1_001), { type: "send", text: "b", id: 0 });
   deepStrictEqual(queue.texts, ["b"]);
 });
@@ -78,4 +78,18 @@ Deno.test("ResendQueue: a send the flood limit dropped is not counted as an atte
     now += 1_010;
   }
   strictEqual(queue.pending, 1, "still paced, never given up while the server says slow down");
+});
+
+Deno.test("ResendQueue: an echo of an earlier message with the same text confirms nothing", {
+  permissions: "none",
+}, () => {
+  const queue = new ResendQueue(config, 7);
+  queue.enqueue("ok");
+  queue.enqueue("ok");
+  queue.poll(0);
+  strictEqual(queue.confirm("ok", 5), true);
+  queue.poll(10);
+  strictEqual(queue.confirm("ok", 5), false, "the first one's echo again (a network duplicate)");
+  strictEqual(queue.pending, 1);
+  strictEqual(queue.confirm("ok", 9), true, "the second one's, seen before or not");
 });

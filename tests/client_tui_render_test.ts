@@ -134,10 +134,28 @@ Deno.test({
     strictEqual(detectColorMode({ isTerminal: true }), "16");
     strictEqual(
       detectColorMode({ noColor: "1", term: "xterm-256color", isTerminal: true }),
-      "none",
+      "mono",
     );
     strictEqual(detectColorMode({ noColor: "", term: "xterm", isTerminal: true }), "16");
     strictEqual(detectColorMode({ term: "dumb", isTerminal: true }), "none");
     strictEqual(detectColorMode({ term: "xterm-256color", isTerminal: false }), "none");
+  },
+});
+
+Deno.test({
+  name: "NO_COLOR on a terminal: no colour, but a mention stays in reverse video (no-color.org)",
+  permissions: "none",
+  fn: () => {
+    const style = {
+      color: detectColorMode({ noColor: "1", term: "xterm-256color", isTerminal: true }),
+    };
+    const mention = formatChatLine(
+      { time: MORNING, sender: "bob", text: "ann: look", self: false, mention: true },
+      style,
+    );
+    strictEqual(mention, "\x1b[2m09:05\x1b[0m bob: \x1b[7mann: look\x1b[0m");
+    const own = formatChatLine({ time: MORNING, sender: "ann", text: "hi", self: true }, style);
+    strictEqual(own, "\x1b[2m09:05\x1b[0m \x1b[1mann:\x1b[0m hi", "our name bold, uncoloured");
+    strictEqual(nameColor("bob", "mono"), "");
   },
 });

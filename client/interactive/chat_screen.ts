@@ -53,6 +53,14 @@ export interface ScreenSession {
   readonly unconfirmed: readonly string[];
 }
 
+/** A room entered again after the server went away. */
+export interface Reconnected {
+  /** The session in it. */
+  session: ScreenSession;
+  /** True when the server had lost the room and we made it again: we are its host now. */
+  created: boolean;
+}
+
 /** When the mention bell rings: only while the window is not in focus, or on every mention. */
 export type BellPolicy = "unfocused" | "always";
 
@@ -71,11 +79,12 @@ export interface ChatScreenOptions {
   /** When a mention rings the bell (default: only while the window is not in focus). */
   bell?: BellPolicy;
   /**
-   * Enters the room again after the server went away (a restart): resolves to a new session,
-   * or null when it cannot (the screen then ends with the old session's end). Aborted when the
-   * user leaves meanwhile. Without it, the screen ends with the session.
+   * Enters the room again after the server went away (a restart): resolves to the new session,
+   * or to the error that made it give up (told; the screen then ends with the old session's
+   * end), or to null when aborted: the user left meanwhile. Without it, the screen ends with
+   * the session.
    */
-  reconnect?: (signal: AbortSignal) => Promise<ScreenSession | null>;
+  reconnect?: (signal: AbortSignal) => Promise<Reconnected | ClientError | null>;
 }
 
 /** How long the host's first /quit stays armed: a second /quit after it warns again. */
@@ -184,14 +193,26 @@ export class ChatScreen {
       this.#reconnecting = null;
       const held = this.#held;
       this.#held = [];
-      if (next === null || this.#leaving) {
+      if (next instanceof ClientError && !this.#leaving) {
+        // Else the last line would still say it is reconnecting, as the program ends.
+        this.#notice(`gave up reconnecting to ${this.#options.view.room}: ${next.message}`);
+      }
+      if (next === null || next instanceof ClientError || this.#leaving) {
         // The old session's own are listed at the end (run()); those typed since, here.
         for (const text of held.slice(session.unconfirmed.length)) this.undelivered(text);
         return this.#leaving ? { kind: "left" } : end;
       }
-      session = next;
-      this.#session = next;
-      for (const text of held) next.say(text);
+      // Said, as a rejoin says it: else "reconnecting…" stays the last word on the matter, and
+      // a member who made the room again would not know that leaving now closes it.
+      const room = this.#options.view.room;
+      this.#notice(
+        next.created
+          ? `back in ${room}, which the server had lost: you made it again and are its host`
+          : `back in ${room}`,
+      );
+      session = next.session;
+      this.#session = session;
+      for (const text of held) session.say(text);
     }
   }
 
@@ -211,9 +232,11 @@ export class ChatScreen {
     const mention = view.mentionsUs(event, self);
     this.#print(view.eventLines(event, self));
     if (mention && (bell === "always" || !this.#focused)) terminal.write(BELL);
-    // The session counts our message as confirmed right after showing its echo: the prompt's
-    // "sending" count is brought up to date once it has.
-    if (self) queueMicrotask(() => this.#done || this.#redraw());
+  }
+
+  /** Brings the prompt's "sending" count up to date: the server confirmed one of ours. */
+  confirmed(): void {
+    if (!this.#done) this.#redraw();
   }
 
   /** Tells the user that the connection was lost and is being rejoined, or is back. */

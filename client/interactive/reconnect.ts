@@ -42,16 +42,18 @@ export interface Reentered {
 }
 
 /**
- * Enters `request.room` again: join, else create when the room is gone. Resolves to null when
- * every attempt failed, a refusal cannot be fixed by waiting (a wrong password, a taken name),
- * or `signal` was aborted (the user left).
+ * Enters `request.room` again: join, else create when the room is gone. Resolves to the error
+ * that ended the attempts when it gives up (the last attempt's, or a refusal waiting cannot fix:
+ * a wrong password, a taken name), so the user can be told why; to null when `signal` was
+ * aborted (the user left).
  */
 export async function reenterRoom(
   request: EntryRequest,
   deps: ReconnectDeps,
   signal: AbortSignal,
-): Promise<Reentered | null> {
+): Promise<Reentered | ClientError | null> {
   const sleep = deps.sleep ?? abortableSleep;
+  let last: ClientError | null = null;
   for (const delayMs of deps.delaysMs ?? RECONNECT_DELAYS_MS) {
     await sleep(delayMs, signal);
     if (signal.aborted) return null;
@@ -66,13 +68,14 @@ export async function reenterRoom(
         if (!(error instanceof ClientError)) throw error;
         // Gone: create it again. Made meanwhile by someone else: join it on the next attempt.
         if (!create && error.reason === "roomNotFound") continue;
+        last = error;
         if (error.reason === "unreachable" || error.reason === "refused") break;
         if (create && error.reason === "roomExists") break;
-        return null;
+        return error;
       }
     }
   }
-  return null;
+  return signal.aborted ? null : last;
 }
 
 /** Waits `ms`, or until `signal` is aborted. */

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { ClientError } from "../errors.ts";
 import { serverAddressOf } from "../server_address.ts";
 import { enterRoom, type EntryRequest, rejoinRoom, type RoomEntry } from "../enter_room.ts";
 import type { JoinOptions } from "../options.ts";
@@ -63,9 +64,19 @@ export async function runInteractive(
     list,
   });
   if (entered === null) return "left";
+  // Our latest token. A reconnection's join resumes it: a server that still holds us (a long
+  // silence, not a restart) keeps us as the same member, instead of refusing our own name as
+  // taken; a server that does not know it lets us join as anyone else.
+  let token = entered.entry.token;
+  const rejoin = async (request: EntryRequest, resumed: string) => {
+    const entry = await rejoinRoom(server, request, resumed);
+    token = entry.token;
+    return entry;
+  };
   // A session's handlers reach the screen only once screen.run() has started it.
-  const startSession = (entry: RoomEntry, request: EntryRequest) =>
-    new ChatSession({
+  const startSession = (entry: RoomEntry, request: EntryRequest) => {
+    token = entry.token;
+    return new ChatSession({
       ...deps.session,
       socket: entry.socket,
       server: entry.server,
@@ -73,11 +84,13 @@ export async function runInteractive(
       username: request.name,
       token: entry.token,
       channel: entry.channel,
-      rejoin: (token) => rejoinRoom(server, request, token),
+      rejoin: (resumed) => rejoin(request, resumed),
       onRejoin: (state) => screen.rejoin(state),
       onEvent: (event, self) => screen.event(event, self),
       onUndelivered: (text) => screen.undelivered(text),
+      onConfirmed: () => screen.confirmed(),
     });
+  };
   const session = startSession(entered.entry, entered.request);
   const view = new ChatView({
     room: entered.request.room,
@@ -97,10 +110,17 @@ export async function runInteractive(
     reconnect: async (signal) => {
       const again = await reenterRoom(
         entered.request,
-        { ...deps.reconnect, enter: (request) => enterRoom(server, request) },
+        {
+          ...deps.reconnect,
+          enter: (request) => request.create ? enterRoom(server, request) : rejoin(request, token),
+        },
         signal,
       );
-      return again === null ? null : startSession(again.entry, again.request);
+      if (again === null || again instanceof ClientError) return again;
+      return {
+        session: startSession(again.entry, again.request),
+        created: again.request.create,
+      };
     },
   });
   return endReason(await screen.run(session));

@@ -1,8 +1,9 @@
 /**
  * Formats chat lines and notices for the terminal: local time, sender, text; a stable colour per
  * name; notices dim. Everything that came from the network goes through {@link sanitizeForTerminal}
- * here, so a caller cannot forget it. Colour is all or nothing: with {@link ColorMode} "none" the
- * output holds no escape byte at all.
+ * here, so a caller cannot forget it. With {@link ColorMode} "none" (TERM=dumb, not a terminal)
+ * the output holds no escape byte at all; with "mono" (NO_COLOR on a terminal) it keeps bold, dim
+ * and reverse video, which are no colour (https://no-color.org), so a mention still stands out.
  *
  * @module
  */
@@ -10,12 +11,15 @@
 import { NAME_PALETTE_16, NAME_PALETTE_256, nameHash } from "../../util/mod.ts";
 import { sanitizeForTerminal } from "./sanitize.ts";
 
-/** How many colours the terminal has, as far as we use them; "none" means no escape codes at all. */
-export type ColorMode = "none" | "16" | "256";
+/**
+ * How many colours the terminal has, as far as we use them: "mono" means bold, dim and reverse
+ * video but no colour; "none" means no escape codes at all.
+ */
+export type ColorMode = "none" | "mono" | "16" | "256";
 
 /** How lines are drawn. */
 export interface RenderStyle {
-  /** Colour support; "none" for NO_COLOR, TERM=dumb or output that is not a terminal. */
+  /** Colour support; "mono" for NO_COLOR, "none" for TERM=dumb or output that is not a terminal. */
   readonly color: ColorMode;
   /** IANA time zone of the times shown, e.g. "Asia/Tokyo"; the process's own when absent. */
   readonly timeZone?: string;
@@ -71,11 +75,12 @@ const SGR_256_FOREGROUND = "38;5;";
  * @example
  * ```ts
  * detectColorMode({ term: "xterm-256color", isTerminal: true }); // "256"
- * detectColorMode({ noColor: "1", term: "xterm-256color", isTerminal: true }); // "none"
+ * detectColorMode({ noColor: "1", term: "xterm-256color", isTerminal: true }); // "mono"
  * ```
  */
 export function detectColorMode(traits: TerminalTraits): ColorMode {
-  if (!traits.isTerminal || (traits.noColor ?? "") !== "" || traits.term === "dumb") return "none";
+  if (!traits.isTerminal || traits.term === "dumb") return "none";
+  if ((traits.noColor ?? "") !== "") return "mono";
   const colorTerm = traits.colorTerm?.toLowerCase() ?? "";
   if (traits.term?.includes("256color") || colorTerm === "truecolor" || colorTerm === "24bit") {
     return "256";
@@ -84,7 +89,7 @@ export function detectColorMode(traits: TerminalTraits): ColorMode {
 }
 
 /**
- * The SGR parameters that colour `name` in `mode` ("" for "none").
+ * The SGR parameters that colour `name` in `mode` ("" for "none" and "mono").
  *
  * @example
  * ```ts
@@ -92,7 +97,7 @@ export function detectColorMode(traits: TerminalTraits): ColorMode {
  * ```
  */
 export function nameColor(name: string, mode: ColorMode): string {
-  if (mode === "none") return "";
+  if (mode === "none" || mode === "mono") return "";
   const hash = nameHash(name);
   if (mode === "256") return SGR_256_FOREGROUND + NAME_PALETTE_256[hash % NAME_PALETTE_256.length];
   return String(NAME_PALETTE_16[hash % NAME_PALETTE_16.length]);
@@ -196,7 +201,7 @@ export function formatChatLine(line: ChatLine, style: RenderStyle): string {
   }
   const clock = paint(stamp(line, style), SGR_DIM, style);
   const color = nameColor(line.sender, style.color);
-  const parameters = line.self && color !== "" ? `${SGR_BOLD};${color}` : color;
+  const parameters = line.self ? [SGR_BOLD, color].filter((code) => code !== "").join(";") : color;
   const body = line.mention === true ? paint(text, SGR_REVERSE, style) : text;
   if (line.action === true) {
     return `${clock} ${NOTICE_MARKER} ${paint(name, parameters, style)} ${body}`;
