@@ -123,6 +123,24 @@ Deno.test("ChatView turns events into lines", { permissions: "none" }, async (t)
     });
     strictEqual(long.prompt(), "[a-very-long-roo… 1] bob> ");
   });
+
+  await t.step("after the server went away, the prompt claims no count until a member list", () => {
+    const v = view();
+    v.eventLines({ type: "members", time: TIME, members: members(["alice", true, false]) }, false);
+    v.restart();
+    strictEqual(v.prompt(0, 1), "[lobby …] bob (sending 1)> ");
+    v.eventLines({ type: "joined", time: TIME, names: ["carol"] }, false);
+    strictEqual(v.prompt(), "[lobby …] bob> ", "an arrival alone does not tell the count");
+    v.eventLines(
+      {
+        type: "members",
+        time: TIME,
+        members: members(["alice", true, false], ["bob", false, true]),
+      },
+      false,
+    );
+    strictEqual(v.prompt(), "[lobby 2] bob> ");
+  });
 });
 
 Deno.test("ChatView tracks the members and the host", { permissions: "none" }, async (t) => {

@@ -172,6 +172,10 @@ Deno.test("after a server restart, interactive clients enter the room again by t
     server = await startRealClockServer({ ...UNLIMITED, port });
     await alice.waitFor("the server went away; reconnecting to lobby…");
     await bob.waitFor("the server went away; reconnecting to lobby…");
+    // Drawn with the notice: while reconnecting, the prompt does not claim a count it lost.
+    for (const terminal of [alice, bob]) {
+      ok(afterReconnect(terminal).includes("[lobby …]"), plain(terminal.output));
+    }
     // Whoever comes back first makes the room again; the other joins it: both prompts count 2.
     for (const terminal of [alice, bob]) {
       for (let tries = 0; !afterReconnect(terminal).includes("[lobby 2]"); tries++) {

@@ -47,11 +47,18 @@ const TEXT_NOTICE_PREFIX = "* ";
 /** Cells of the room's name in the prompt: a longer one is cut, so the input keeps its room. */
 export const PROMPT_ROOM_CELLS = 16;
 const ELLIPSIS = "…";
+/**
+ * The prompt's member count while it is not known (reconnecting, until the member list comes):
+ * the ellipsis of the "reconnecting…" notice, as short as a count, never one that may be wrong.
+ */
+export const UNKNOWN_COUNT = "…";
 
 /** The room as the screen knows it, and the lines each event becomes. */
 export class ChatView {
   readonly #options: ChatViewOptions;
   #members: MemberEntry[];
+  /** False after the server went away, until its member list says how many we are again. */
+  #countKnown = true;
   #historyShown = false;
   /** The day of the last line shown ("YYYY-MM-DD"), so that a change of day is marked. */
   #lastDay: string | null = null;
@@ -83,18 +90,21 @@ export class ChatView {
    */
   restart(): void {
     this.#members = [{ name: this.#options.name, host: false, you: true }];
+    this.#countKnown = false;
   }
 
   /**
    * The prompt of the input line, a status in brief: the room (cut when long), its member count,
    * the lines that arrived while the view is scrolled up (`unread`), and our messages not yet
-   * confirmed (`sending`), e.g. "[lobby 3 +2] bob (sending 1)> ".
+   * confirmed (`sending`), e.g. "[lobby 3 +2] bob (sending 1)> "; "[lobby …] bob> " while
+   * the count is not known (after {@link restart}, until a member list).
    */
   prompt(unread = 0, sending = 0): string {
     const room = truncateToWidth(this.#options.room, PROMPT_ROOM_CELLS, ELLIPSIS);
     const more = unread > 0 ? ` +${unread}` : "";
     const queued = sending > 0 ? ` (sending ${sending})` : "";
-    return `[${room} ${this.#members.length}${more}] ${this.#options.name}${queued}> `;
+    const count = this.#countKnown ? String(this.#members.length) : UNKNOWN_COUNT;
+    return `[${room} ${count}${more}] ${this.#options.name}${queued}> `;
   }
 
   /** The first lines on the chat screen. */
@@ -142,6 +152,7 @@ export class ChatView {
       }
       case "members":
         this.#members = event.members.map((member) => ({ ...member }));
+        this.#countKnown = true;
         return this.notice(this.#describeMembers(), event.time);
       case "joined":
         for (const name of event.names) {
