@@ -143,6 +143,33 @@ Deno.test("ChatView turns events into lines", { permissions: "none" }, async (t)
   });
 });
 
+Deno.test("ChatView heads History: the room's past on joining, what we missed after a rejoin", {
+  permissions: "none",
+}, () => {
+  const chat = { type: "chat", time: TIME, seq: 1, sender: "alice", text: "hi" } as const;
+  const past = { ...chat, history: true } as const;
+  const v = view();
+  deepStrictEqual(v.eventLines(past, false), [
+    "09:05 * earlier messages in lobby:",
+    "09:05 alice: hi",
+  ]);
+  deepStrictEqual(v.eventLines({ ...past, seq: 2 }, false), ["09:05 alice: hi"]);
+  v.rejoining();
+  deepStrictEqual(v.eventLines({ ...past, seq: 3 }, false), [
+    "09:05 * messages while you were away:",
+    "09:05 alice: hi",
+  ]);
+  deepStrictEqual(v.eventLines({ ...chat, seq: 4 }, false), ["09:05 alice: hi"]);
+  // A room without a past: the first History is what a rejoin brings, not "earlier messages".
+  const fresh = view();
+  deepStrictEqual(fresh.eventLines(chat, false), ["09:05 alice: hi"]);
+  fresh.rejoining();
+  deepStrictEqual(fresh.eventLines({ ...past, seq: 2 }, false), [
+    "09:05 * messages while you were away:",
+    "09:05 alice: hi",
+  ]);
+});
+
 Deno.test("ChatView tracks the members and the host", { permissions: "none" }, async (t) => {
   await t.step("a member list is shown with the host and us marked", () => {
     const v = view();

@@ -312,9 +312,16 @@ Deno.test("ChatScreen: a rejoin is told, and a room found gone ends with its sen
   const { terminal, screen, session, running } = setUp();
   screen.rejoin("rejoining");
   screen.rejoin("back");
+  // What the rejoin's History brings is what was missed, not the room's past from before.
+  screen.event(
+    { type: "chat", time: TIME, seq: 1, sender: "bo", text: "hi", history: true },
+    false,
+  );
   const shown = plain(terminal.output);
   ok(shown.includes("* connection lost; rejoining…"), shown);
   ok(shown.includes("* back in lobby"), shown);
+  ok(shown.includes("* messages while you were away:"), shown);
+  ok(!shown.includes("earlier messages"), shown);
   session.end({ kind: "room-gone" });
   deepStrictEqual(await running, { kind: "room-gone" });
   ok(plain(terminal.output).includes("* The room is gone"), plain(terminal.output));

@@ -241,6 +241,7 @@ export class ChatScreen {
 
   /** Tells the user that the connection was lost and is being rejoined, or is back. */
   rejoin(state: RejoinState): void {
+    if (state === "rejoining") this.#options.view.rejoining();
     this.#notice(
       state === "back" ? `back in ${this.#options.view.room}` : "connection lost; rejoining…",
     );

@@ -42,6 +42,9 @@ export const HOST_QUIT_WARNING =
 /** The notice before the first History message, followed by the room's name. */
 export const HISTORY_HEADER = "earlier messages in";
 
+/** The notice before the History a rejoin brings: what was said while we were not there. */
+export const AWAY_HEADER = "messages while you were away:";
+
 /** The wire notices start with this marker; the screen draws its own. */
 const TEXT_NOTICE_PREFIX = "* ";
 /** Cells of the room's name in the prompt: a longer one is cut, so the input keeps its room. */
@@ -59,7 +62,8 @@ export class ChatView {
   #members: MemberEntry[];
   /** False after the server went away, until its member list says how many we are again. */
   #countKnown = true;
-  #historyShown = false;
+  /** The notice the next History message comes under, or null: those that follow it need none. */
+  #historyHeader: string | null;
   /** The day of the last line shown ("YYYY-MM-DD"), so that a change of day is marked. */
   #lastDay: string | null = null;
 
@@ -67,6 +71,7 @@ export class ChatView {
   constructor(options: ChatViewOptions) {
     this.#options = options;
     this.#members = [{ name: options.name, host: options.created, you: true }];
+    this.#historyHeader = `${HISTORY_HEADER} ${options.room}:`;
   }
 
   /** The members as last known, in the server's order plus arrivals since. */
@@ -91,6 +96,14 @@ export class ChatView {
   restart(): void {
     this.#members = [{ name: this.#options.name, host: false, you: true }];
     this.#countKnown = false;
+  }
+
+  /**
+   * The session is rejoining: the History that comes next is what we missed meanwhile (the
+   * session drops the messages we saw), so it is headed as such, not as the room's past.
+   */
+  rejoining(): void {
+    this.#historyHeader = AWAY_HEADER;
   }
 
   /**
@@ -141,11 +154,13 @@ export class ChatView {
           },
           style,
         );
-        if (!history || this.#historyShown) return [...this.#dayLines(event.time), line];
-        // The first History message: the room's recent past follows "you joined", headed as such.
-        this.#historyShown = true;
+        const header = this.#historyHeader;
+        if (!history || header === null) return [...this.#dayLines(event.time), line];
+        // The first History message after "you joined" (the room's recent past) or after a
+        // rejoin (what we missed): headed as such.
+        this.#historyHeader = null;
         return [
-          ...this.notice(`${HISTORY_HEADER} ${this.#options.room}:`, event.time),
+          ...this.notice(header, event.time),
           ...this.#dayLines(event.time),
           line,
         ];
