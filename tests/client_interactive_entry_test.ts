@@ -256,6 +256,19 @@ Deno.test(
       },
     );
 
+    await t.step("Ctrl-C at a password asked after a refusal lets the refusal stand", async () => {
+      for (const answers of [[null], ["nope", null]]) {
+        const server = fakeServer(Array(10).fill(Status.WrongPassword));
+        const prompter = new ScriptedPrompter(answers);
+        await rejects(
+          chooseAndEnter(options(room), { prompter, ...server }),
+          (error) =>
+            error instanceof ClientError && exitCodeFor(error.reason) === ExitCode.WrongPassword,
+          `not a normal end after ${JSON.stringify(prompter.transcript)}`,
+        );
+      }
+    });
+
     await t.step("--password-prompt and --password-stdin ask before entering", async () => {
       for (const kind of ["prompt", "stdin"] as const) {
         const server = fakeServer(["ok"]);

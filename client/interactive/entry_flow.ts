@@ -173,7 +173,10 @@ async function askName(
 /**
  * Enters with the password from its source; a join refused for its password is retried with
  * typed passwords, unless the password came from an environment variable (a script's setting,
- * which typing cannot fix).
+ * which typing cannot fix). Giving up at a retry's question (Ctrl-C) lets the refusal stand, as
+ * running out of tries does: the join failed, it is not a normal end.
+ *
+ * @throws {ClientError} the refusal, when the user gives up retrying or the tries run out.
  */
 async function enterWithPassword(
   source: PasswordSource,
@@ -195,18 +198,20 @@ async function enterWithPassword(
   let typed = typedFirst ? 1 : 0;
   for (;;) {
     const attempt = { ...request, password };
+    let refusal: unknown;
     try {
       return { entry: await deps.enter(attempt), request: attempt };
     } catch (error) {
       const retry = error instanceof ClientError && error.reason === "wrongPassword" &&
         !request.create && source.kind !== "env" && typed < MAX_PASSWORD_TRIES;
       if (!retry) throw error;
+      refusal = error;
     }
     prompter.say(
       typed === 0 ? `room "${request.room}" needs a password` : "wrong password, try again",
     );
     const answer = await prompter.ask(PASSWORD_PROMPT, true);
-    if (answer === null) return null;
+    if (answer === null) throw refusal;
     typed++;
     password = answer === "" ? null : answer;
   }
