@@ -45,44 +45,18 @@ Deno.test({
       ok(victim !== undefined, `A's server among ${servers.map((s) => s.port)}: ${a.lines}`);
       await victim.kill();
 
-      // Both ways, until a message gets through: the ones sent while A moves may be lost, as UDP
-      // datagrams are (kaiwa clients ask again for what they miss).
-      for (
-        const [from, fromNode, token, to, sender] of [
-          [bob, b, bobToken, ann, "bob"],
-          [ann, a, annToken, bob, "ann"],
-        ] as const
-      ) {
-        let through = false;
-        for (let i = 0; i < 100 && !through; i++) {
-          await from.send(
-            fromNode.udp,
-            "survivors",
-            token,
-            encodeCommand({ type: "chat", text: `m${i}` }),
-          );
-          const event = await to.receive(200);
-          through = event !== null && chatSender(event) === sender;
-        }
-        ok(through, `a message from ${sender} after the failover`);
-      }
+      // The ones sent while A moves may be lost, as UDP datagrams are (kaiwa clients ask again
+      // for what they miss).
+      await chatGetsThrough("survivors", [
+        { from: bob, node: b, token: bobToken, to: ann, sender: "bob" },
+        { from: ann, node: a, token: annToken, to: bob, sender: "ann" },
+      ], "after the failover");
       // A logs its move when its NATS client reports the reconnect, which may come after the
       // first relayed message, and its stderr is read asynchronously: poll for the line.
       await eventually(() => a.natsPort !== victim.port, "A's log of its move to another server");
 
-      // Creates: ServerError while the registry's leader is elected again, then Ok; never another
-      // answer (each name is new).
-      let created = false;
-      for (let i = 0; i < 60 && !created; i++) {
-        const answer = await tcrpRequest(b.port, CreateRoom, `after-${i}`, roomRequest("x"));
-        ok(
-          answer.status === Status.Ok || answer.status === Status.ServerError,
-          `status ${answer.status}`,
-        );
-        created = answer.status === Status.Ok;
-        if (!created) await new Promise((resolve) => setTimeout(resolve, 250));
-      }
-      ok(created, "a room created after the failover");
+      // Creates: ServerError while the registry's leader is elected again, then Ok.
+      await createsUntilOk(b, "after-", "after the failover");
       // And the room made before it is still held and joined across nodes.
       await eventually(async () => {
         const answer = await tcrpRequest(b.port, JoinRoom, "survivors", roomRequest("cat"));
@@ -93,6 +67,50 @@ Deno.test({
     }
   },
 });
+
+/** One direction of a chat: `from`, through its `node`, to `to`, who sees it from `sender`. */
+interface ChatPath {
+  readonly from: UdpClient;
+  readonly node: KaiwaNode;
+  readonly token: string;
+  readonly to: UdpClient;
+  readonly sender: string;
+}
+
+/**
+ * Sends chat along each path in turn until one message gets through (at most 100 tries, each
+ * waiting 200 ms for it): what is sent while the broker recovers may be lost.
+ */
+async function chatGetsThrough(room: string, paths: ChatPath[], when: string): Promise<void> {
+  for (const { from, node, token, to, sender } of paths) {
+    let through = false;
+    for (let i = 0; i < 100 && !through; i++) {
+      await from.send(node.udp, room, token, encodeCommand({ type: "chat", text: `m${i}` }));
+      const event = await to.receive(200);
+      through = event !== null && chatSender(event) === sender;
+    }
+    ok(through, `a message from ${sender} ${when}`);
+  }
+}
+
+/**
+ * Creates rooms named `prefix` + 0, 1, … on `node` until one is Ok (at most 60, 250 ms apart):
+ * ServerError while the registry's leader is elected again, never another answer (each name is
+ * new).
+ */
+async function createsUntilOk(node: KaiwaNode, prefix: string, when: string): Promise<void> {
+  let created = false;
+  for (let i = 0; i < 60 && !created; i++) {
+    const answer = await tcrpRequest(node.port, CreateRoom, `${prefix}${i}`, roomRequest("x"));
+    ok(
+      answer.status === Status.Ok || answer.status === Status.ServerError,
+      `status ${answer.status}`,
+    );
+    created = answer.status === Status.Ok;
+    if (!created) await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  ok(created, `a room created ${when}`);
+}
 
 /** The sender of a chat event, or null for another event. */
 function chatSender(bytes: Uint8Array): string | null {
@@ -114,21 +132,10 @@ Deno.test({
     await untilEvent(bob, (e) => e.type === "members", "bob's member list");
 
     await nats.restart();
-    for (
-      const [from, fromNode, token, to, sender] of [
-        [bob, b, bobToken, ann, "bob"],
-        [ann, a, annToken, bob, "ann"],
-      ] as const
-    ) {
-      let through = false;
-      for (let i = 0; i < 100 && !through; i++) {
-        const chat = encodeCommand({ type: "chat", text: `r${i}` });
-        await from.send(fromNode.udp, "restarted", token, chat);
-        const event = await to.receive(200);
-        through = event !== null && chatSender(event) === sender;
-      }
-      ok(through, `a message from ${sender} after the restart`);
-    }
+    await chatGetsThrough("restarted", [
+      { from: bob, node: b, token: bobToken, to: ann, sender: "bob" },
+      { from: ann, node: a, token: annToken, to: bob, sender: "ann" },
+    ], "after the restart");
     // The reconnect is logged once the NATS client reports it, possibly after the first relayed
     // message, and stderr is read asynchronously: each node's line is polled for.
     for (const node of [a, b]) {
@@ -138,14 +145,7 @@ Deno.test({
       );
     }
     // The registry came back with the broker's store: the room is still held, and new ones made.
-    let created = false;
-    for (let i = 0; i < 60 && !created; i++) {
-      const answer = await tcrpRequest(b.port, CreateRoom, `again-${i}`, roomRequest("x"));
-      ok(answer.status === Status.Ok || answer.status === Status.ServerError, `${answer.status}`);
-      created = answer.status === Status.Ok;
-      if (!created) await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    ok(created, "a room created after the restart");
+    await createsUntilOk(b, "again-", "after the restart");
     strictEqual(
       (await tcrpRequest(b.port, CreateRoom, "restarted", roomRequest("y"))).status,
       Status.RoomExists,
