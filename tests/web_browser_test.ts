@@ -286,6 +286,13 @@ Deno.test({
         "a tab away for more than the history holds says how much it missed",
         async () => {
           const second = tabs[1];
+          // The tab counts what it missed from the last seq it showed, so it must have shown
+          // its own message from the step before (echoed by the server) before it goes away.
+          const shown = test.server.state.rooms.get(ROOM)!.chats.last(1)[0].seq;
+          await second.waitFor(
+            `JSON.parse(sessionStorage.getItem('kaiwa.member'))?.seq === ${shown}`,
+            `seq ${shown} remembered`,
+          );
           // Away to another page and back in the same tab: its sessionStorage stays.
           await second.navigate("about:blank");
           // Its page, put away, closes its socket on pagehide: Chromium sends the Close within
