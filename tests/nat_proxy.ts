@@ -88,6 +88,8 @@ export class NatProxy {
   /** Direction and bytes of the datagrams dropped so far (with `dropOnce`). */
   readonly #dropped = new Set<string>();
   #closed = false;
+  /** The drop probability now: `dropRate` at the start, changed with {@link dropRate}. */
+  #dropRate: number;
   /** What the proxy did so far. */
   readonly stats: NatProxyStats = { toServer: 0, toClient: 0, dropped: 0, lostReplies: 0 };
 
@@ -124,6 +126,7 @@ export class NatProxy {
     this.#inbound = inbound;
     this.#replies = replies;
     this.#random = mulberry32(options.seed ?? 1);
+    this.#dropRate = options.dropRate ?? 0;
     this.#track(this.#acceptLoop());
     this.#track(this.#inboundLoop());
     if (replies !== inbound) this.#track(this.#discardLoop(replies));
@@ -132,6 +135,15 @@ export class NatProxy {
   /** The port clients connect and send to (TCP and UDP). */
   get port(): number {
     return (this.#inbound.addr as Deno.NetAddr).port;
+  }
+
+  /**
+   * Changes the drop probability for the datagrams from now on: a test can let a join and its
+   * first exchange through whole, and lose only what follows (a loss there may be one no later
+   * datagram reveals, so that no retry could be asked for).
+   */
+  set dropRate(rate: number) {
+    this.#dropRate = rate;
   }
 
   /** The outward UDP port the server currently sees for each client, in mapping order. */
@@ -296,7 +308,7 @@ export class NatProxy {
   ): void {
     const copies = this.#options.duplicate ? 2 : 1;
     for (let i = 0; i < copies; i++) {
-      if (this.#random() < (this.#options.dropRate ?? 0) && this.#mayDrop(data, counter)) {
+      if (this.#random() < this.#dropRate && this.#mayDrop(data, counter)) {
         this.stats.dropped++;
         continue;
       }
