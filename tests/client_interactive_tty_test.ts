@@ -8,15 +8,19 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { ExitCode } from "../cli/exit_codes.ts";
 import type { ServerHandle } from "../server/mod.ts";
 import { PipeClient } from "./pipe_client.ts";
-import { startRealClockServer } from "./server_helpers.ts";
+import { RECEIVE_TIMEOUT_MS, startRealClockServer } from "./server_helpers.ts";
 
 const TMUX = "tmux";
 const ROOT = new URL("..", import.meta.url).pathname;
 const COLUMNS = 100;
 const ROWS = 20;
 const POLL_MS = 50;
-/** Bounded polls: ordinary steps, and the first screen (a cold `deno run` on a busy machine). */
-const POLL_TRIES = 100;
+/**
+ * Bounded polls: ordinary steps (at least a receive's wait: a step may span another process's
+ * message through the server, on a machine shared with other work), and the first screen (a
+ * cold `deno run` on a busy machine).
+ */
+const POLL_TRIES = RECEIVE_TIMEOUT_MS / POLL_MS;
 const START_TRIES = 400;
 /** No flood or join limits: the tests send and join as fast as they can. */
 const UNLIMITED = { floodRate: 0, joinRate: 0 };
