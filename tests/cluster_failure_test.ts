@@ -83,6 +83,10 @@ Deno.test({
     const dan = new PipeClient(b.port, ["owned", "--name", "dan", "--fingerprint", b.fingerprint]);
     try {
       await untilEvent(bob, (e) => e.type === "joined" && e.names.includes("dan"), "dan's arrival");
+      // B can tell dan only at an address a datagram of his proved, and his arrival is told at
+      // his admission, before he sent any: he speaks, and once bob has it, B noted his address.
+      await dan.send("here");
+      await untilEvent(bob, (e) => e.type === "chat" && e.sender === "dan", "dan's message");
 
       await a.kill();
       const closed = await untilEvent(bob, (e) => e.type === "room-closed", "the room closing");
