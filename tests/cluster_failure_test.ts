@@ -135,6 +135,10 @@ Deno.test({
     await enterOn(a, dan, JoinRoom, "on-b", "dan", { kaiwa: true });
     await untilEvent(ann, (e) => e.type === "joined", "bob's arrival");
     await untilEvent(eve, (e) => e.type === "joined", "dan's arrival");
+    // Each member node tells its members their room closed only at an address a datagram of theirs
+    // proved; the owner's member list comes once their keep-alive was relayed, so noted.
+    await untilEvent(bob, (e) => e.type === "members", "bob's member list");
+    await untilEvent(dan, (e) => e.type === "members", "dan's member list");
     // What an operator (and a load balancer) sees of B: connected, two nodes, nobody dead.
     deepStrictEqual(await b.httpGet("/healthz"), { status: 200, body: "ok\n" });
     await eventually(
@@ -227,6 +231,9 @@ Deno.test({
     await enterOn(a, ann, CreateRoom, "stopping", "ann", { kaiwa: true });
     await enterOn(b, bob, JoinRoom, "stopping", "bob", { kaiwa: true });
     await untilEvent(ann, (e) => e.type === "joined", "bob's arrival");
+    // A can say goodbye to bob only once it bound his address (his keep-alive, relayed by B):
+    // his member list comes then. His arrival is told at his admission, before.
+    await untilEvent(bob, (e) => e.type === "members", "bob's member list");
 
     strictEqual(await a.kill("SIGTERM"), 0, a.lines.join("\n"));
     // The owner's goodbye reaches its member on B through B.
@@ -261,6 +268,9 @@ Deno.test({
     const annToken = await enterOn(a, ann, CreateRoom, "stall", "ann", { kaiwa: true });
     await enterOn(b, bob, JoinRoom, "stall", "bob", { kaiwa: true });
     await untilEvent(ann, (e) => e.type === "joined", "bob's arrival");
+    // B tells bob only at an address his keep-alive proved; stopped before it read that, B could
+    // take A's fencing notice first. His member list comes once B relayed the keep-alive.
+    await untilEvent(bob, (e) => e.type === "members", "bob's member list");
 
     b.signal("SIGSTOP");
     try {
