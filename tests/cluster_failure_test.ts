@@ -376,8 +376,18 @@ Deno.test({
       await a.kill("SIGKILL");
     }
     // A node of a later start (a random id, as by default) finds the entry of a run it never heard.
-    await using b = await KaiwaNode.start("b", [nats.url], ["--join-rate", "0"]);
-    deepStrictEqual(await names(b), ["orphan"]);
+    // It frees the entry after its dead-after time: long enough here for the test to see the
+    // entry listed first, even on a loaded machine (the default 1.2 s is not).
+    await using b = await KaiwaNode.start("b", [nats.url], [
+      "--join-rate",
+      "0",
+      "--cluster-dead-after",
+      "5",
+    ]);
+    // B lists what its registry watch has replayed, which may still be under way at its start.
+    let listed: string[] | undefined;
+    await eventually(async () => (listed = await names(b))?.length !== 0, "B's list");
+    deepStrictEqual(listed, ["orphan"]);
     await eventually(async () => (await names(b))?.length === 0, "the orphaned entry freed");
     strictEqual(
       (await tcrpRequest(b.port, CreateRoom, "orphan", roomRequest("bob"))).status,
