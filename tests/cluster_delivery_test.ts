@@ -53,7 +53,10 @@ Deno.test({
       "interleaved messages from three nodes arrive in one order everywhere",
       async () => {
         // Rounds of one message from each member, the three sent at once: they cross the broker
-        // (two of them) while the owner's own member's arrives directly.
+        // (two of them) while the owner's own member's arrives directly. Each round is read by
+        // everyone before the next is sent: else, on a loaded machine, the relayed ones may lag
+        // behind all of the owner's member's, and the order would show no interleaving.
+        const seen: string[][] = members.map(() => []);
         for (let i = 0; i < EACH; i++) {
           await Promise.all(
             members.map(({ node, client, name, token }) =>
@@ -65,16 +68,18 @@ Deno.test({
               )
             ),
           );
-          await new Promise((resolve) => setTimeout(resolve, 2));
+          await Promise.all(members.map(async ({ client, name }, k) => {
+            const chats = seen[k];
+            while (chats.length < 3 * (i + 1)) {
+              const chat = await untilEvent(
+                client,
+                isChat,
+                `${name}'s message ${chats.length + 1}`,
+              );
+              if (isChat(chat)) chats.push(`${chat.seq} ${chat.sender}: ${chat.text}`);
+            }
+          }));
         }
-        const seen = await Promise.all(members.map(async ({ client, name }) => {
-          const chats: string[] = [];
-          while (chats.length < 3 * EACH) {
-            const chat = await untilEvent(client, isChat, `${name}'s message ${chats.length + 1}`);
-            if (isChat(chat)) chats.push(`${chat.seq} ${chat.sender}: ${chat.text}`);
-          }
-          return chats;
-        }));
         deepStrictEqual(seen[1], seen[0]);
         deepStrictEqual(seen[2], seen[0]);
         deepStrictEqual(

@@ -117,36 +117,39 @@ const STOP_BOUND_MS = 10_000;
 export class NatsServer {
   readonly url: string;
   readonly port: number;
+  /** Its arguments, with the port it took: a restart binds that port again. */
   readonly #args: string[];
   readonly #dir: string;
+  readonly #clustered: boolean;
   #child: Child;
 
-  private constructor(port: number, args: string[], dir: string) {
+  private constructor(port: number, args: string[], dir: string, child: Child) {
     this.port = port;
     this.url = `nats://127.0.0.1:${port}`;
     this.#args = args;
     this.#dir = dir;
-    this.#child = new Child("nats-server", args);
+    this.#clustered = args.includes("--cluster");
+    this.#child = child;
   }
 
-  /** Starts one server (JetStream on, its store in a fresh directory); `extra` adds flags. */
-  static async start(extra: string[] = [], port = freePort()): Promise<NatsServer> {
+  /**
+   * Starts one server (JetStream on, its store in a fresh directory); `extra` adds flags. It
+   * picks its client port itself (`-p -1`), read back from its log: a port probed free and bound
+   * later may be taken by another process meanwhile.
+   */
+  static async start(extra: string[] = []): Promise<NatsServer> {
     const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "kaiwa-nats-" });
-    const args = ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", dir, ...extra];
-    const server = new NatsServer(port, args, dir);
-    await server.#listening();
-    return server;
-  }
-
-  async #listening(): Promise<void> {
-    await eventually(async () => {
-      try {
-        (await Deno.connect({ hostname: "127.0.0.1", port: this.port })).close();
-        return true;
-      } catch {
-        return false;
-      }
-    }, `nats-server on ${this.port}`);
+    const args = ["-a", "127.0.0.1", "-p", "-1", "-js", "-sd", dir, ...extra];
+    try {
+      const child = await startNats(args, args.includes("--cluster"));
+      const found = child.lines.map((line) => line.match(CLIENT_PORT)).find((m) => m !== null);
+      const port = Number(found![1]);
+      args[args.indexOf("-p") + 1] = String(port);
+      return new NatsServer(port, args, dir, child);
+    } catch (error) {
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      throw error;
+    }
   }
 
   /** The server's log lines. */
@@ -159,11 +162,23 @@ export class NatsServer {
     await this.#child.kill();
   }
 
-  /** Kills it and starts it again, on the same port with the same store (a broker restart). */
+  /**
+   * Kills it and starts it again, on the same port with the same store (a broker restart). The
+   * port is free once the server is dead, but another process may take it for a while (a
+   * connection's local port): the start is tried again until the port is free again.
+   */
   async restart(): Promise<void> {
     await this.#child.kill();
-    this.#child = new Child("nats-server", this.#args);
-    await this.#listening();
+    const deadline = Date.now() + CLUSTER_WAIT_MS;
+    while (true) {
+      try {
+        this.#child = await startNats(this.#args, this.#clustered);
+        return;
+      } catch (error) {
+        if (!(error instanceof PortTaken) || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
   }
 
   /** Kills it and removes its store. */
@@ -173,22 +188,80 @@ export class NatsServer {
   }
 }
 
-/** Three nats-servers routed into one NATS cluster (JetStream replicated across them). */
+/** The port on nats-server's "Listening for client connections on 127.0.0.1:PORT" line. */
+const CLIENT_PORT = /Listening for client connections on 127\.0\.0\.1:(\d+)/;
+
+/** nats-server could not bind a port: another process holds it. */
+class PortTaken extends Error {}
+
+/**
+ * Runs nats-server with `args` until it is ready: it logged "Server is ready" and, in a NATS
+ * cluster (`clustered`), that it listens for routes (which it binds after the former line). A
+ * TCP probe of the client port would not do: another process may hold that port, and answer.
+ *
+ * @throws {PortTaken} when it exited because a port was taken; another Error, with its log,
+ * when it exited otherwise or took too long.
+ */
+async function startNats(args: string[], clustered: boolean): Promise<Child> {
+  const child = new Child("nats-server", args);
+  const ready = [
+    /\[INF\] Server is ready/,
+    ...clustered ? [/Listening for route connections/] : [],
+  ];
+  try {
+    await eventually(
+      () => child.exited || ready.every((r) => child.lines.some((line) => r.test(line))),
+      "nats-server ready",
+    );
+  } catch (error) {
+    await child.kill();
+    throw new Error(`${(error as Error).message}\n${child.lines.join("\n")}`);
+  }
+  if (child.exited) {
+    // Its last lines are read by now.
+    await child.kill();
+    const log = child.lines.join("\n");
+    if (log.includes("address already in use")) throw new PortTaken(log);
+    throw new Error(`nats-server did not start:\n${log}`);
+  }
+  return child;
+}
+
+/** How many times a NATS cluster is started again when one of its route ports was taken. */
+const CLUSTER_START_TRIES = 5;
+
+/**
+ * Three nats-servers routed into one NATS cluster (JetStream replicated across them). Each must
+ * know the others' route ports before any starts, so they are probed free beforehand; should
+ * another process take one meanwhile, the whole cluster is started again on new ports.
+ */
 export async function startNatsCluster(): Promise<NatsServer[]> {
-  const routes = [freePort(), freePort(), freePort()];
-  const routeList = routes.map((port) => `nats://127.0.0.1:${port}`).join(",");
-  return await Promise.all(routes.map((routePort, i) =>
-    NatsServer.start([
-      "-n",
-      `s${i + 1}`,
-      "--cluster_name",
-      "kaiwa-test",
-      "--cluster",
-      `nats://127.0.0.1:${routePort}`,
-      "--routes",
-      routeList,
-    ])
-  ));
+  for (let attempt = 1;; attempt++) {
+    const routes = [freePort(), freePort(), freePort()];
+    const routeList = routes.map((port) => `nats://127.0.0.1:${port}`).join(",");
+    const started = await Promise.allSettled(routes.map((routePort, i) =>
+      NatsServer.start([
+        "-n",
+        `s${i + 1}`,
+        "--cluster_name",
+        "kaiwa-test",
+        "--cluster",
+        `nats://127.0.0.1:${routePort}`,
+        "--routes",
+        routeList,
+      ])
+    ));
+    const failed = started.find((result) => result.status === "rejected");
+    if (failed === undefined) {
+      return started.map((result) => (result as PromiseFulfilledResult<NatsServer>).value);
+    }
+    for (const result of started) {
+      if (result.status === "fulfilled") await result.value[Symbol.asyncDispose]();
+    }
+    if (!(failed.reason instanceof PortTaken) || attempt === CLUSTER_START_TRIES) {
+      throw failed.reason;
+    }
+  }
 }
 
 /** The TCP port on the "listening on tcp+udp 127.0.0.1:PORT" line. */

@@ -89,6 +89,15 @@ Deno.test({
         });
         strictEqual(answer.status, Status.Ok);
         await untilText(ann, "eve");
+        // ann hears of eve at her admission; her port reaches A later, relayed by B, and what ann
+        // says before A binds it goes nowhere.
+        await eventually(
+          () =>
+            a.lines.some((line) =>
+              line.includes('"eve"') && line.includes(`bound to udp port ${eve.port}`)
+            ),
+          "A binding eve's announced port",
+        );
         await ann.send(a.udp, "announced", annToken, "to eve");
         strictEqual(await untilText(eve, "to eve"), "ann: to eve");
       },
