@@ -422,6 +422,15 @@ Deno.test("a page that comes back with its token stays the same member", async (
         await guest.closed;
         await waitFor(() => test.server.web!.heldMembers === 1, "cy held");
         host.send({ type: "say", text: "while you were away" });
+        // The host's socket is not the page's: the server must have taken the message before
+        // the page comes back, or it is sent as a chat, not as history.
+        await waitFor(
+          () =>
+            new TextDecoder().decode(
+              test.server.state.rooms.get("lobby")?.chats.last(1)[0]?.text,
+            ) === "while you were away",
+          "the message in the room",
+        );
         back = await Page.open(test.webPort);
         back.send({ type: "join", room: "lobby", name: "cy", resume: entered.token });
         const again = await back.next("entered");
