@@ -265,7 +265,9 @@ Deno.test("the web port caps connections per IP", async () => {
 });
 
 Deno.test("half-sent requests hold at most --max-incomplete-per-ip of a source's connections", async () => {
-  await using test = await webServer({ maxIncompletePerIp: 2 });
+  // The half-sent heads must outlast the test, not --request-timeout's 5 s of real time, which a
+  // loaded machine may take between the accepts and the end of `first`'s head.
+  await using test = await webServer({ maxIncompletePerIp: 2, requestTimeoutSeconds: 60 });
   const half = new TextEncoder().encode("GET / HTTP/1.1\r\n");
   using first = await Deno.connect({ hostname: "127.0.0.1", port: test.webPort });
   using second = await Deno.connect({ hostname: "127.0.0.1", port: test.webPort });
