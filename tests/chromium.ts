@@ -9,7 +9,7 @@
 /** Where Chromium is looked for: `KAIWA_CHROMIUM`, then Debian's and others' names on PATH. */
 const CANDIDATES = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
 /** Longest wait for the browser to start, or for one condition in a page. */
-const DEADLINE_MS = 20_000;
+export const PAGE_DEADLINE_MS = 20_000;
 const POLL_MS = 25;
 const DEVTOOLS_LINE = /DevTools listening on (ws:\/\/\S+)/;
 
@@ -85,7 +85,7 @@ export class Chromium {
     const lines = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
     let url: string | null = null;
     let seen = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), DEADLINE_MS);
+    const timer = setTimeout(() => child.kill("SIGKILL"), PAGE_DEADLINE_MS);
     try {
       while (url === null) {
         const { value, done } = await lines.read();
@@ -155,7 +155,7 @@ export class Chromium {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.send("Browser.close").catch(() => {});
     this.#socket.close();
-    const timer = setTimeout(() => this.#child.kill("SIGKILL"), DEADLINE_MS);
+    const timer = setTimeout(() => this.#child.kill("SIGKILL"), PAGE_DEADLINE_MS);
     await this.#child.status;
     clearTimeout(timer);
     await this.#stderr.catch(() => {});
@@ -254,7 +254,7 @@ export class Tab {
 
   /** Polls until `expression` is truthy in the page; fails the test past the deadline. */
   async waitFor(expression: string, what: string): Promise<void> {
-    const deadline = Date.now() + DEADLINE_MS;
+    const deadline = Date.now() + PAGE_DEADLINE_MS;
     while (!(await this.evaluate<boolean>(`Boolean(${expression})`))) {
       if (Date.now() > deadline) {
         const log = await this.evaluate<string>(

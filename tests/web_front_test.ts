@@ -265,7 +265,9 @@ Deno.test("the web port caps connections per IP", async () => {
 });
 
 Deno.test("half-sent requests hold at most --max-incomplete-per-ip of a source's connections", async () => {
-  await using test = await webServer({ maxIncompletePerIp: 2 });
+  // The half-sent heads must outlast the test, not --request-timeout's 5 s of real time, which a
+  // loaded machine may take between the accepts and the end of `first`'s head.
+  await using test = await webServer({ maxIncompletePerIp: 2, requestTimeoutSeconds: 60 });
   const half = new TextEncoder().encode("GET / HTTP/1.1\r\n");
   using first = await Deno.connect({ hostname: "127.0.0.1", port: test.webPort });
   using second = await Deno.connect({ hostname: "127.0.0.1", port: test.webPort });
@@ -422,6 +424,15 @@ Deno.test("a page that comes back with its token stays the same member", async (
         await guest.closed;
         await waitFor(() => test.server.web!.heldMembers === 1, "cy held");
         host.send({ type: "say", text: "while you were away" });
+        // The host's socket is not the page's: the server must have taken the message before
+        // the page comes back, or it is sent as a chat, not as history.
+        await waitFor(
+          () =>
+            new TextDecoder().decode(
+              test.server.state.rooms.get("lobby")?.chats.last(1)[0]?.text,
+            ) === "while you were away",
+          "the message in the room",
+        );
         back = await Page.open(test.webPort);
         back.send({ type: "join", room: "lobby", name: "cy", resume: entered.token });
         const again = await back.next("entered");
