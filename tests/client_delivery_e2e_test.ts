@@ -69,8 +69,8 @@ Deno.test("delivery: 200 messages through 10% loss are all shown, once, in order
     await host.send("ready");
     await guest.waitForLine("host: ready");
     proxy.dropRate = 0.1;
-    // A loss is noticed when a later seq arrives: a few trailing lines make the last one's
-    // loss noticeable too (the client cannot tell a lost last message from silence).
+    // A loss is noticed when a later seq arrives: a few trailing lines make the last one's loss
+    // noticed at once too (else only by the next pong's latest seq, up to a ping interval later).
     for (const line of [...lines("m", 200), ...lines("tail", 5)]) await host.send(line);
     const seen = await guest.waitForLine("host: m200");
     await host.send("/quit");
