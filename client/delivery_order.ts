@@ -5,6 +5,8 @@
  * again with Nack ranges (at most {@linkcode MAX_NACK_RANGE} seqs each, a bounded number of times);
  * what the server says it no longer holds (a Gap event), or never answers for, comes out as one gap
  * event ("N messages could not be recovered"): never skipped in silence. Duplicates are dropped.
+ * A lost last message, which no later seq reveals, is noticed by the room's latest seq a Pong
+ * carries ({@linkcode DeliveryOrder.latest}).
  *
  * The first seq is not known in advance: the first events (History first, then Chat) are held for
  * one window, and the smallest seq among them is the start. History events are chat events in the
@@ -146,15 +148,25 @@ export class DeliveryOrder {
     if (held !== undefined && held !== LOST) return "duplicate";
     this.#missing.delete(seq);
     this.#held.set(seq, event);
-    for (let missing = this.#highest + 1; missing < seq; missing++) {
-      if (!this.#held.has(missing)) {
-        this.#missing.set(missing, { since: now, askedAt: 0, attempts: 0 });
-      }
-    }
+    this.#markMissing(this.#highest + 1, seq - 1, now);
     this.#highest = Math.max(this.#highest, seq);
     this.#bound(now);
     this.#drain(now);
     return "new";
+  }
+
+  /**
+   * Takes the room's latest seq as the server last knew it (a Pong's, §3.2 "tail loss"): the seqs
+   * after the highest seen, up to `seq`, become holes, asked for after the window like any other.
+   * Without it a lost last message before a silence would never be noticed: no later seq reveals
+   * it. A `seq` at or below the highest seen changes nothing. Ignored until the start is known: a
+   * member that has shown no chat yet cannot tell which seqs before its arrival it is owed.
+   */
+  latest(seq: number, now: number): void {
+    if (this.#next === null || seq <= this.#highest) return;
+    this.#markMissing(this.#highest + 1, seq, now);
+    this.#highest = seq;
+    this.#bound(now);
   }
 
   /**
@@ -190,9 +202,7 @@ export class DeliveryOrder {
     if (this.#next === null) {
       if (this.#firstAt === null || now - this.#firstAt < windowMs) return [];
       this.#next = Math.min(...this.#held.keys());
-      for (let seq = this.#next; seq < this.#highest; seq++) {
-        if (!this.#held.has(seq)) this.#missing.set(seq, { since: now, askedAt: 0, attempts: 0 });
-      }
+      this.#markMissing(this.#next, this.#highest - 1, now);
       this.#drain(now);
       return [];
     }
@@ -238,6 +248,13 @@ export class DeliveryOrder {
     for (const seq of this.#missing.keys()) this.#held.set(seq, LOST);
     this.#missing.clear();
     this.#drain(now);
+  }
+
+  /** The seqs `from` to `to` (inclusive) not held become holes, noticed at `now`. */
+  #markMissing(from: number, to: number, now: number): void {
+    for (let seq = from; seq <= to; seq++) {
+      if (!this.#held.has(seq)) this.#missing.set(seq, { since: now, askedAt: 0, attempts: 0 });
+    }
   }
 
   /** Past `maxHeld`, the oldest holes are given up so that memory stays bounded. */

@@ -450,6 +450,10 @@ export class ChatSession {
       case "shutdown":
         this.#order.other(event);
         return this.#stop({ kind: "shutdown" });
+      case "pong":
+        // The room's latest seq reveals a lost last message that no later one would (§3.2).
+        if (event.latest !== undefined) this.#order.latest(event.latest, now);
+        return this.#order.other(event);
       default:
         return this.#order.other(event);
     }

@@ -42,6 +42,11 @@ export class ByteReader {
     return this.#bytes.subarray(start, start + count);
   }
 
+  /** How many bytes are not yet read. */
+  get remaining(): number {
+    return this.#bytes.length - this.#offset;
+  }
+
   /** Returns a view of everything not yet read. */
   rest(): Uint8Array {
     return this.bytes(this.#bytes.length - this.#offset);

@@ -48,10 +48,21 @@ export type KaiwaEvent =
   | { type: "shutdown"; time: number }
   | { type: "notice"; time: number; code: number; text: string }
   | { type: "members"; time: number; members: MemberEntry[] }
-  | { type: "pong"; time: number };
+  | {
+    type: "pong";
+    time: number;
+    /**
+     * The seq of the asker's room's latest chat message (0 before the first), so that a client
+     * notices a lost last message that no later seq reveals (§3.2). Undefined in the empty body
+     * of an older server, or of one that does not know the room's latest seq.
+     */
+    latest?: number;
+  };
 
 const TWO_TO_32 = 2 ** 32;
 const U32_SIZE = 4;
+/** A Pong's body: empty, or the room's latest seq as a u32 (§4.2). */
+const PONG_LATEST_SIZE = U32_SIZE;
 
 function checkU32(value: number, what: string): number {
   if (!Number.isInteger(value) || value < 0 || value >= TWO_TO_32) {
@@ -146,8 +157,12 @@ export function encodeEvent(event: KaiwaEvent): Uint8Array {
       );
     case "members":
       return withBody(EventType.Members, event.time, [], encodeMembers(event.members));
-    case "pong":
-      return withBody(EventType.Pong, event.time, []);
+    case "pong": {
+      if (event.latest === undefined) return withBody(EventType.Pong, event.time, []);
+      const body = new Uint8Array(PONG_LATEST_SIZE);
+      new DataView(body.buffer).setUint32(0, checkU32(event.latest, "pong latest"));
+      return withBody(EventType.Pong, event.time, [], body);
+    }
   }
 }
 
@@ -271,7 +286,11 @@ function decodeBody(type: number, time: number, reader: ByteReader): KaiwaEvent 
       return { type: "members", time, members };
     }
     case EventType.Pong:
-      return { type: "pong", time };
+      // Both bodies are valid: an older server's empty one, or the latest seq. A cut u32 (1–3
+      // bytes) is truncated, and more than 4 bytes are trailing bytes, refused below.
+      return reader.remaining === 0
+        ? { type: "pong", time }
+        : { type: "pong", time, latest: reader.u32() };
     default:
       throw new ProtocolError(`Cannot decode event: unknown type ${type}`);
   }

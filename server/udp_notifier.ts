@@ -158,8 +158,8 @@ export class UdpNotifier implements Notifier {
   }
 
   /** @inheritdoc */
-  pong(member: Member, now: number): void {
-    this.#broadcast([member], { type: "pong", time: now }, null);
+  pong(member: Member, latest: number, now: number): void {
+    this.#broadcast([member], { type: "pong", time: now, latest }, null);
   }
 
   /** @inheritdoc */

@@ -6,6 +6,7 @@
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { ExitCode } from "../cli/exit_codes.ts";
+import { decodeEvent } from "../protocol/mod.ts";
 import type { ServeOptions } from "../server/mod.ts";
 import { type ProxiedServer, withProxy } from "./nat_proxy.ts";
 import { PipeClient, untilBound } from "./pipe_client.ts";
@@ -13,6 +14,18 @@ import { PipeClient, untilBound } from "./pipe_client.ts";
 /** A server on the real clock, so that flood limits and NACK rates refill, with `options`. */
 function onRealClock(options: Partial<ServeOptions> = {}): ProxiedServer {
   return { options, deps: { now: Date.now } };
+}
+
+/** Whether `data` is a plain (unsealed) Chat event saying `text`. */
+function isChatSaying(text: string): (data: Uint8Array) => boolean {
+  return (data) => {
+    try {
+      const event = decodeEvent(data);
+      return event.type === "chat" && event.text === text;
+    } catch {
+      return false;
+    }
+  };
 }
 
 function lines(prefix: string, count: number): string[] {
@@ -56,8 +69,8 @@ Deno.test("delivery: 200 messages through 10% loss are all shown, once, in order
     await host.send("ready");
     await guest.waitForLine("host: ready");
     proxy.dropRate = 0.1;
-    // A loss is noticed when a later seq arrives: a few trailing lines make the last one's
-    // loss noticeable too (the client cannot tell a lost last message from silence).
+    // A loss is noticed when a later seq arrives: a few trailing lines make the last one's loss
+    // noticed at once too (else only by the next pong's latest seq, up to a ping interval later).
     for (const line of [...lines("m", 200), ...lines("tail", 5)]) await host.send(line);
     const seen = await guest.waitForLine("host: m200");
     await host.send("/quit");
@@ -67,6 +80,29 @@ Deno.test("delivery: 200 messages through 10% loss are all shown, once, in order
     ok(proxy.stats.dropped > 0, "the proxy dropped datagrams");
     await guest.exited();
     await host.exited();
+  });
+});
+
+Deno.test("delivery: a lost last message before a silence is shown, found by the next pong (tail loss)", async () => {
+  await withProxy(onRealClock(), {}, async (test, proxy) => {
+    const host = new PipeClient(test.tcpPort, ["tail", "--name", "host", "--create"]);
+    await untilBound(test.server, "tail", "host");
+    const guest = new PipeClient(proxy.port, ["tail", "--name", "guest"]);
+    await untilBound(test.server, "tail", "guest");
+    await host.waitForLine("* guest joined");
+    // The guest's first chat gives it its start: from there on every seq is owed to it.
+    await host.send("ready");
+    await guest.waitForLine("host: ready");
+    // The server → guest copy of the last message is lost, and then the room is silent: no
+    // later seq reveals the hole; only the room's latest seq in the guest's next pong does.
+    proxy.dropFirst("toClient", isChatSaying("last words"));
+    await host.send("last words");
+    const seen = await guest.waitForLine("host: last words");
+    strictEqual(proxy.stats.dropped, 1, "the last message's datagram to the guest was dropped");
+    ok(!seen.some((line) => line.includes("could not be recovered")), JSON.stringify(seen));
+    await host.send("/quit");
+    await host.exited();
+    strictEqual((await guest.exited()).code, ExitCode.RoomClosed);
   });
 });
 

@@ -203,3 +203,71 @@ Deno.test("delivery order: an event without seq waits behind the chat events hel
   order.other({ type: "pong", time: 0 });
   assertEquals(shown, ["pong", "1", "left", "2", "3", "joined", "pong"]);
 });
+
+Deno.test("delivery order: a lost last message is found by the latest seq, then asked for", {
+  permissions: "none",
+}, () => {
+  const { order, shown } = started(1);
+  order.receive(chat(2), 400);
+  // 3 was lost and nothing followed it: no later seq reveals it, so nothing is asked for.
+  assertEquals(order.poll(5_000), []);
+  order.latest(3, 5_000);
+  assertEquals(order.waiting, 1);
+  assertEquals(order.poll(5_299), []);
+  assertEquals(order.poll(5_300), [{ from: 3, to: 3 }]);
+  order.receive(chat(3), 5_400);
+  assertEquals(shown, ["1", "2", "3"]);
+  assertEquals(order.waiting, 0);
+});
+
+Deno.test("delivery order: a latest seq before the start is known is ignored", {
+  permissions: "none",
+}, () => {
+  const { order, shown } = setup();
+  // Nothing seen at all: what came before our arrival is not ours to ask for.
+  order.latest(7, 0);
+  assertEquals(order.waiting, 0);
+  // Within the start's window: still ignored; the start is the smallest seq received.
+  order.receive(chat(8), 100);
+  order.latest(9, 200);
+  order.poll(400);
+  assertEquals(shown, ["8"]);
+  assertEquals(order.waiting, 0);
+  assertEquals(order.poll(10_000), []);
+});
+
+Deno.test("delivery order: a latest seq at or below the highest seen changes nothing", {
+  permissions: "none",
+}, () => {
+  const { order, shown } = started(1);
+  order.receive(chat(4), 400);
+  order.latest(4, 400);
+  order.latest(2, 400);
+  // Only the holes 2 and 3 that 4 revealed are asked for, as before.
+  assertEquals(order.waiting, 3);
+  assertEquals(order.poll(700), [{ from: 2, to: 3 }]);
+  order.receive(chat(2), 800);
+  order.receive(chat(3), 800);
+  order.latest(4, 900);
+  assertEquals(order.waiting, 0);
+  assertEquals(order.poll(10_000), []);
+  assertEquals(shown, ["1", "2", "3", "4"]);
+});
+
+Deno.test("delivery order: a lost tail never answered is reported after the last Nack", {
+  permissions: "none",
+}, () => {
+  const { order, shown } = started(1);
+  order.latest(3, 400);
+  let now = 400;
+  let nacks = 0;
+  while (shown.length < 2 && now < 60_000) {
+    now += 100;
+    nacks += order.poll(now).length;
+  }
+  assertEquals(nacks, CONFIG.maxNackAttempts);
+  assertEquals(shown, ["1", "gap 2-3"]);
+  // What follows is shown in order after the gap.
+  order.receive(chat(4), now);
+  assertEquals(shown, ["1", "gap 2-3", "4"]);
+});

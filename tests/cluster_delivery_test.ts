@@ -166,6 +166,18 @@ Deno.test({
       deepStrictEqual(resent, [2, 3, 4]);
     });
 
+    await t.step("a member on another node is told the room's latest seq by a pong", async () => {
+      // The ping crosses to the owner, which gives the room its seqs: the pong's latest is the
+      // owner's, so a lost last message is noticed through any node (protocol §3.2).
+      await ann.send(a.udp, "one", members[0].token, encodeCommand({ type: "chat", text: "last" }));
+      const last = await untilEvent(cat, (e) => isChat(e) && e.text === "last", "last at cat");
+      const { node, client, token } = members[2];
+      await client.send(node.udp, "one", token, encodeCommand({ type: "ping" }));
+      const pong = await untilEvent(client, (e) => e.type === "pong", "cat's pong");
+      ok(isChat(last));
+      deepStrictEqual(pong.type === "pong" && pong.latest, last.seq);
+    });
+
     await t.step("a kaiwa member joining on another node gets the room's history", async () => {
       await using dan = new UdpClient();
       await enterOn(c, dan, JoinRoom, "one", "dan", { kaiwa: true });

@@ -53,11 +53,14 @@ export interface NatProxyStats {
   toServer: number;
   /** Datagrams forwarded server → client. */
   toClient: number;
-  /** Datagrams dropped by `dropRate`. */
+  /** Datagrams dropped by `dropRate` or {@link NatProxy.dropFirst}. */
   dropped: number;
   /** Datagrams the server sent to an outward socket abandoned by `rebind()`. */
   lostReplies: number;
 }
+
+/** Which way a datagram goes through the proxy. */
+export type Direction = "toServer" | "toClient";
 
 /** How many clients one proxy maps; more are dropped. */
 export const MAX_MAPPINGS = 16;
@@ -90,6 +93,8 @@ export class NatProxy {
   #closed = false;
   /** The drop probability now: `dropRate` at the start, changed with {@link dropRate}. */
   #dropRate: number;
+  /** Datagrams to drop, each the first forwarded its way that matches (see {@link dropFirst}). */
+  readonly #targets: { direction: Direction; matches: (data: Uint8Array) => boolean }[] = [];
   /** What the proxy did so far. */
   readonly stats: NatProxyStats = { toServer: 0, toClient: 0, dropped: 0, lostReplies: 0 };
 
@@ -144,6 +149,15 @@ export class NatProxy {
    */
   set dropRate(rate: number) {
     this.#dropRate = rate;
+  }
+
+  /**
+   * Drops the first datagram forwarded `direction` for which `matches` is true, and only that
+   * one (counted in `stats.dropped`): a test loses a chosen datagram, such as a room's last
+   * message before a silence, whatever the timing.
+   */
+  dropFirst(direction: Direction, matches: (data: Uint8Array) => boolean): void {
+    this.#targets.push({ direction, matches });
   }
 
   /** The outward UDP port the server currently sees for each client, in mapping order. */
@@ -304,8 +318,14 @@ export class NatProxy {
     data: Uint8Array,
     via: () => Deno.DatagramConn,
     to: { hostname: string; port: number },
-    counter: "toServer" | "toClient",
+    counter: Direction,
   ): void {
+    const target = this.#targets.findIndex((t) => t.direction === counter && t.matches(data));
+    if (target >= 0) {
+      this.#targets.splice(target, 1);
+      this.stats.dropped++;
+      return;
+    }
     const copies = this.#options.duplicate ? 2 : 1;
     for (let i = 0; i < copies; i++) {
       if (this.#random() < this.#dropRate && this.#mayDrop(data, counter)) {

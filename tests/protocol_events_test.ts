@@ -55,6 +55,8 @@ function everyType(time: number): KaiwaEvent[] {
       ],
     },
     { type: "pong", time },
+    { type: "pong", time, latest: 0 },
+    { type: "pong", time, latest: MAX_U32 },
   ];
 }
 
@@ -94,6 +96,18 @@ Deno.test("events round-trip", { permissions: "none" }, async (t) => {
     ]);
   });
 
+  await t.step("a pong carries the latest seq as a trailing big-endian u32", () => {
+    const bytes = encodeEvent({ type: "pong", time: 0, latest: 0x01020304 });
+    deepStrictEqual([...bytes.subarray(EVENT_HEADER_SIZE)], [1, 2, 3, 4]);
+  });
+
+  await t.step("an older server's pong, with an empty body, has no latest seq", () => {
+    const bytes = Uint8Array.of(1, 9, 0, 0, 0, 0, 0, 0, 0, 7);
+    const event = decodeEvent(bytes);
+    deepStrictEqual(event, { type: "pong", time: 7 });
+    strictEqual("latest" in event, false);
+  });
+
   await t.step("an event of exactly MAX_EVENT_SIZE bytes round-trips", () => {
     const text = "x".repeat(MAX_EVENT_SIZE - EVENT_HEADER_SIZE - 1);
     const event = { type: "notice", time: 0, code: 1, text } as const;
@@ -114,6 +128,12 @@ Deno.test("event encoders refuse out-of-range fields", { permissions: "none" }, 
   await t.step("negative, fractional and unsafe times", () => {
     for (const time of [-1, 0.5, Number.MAX_SAFE_INTEGER + 1, NaN]) {
       throws(() => encodeEvent({ type: "pong", time }), RangeError);
+    }
+  });
+
+  await t.step("a pong's latest seq outside u32", () => {
+    for (const latest of [-1, MAX_U32 + 1, 1.5]) {
+      throws(() => encodeEvent({ type: "pong", time: 0, latest }), RangeError);
     }
   });
 
@@ -252,7 +272,7 @@ Deno.test("decodeEvent() refuses malformed events", { permissions: "none" }, asy
       { type: "removed", time: 0, reason: 1 },
       { type: "shutdown", time: 0 },
       { type: "members", time: 0, members: [{ name: "a", host: true, you: true }] },
-      { type: "pong", time: 0 },
+      { type: "pong", time: 0, latest: 7 },
     ];
     for (const event of events) {
       const bytes = Uint8Array.of(...encodeEvent(event), 0);
@@ -261,6 +281,13 @@ Deno.test("decodeEvent() refuses malformed events", { permissions: "none" }, asy
         (e) => e instanceof ProtocolError && !(e instanceof TruncatedError),
         event.type,
       );
+    }
+  });
+
+  await t.step("a pong body of 1 to 3 bytes (a cut latest seq)", () => {
+    for (const size of [1, 2, 3]) {
+      const bytes = Uint8Array.of(...pong, ...new Uint8Array(size));
+      throws(() => decodeEvent(bytes), TruncatedError, `${size} bytes`);
     }
   });
 

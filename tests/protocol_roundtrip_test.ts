@@ -95,7 +95,10 @@ const kaiwaEvent: fc.Arbitrary<KaiwaEvent> = fc.oneof(
       maxLength: 15,
     }),
   }, PLAIN),
-  fc.record({ type: fc.constant("pong" as const), time }, PLAIN),
+  fc.record({ type: fc.constant("pong" as const), time, latest: u32 }, {
+    ...PLAIN,
+    requiredKeys: ["type", "time"],
+  }),
 );
 
 const clientCommand: fc.Arbitrary<ClientCommand> = fc.oneof(

@@ -29,7 +29,8 @@ const GRANT: SessionGrant = {
 };
 const KEYS = deriveSessionKeys(GRANT);
 const LOBBY = encodeUtf8("lobby");
-const PONG = Uint8Array.of(0x01, 0x09, 0x00, 0x00, 0x01, 0x9b, 0x76, 0xda, 0xa8, 0x00);
+/** The §6 `event-pong` event: time 1767225600000, latest seq 42. */
+const PONG = Uint8Array.of(0x01, 0x09, 0x00, 0x00, 0x01, 0x9b, 0x76, 0xda, 0xa8, 0x00, 0, 0, 0, 42);
 const vectors = await loadVectors("## 8. Session test vectors");
 
 function vector(id: string): Uint8Array {

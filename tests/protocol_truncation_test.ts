@@ -11,7 +11,9 @@ import {
   decodePortAnnouncement,
   decodeTcrpFrame,
   decodeTcrpHeader,
+  EVENT_HEADER_SIZE,
   InvalidTextError,
+  type KaiwaEvent,
   parseClientDatagram,
   parseStage1Datagram,
   TCRP_HEADER_SIZE,
@@ -103,6 +105,19 @@ const stage1: PrefixCheck = (prefix, whole) => {
   deepStrictEqual(datagram.message, whole.subarray(messageStart, prefix.length));
 };
 
+/**
+ * A Pong's latest seq is optional (§4.2): the header alone is an older server's Pong; a prefix cut
+ * inside the header or the u32 is truncated.
+ */
+const pongEvent: PrefixCheck = (prefix, whole) => {
+  if (prefix.length !== EVENT_HEADER_SIZE) {
+    throws(() => decodeEvent(prefix), TruncatedError);
+    return;
+  }
+  const { latest: _, ...older } = decodeEvent(whole) as Extract<KaiwaEvent, { type: "pong" }>;
+  deepStrictEqual(decodeEvent(prefix), older);
+};
+
 // Chat: header 10, seq 4, sender length 1, sender. Notice: header 10, code 1.
 const CHAT_TEXT_START = (whole: Uint8Array) => 15 + whole[14];
 const NOTICE_TEXT_START = () => 11;
@@ -139,7 +154,7 @@ const CHECKS: Record<string, PrefixCheck | null> = {
   "event-shutdown": countedEvent,
   "event-notice": textEvent(NOTICE_TEXT_START),
   "event-members": countedEvent,
-  "event-pong": countedEvent,
+  "event-pong": pongEvent,
   "event-history": textEvent(CHAT_TEXT_START),
   "event-gap": countedEvent,
   "stage1": stage1,

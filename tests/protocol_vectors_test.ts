@@ -252,7 +252,7 @@ const CASES: Record<string, GoldenCase> = {
     time: TIME,
     members: [{ name: "ann", host: true, you: false }, { name: "bo", host: false, you: true }],
   }),
-  "event-pong": eventCase({ type: "pong", time: TIME }),
+  "event-pong": eventCase({ type: "pong", time: TIME, latest: 42 }),
   "event-history": eventCase({
     type: "chat",
     time: TIME,

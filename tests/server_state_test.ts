@@ -207,6 +207,10 @@ Deno.test("ServerState.receive() runs a kaiwa member's commands", async (t) => {
     send(state, ann, new Uint8Array(0));
     deepStrictEqual(notifier.take(), []);
   });
+  await t.step("a ping before any chat is answered with latest seq 0", () => {
+    send(state, ann, Uint8Array.of(Command.Ping));
+    deepStrictEqual(notifier.take(), [["pong", "ann", 0]]);
+  });
   await t.step("chat, who and ping", () => {
     send(state, ann, Uint8Array.of(Command.Chat, 0x68, 0x69));
     send(state, ann, Uint8Array.of(Command.Chat));
@@ -218,6 +222,7 @@ Deno.test("ServerState.receive() runs a kaiwa member's commands", async (t) => {
     ], [
       "pong",
       "ann",
+      1,
     ]]);
   });
   await t.step("unknown commands and invalid text get a notice", () => {

@@ -51,8 +51,8 @@ export class RecordingNotifier implements Notifier {
   members(member: Member): void {
     this.calls.push(["members", member.name]);
   }
-  pong(member: Member): void {
-    this.calls.push(["pong", member.name]);
+  pong(member: Member, latest: number): void {
+    this.calls.push(["pong", member.name, latest]);
   }
   notice(member: Member, code: number): void {
     this.calls.push(["notice", member.name, code]);

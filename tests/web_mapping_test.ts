@@ -74,6 +74,7 @@ Deno.test("eventToJson maps every kaiwa event", { permissions: "none" }, async (
     [{ type: "removed", time: T, reason: 1 }, { type: "removed", time: T, reason: "inactivity" }],
     [{ type: "shutdown", time: T }, { type: "shutdown", time: T }],
     [{ type: "pong", time: T }, { type: "pong", time: T }],
+    [{ type: "pong", time: T, latest: 9 }, { type: "pong", time: T }],
     [{ type: "gap", time: T, from: 3, to: 5 }, { type: "gap", time: T, from: 3, to: 5 }],
     [
       { type: "notice", time: T, code: 1, text: "slow down" },

@@ -294,9 +294,14 @@ export class ServerState implements DatagramOps {
     this.#notifier.members(member, now);
   }
 
-  /** Answers a kaiwa member's ping. Never rate limited: clients use it to tell the server lives. */
+  /**
+   * Answers a kaiwa member's ping, with its room's latest seq: the client's only way to notice
+   * that the last message before a silence was lost (docs/protocol.md §3.2, tail loss). Never
+   * rate limited: clients use it to tell the server lives. In a cluster this runs at the room's
+   * owner (a member node relays the ping), the one node that gives the room its seqs.
+   */
   ping(member: Member, now: number): void {
-    this.#notifier.pong(member, now);
+    this.#notifier.pong(member, member.room.latestSeq, now);
   }
 
   /** Tells `member` that what it sent was refused for `code` (bad text, unknown command). */

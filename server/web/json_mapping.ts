@@ -156,6 +156,9 @@ export function eventToJson(event: KaiwaEvent): ServerMessage {
           you: member.you,
         })),
       };
+    case "pong":
+      // A page's socket loses nothing, so it has no use for the latest seq (§3.2 tail loss).
+      return { type: "pong", time: event.time };
     default:
       return event;
   }
