@@ -143,6 +143,7 @@ export class WebFront {
       messageRate: MESSAGE_RATE,
       messageBurst: MESSAGE_BURST,
       idleMs: options.timeoutSeconds * MS_PER_SECOND,
+      closeWaitMs: CLOSE_WAIT_MS,
     };
     this.#members = new BrowserMembers(options.resumeGraceSeconds * MS_PER_SECOND);
     this.#loop = this.#accept();
@@ -304,6 +305,14 @@ export class WebFront {
 
 /** How long closing waits for the pages to take their Close before cutting the connections. */
 const CLOSE_GRACE_MS = 1_000;
+
+/**
+ * Milliseconds a WebSocket waits for the page's Close after sending its own, and for its last
+ * frames to be written: a live page answers within a round trip, so 2 s spares a slow network
+ * while a page that went silent holds its connection (and its source's connection slot) no
+ * longer than that.
+ */
+const CLOSE_WAIT_MS = 2_000;
 
 /** The body of a 400 for a request head, by what reading it found. */
 const BAD_HEAD_REASONS = {

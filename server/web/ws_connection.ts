@@ -34,6 +34,12 @@ export interface WebSocketLimits {
   readonly messageBurst: number;
   /** Time without any frame from the peer after which the connection is closed. */
   readonly idleMs: number;
+  /**
+   * Milliseconds the closing handshake and the last writes may take: how long the server waits
+   * for the peer's Close after sending its own, and for what is queued to be written before the
+   * connection closes.
+   */
+  readonly closeWaitMs: number;
 }
 
 /** What a connection reports. */
@@ -113,7 +119,7 @@ export class WebSocketConnection {
       // What is queued (a Close frame, a last notice) goes out first, within the close wait.
       clearTimeout(this.#idleTimer);
       if (this.#flushing !== null) {
-        this.#closeWait.restart(CLOSE_WAIT_MS);
+        this.#closeWait.restart(this.#limits.closeWaitMs);
         await this.#flushing;
       }
       this.#closeWait.clear();
@@ -133,7 +139,7 @@ export class WebSocketConnection {
     this.#enqueue(encodeCloseFrame(code, reason));
     this.#closed = true;
     // The peer answers with its own Close, or the wait ends and the connection with it.
-    this.#closeWait.restart(CLOSE_WAIT_MS);
+    this.#closeWait.restart(this.#limits.closeWaitMs);
   }
 
   /** A page silent for `idleMs` is told so and closed, as the member timeout removes a member. */
@@ -229,6 +235,3 @@ export class WebSocketConnection {
     this.#handlers.onClose(this.#closeReason);
   }
 }
-
-/** How long the server waits for the peer's Close after sending its own. */
-const CLOSE_WAIT_MS = 2_000;
