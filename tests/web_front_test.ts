@@ -18,6 +18,7 @@ import {
   UdpClient,
   waitFor,
 } from "./server_helpers.ts";
+import { maskedFrame } from "./web_helpers.ts";
 
 type Message = Record<string, unknown>;
 
@@ -236,11 +237,6 @@ async function closeCodeAnswering(port: number, ...frames: Uint8Array[]): Promis
       at += 2 + length;
     }
   }
-}
-
-/** A masked client frame with a zero mask (the payload is sent as is). */
-function maskedFrame(opcode: number, payload: number[]): Uint8Array {
-  return new Uint8Array([0x80 | opcode, 0x80 | payload.length, 0, 0, 0, 0, ...payload]);
 }
 
 Deno.test("a Close with a bad code or reason is answered 1002 or 1007, a good one 1000", async () => {
