@@ -70,6 +70,8 @@ export class WebSocketConnection {
   #queuedBytes = 0;
   #flushing: Promise<void> | null = null;
   #closed = false;
+  /** The peer's Close was read and answered: nothing more is read (RFC 6455 §7.1.1). */
+  #peerClosed = false;
   #reported = false;
   #closeReason = "closed by the peer";
 
@@ -103,7 +105,7 @@ export class WebSocketConnection {
     const buffer = new Uint8Array(READ_SIZE);
     try {
       if (early.length > 0) this.#take(early);
-      for (;;) {
+      while (!this.#peerClosed) {
         const count = await this.#conn.read(buffer);
         if (count === null) break;
         this.#take(buffer.subarray(0, count));
@@ -191,7 +193,14 @@ export class WebSocketConnection {
           // A bad code or reason is answered 1002 or 1007 (thrown), a good one 1000.
           checkClosePayload(message.payload);
           this.close(CloseCode.Normal, "closed by the peer");
-          break;
+          // Both Closes are said (ours is queued): the server MUST now close the TCP connection
+          // itself, at once (RFC 6455 §7.1.1), not wait for the peer to; a browser waits for the
+          // server, holding the connection (and its source's slot) meanwhile. So reading stops,
+          // and `run` writes our Close, within the close wait, and closes. Bytes left unread would
+          // make the close a reset that may lose our Close, but a peer sends no frame after its
+          // own Close (§5.5.1): only one breaking that rule can lose it.
+          this.#peerClosed = true;
+          return;
       }
     }
   }
