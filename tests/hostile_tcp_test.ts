@@ -29,6 +29,8 @@ const STALLED_PER_HOST = 30;
  * cores; each second more is a second the test waits at its end.
  */
 const STALL_DEADLINE_SECONDS = 5;
+/** The deadline of connections a test holds and closes itself, s: longer than any test. */
+const HELD_TIMEOUT_SECONDS = 60;
 /** A header cut short: the server waits for the rest until its deadline. */
 const PARTIAL_HEADER = new Uint8Array(10);
 /** Gap between two trickled bytes: 32 of them take about twice the test's deadline. */
@@ -109,7 +111,12 @@ Deno.test("after the token, the port announcement has its own deadline", async (
 });
 
 Deno.test("the per-IP cap counts each IP apart", async (t) => {
-  await using test = await startTestServer({ maxConnectionsPerIp: 3 });
+  // The held connections send nothing: under the default header deadline (2 s) the server
+  // would close them itself on a slow machine, and the counts below would not be the cap's.
+  await using test = await startTestServer({
+    maxConnectionsPerIp: 3,
+    headerTimeoutSeconds: HELD_TIMEOUT_SECONDS,
+  });
   const held: net.Socket[] = [];
   try {
     for (let i = 0; i < 3; i++) held.push(await connectFrom("127.0.0.2", test.tcpPort));
@@ -136,7 +143,12 @@ Deno.test("the per-IP cap counts each IP apart", async (t) => {
 });
 
 Deno.test("connections that only may still announce a port are evicted when the server is full", async () => {
-  await using test = await startTestServer({ maxConnections: 4 });
+  // Held past their tokens: under the default announcement deadline (2 s) the server would close
+  // the first ones itself while a slow machine answers the last, and none would be evicted.
+  await using test = await startTestServer({
+    maxConnections: 4,
+    headerTimeoutSeconds: HELD_TIMEOUT_SECONDS,
+  });
   const held: net.Socket[] = [];
   try {
     // Whole requests answered with a token, each connection left open for its port announcement:
