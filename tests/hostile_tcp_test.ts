@@ -9,6 +9,7 @@ import { encodeRequestFrame, Operation, State, Status, TCRP_HEADER_SIZE } from "
 import {
   connectFrom,
   destroyAll,
+  HELD_TIMEOUT_SECONDS,
   readFrames,
   receivedUntilClosed,
   roomRequest,
@@ -29,8 +30,6 @@ const STALLED_PER_HOST = 30;
  * cores; each second more is a second the test waits at its end.
  */
 const STALL_DEADLINE_SECONDS = 5;
-/** The deadline of connections a test holds and closes itself, s: longer than any test. */
-const HELD_TIMEOUT_SECONDS = 60;
 /** A header cut short: the server waits for the rest until its deadline. */
 const PARTIAL_HEADER = new Uint8Array(10);
 /** Gap between two trickled bytes: 32 of them take about twice the test's deadline. */

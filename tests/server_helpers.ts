@@ -49,6 +49,12 @@ export const RECEIVE_TIMEOUT_MS = 10_000;
 export const SILENCE_MS = 150;
 const POLL_MS = 5;
 
+/**
+ * The header deadline, s, of a server whose test holds connections that send nothing and closes
+ * them itself: longer than any test, where the default (2 s) is not on a slow machine.
+ */
+export const HELD_TIMEOUT_SECONDS = 60;
+
 /** A clock that moves only when told. */
 export class FakeClock {
   /** Current time in ms since the epoch. */
