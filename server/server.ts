@@ -79,6 +79,12 @@ export interface ServerDeps {
    * the network in clear. Default false.
    */
   plainSessions?: boolean;
+  /**
+   * Whether joins are announced every JOIN_FLUSH_INTERVAL_MS on their own (default true). Tests
+   * that make several arrivals one batch turn it off and call `state.flushJoins` themselves: the
+   * timer firing between two arrivals would split the batch.
+   */
+  joinFlushTimer?: boolean;
 }
 
 /** A running server. */
@@ -355,7 +361,7 @@ function start(
       lobbyDrops?.report();
       refusals.sweep(now());
     }), SWEEP_INTERVAL_MS);
-  const flusher = setInterval(
+  const flusher = deps.joinFlushTimer === false ? undefined : setInterval(
     () => faults.guard("announcing joins", () => state.flushJoins(now())),
     JOIN_FLUSH_INTERVAL_MS,
   );

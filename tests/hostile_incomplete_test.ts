@@ -10,6 +10,7 @@ import { Operation, Status } from "../protocol/mod.ts";
 import {
   connectFrom,
   destroyAll,
+  HELD_TIMEOUT_SECONDS,
   receivedUntilClosed,
   roomRequest,
   startTestServer,
@@ -18,7 +19,12 @@ import {
 } from "./server_helpers.ts";
 
 Deno.test("a full server evicts the busiest IP's oldest incomplete connection", async () => {
-  await using test = await startTestServer({ maxConnections: 6 });
+  // The held connections send nothing: the default header deadline (2 s) would close them itself
+  // while a slow machine answers the create.
+  await using test = await startTestServer({
+    maxConnections: 6,
+    headerTimeoutSeconds: HELD_TIMEOUT_SECONDS,
+  });
   const held: net.Socket[] = [];
   try {
     for (const host of ["127.0.0.2", "127.0.0.2", "127.0.0.3", "127.0.0.2", "127.0.0.2"]) {
@@ -43,7 +49,12 @@ Deno.test("a full server evicts the busiest IP's oldest incomplete connection", 
 });
 
 Deno.test("each IP holds at most --max-incomplete-per-ip incomplete connections", async () => {
-  await using test = await startTestServer({ maxIncompletePerIp: 3 });
+  // Held without a header: only the cap may close the oldest, not the header deadline (2 s by
+  // default) on a slow machine.
+  await using test = await startTestServer({
+    maxIncompletePerIp: 3,
+    headerTimeoutSeconds: HELD_TIMEOUT_SECONDS,
+  });
   const held: net.Socket[] = [];
   try {
     for (let i = 0; i < 3; i++) held.push(await connectFrom("127.0.0.2", test.tcpPort));

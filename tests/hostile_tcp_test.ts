@@ -9,6 +9,7 @@ import { encodeRequestFrame, Operation, State, Status, TCRP_HEADER_SIZE } from "
 import {
   connectFrom,
   destroyAll,
+  HELD_TIMEOUT_SECONDS,
   readFrames,
   receivedUntilClosed,
   roomRequest,
@@ -22,6 +23,13 @@ const { CreateRoom, JoinRoom, ListRooms } = Operation;
 /** Stalled connections in the slowloris test, spread over hosts under the per-IP cap. */
 const STALLED = 300;
 const STALLED_PER_HOST = 30;
+/**
+ * The stalled connections' deadline (the header's and the request's), s: longer than the test
+ * takes to open them all and make its create and join, which the test checks happen before any
+ * closes. That took up to 0.6 s on a loaded machine: 2 s left too little margin on CI's 2 shared
+ * cores; each second more is a second the test waits at its end.
+ */
+const STALL_DEADLINE_SECONDS = 5;
 /** A header cut short: the server waits for the rest until its deadline. */
 const PARTIAL_HEADER = new Uint8Array(10);
 /** Gap between two trickled bytes: 32 of them take about twice the test's deadline. */
@@ -40,7 +48,10 @@ function headerDeclaring(size: bigint): Uint8Array {
 }
 
 Deno.test("slowloris: 300 stalled connections do not stop a normal create and join", async () => {
-  await using test = await startTestServer({ requestTimeoutSeconds: 2 });
+  await using test = await startTestServer({
+    headerTimeoutSeconds: STALL_DEADLINE_SECONDS,
+    requestTimeoutSeconds: STALL_DEADLINE_SECONDS,
+  });
   const stalled: net.Socket[] = [];
   try {
     for (let i = 0; i < STALLED; i++) {
@@ -99,7 +110,12 @@ Deno.test("after the token, the port announcement has its own deadline", async (
 });
 
 Deno.test("the per-IP cap counts each IP apart", async (t) => {
-  await using test = await startTestServer({ maxConnectionsPerIp: 3 });
+  // The held connections send nothing: under the default header deadline (2 s) the server
+  // would close them itself on a slow machine, and the counts below would not be the cap's.
+  await using test = await startTestServer({
+    maxConnectionsPerIp: 3,
+    headerTimeoutSeconds: HELD_TIMEOUT_SECONDS,
+  });
   const held: net.Socket[] = [];
   try {
     for (let i = 0; i < 3; i++) held.push(await connectFrom("127.0.0.2", test.tcpPort));
@@ -126,7 +142,12 @@ Deno.test("the per-IP cap counts each IP apart", async (t) => {
 });
 
 Deno.test("connections that only may still announce a port are evicted when the server is full", async () => {
-  await using test = await startTestServer({ maxConnections: 4 });
+  // Held past their tokens: under the default announcement deadline (2 s) the server would close
+  // the first ones itself while a slow machine answers the last, and none would be evicted.
+  await using test = await startTestServer({
+    maxConnections: 4,
+    headerTimeoutSeconds: HELD_TIMEOUT_SECONDS,
+  });
   const held: net.Socket[] = [];
   try {
     // Whole requests answered with a token, each connection left open for its port announcement:

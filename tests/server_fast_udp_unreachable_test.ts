@@ -281,13 +281,17 @@ Deno.test(
     strictEqual(await nextNotice(ann, SILENCE_MS), null);
     ok(bob.active);
     strictEqual(bob.failures, 0);
-    // Past the timeout, ann and cat speak (cat sends a keep-alive): only bob stays silent.
-    test.clock.advance((test.server.state.config.timeoutSeconds + 1) * MS_PER_SECOND);
+    // Halfway through the timeout, ann and cat speak (cat sends a keep-alive): only bob stays
+    // silent past it. Halfway, not past it: the server's own sweep (every second, on this clock)
+    // must not find the speakers past the timeout before their datagrams are read.
+    const timeoutMs = test.server.state.config.timeoutSeconds * MS_PER_SECOND;
+    test.clock.advance(timeoutMs / 2);
     await ann.send(test.udp, "r", annToken, "still here");
     strictEqual((await cat.receiveEvent()).type, "chat");
     await cat.send(test.udp, "r", catToken, new Uint8Array(0));
     const catMember = test.server.state.memberByToken(catToken)!;
     await waitFor(() => catMember.lastActive === test.clock.time, "cat's keep-alive");
+    test.clock.advance(timeoutMs / 2 + MS_PER_SECOND);
     test.server.state.sweep(test.clock.time);
     strictEqual(await nextNotice(ann), "* bob timed out");
     ok(!bob.active && catMember.active);

@@ -49,6 +49,12 @@ export const RECEIVE_TIMEOUT_MS = 10_000;
 export const SILENCE_MS = 150;
 const POLL_MS = 5;
 
+/**
+ * The header deadline, s, of a server whose test holds connections that send nothing and closes
+ * them itself: longer than any test, where the default (2 s) is not on a slow machine.
+ */
+export const HELD_TIMEOUT_SECONDS = 60;
+
 /** A clock that moves only when told. */
 export class FakeClock {
   /** Current time in ms since the epoch. */
@@ -293,6 +299,29 @@ export class UdpClient {
 
   /** The next datagram, or null when none arrives within `timeoutMs`. */
   async receive(timeoutMs = RECEIVE_TIMEOUT_MS): Promise<Uint8Array | null> {
+    return (await this.#next(timeoutMs))?.[0] ?? null;
+  }
+
+  /**
+   * The next datagram from `peer`, or null when none arrives within `timeoutMs`; datagrams from
+   * elsewhere are skipped. Another process on the machine (another test run) may still send to a
+   * port this socket now reuses: a test holding many sockets meets that.
+   */
+  async receiveFrom(
+    peer: Deno.NetAddr,
+    timeoutMs = RECEIVE_TIMEOUT_MS,
+  ): Promise<Uint8Array | null> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const result = await this.#next(Math.max(0, deadline - Date.now()));
+      if (result === null) return null;
+      const from = result[1] as Deno.NetAddr;
+      if (from.hostname === peer.hostname && from.port === peer.port) return result[0];
+    }
+  }
+
+  /** The next datagram and its source, or null when none arrives within `timeoutMs`. */
+  async #next(timeoutMs: number): Promise<[Uint8Array, Deno.Addr] | null> {
     this.#pending ??= this.socket.receive();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<null>((resolve) =>
@@ -302,7 +331,7 @@ export class UdpClient {
     clearTimeout(timer);
     if (result === null) return null;
     this.#pending = null;
-    return result[0];
+    return result;
   }
 
   /** The next datagram as text; throws when none arrives within `timeoutMs`. */

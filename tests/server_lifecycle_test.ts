@@ -20,6 +20,7 @@ import {
 const { CreateRoom, JoinRoom } = Operation;
 const TIMEOUT_SECONDS = 10;
 const PAST_TIMEOUT_MS = (TIMEOUT_SECONDS + 1) * 1000;
+const HALF_TIMEOUT_MS = TIMEOUT_SECONDS * 1000 / 2;
 
 Deno.test("silent members are removed when the clock passes the timeout", async (t) => {
   await using test = await startTestServer({ timeoutSeconds: TIMEOUT_SECONDS });
@@ -49,11 +50,25 @@ Deno.test("silent members are removed when the clock passes the timeout", async 
     );
   };
 
-  await t.step("a silent member is removed and the others told", async () => {
-    test.clock.advance(PAST_TIMEOUT_MS);
-    await keepAlive(ann, annToken, "");
-    await keepAlive(cat, catToken, new Uint8Array(0));
+  /**
+   * Moves the clock past the timeout with `speak` sending keep-alives halfway, then sweeps: only
+   * those who did not speak have been silent for longer than the timeout (all were heard from at
+   * the start). The server's own sweep runs every second on this clock too, so it must find
+   * nobody past the timeout while the keep-alives are on their way; the silent ones pass it in
+   * the same turn as this sweep.
+   */
+  const passTimeout = async (speak: () => Promise<void>) => {
+    test.clock.advance(HALF_TIMEOUT_MS);
+    await speak();
+    test.clock.advance(PAST_TIMEOUT_MS - HALF_TIMEOUT_MS);
     state.sweep(test.clock.now());
+  };
+
+  await t.step("a silent member is removed and the others told", async () => {
+    await passTimeout(async () => {
+      await keepAlive(ann, annToken, "");
+      await keepAlive(cat, catToken, new Uint8Array(0));
+    });
     strictEqual(await bob.receiveText(), "* you were removed for inactivity");
     strictEqual(await ann.receiveText(), "* bob timed out");
     const left = await cat.receiveEvent();
@@ -61,9 +76,11 @@ Deno.test("silent members are removed when the clock passes the timeout", async 
     deepStrictEqual(left.names, ["bob"]);
   });
   await t.step("a silent host closes the room", async () => {
-    test.clock.advance(PAST_TIMEOUT_MS);
+    // Both last spoke halfway through the last step: heard from now, as everyone was at the
+    // start of it, neither is past the timeout before the sweep.
+    await keepAlive(ann, annToken, "");
     await keepAlive(cat, catToken, new Uint8Array(0));
-    state.sweep(test.clock.now());
+    await passTimeout(() => keepAlive(cat, catToken, new Uint8Array(0)));
     strictEqual(await ann.receiveText(), "* you were removed for inactivity");
     const closed = await cat.receiveEvent();
     ok(closed.type === "room-closed" && closed.reason === CloseReason.HostTimedOut);

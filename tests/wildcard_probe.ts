@@ -22,6 +22,12 @@ import { DEFAULT_SERVE_OPTIONS, startServer } from "../server/mod.ts";
 const CLIENT = "10.77.0.1";
 const SERVER = "10.77.0.2";
 const encoder = new TextEncoder();
+/**
+ * How long a reply may take before the probe gives up: as server_helpers.ts's RECEIVE_TIMEOUT_MS
+ * (not imported: that module reads the environment, which this process may not). Generous: it
+ * costs nothing when the reply comes, and CI shares 2 cores with other work.
+ */
+const RECEIVE_TIMEOUT_MS = 10_000;
 
 /** Joins (or creates) `room` as `name` from CLIENT through SERVER; returns the token. */
 function tcrp(port: number, operation: number, name: string): Promise<string> {
@@ -61,7 +67,7 @@ const bob = Deno.listenDatagram({ hostname: CLIENT, port: 0, transport: "udp" })
 const datagram = (token: string, text: string) =>
   encodeClientDatagram(encoder.encode("r"), encoder.encode(token), encoder.encode(text));
 const receive = async (socket: Deno.DatagramConn) => {
-  const timer = setTimeout(() => socket.close(), 2_000);
+  const timer = setTimeout(() => socket.close(), RECEIVE_TIMEOUT_MS);
   const [bytes, from] = await socket.receive();
   clearTimeout(timer);
   return { text: new TextDecoder().decode(bytes), from: (from as Deno.NetAddr).hostname };
