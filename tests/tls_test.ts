@@ -1,15 +1,16 @@
 /**
  * TLS on the TCRP port (docs/protocol.md §2.8): kaiwa's client pins the server's identity on
- * first use and refuses a changed one, `--fingerprint` pins explicitly, standard clients keep
- * plain TCRP on the same port, the generated identity survives a restart, and a handshake is an
- * incomplete connection under the per-IP bound and the header deadline. Real sockets on
- * loopback, data directories under /tmp.
+ * first use and tells the caller so once, and refuses a changed one; `--fingerprint` pins
+ * explicitly, standard clients keep plain TCRP on the same port, the generated identity survives
+ * a restart, and a handshake is an incomplete connection under the per-IP bound and the header
+ * deadline. Real sockets on loopback, data directories under /tmp.
  *
  * @module
  */
 
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { ClientError } from "../client/errors.ts";
+import type { ServerPin } from "../client/known_servers.ts";
 import { listRooms, requestRoom, type ServerAddress } from "../client/room_request.ts";
 import { ExitCode } from "../cli/exit_codes.ts";
 import { Operation, Status } from "../protocol/mod.ts";
@@ -35,23 +36,24 @@ Deno.test("kaiwa's client pins the identity on first use and refuses a changed o
   const first = await startTestServer({ dataDir: serverDir.path });
   const port = first.tcpPort;
   const fingerprint = first.server.fingerprint!;
+  const pins: ServerPin[] = [];
+  const trust = { fingerprint: null, knownServers, onPinned: (pin: ServerPin) => pins.push(pin) };
   try {
-    await t.step("first use writes known_servers", async () => {
-      strictEqual(
-        (await listRooms(tlsAddress(port, { fingerprint: null, knownServers }))).rooms.length,
-        0,
-      );
+    await t.step("first use writes known_servers and tells onPinned", async () => {
+      strictEqual((await listRooms(tlsAddress(port, trust))).rooms.length, 0);
       strictEqual(await Deno.readTextFile(knownServers), `127.0.0.1:${port} ${fingerprint}\n`);
+      deepStrictEqual(pins, [{ key: `127.0.0.1:${port}`, fingerprint, file: knownServers }]);
     });
-    await t.step("the second connection is accepted and adds nothing", async () => {
+    await t.step("the second connection is accepted, adds nothing and tells nothing", async () => {
       const ticket = await requestRoom(
-        tlsAddress(port, { fingerprint: null, knownServers }),
+        tlsAddress(port, trust),
         Operation.CreateRoom,
         "lobby",
         roomRequest("alice", { password: "secret", kaiwa: true }),
       );
       ticket.close();
       strictEqual(await Deno.readTextFile(knownServers), `127.0.0.1:${port} ${fingerprint}\n`);
+      strictEqual(pins.length, 1);
     });
   } finally {
     await first.server.close();
