@@ -1,16 +1,16 @@
 /**
  * TLS on the TCRP port (docs/protocol.md §2.8): kaiwa's client pins the server's identity on
- * first use and tells the caller so once, and refuses a changed one; `--fingerprint` pins
- * explicitly, standard clients keep plain TCRP on the same port, the generated identity survives
- * a restart, and a handshake is an incomplete connection under the per-IP bound and the header
- * deadline. Real sockets on loopback, data directories under /tmp.
+ * first use and tells the user so once (pipe mode on stderr), and refuses a changed one;
+ * `--fingerprint` pins explicitly, standard clients keep plain TCRP on the same port, the
+ * generated identity survives a restart, and a handshake is an incomplete connection under the
+ * per-IP bound and the header deadline. Real sockets on loopback, data directories under /tmp.
  *
  * @module
  */
 
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { ClientError } from "../client/errors.ts";
-import type { ServerPin } from "../client/known_servers.ts";
+import { pinnedNotice, type ServerPin } from "../client/known_servers.ts";
 import { listRooms, requestRoom, type ServerAddress } from "../client/room_request.ts";
 import { ExitCode } from "../cli/exit_codes.ts";
 import { Operation, Status } from "../protocol/mod.ts";
@@ -69,6 +69,42 @@ Deno.test("kaiwa's client pins the identity on first use and refuses a changed o
     ok(lines[0].includes(`not the ${fingerprint} pinned in ${knownServers}`), stderr);
     // Refused before any request: no room was looked up, none created.
     strictEqual(second.server.state.listRooms().length, 0);
+  });
+});
+
+Deno.test("kaiwa join in pipe mode says a first pin once, on stderr, never on stdout", async (t) => {
+  await using serverDir = await tempDir("kaiwa-tls-server-");
+  await using clientDir = await tempDir("kaiwa-tls-client-");
+  await using test = await startTestServer({ dataDir: serverDir.path });
+  const fingerprint = test.server.fingerprint!;
+  const file = `${clientDir.path}/known_servers`;
+  /** Enters a room of its own and leaves: what the process wrote on each stream. */
+  const run = async (room: string) => {
+    const client = new PipeClient(test.tcpPort, [
+      room,
+      "--name",
+      "erin",
+      "--create",
+      "--data-dir",
+      clientDir.path,
+    ]);
+    await client.send("hello");
+    const stdout = await client.remainingLines();
+    const { code, stderr } = await client.finish();
+    strictEqual(code, ExitCode.Ok, stderr);
+    return { stdout, stderr };
+  };
+  await t.step("the first run names the server, its fingerprint and the file", async () => {
+    const { stdout, stderr } = await run("first");
+    strictEqual(
+      stderr,
+      `kaiwa: ${pinnedNotice({ key: `127.0.0.1:${test.tcpPort}`, fingerprint, file })}\n`,
+    );
+    ok(stderr.includes(fingerprint) && stderr.includes(file), stderr);
+    deepStrictEqual(stdout, []);
+  });
+  await t.step("the second run finds it known and says nothing", async () => {
+    deepStrictEqual(await run("second"), { stdout: [], stderr: "" });
   });
 });
 
