@@ -1,22 +1,32 @@
 /**
  * TLS on the TCRP port (docs/protocol.md §2.8): kaiwa's client pins the server's identity on
- * first use and tells the user so once (pipe mode on stderr), and refuses a changed one;
- * `--fingerprint` pins explicitly, standard clients keep plain TCRP on the same port, the
- * generated identity survives a restart, and a handshake is an incomplete connection under the
- * per-IP bound and the header deadline. Real sockets on loopback, data directories under /tmp.
+ * first use and tells the user so once (pipe mode on stderr, the interactive client on its
+ * screen), and refuses a changed one; `--fingerprint` pins explicitly, standard clients keep
+ * plain TCRP on the same port, the generated identity survives a restart, and a handshake is an
+ * incomplete connection under the per-IP bound and the header deadline. Real sockets on
+ * loopback, data directories under /tmp.
  *
  * @module
  */
 
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { ClientError } from "../client/errors.ts";
+import { runInteractive } from "../client/interactive/run_interactive.ts";
 import { pinnedNotice, type ServerPin } from "../client/known_servers.ts";
+import { DEFAULT_JOIN_OPTIONS } from "../client/options.ts";
 import { listRooms, requestRoom, type ServerAddress } from "../client/room_request.ts";
 import { ExitCode } from "../cli/exit_codes.ts";
 import { Operation, Status } from "../protocol/mod.ts";
 import { CERT_FILE, IdentityError, KEY_FILE } from "../server/tls/mod.ts";
+import { FakeTerminal, plain } from "./client_interactive_fakes.ts";
 import { PipeClient } from "./pipe_client.ts";
-import { roomRequest, startTestServer, tcrpRequest, waitFor } from "./server_helpers.ts";
+import {
+  roomRequest,
+  startRealClockServer,
+  startTestServer,
+  tcrpRequest,
+  waitFor,
+} from "./server_helpers.ts";
 
 /** A fresh directory under /tmp, removed when disposed. */
 async function tempDir(prefix: string): Promise<{ path: string } & AsyncDisposable> {
@@ -106,6 +116,54 @@ Deno.test("kaiwa join in pipe mode says a first pin once, on stderr, never on st
   await t.step("the second run finds it known and says nothing", async () => {
     deepStrictEqual(await run("second"), { stdout: [], stderr: "" });
   });
+});
+
+Deno.test("the interactive client tells a first pin among its questions, then on the chat screen", async (t) => {
+  await using serverDir = await tempDir("kaiwa-tls-server-");
+  await using clientDir = await tempDir("kaiwa-tls-client-");
+  const server = await startRealClockServer({ dataDir: serverDir.path });
+  const port = server.tcpAddr.port;
+  const file = `${clientDir.path}/known_servers`;
+  const notice = pinnedNotice({ key: `127.0.0.1:${port}`, fingerprint: server.fingerprint!, file });
+  // Wide enough that no notice is wrapped: the tests read each one whole.
+  const terminal = new FakeTerminal(400);
+  const count = (text: string) => plain(terminal.output).split(text).length - 1;
+  let running: Promise<unknown> | null = null;
+  try {
+    await t.step("entering pins the server: one line, before the screen is drawn", async () => {
+      running = runInteractive(
+        {
+          ...DEFAULT_JOIN_OPTIONS,
+          port,
+          room: "lobby",
+          name: "fay",
+          create: true,
+          dataDir: clientDir.path,
+        },
+        { terminal, traits: { noColor: "1", term: "xterm-256color", isTerminal: true } },
+      );
+      const welcome = "1 in lobby: fay (host, you)";
+      await terminal.waitFor(welcome);
+      const shown = plain(terminal.output);
+      strictEqual(count(`kaiwa: ${notice}\r\n`), 1, shown);
+      ok(shown.indexOf(notice) < shown.indexOf(welcome), shown);
+    });
+    await t.step("a pin while chatting is a notice on the screen, and only once", async () => {
+      // The user deleted the line meanwhile: /rooms connects to an unknown server again.
+      await Deno.remove(file);
+      terminal.type("/rooms", true);
+      await terminal.waitFor("lobby (1 member)");
+      strictEqual(count(notice), 2, plain(terminal.output));
+      strictEqual(count(`kaiwa: ${notice}`), 1, "the screen's notice has no kaiwa: prefix");
+      terminal.type("/rooms", true);
+      await waitFor(() => count("lobby (1 member)") === 2, "the second room list");
+      strictEqual(count(notice), 2, plain(terminal.output));
+    });
+  } finally {
+    terminal.end();
+    await running;
+    await server.close();
+  }
 });
 
 Deno.test("--fingerprint pins explicitly, without a known_servers file", async (t) => {
