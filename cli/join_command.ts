@@ -97,8 +97,9 @@ line (--json: one JSON object per line). End of input leaves once every line is 
 start with "[history] ". The password flags exclude each other; without one, none is sent.
 
 Trust: the room request travels inside TLS. The server's certificate fingerprint is pinned on
-first use in DIR/known_servers (one "host:port SHA256:…" line per server), and a server that
-later shows another is refused (exit code 13); --fingerprint pins it explicitly.
+first use in DIR/known_servers (one "host:port SHA256:…" line per server; said in one line, to
+compare with the fingerprint the server printed), and a server that later shows another is refused
+(exit code 13); --fingerprint pins it explicitly.
 
 These variables stand for their flags when the flag is not given:
   ${JOIN_VARIABLES}.

@@ -12,6 +12,7 @@ import {
   type JoinOptions,
   LineOutput,
   LineReader,
+  pinnedNotice,
   type Reason,
   runPipeMode,
   serverAddressOf,
@@ -94,7 +95,8 @@ async function joinWithPipes(options: JoinOptions, errors: LineOutput): Promise<
   const input = new LineReader(Deno.stdin.readable, { maxLineBytes: MAX_DATAGRAM_SIZE });
   const password = await readPipePassword(options.password, input);
   return await runPipeMode({
-    server: serverAddressOf(options),
+    // On stderr: stdout is the room's events, which a script reads.
+    server: serverAddressOf(options, (pin) => errors.line(`kaiwa: ${pinnedNotice(pin)}`)),
     request: { room, name, password, create: options.create },
     json: options.json,
     input,

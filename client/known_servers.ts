@@ -15,6 +15,32 @@ const DIR_MODE = 0o700;
 /** How a server's identity stood against the file. */
 export type PinOutcome = "known" | "pinned";
 
+/** A server whose identity was just pinned: what the user needs to check it by hand. */
+export interface ServerPin {
+  /** The server's key in the file, `host:port`. */
+  readonly key: string;
+  /** The fingerprint pinned, `SHA256:…`. */
+  readonly fingerprint: string;
+  /** The known-servers file it was written to. */
+  readonly file: string;
+}
+
+/**
+ * The one sentence that tells the user a first connection pinned `pin`: trust on first use is
+ * only as good as that first connection, and the user can check it only if told it happened.
+ *
+ * @example
+ * ```ts
+ * import { pinnedNotice } from "./known_servers.ts";
+ * pinnedNotice({ key: "127.0.0.1:9001", fingerprint: "SHA256:…", file: "/k/known_servers" });
+ * // "first connection to 127.0.0.1:9001: its identity SHA256:… is now pinned in /k/known_servers (…)"
+ * ```
+ */
+export function pinnedNotice(pin: ServerPin): string {
+  return `first connection to ${pin.key}: its identity ${pin.fingerprint} is now pinned in ` +
+    `${pin.file} (compare it with the fingerprint the server printed when it started)`;
+}
+
 /**
  * The key of a server in the file: `host:port`, an IPv6 literal in brackets.
  *

@@ -10,6 +10,7 @@
 export type { EntryRequest } from "./enter_room.ts";
 export { ClientError } from "./errors.ts";
 export { joinInteractive } from "./interactive/mod.ts";
+export { pinnedNotice, type ServerPin } from "./known_servers.ts";
 export { LineReader } from "./line_reader.ts";
 export { LineOutput } from "./output.ts";
 export { readPasswordFromEnv } from "./password_source.ts";

@@ -11,7 +11,7 @@ import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { errorMessage, fingerprintOfDer, MS_PER_SECOND } from "../util/mod.ts";
 import { duplexOf, TlsConn } from "../util/tls_conn.ts";
 import { ClientError } from "./errors.ts";
-import { checkKnownServer, serverKey } from "./known_servers.ts";
+import { checkKnownServer, serverKey, type ServerPin } from "./known_servers.ts";
 
 /** How the client trusts a server's TLS identity. */
 export interface ServerTrust {
@@ -22,6 +22,12 @@ export interface ServerTrust {
    * nor `fingerprint`, any identity is accepted: encrypted, but not authenticated.
    */
   readonly knownServers: string | null;
+  /**
+   * Told when a server unknown to `knownServers` was pinned (once: later connections find it
+   * known), so the user can compare the fingerprint with the one the server printed; the caller
+   * decides where that is said (stderr, the interactive screen).
+   */
+  readonly onPinned?: (pin: ServerPin) => void;
 }
 
 /**
@@ -75,7 +81,10 @@ export async function startTls(
         );
       }
     } else if (trust.knownServers !== null) {
-      await checkKnownServer(trust.knownServers, key, fingerprint);
+      const file = trust.knownServers;
+      if (await checkKnownServer(file, key, fingerprint) === "pinned") {
+        trust.onPinned?.({ key, fingerprint, file });
+      }
     }
   } catch (error) {
     socket.destroy();

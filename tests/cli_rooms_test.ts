@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { ExitCode } from "../cli/exit_codes.ts";
 import { parseRoomsArgs } from "../cli/rooms_command.ts";
 import { UsageError } from "../cli/usage_error.ts";
-import { formatRoomList } from "../client/mod.ts";
+import { formatRoomList, pinnedNotice } from "../client/mod.ts";
 import { Operation } from "../protocol/mod.ts";
 import { enter, startTestServer, UdpClient } from "./server_helpers.ts";
 
@@ -14,7 +14,9 @@ const { CreateRoom, JoinRoom } = Operation;
 /** Runs `kaiwa rooms <args>` as a process, as a probe would. */
 async function kaiwaRooms(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-env", "--allow-read", "main.ts", "rooms", ...args],
+    // Write access to /tmp for a known_servers file under a test's --data-dir.
+    args: ["run", "--allow-net", "--allow-env", "--allow-read", "--allow-write=/tmp", "main.ts"]
+      .concat(["rooms", ...args]),
     cwd: ROOT,
     env: { NO_COLOR: "1" },
     stdin: "null",
@@ -111,6 +113,33 @@ Deno.test("kaiwa rooms lists a live server's rooms (exit 0) and reports a dead o
     });
   } finally {
     await Deno.remove(dataDir, { recursive: true });
+  }
+});
+
+Deno.test("kaiwa rooms says a first pin once, on stderr, and lists on stdout", async (t) => {
+  const serverDir = await Deno.makeTempDir({ dir: "/tmp", prefix: "kaiwa-rooms-server-" });
+  const clientDir = await Deno.makeTempDir({ dir: "/tmp", prefix: "kaiwa-rooms-client-" });
+  try {
+    await using test = await startTestServer({ dataDir: serverDir });
+    const args = ["--host", "127.0.0.1", "--port", String(test.tcpPort), "--data-dir", clientDir];
+    const pin = {
+      key: `127.0.0.1:${test.tcpPort}`,
+      fingerprint: test.server.fingerprint ?? "",
+      file: `${clientDir}/known_servers`,
+    };
+    await t.step("the first run pins the server and says so in one line", async () => {
+      deepStrictEqual(await kaiwaRooms(...args), {
+        code: ExitCode.Ok,
+        out: "",
+        err: `kaiwa: ${pinnedNotice(pin)}\n`,
+      });
+    });
+    await t.step("the second run finds it known and says nothing", async () => {
+      deepStrictEqual(await kaiwaRooms(...args), { code: ExitCode.Ok, out: "", err: "" });
+    });
+  } finally {
+    await Deno.remove(serverDir, { recursive: true });
+    await Deno.remove(clientDir, { recursive: true });
   }
 });
 

@@ -95,6 +95,14 @@ export class PipeClient {
     return this.#stdout.next();
   }
 
+  /** Closes stdin (EOF) and reads stdout to its end; returns the lines not read before. */
+  async remainingLines(): Promise<string[]> {
+    await this.#stdin.close().catch(() => {});
+    const lines: string[] = [];
+    for (let line; (line = await this.#stdout.next()) !== null;) lines.push(line);
+    return lines;
+  }
+
   /** Closes stdin (EOF) and waits for the exit; returns the code and stderr. */
   async finish(): Promise<{ code: number; stderr: string }> {
     await this.#stdin.close().catch(() => {});

@@ -1,6 +1,7 @@
 /**
  * TLS on the TCRP port (docs/protocol.md §2.8): kaiwa's client pins the server's identity on
- * first use and refuses a changed one, `--fingerprint` pins explicitly, standard clients keep
+ * first use and tells the user so once (pipe mode on stderr, the interactive client on its
+ * screen), and refuses a changed one; `--fingerprint` pins explicitly, standard clients keep
  * plain TCRP on the same port, the generated identity survives a restart, and a handshake is an
  * incomplete connection under the per-IP bound and the header deadline. Real sockets on
  * loopback, data directories under /tmp.
@@ -10,12 +11,22 @@
 
 import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { ClientError } from "../client/errors.ts";
+import { runInteractive } from "../client/interactive/run_interactive.ts";
+import { pinnedNotice, type ServerPin } from "../client/known_servers.ts";
+import { DEFAULT_JOIN_OPTIONS } from "../client/options.ts";
 import { listRooms, requestRoom, type ServerAddress } from "../client/room_request.ts";
 import { ExitCode } from "../cli/exit_codes.ts";
 import { Operation, Status } from "../protocol/mod.ts";
 import { CERT_FILE, IdentityError, KEY_FILE } from "../server/tls/mod.ts";
+import { FakeTerminal, plain } from "./client_interactive_fakes.ts";
 import { PipeClient } from "./pipe_client.ts";
-import { roomRequest, startTestServer, tcrpRequest, waitFor } from "./server_helpers.ts";
+import {
+  roomRequest,
+  startRealClockServer,
+  startTestServer,
+  tcrpRequest,
+  waitFor,
+} from "./server_helpers.ts";
 
 /** A fresh directory under /tmp, removed when disposed. */
 async function tempDir(prefix: string): Promise<{ path: string } & AsyncDisposable> {
@@ -35,23 +46,24 @@ Deno.test("kaiwa's client pins the identity on first use and refuses a changed o
   const first = await startTestServer({ dataDir: serverDir.path });
   const port = first.tcpPort;
   const fingerprint = first.server.fingerprint!;
+  const pins: ServerPin[] = [];
+  const trust = { fingerprint: null, knownServers, onPinned: (pin: ServerPin) => pins.push(pin) };
   try {
-    await t.step("first use writes known_servers", async () => {
-      strictEqual(
-        (await listRooms(tlsAddress(port, { fingerprint: null, knownServers }))).rooms.length,
-        0,
-      );
+    await t.step("first use writes known_servers and tells onPinned", async () => {
+      strictEqual((await listRooms(tlsAddress(port, trust))).rooms.length, 0);
       strictEqual(await Deno.readTextFile(knownServers), `127.0.0.1:${port} ${fingerprint}\n`);
+      deepStrictEqual(pins, [{ key: `127.0.0.1:${port}`, fingerprint, file: knownServers }]);
     });
-    await t.step("the second connection is accepted and adds nothing", async () => {
+    await t.step("the second connection is accepted, adds nothing and tells nothing", async () => {
       const ticket = await requestRoom(
-        tlsAddress(port, { fingerprint: null, knownServers }),
+        tlsAddress(port, trust),
         Operation.CreateRoom,
         "lobby",
         roomRequest("alice", { password: "secret", kaiwa: true }),
       );
       ticket.close();
       strictEqual(await Deno.readTextFile(knownServers), `127.0.0.1:${port} ${fingerprint}\n`);
+      strictEqual(pins.length, 1);
     });
   } finally {
     await first.server.close();
@@ -68,6 +80,90 @@ Deno.test("kaiwa's client pins the identity on first use and refuses a changed o
     // Refused before any request: no room was looked up, none created.
     strictEqual(second.server.state.listRooms().length, 0);
   });
+});
+
+Deno.test("kaiwa join in pipe mode says a first pin once, on stderr, never on stdout", async (t) => {
+  await using serverDir = await tempDir("kaiwa-tls-server-");
+  await using clientDir = await tempDir("kaiwa-tls-client-");
+  await using test = await startTestServer({ dataDir: serverDir.path });
+  const fingerprint = test.server.fingerprint!;
+  const file = `${clientDir.path}/known_servers`;
+  /** Enters a room of its own and leaves: what the process wrote on each stream. */
+  const run = async (room: string) => {
+    const client = new PipeClient(test.tcpPort, [
+      room,
+      "--name",
+      "erin",
+      "--create",
+      "--data-dir",
+      clientDir.path,
+    ]);
+    await client.send("hello");
+    const stdout = await client.remainingLines();
+    const { code, stderr } = await client.finish();
+    strictEqual(code, ExitCode.Ok, stderr);
+    return { stdout, stderr };
+  };
+  await t.step("the first run names the server, its fingerprint and the file", async () => {
+    const { stdout, stderr } = await run("first");
+    strictEqual(
+      stderr,
+      `kaiwa: ${pinnedNotice({ key: `127.0.0.1:${test.tcpPort}`, fingerprint, file })}\n`,
+    );
+    ok(stderr.includes(fingerprint) && stderr.includes(file), stderr);
+    deepStrictEqual(stdout, []);
+  });
+  await t.step("the second run finds it known and says nothing", async () => {
+    deepStrictEqual(await run("second"), { stdout: [], stderr: "" });
+  });
+});
+
+Deno.test("the interactive client tells a first pin among its questions, then on the chat screen", async (t) => {
+  await using serverDir = await tempDir("kaiwa-tls-server-");
+  await using clientDir = await tempDir("kaiwa-tls-client-");
+  const server = await startRealClockServer({ dataDir: serverDir.path });
+  const port = server.tcpAddr.port;
+  const file = `${clientDir.path}/known_servers`;
+  const notice = pinnedNotice({ key: `127.0.0.1:${port}`, fingerprint: server.fingerprint!, file });
+  // Wide enough that no notice is wrapped: the tests read each one whole.
+  const terminal = new FakeTerminal(400);
+  const count = (text: string) => plain(terminal.output).split(text).length - 1;
+  let running: Promise<unknown> | null = null;
+  try {
+    await t.step("entering pins the server: one line, before the screen is drawn", async () => {
+      running = runInteractive(
+        {
+          ...DEFAULT_JOIN_OPTIONS,
+          port,
+          room: "lobby",
+          name: "fay",
+          create: true,
+          dataDir: clientDir.path,
+        },
+        { terminal, traits: { noColor: "1", term: "xterm-256color", isTerminal: true } },
+      );
+      const welcome = "1 in lobby: fay (host, you)";
+      await terminal.waitFor(welcome);
+      const shown = plain(terminal.output);
+      strictEqual(count(`kaiwa: ${notice}\r\n`), 1, shown);
+      ok(shown.indexOf(notice) < shown.indexOf(welcome), shown);
+    });
+    await t.step("a pin while chatting is a notice on the screen, and only once", async () => {
+      // The user deleted the line meanwhile: /rooms connects to an unknown server again.
+      await Deno.remove(file);
+      terminal.type("/rooms", true);
+      await terminal.waitFor("lobby (1 member)");
+      strictEqual(count(notice), 2, plain(terminal.output));
+      strictEqual(count(`kaiwa: ${notice}`), 1, "the screen's notice has no kaiwa: prefix");
+      terminal.type("/rooms", true);
+      await waitFor(() => count("lobby (1 member)") === 2, "the second room list");
+      strictEqual(count(notice), 2, plain(terminal.output));
+    });
+  } finally {
+    terminal.end();
+    await running;
+    await server.close();
+  }
 });
 
 Deno.test("--fingerprint pins explicitly, without a known_servers file", async (t) => {

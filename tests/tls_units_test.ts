@@ -1,13 +1,13 @@
 /**
  * The pure parts of TLS support: sniffing the first bytes, fingerprints, the known-servers file's
- * lines, and the default data directory of each platform.
+ * lines and first-use notice, and the default data directory of each platform.
  *
  * @module
  */
 
-import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { defaultDataDir, NoDataDirError } from "../cli/data_dir.ts";
-import { parseKnownServers, serverKey } from "../client/known_servers.ts";
+import { parseKnownServers, pinnedNotice, serverKey } from "../client/known_servers.ts";
 import { encodeRequestFrame, Operation, startsTlsHandshake } from "../protocol/mod.ts";
 import { fingerprintOfDer, isFingerprint } from "../util/mod.ts";
 
@@ -40,6 +40,17 @@ Deno.test("known_servers lines: host:port and a fingerprint; comments and bad li
   );
   strictEqual(serverKey("::1", 9001), "[::1]:9001");
   strictEqual(serverKey("chat.example", 9001), "chat.example:9001");
+});
+
+Deno.test("the first-use notice is one line naming the server, its fingerprint and the file", () => {
+  const pin = {
+    key: "[::1]:9001",
+    fingerprint: `SHA256:${"a".repeat(43)}`,
+    file: "/home/a/.local/state/kaiwa/known_servers",
+  };
+  const notice = pinnedNotice(pin);
+  ok(notice.includes(` ${pin.key}:`) && notice.includes(` ${pin.fingerprint} `), notice);
+  ok(notice.includes(` ${pin.file} `) && !notice.includes("\n"), notice);
 });
 
 Deno.test("the default data directory follows each platform's convention", () => {

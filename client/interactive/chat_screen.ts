@@ -247,6 +247,11 @@ export class ChatScreen {
     );
   }
 
+  /** Tells the user something the client noticed itself, as a notice line above the input. */
+  notice(text: string): void {
+    this.#notice(text);
+  }
+
   /** Tells the user that a message could not be delivered. */
   undelivered(text: string): void {
     this.#notice(`the server did not confirm this message, not delivered: ${preview(text)}`);

@@ -6,6 +6,7 @@
  */
 
 import { ClientError } from "../errors.ts";
+import { pinnedNotice, type ServerPin } from "../known_servers.ts";
 import { serverAddressOf } from "../server_address.ts";
 import { enterRoom, type EntryRequest, rejoinRoom, type RoomEntry } from "../enter_room.ts";
 import type { JoinOptions } from "../options.ts";
@@ -56,10 +57,14 @@ export async function runInteractive(
   const { terminal, traits } = deps;
   const clock = deps.clock ?? Date.now;
   const ansi = traits.term !== DUMB_TERMINAL;
-  const server: ServerAddress = serverAddressOf(options);
+  const prompter = new TerminalPrompter(terminal, ansi);
+  // A first connection's pin is told where the user is looking: a line among the questions
+  // before the chat, a notice on the chat screen once it is drawn (stderr would break either).
+  let tellPinned = (pin: ServerPin) => prompter.say(`kaiwa: ${pinnedNotice(pin)}`);
+  const server: ServerAddress = serverAddressOf(options, (pin) => tellPinned(pin));
   const list = () => listRooms(server);
   const entered = await chooseAndEnter(options, {
-    prompter: new TerminalPrompter(terminal, ansi),
+    prompter,
     enter: (request) => enterRoom(server, request),
     list,
   });
@@ -123,5 +128,6 @@ export async function runInteractive(
       };
     },
   });
+  tellPinned = (pin) => screen.notice(pinnedNotice(pin));
   return endReason(await screen.run(session));
 }
