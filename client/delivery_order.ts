@@ -6,7 +6,8 @@
  * what the server says it no longer holds (a Gap event), or never answers for, comes out as one gap
  * event ("N messages could not be recovered"): never skipped in silence. Duplicates are dropped.
  * A lost last message, which no later seq reveals, is noticed by the room's latest seq a Pong
- * carries ({@linkcode DeliveryOrder.latest}).
+ * carries ({@linkcode DeliveryOrder.latest}). Time and memory are bounded by `maxHeld` whatever
+ * the seqs received: a jump further than that is given up at once, as one range.
  *
  * The first seq is not known in advance: the first events (History first, then Chat) are held for
  * one window, and the smallest seq among them is the start. History events are chat events in the
@@ -106,6 +107,12 @@ export class DeliveryOrder {
   readonly #held = new Map<number, ChatEvent | typeof LOST>();
   /** Seqs after `#next` not received yet, up to the highest seen. */
   readonly #missing = new Map<number, Missing>();
+  /**
+   * Seqs given up at once, as ranges (ascending, disjoint): those of a jump in seqs too far
+   * behind its end to be held (more than `maxHeld`). A range costs the same whatever it spans, so
+   * a faulty or hostile seq near 2^32 costs neither time nor memory; it is shown as lost.
+   */
+  readonly #lostRanges: NackRange[] = [];
   /** The highest seq seen so far. */
   #highest = -1;
   /** The highest History seq: Chat events at or below it are shown as history too. */
@@ -141,9 +148,11 @@ export class DeliveryOrder {
       this.#held.set(seq, event);
       this.#firstAt ??= now;
       this.#highest = Math.max(this.#highest, seq);
+      // As many as may be held: the start is decided now rather than at the window's end.
+      if (this.#held.size >= this.#config.maxHeld) this.#start(now);
       return "new";
     }
-    if (seq < this.#next) return "duplicate";
+    if (seq < this.#next || this.#isGivenUp(seq)) return "duplicate";
     const held = this.#held.get(seq);
     if (held !== undefined && held !== LOST) return "duplicate";
     this.#missing.delete(seq);
@@ -167,6 +176,7 @@ export class DeliveryOrder {
     this.#markMissing(this.#highest + 1, seq, now);
     this.#highest = seq;
     this.#bound(now);
+    this.#drain(now);
   }
 
   /**
@@ -185,10 +195,12 @@ export class DeliveryOrder {
   gap(from: number, to: number, now: number): void {
     if (this.#next === null) return;
     // Only holes we know of: a Gap cannot make us skip events we have not seen the need for.
-    const first = Math.max(from, this.#next);
-    const last = Math.min(to, this.#highest);
-    for (let seq = first; seq <= last; seq++) {
-      if (this.#missing.delete(seq)) this.#held.set(seq, LOST);
+    // The holes, not the range, are walked: a Gap's range may span up to 2^32 seqs.
+    for (const seq of this.#missing.keys()) {
+      if (seq >= from && seq <= to) {
+        this.#missing.delete(seq);
+        this.#held.set(seq, LOST);
+      }
     }
     this.#drain(now);
   }
@@ -200,10 +212,7 @@ export class DeliveryOrder {
   poll(now: number): NackRange[] {
     const { windowMs, nackRetryMs, maxNackAttempts } = this.#config;
     if (this.#next === null) {
-      if (this.#firstAt === null || now - this.#firstAt < windowMs) return [];
-      this.#next = Math.min(...this.#held.keys());
-      this.#markMissing(this.#next, this.#highest - 1, now);
-      this.#drain(now);
+      if (this.#firstAt !== null && now - this.#firstAt >= windowMs) this.#start(now);
       return [];
     }
     const due: number[] = [];
@@ -243,30 +252,60 @@ export class DeliveryOrder {
   flush(now: number): void {
     if (this.#next === null) {
       if (this.#held.size === 0) return;
-      this.#next = Math.min(...this.#held.keys());
+      this.#start(now);
     }
     for (const seq of this.#missing.keys()) this.#held.set(seq, LOST);
     this.#missing.clear();
     this.#drain(now);
   }
 
-  /** The seqs `from` to `to` (inclusive) not held become holes, noticed at `now`. */
+  /**
+   * Decides the start: the smallest seq held (at most `maxHeld` are); the seqs between those
+   * held become holes.
+   */
+  #start(now: number): void {
+    const seqs = [...this.#held.keys()].sort((a, b) => a - b);
+    this.#next = seqs[0];
+    for (let i = 1; i < seqs.length; i++) this.#markMissing(seqs[i - 1] + 1, seqs[i] - 1, now);
+    this.#bound(now);
+    this.#drain(now);
+  }
+
+  /**
+   * The seqs `from` to `to` (inclusive), none of them held and all after any range given up,
+   * become holes noticed at `now`; those more than `maxHeld` before `to` are given up at once
+   * as one range (they could not all be held).
+   */
   #markMissing(from: number, to: number, now: number): void {
+    const firstHeld = to - this.#config.maxHeld + 1;
+    if (from < firstHeld) {
+      this.#lostRanges.push({ from, to: firstHeld - 1 });
+      from = firstHeld;
+    }
     for (let seq = from; seq <= to; seq++) {
-      if (!this.#held.has(seq)) this.#missing.set(seq, { since: now, askedAt: 0, attempts: 0 });
+      this.#missing.set(seq, { since: now, askedAt: 0, attempts: 0 });
     }
   }
 
-  /** Past `maxHeld`, the oldest holes are given up so that memory stays bounded. */
+  /** True when `seq` is in a range given up at once. */
+  #isGivenUp(seq: number): boolean {
+    return this.#lostRanges.some((range) => range.from <= seq && seq <= range.to);
+  }
+
+  /**
+   * Past `maxHeld`, the oldest holes are given up so that memory stays bounded: all that must go
+   * at once, then shown in one pass, so that consecutive ones make one gap, not one each.
+   */
   #bound(now: number): void {
     if (this.#next === null) return;
-    while (this.#held.size + this.#missing.size > this.#config.maxHeld) {
-      const oldest = this.#missing.keys().next();
-      if (oldest.done) return;
-      this.#missing.delete(oldest.value);
-      this.#held.set(oldest.value, LOST);
-      this.#drain(now);
+    let excess = this.#held.size + this.#missing.size - this.#config.maxHeld;
+    if (excess <= 0) return;
+    for (const seq of this.#missing.keys()) {
+      if (excess-- <= 0) break;
+      this.#missing.delete(seq);
+      this.#held.set(seq, LOST);
     }
+    this.#drain(now);
   }
 
   #drain(now: number): void {
@@ -276,13 +315,19 @@ export class DeliveryOrder {
         this.#emit(this.#others.shift()!.event);
       }
       const entry = this.#held.get(this.#next);
-      if (entry === undefined) return;
-      if (entry === LOST) {
+      if (entry === LOST || this.#lostRanges[0]?.from === this.#next) {
+        // Lost seqs and ranges given up that follow each other make one gap.
         const from = this.#next;
-        while (this.#held.get(this.#next) === LOST) this.#held.delete(this.#next++);
+        for (;;) {
+          if (this.#held.get(this.#next) === LOST) this.#held.delete(this.#next++);
+          else if (this.#lostRanges[0]?.from === this.#next) {
+            this.#next = this.#lostRanges.shift()!.to + 1;
+          } else break;
+        }
         this.#emit({ type: "gap", time: now, from, to: this.#next - 1 });
         continue;
       }
+      if (entry === undefined) return;
       this.#held.delete(this.#next++);
       const history = entry.seq <= this.#historyUpTo;
       this.#emit(history && entry.history !== true ? { ...entry, history: true } : entry);

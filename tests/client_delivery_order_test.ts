@@ -179,9 +179,70 @@ Deno.test("delivery order: memory is bounded: past maxHeld the oldest holes are 
 }, () => {
   const { order, shown } = started(1);
   order.receive(chat(1_000), 400);
+  // One gap for all that cannot be held, not one per seq; the last 99 holes and 1,000 wait.
+  assertEquals(shown, ["1", "gap 2-900"]);
+  assertEquals(order.waiting, CONFIG.maxHeld);
+});
+
+Deno.test("delivery order: a seq near 2^32 costs no more than any jump past maxHeld", {
+  permissions: "none",
+}, async (t) => {
+  const last = 2 ** 32 - 1;
+  await t.step("a chat event", () => {
+    const { order, shown } = started(1);
+    order.receive(chat(last), 400);
+    assertEquals(shown, ["1", `gap 2-${last - CONFIG.maxHeld}`]);
+    assertEquals(order.waiting, CONFIG.maxHeld);
+  });
+  await t.step("a Pong's latest seq", () => {
+    const { order, shown } = started(1);
+    order.latest(last, 400);
+    assertEquals(shown, ["1", `gap 2-${last - CONFIG.maxHeld}`]);
+    assertEquals(order.waiting, CONFIG.maxHeld);
+  });
+  await t.step("among the first events, before the start", () => {
+    const { order, shown } = setup();
+    order.receive(chat(1), 0);
+    order.receive(chat(last), 10);
+    order.poll(300);
+    // One gap, the holes after it within maxHeld (one fewer: 1 still counted when it was made).
+    assertEquals(shown, ["1", `gap 2-${last - CONFIG.maxHeld + 1}`]);
+    assertEquals(order.waiting, CONFIG.maxHeld - 1);
+  });
+  await t.step("a Gap event spanning every seq gives up only the holes known", () => {
+    const { order, shown } = started(1);
+    order.receive(chat(4), 400);
+    order.gap(0, last, 500);
+    assertEquals(shown, ["1", "gap 2-3", "4"]);
+    order.receive(chat(5), 600);
+    assertEquals(shown, ["1", "gap 2-3", "4", "5"]);
+  });
+  await t.step("a seq given up arriving late is dropped, as it was said to be lost", () => {
+    const { order, shown } = started(1);
+    order.receive(chat(1_000), 400);
+    assertEquals(order.receive(chat(500), 450), "duplicate");
+    assertEquals(shown, ["1", "gap 2-900"]);
+  });
+});
+
+Deno.test("delivery order: before the start is known, at most maxHeld events are held", {
+  permissions: "none",
+}, () => {
+  const { order, shown } = setup();
+  // Every other seq, from 1: the start is decided at the 100th, without waiting for the window.
+  for (let i = 0; i < CONFIG.maxHeld; i++) order.receive(chat(1 + 2 * i), 0);
+  assertEquals(shown.slice(0, 3), ["1", "gap 2-2", "3"]);
   assertEquals(order.waiting <= CONFIG.maxHeld, true);
-  assertEquals(shown[0], "1");
-  assertEquals(shown[1].startsWith("gap 2-"), true);
+});
+
+Deno.test("delivery order: flush before the start shows every event held, the holes as gaps", {
+  permissions: "none",
+}, () => {
+  const { order, shown } = setup();
+  order.receive(chat(1), 0);
+  order.receive(chat(3), 10);
+  order.flush(20);
+  assertEquals(shown, ["1", "gap 2-2", "3"]);
 });
 
 Deno.test("delivery order: an event without seq waits behind the chat events held before it", {
