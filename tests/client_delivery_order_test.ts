@@ -1,4 +1,5 @@
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import fc from "fast-check";
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import {
   type ChatEvent,
   DeliveryOrder,
@@ -331,4 +332,131 @@ Deno.test("delivery order: a lost tail never answered is reported after the last
   // What follows is shown in order after the gap.
   order.receive(chat(4), now);
   assertEquals(shown, ["1", "gap 2-3", "4"]);
+});
+
+/** The largest seq a Chat event can carry (u32). */
+const MAX_SEQ = 2 ** 32 - 1;
+
+/**
+ * A call on the order: a seq is either absolute (anywhere in [1, 2^32 - 1], edges included) or
+ * relative to the highest seen so far, so that most calls land near where the order stands.
+ */
+type Step =
+  | { call: "receive"; seq: number; relative: boolean; history: boolean }
+  | { call: "latest"; seq: number; relative: boolean }
+  | { call: "gap"; from: number; span: number; relative: boolean }
+  | { call: "poll"; elapsed: number }
+  | { call: "other" }
+  | { call: "flush" };
+
+const anySeq = fc.oneof(
+  fc.integer({ min: 1, max: MAX_SEQ }),
+  fc.integer({ min: 1, max: 40 }),
+  fc.integer({ min: MAX_SEQ - 40, max: MAX_SEQ }),
+);
+const seqArg = fc.oneof(
+  { weight: 1, arbitrary: fc.tuple(anySeq, fc.constant(false)) },
+  { weight: 4, arbitrary: fc.tuple(fc.integer({ min: -20, max: 40 }), fc.constant(true)) },
+);
+const step: fc.Arbitrary<Step> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.tuple(seqArg, fc.boolean()).map(([[seq, relative], history]) => ({
+      call: "receive" as const,
+      seq,
+      relative,
+      history,
+    })),
+  },
+  {
+    weight: 2,
+    arbitrary: seqArg.map(([seq, relative]) => ({ call: "latest" as const, seq, relative })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.tuple(seqArg, fc.oneof(fc.nat(70), fc.nat(MAX_SEQ))).map((
+      [[from, relative], span],
+    ) => ({ call: "gap" as const, from, span, relative })),
+  },
+  { weight: 4, arbitrary: fc.nat(2_000).map((elapsed) => ({ call: "poll" as const, elapsed })) },
+  { weight: 1, arbitrary: fc.constant({ call: "other" as const }) },
+  { weight: 1, arbitrary: fc.constant({ call: "flush" as const }) },
+);
+
+/**
+ * Runs `steps` on an order holding at most `maxHeld`, checking after each call that it holds no
+ * more, that what it showed follows on from what it showed before (each chat seq and each gap
+ * starts right after the last shown: no seq twice, none skipped in silence), that a Nack range is
+ * well formed, that an event without seq comes after the chat events received before it (unless
+ * they were shown as lost), and that nothing is left after a flush.
+ */
+function checkSteps(steps: readonly Step[], maxHeld: number): void {
+  const shown: OrderedEvent[] = [];
+  const order = new DeliveryOrder((event) => shown.push(event), { ...CONFIG, maxHeld });
+  let now = 0;
+  let highest = 0;
+  /** The last seq shown (as chat or inside a gap). */
+  let end: number | null = null;
+  const received = new Set<number>();
+  /** For each event without seq (a notice whose text is its index), the seqs received before it. */
+  const receivedBefore: Set<number>[] = [];
+  const shownSeqs = new Set<number>();
+  const lost: { from: number; to: number }[] = [];
+  let checked = 0;
+  const seqOf = (seq: number, relative: boolean) =>
+    Math.min(MAX_SEQ, Math.max(1, relative ? highest + seq : seq));
+  for (const s of steps) {
+    if (s.call === "receive") {
+      const seq = seqOf(s.seq, s.relative);
+      highest = Math.max(highest, seq);
+      if (order.receive(chat(seq, s.history), now) === "new") received.add(seq);
+    } else if (s.call === "latest") {
+      const seq = seqOf(s.seq, s.relative);
+      highest = Math.max(highest, seq);
+      order.latest(seq, now);
+    } else if (s.call === "gap") {
+      const from = seqOf(s.from, s.relative);
+      order.gap(from, Math.min(MAX_SEQ, from + s.span), now);
+    } else if (s.call === "poll") {
+      now += s.elapsed;
+      for (const { from, to } of order.poll(now)) ok(from <= to && to - from < 64, `${from}-${to}`);
+    } else if (s.call === "other") {
+      receivedBefore.push(new Set(received));
+      order.other({ type: "notice", time: now, code: 0, text: `${receivedBefore.length - 1}` });
+    } else {
+      order.flush(now);
+      assertEquals(order.waiting, 0);
+    }
+    ok(order.waiting <= maxHeld, `${order.waiting} waiting after ${JSON.stringify(s)}`);
+    for (; checked < shown.length; checked++) {
+      const event = shown[checked];
+      if (event.type === "chat") {
+        ok(end === null || event.seq === end + 1, `chat ${event.seq} after ${end}`);
+        end = event.seq;
+        shownSeqs.add(event.seq);
+      } else if (event.type === "gap") {
+        ok(event.from <= event.to && (end === null || event.from === end + 1), `gap after ${end}`);
+        end = event.to;
+        lost.push(event);
+      } else if (event.type === "notice") {
+        for (const seq of receivedBefore[Number(event.text)]) {
+          const gone = lost.some(({ from, to }) => from <= seq && seq <= to);
+          ok(shownSeqs.has(seq) || gone, `notice ${event.text} before chat ${seq}`);
+        }
+      }
+    }
+  }
+}
+
+Deno.test("delivery order: any calls with any seqs keep it bounded, in order, gap-free", {
+  permissions: "none",
+}, () => {
+  for (const maxHeld of [1, 4, 16]) {
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 20, maxLength: 150 }), (steps) => {
+        checkSteps(steps, maxHeld);
+      }),
+      { seed: 5, numRuns: 200 },
+    );
+  }
 });
