@@ -37,6 +37,23 @@ class FakeConn implements ByteConn {
   closes = 0;
   readonly #incoming: Uint8Array[] = [];
   #wake: (() => void) | null = null;
+  /** Writes waiting for the peer to read (while it reads nothing, {@link stall}). */
+  #stalled: { bytes: Uint8Array; resolve: () => void; reject: (error: Error) => void }[] = [];
+  #stalling = false;
+
+  /** The peer stops reading: writes wait, until {@link unstall} (or fail when closed). */
+  stall(): void {
+    this.#stalling = true;
+  }
+
+  /** The peer reads again: the writes waiting go through, in order. */
+  unstall(): void {
+    this.#stalling = false;
+    for (const { bytes, resolve } of this.#stalled.splice(0)) {
+      this.written.push(...bytes);
+      resolve();
+    }
+  }
 
   /** Bytes from the peer, for the next reads. */
   deliver(bytes: Uint8Array): void {
@@ -56,12 +73,18 @@ class FakeConn implements ByteConn {
 
   write(bytes: Uint8Array): Promise<number> {
     if (this.closes > 0) return Promise.reject(new Deno.errors.BadResource("closed"));
+    if (this.#stalling) {
+      return new Promise((resolve, reject) => {
+        this.#stalled.push({ bytes, resolve: () => resolve(bytes.length), reject });
+      });
+    }
     this.written.push(...bytes);
     return Promise.resolve(bytes.length);
   }
 
   close(): void {
     this.closes++;
+    for (const { reject } of this.#stalled.splice(0)) reject(new Deno.errors.BadResource("closed"));
     this.#notify();
   }
 
@@ -90,9 +113,9 @@ function codeOf(payload: number[]): number {
 }
 
 /** A WebSocket over a fake peer, recording what it reports. */
-function socketOver(conn: FakeConn) {
+function socketOver(conn: FakeConn, limits = LIMITS) {
   const closes: string[] = [];
-  const socket = new WebSocketConnection(conn, LIMITS, {
+  const socket = new WebSocketConnection(conn, limits, {
     onText: () => {},
     onClose: (reason) => closes.push(reason),
   }, Date.now);
@@ -121,6 +144,11 @@ async function ends(run: Promise<void>, conn: FakeConn, what: string): Promise<v
 }
 
 const CLOSE_1000 = maskedFrame(Opcode.Close, [0x03, 0xe8]);
+
+/** Resolves once every microtask queued so far has run: what a delivered read led to is done. */
+function settled(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
 
 Deno.test("a peer's Close is answered and the server closes the connection at once", async (t) => {
   for (const early of [false, true]) {
@@ -152,4 +180,37 @@ Deno.test("a Close the server started ends the connection at the peer's answer",
   deepStrictEqual(codeOf(frames[0].payload), CloseCode.GoingAway);
   deepStrictEqual(closes, ["shutting down"]);
   ok(conn.closes > 0, "the server closed the connection");
+});
+
+Deno.test("Closes crossing while writes wait: what is queued, our Close last, goes out", async () => {
+  const conn = new FakeConn();
+  const { socket, closes } = socketOver(conn);
+  const run = socket.run(new Uint8Array(0));
+  conn.stall();
+  socket.sendText("bye");
+  socket.close(CloseCode.GoingAway, "shutting down");
+  // The peer's Close crosses ours, which is still queued behind the text: not an answer to it.
+  conn.deliver(CLOSE_1000);
+  await settled();
+  conn.unstall();
+  await ends(run, conn, "run() ended");
+  const frames = framesOf(conn.written);
+  deepStrictEqual(frames.map((frame) => frame.opcode), [Opcode.Text, Opcode.Close]);
+  deepStrictEqual(codeOf(frames[1].payload), CloseCode.GoingAway);
+  deepStrictEqual(closes, ["shutting down"]);
+  ok(conn.closes > 0, "the server closed the connection");
+});
+
+Deno.test("a peer's Close behind a backlog it never reads: closed by the close wait", async () => {
+  const conn = new FakeConn();
+  const { socket, closes } = socketOver(conn, { ...LIMITS, closeWaitMs: 50 });
+  const run = socket.run(new Uint8Array(0));
+  conn.stall();
+  socket.sendText("never read");
+  conn.deliver(CLOSE_1000);
+  // The peer reads nothing more: only the close wait can end the connection.
+  await ends(run, conn, "run() ended");
+  deepStrictEqual(closes, ["closed by the peer"]);
+  ok(conn.closes > 0, "the server closed the connection");
+  ok(!socket.open);
 });

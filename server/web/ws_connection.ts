@@ -70,7 +70,7 @@ export class WebSocketConnection {
   #queuedBytes = 0;
   #flushing: Promise<void> | null = null;
   #closed = false;
-  /** The peer's Close was read and answered: nothing more is read (RFC 6455 §7.1.1). */
+  /** The peer's Close was read (ours answers or crossed it): reading stops (RFC 6455 §7.1.1). */
   #peerClosed = false;
   #reported = false;
   #closeReason = "closed by the peer";
@@ -186,8 +186,10 @@ export class WebSocketConnection {
           break;
         case Opcode.Close:
           if (this.#closed) {
-            // The answer to our Close: the handshake is complete.
-            closeQuietly(this.#conn);
+            // The answer to our Close, or a Close that crossed it: the handshake is complete.
+            // Reading stops; `run` writes what is still queued (our Close last, which a crossing
+            // Close has not seen yet), within the close wait, and closes.
+            this.#peerClosed = true;
             return;
           }
           // A bad code or reason is answered 1002 or 1007 (thrown), a good one 1000.
