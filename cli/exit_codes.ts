@@ -68,7 +68,8 @@ export const EXIT_CODE_MEANINGS: Readonly<Record<ExitCode, string>> = {
   [ExitCode.Ok]: "Normal end: left the room or end of input (server: stopped by a signal)",
   [ExitCode.Failure]: "Unexpected failure (server: cannot bind or listen)",
   [ExitCode.Usage]: "Bad command line: unknown flag or subcommand, bad value",
-  [ExitCode.Unreachable]: "Cannot connect to the server (refused, unknown host, timed out)",
+  [ExitCode.Unreachable]:
+    "Cannot reach the server (refused, unknown host, timed out) or use known_servers",
   [ExitCode.RoomNotFound]: "The room does not exist",
   [ExitCode.RoomExists]: "--create, but the room already exists",
   [ExitCode.WrongPassword]: "Wrong or missing password",

@@ -93,13 +93,7 @@ export async function checkKnownServer(
     if (dir !== file) await Deno.mkdir(dir, { recursive: true, mode: DIR_MODE });
     await Deno.writeTextFile(file, `${key} ${fingerprint}\n`, { append: true, mode: FILE_MODE });
   } catch (error) {
-    throw new ClientError(
-      `Cannot record the server's identity in ${file}: ${errorMessage(error)}`,
-      "unreachable",
-      {
-        cause: error,
-      },
-    );
+    throw fileFailure(`Cannot record the server's identity in ${file}`, error);
   }
   return "pinned";
 }
@@ -109,8 +103,20 @@ async function readOrEmpty(file: string): Promise<string> {
     return await Deno.readTextFile(file);
   } catch (error) {
     if (error instanceof Deno.errors.NotFound) return "";
-    throw new ClientError(`Cannot read ${file}: ${errorMessage(error)}`, "unreachable", {
-      cause: error,
-    });
+    throw fileFailure(`Cannot read ${file}`, error);
   }
+}
+
+/**
+ * The file cannot be used, so the server's identity cannot be checked: the connection is refused
+ * before any request, as an unreachable server's is. Nothing is wrong with the server, so the
+ * sentence says what the user can do instead.
+ */
+function fileFailure(what: string, error: unknown): ClientError {
+  return new ClientError(
+    `${what}: ${errorMessage(error)} (give a usable --data-dir, or the server's fingerprint ` +
+      `with --fingerprint)`,
+    "unreachable",
+    { cause: error },
+  );
 }

@@ -1,4 +1,4 @@
-import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { ExitCode } from "../cli/exit_codes.ts";
 import { parseRoomsArgs } from "../cli/rooms_command.ts";
@@ -140,6 +140,26 @@ Deno.test("kaiwa rooms says a first pin once, on stderr, and lists on stdout", a
   } finally {
     await Deno.remove(serverDir, { recursive: true });
     await Deno.remove(clientDir, { recursive: true });
+  }
+});
+
+Deno.test("kaiwa rooms with an unusable known_servers: one sentence saying what to do, exit 3", async () => {
+  const serverDir = await Deno.makeTempDir({ dir: "/tmp", prefix: "kaiwa-rooms-server-" });
+  // A file where the data directory should be: unusable whoever runs the test (root included).
+  const notADir = await Deno.makeTempFile({ dir: "/tmp", prefix: "kaiwa-rooms-file-" });
+  try {
+    await using test = await startTestServer({ dataDir: serverDir });
+    const args = ["--host", "127.0.0.1", "--port", String(test.tcpPort), "--data-dir", notADir];
+    const { code, out, err } = await kaiwaRooms(...args);
+    deepStrictEqual({ code, out }, { code: ExitCode.Unreachable, out: "" });
+    const lines = err.split("\n");
+    deepStrictEqual(lines.length, 2, err);
+    ok(lines[0].startsWith(`kaiwa: Cannot read ${notADir}/known_servers: `), err);
+    // What to do about it, since nothing is wrong with the server.
+    ok(lines[0].includes("--fingerprint"), err);
+  } finally {
+    await Deno.remove(serverDir, { recursive: true });
+    await Deno.remove(notADir);
   }
 });
 
