@@ -116,10 +116,15 @@ export class ResendQueue {
     return true;
   }
 
-  /** After a rejoin: the message in flight is sent again at once, with its attempts counted anew. */
-  restart(): void {
+  /**
+   * After a rejoin: the message in flight is sent again at once, with its attempts counted anew.
+   * `renewed` when the server took us as a new member: its room's seqs may have started again, so
+   * an echo's seq no longer compares with the last one's.
+   */
+  restart(renewed = false): void {
     const head = this.#queue[0];
     if (head !== undefined) head.attempts = 0;
+    if (renewed) this.#confirmedSeq = -1;
   }
 
   /**

@@ -144,7 +144,8 @@ export class ChatSession {
   /** Wakes a rejoin's pause when the session ends. */
   #wakeSleep: () => void = () => {};
   readonly #settleWaiters: { maxPending: number; resolve: () => void }[] = [];
-  readonly #order: DeliveryOrder;
+  /** Chat in seq order; a new one when a rejoin makes us a new member (seqs may start again). */
+  #order: DeliveryOrder;
   /** Ends a `leave` that waits for our messages to be confirmed. */
   #stopDraining: () => void = () => {};
 
@@ -162,7 +163,12 @@ export class ChatSession {
     this.#token = encodeUtf8(options.token);
     this.#resends = new ResendQueue(options.resend);
     this.#liveness = new Liveness(this.#clock(), options.liveness);
-    this.#order = new DeliveryOrder((event) => this.#show(event), options.delivery);
+    this.#order = this.#newOrder();
+  }
+
+  /** An empty delivery order, showing through {@link ChatSession.#show}. */
+  #newOrder(): DeliveryOrder {
+    return new DeliveryOrder((event) => this.#show(event), this.#options.delivery);
   }
 
   /** The longest chat message, in UTF-8 bytes, that fits in one datagram. */
@@ -304,10 +310,19 @@ export class ChatSession {
         closeQuietly(link.socket);
         return;
       }
+      // Another token: the server no longer knew ours (it restarted, or timed us out) and took
+      // us as a new member, maybe in a room made again whose seqs start again from 1: those
+      // would all be dropped as seen already, and our echoes never confirm. What is held is shown
+      // now, and the new membership is ordered, and confirmed, afresh.
+      const renewed = link.token !== this.#link.token;
+      if (renewed) {
+        this.#order.flush(this.#clock());
+        this.#order = this.#newOrder();
+      }
       this.#link = link;
       this.#token = encodeUtf8(link.token);
       this.#liveness = new Liveness(this.#clock(), this.#options.liveness);
-      this.#resends.restart();
+      this.#resends.restart(renewed);
       this.#rejoining = false;
       this.#options.onRejoin?.("back");
       this.#startReceiving(link.socket);

@@ -257,3 +257,55 @@ Deno.test("resend queue: gives up only after the server answered since the last 
     "after a rejoin: at once",
   );
 });
+
+Deno.test("rejoin: as a new member (a restarted server, its room made again) seqs start again from 1", async () => {
+  const clock = new FakeClock();
+  const first = new FakeSocket();
+  const second = new FakeSocket();
+  const states: RejoinState[] = [];
+  const shown: string[] = [];
+  const chat = new ChatSession({
+    ...link(first, "tok"),
+    roomName: "room",
+    username: "me",
+    onEvent: (event) => {
+      if (event.type === "chat" || event.type === "gap") shown.push(JSON.stringify(event));
+    },
+    clock: clock.now,
+    tickMs: 5,
+    liveness: LIVENESS,
+    resend: { resendAfterMs: 500, maxAttempts: 2 },
+    // The server did not know our token: it let us join afresh, with a new one.
+    rejoin: () => Promise.resolve(link(second, "new")),
+    onRejoin: (state) => states.push(state),
+    rejoinDelaysMs: [0],
+    sleep: () => Promise.resolve(),
+  });
+  const running = chat.run();
+  const event = (seq: number, sender: string, text: string) =>
+    encodeEvent({ type: "chat", time: 0, seq, sender, text });
+  first.deliver(event(1, "ann", "a1"));
+  await tick();
+  first.deliver(event(2, "ann", "a2"));
+  await tick();
+  clock.advance(300);
+  await until(() => shown.length === 2, "the first room's chat shown");
+  chat.say("hi");
+  await until(() => first.chats.length === 1, "our first message sent");
+  first.deliver(event(3, "me", "hi"));
+  await until(() => chat.pending === 0, "its echo confirms it");
+  clock.advance(3_500);
+  await until(() => states.includes("back"), "back");
+  // The room made again counts from 1: its messages are new, not duplicates of the old room's.
+  second.deliver(event(1, "bo", "b1"));
+  await tick();
+  clock.advance(300);
+  await until(() => shown.some((line) => line.includes('"b1"')), "the new room's first message");
+  chat.say("hello");
+  await until(() => second.chats.includes("hello"), "our message sent to the new room");
+  second.deliver(event(2, "me", "hello"));
+  await until(() => chat.pending === 0, "its echo (seq 2, below our last one's 3) confirms it");
+  await chat.leave();
+  deepStrictEqual(await running, { kind: "left" });
+  deepStrictEqual(shown.map((line) => JSON.parse(line).text), ["a1", "a2", "hi", "b1", "hello"]);
+});
