@@ -29,11 +29,12 @@ const REPLAY_WAIT_MS = 5_000;
 /** A nats-server, a connection, the registry on it and a plain handle on its bucket. */
 async function withRegistry(
   test: (nc: NatsConnection, registry: RoomRegistry, kv: KV) => Promise<void>,
+  maxMarkers?: number,
 ): Promise<void> {
   await using server = await NatsServer.start();
   const nc = await connect({ servers: server.url });
   try {
-    const registry = await RoomRegistry.open(nc, 1, CLUSTER_WAIT_MS);
+    const registry = await RoomRegistry.open(nc, 1, CLUSTER_WAIT_MS, MARKER_AGE_MS, maxMarkers);
     try {
       await test(nc, registry, await new Kvm(nc).open(REGISTRY_BUCKET));
     } finally {
@@ -64,6 +65,28 @@ Deno.test({
       // The name is free as before.
       strictEqual(await registry.claim("lounge", RUN_B), "claimed");
     });
+  },
+});
+
+Deno.test({
+  name: clusterTestName("registry: markers past the cap are found again once it has room"),
+  ignore: !HAVE_NATS,
+  async fn() {
+    // A cap of 2 against 5 closed rooms: 3 markers are not noted when the watch sees them.
+    await withRegistry(async (_nc, registry, kv) => {
+      for (const name of ["a", "b", "c", "d", "e"]) {
+        strictEqual(await registry.claim(name, RUN_A), "claimed");
+        await registry.release(name, RUN_A);
+      }
+      await eventually(async () => (await kv.status()).values === 5, "the 5 markers");
+      // Without a restart of the watch, every marker is purged in the end all the same.
+      let now = 0;
+      await eventually(async () => {
+        await registry.purgeMarkers(now);
+        now += MARKER_AGE_MS;
+        return (await kv.status()).values === 0;
+      }, "every marker purged");
+    }, 2);
   },
 });
 

@@ -101,6 +101,30 @@ Deno.test("delete markers: due the age after the upkeep first saw them; a newer 
   deepStrictEqual(markers.due(10_000), []);
 });
 
+Deno.test("delete markers: past the cap a scan is asked for, which keeps the ages noted", () => {
+  const markers = new DeleteMarkers(600, 1);
+  markers.deleted("room.x", 3);
+  strictEqual(markers.missed, false);
+  // Not noted for the cap; no room yet for a scan.
+  markers.deleted("room.y", 4);
+  strictEqual(markers.missed, false);
+  deepStrictEqual(markers.due(0), []);
+  deepStrictEqual(markers.due(600), [{ key: "room.x", revision: 3 }]);
+  markers.purged("room.x", 3);
+  strictEqual(markers.missed, true);
+  markers.scanning();
+  strictEqual(markers.missed, false);
+  markers.deleted("room.y", 4);
+  deepStrictEqual(markers.due(700), []);
+  // Found again by a scan, a marker keeps the age it has.
+  markers.deleted("room.y", 4);
+  deepStrictEqual(markers.due(1_300), [{ key: "room.y", revision: 4 }]);
+  // A scan that failed leaves the markers missed.
+  markers.purged("room.y", 4);
+  markers.scanFailed();
+  strictEqual(markers.missed, true);
+});
+
 /** The batches `add` calls make, decoded, by destination. */
 async function batched(
   adds: [string, string, number, string, Uint8Array][],

@@ -22,9 +22,10 @@ export const MARKER_AGE_MS = 10 * 60_000;
 
 /**
  * The most markers noted at once: ≈ 150 bytes each, 3 MB at most; 2,000 closes a minute sustained
- * for {@link MARKER_AGE_MS}. A marker past it is not noted: the next start's watch replays it.
+ * for {@link MARKER_AGE_MS}. A marker past it is not noted when the watch sees it; once purges made
+ * room, the bucket is scanned for the markers missed ({@link DeleteMarkers.missed}).
  */
-const MAX_MARKERS = 20_000;
+export const MAX_MARKERS = 20_000;
 
 /** A marker due for purging: its key and its revision (stream sequence). */
 export interface DueMarker {
@@ -40,17 +41,50 @@ export interface DueMarker {
  */
 export class DeleteMarkers {
   readonly #ageMs: number;
+  readonly #maxMarkers: number;
   readonly #markers = new Map<string, { revision: number; seenAt: number | undefined }>();
+  /**
+   * True once a marker was not noted for the cap, until a scan starts: the watch shows each
+   * marker once, so without a scan it would stay in the broker's store until the node restarts.
+   */
+  #overflowed = false;
 
-  /** Markers are due `ageMs` (ms) after the upkeep first saw them. */
-  constructor(ageMs: number) {
+  /**
+   * Markers are due `ageMs` (ms) after the upkeep first saw them; at most `maxMarkers` are
+   * noted at once.
+   */
+  constructor(ageMs: number, maxMarkers = MAX_MARKERS) {
     this.#ageMs = ageMs;
+    this.#maxMarkers = maxMarkers;
   }
 
-  /** The watch saw `key` deleted (or purged) at `revision`. */
+  /**
+   * The watch (or a scan) saw `key` deleted (or purged) at `revision`. A marker already noted at
+   * that revision keeps its age: a scan finds again markers the watch noted.
+   */
   deleted(key: string, revision: number): void {
-    if (!this.#markers.has(key) && this.#markers.size >= MAX_MARKERS) return;
+    const known = this.#markers.get(key);
+    if (known?.revision === revision) return;
+    if (known === undefined && this.#markers.size >= this.#maxMarkers) {
+      this.#overflowed = true;
+      return;
+    }
     this.#markers.set(key, { revision, seenAt: undefined });
+  }
+
+  /** True when markers were missed for the cap and there is room again: time for a scan. */
+  get missed(): boolean {
+    return this.#overflowed && this.#markers.size < this.#maxMarkers;
+  }
+
+  /** A scan of the bucket starts: it notes what it can, and overflows again if need be. */
+  scanning(): void {
+    this.#overflowed = false;
+  }
+
+  /** A scan failed: the markers it did not reach are still missed. */
+  scanFailed(): void {
+    this.#overflowed = true;
   }
 
   /** The watch saw `key` written: it has no marker to purge (a newer entry replaced it). */

@@ -11,7 +11,7 @@
 import { type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { type KV, Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { DeleteMarkers, MARKER_AGE_MS, purgeMarker } from "./delete_markers.ts";
+import { DeleteMarkers, MARKER_AGE_MS, MAX_MARKERS, purgeMarker } from "./delete_markers.ts";
 import type { NodeRun } from "./liveness.ts";
 import { REGISTRY_BUCKET, registryKey, roomOfKey } from "./subjects.ts";
 
@@ -37,6 +37,12 @@ const KV_TIMEOUT_MS = 2_000;
 /** A just-written key may not be readable yet elsewhere: one retry after this. */
 const READ_RETRY_MS = 50;
 
+/**
+ * How long a scan for missed delete markers may take: it reads the last message of every key,
+ * at most {@link MAX_MARKERS} markers and the open rooms.
+ */
+const SCAN_TIMEOUT_MS = 30_000;
+
 /** Time between two attempts to open the bucket. */
 const OPEN_RETRY_MS = 250;
 
@@ -52,16 +58,17 @@ export class RoomRegistry {
   #watching: Promise<void> | null = null;
   #stop: (() => void) | null = null;
 
-  private constructor(kv: KV, jsm: JetStreamManager, markerAgeMs: number) {
+  private constructor(kv: KV, jsm: JetStreamManager, markers: DeleteMarkers) {
     this.#kv = kv;
     this.#jsm = jsm;
-    this.#markers = new DeleteMarkers(markerAgeMs);
+    this.#markers = markers;
   }
 
   /**
    * Opens (or makes) the bucket, with `replicas` copies (at most the servers of the NATS
    * cluster), and starts watching it. Tries again for `waitMs` while JetStream is not ready.
-   * Delete markers are purged `markerAgeMs` (ms) after the upkeep first saw them.
+   * Delete markers are purged `markerAgeMs` (ms) after the upkeep first saw them; at most
+   * `maxMarkers` are noted at once.
    *
    * @throws {Error} JetStream's last refusal, when the bucket could not be opened in time.
    */
@@ -70,6 +77,7 @@ export class RoomRegistry {
     replicas: number,
     waitMs: number,
     markerAgeMs = MARKER_AGE_MS,
+    maxMarkers = MAX_MARKERS,
   ): Promise<RoomRegistry> {
     const deadline = Date.now() + waitMs;
     let kv: KV;
@@ -84,7 +92,7 @@ export class RoomRegistry {
     }
     // The API was reached by the bucket's creation: no second check.
     const jsm = await jetstreamManager(nc, { checkAPI: false });
-    const registry = new RoomRegistry(kv, jsm, markerAgeMs);
+    const registry = new RoomRegistry(kv, jsm, new DeleteMarkers(markerAgeMs, maxMarkers));
     await registry.#watch();
     return registry;
   }
@@ -193,6 +201,8 @@ export class RoomRegistry {
    * Purges the delete markers due at `now` (ms, the caller's clock), one key at a time, each bounded
    * by its marker's revision so that a name created again meanwhile keeps its entry. Any node may:
    * a purge is idempotent. At the first failure it stops: the rest stay noted for the next time.
+   * Then, if markers were missed for the cap and the purges made room, the bucket is scanned for
+   * them (they are purged a marker age later).
    *
    * @throws {Error} the first failure (JetStream's refusal, or no answer in time).
    */
@@ -201,6 +211,45 @@ export class RoomRegistry {
       await withTimeout(purgeMarker(this.#jsm, marker));
       this.#markers.purged(marker.key, marker.revision);
     }
+    if (!this.#markers.missed) return;
+    this.#markers.scanning();
+    try {
+      await this.#scanMarkers();
+    } catch (error) {
+      this.#markers.scanFailed();
+      throw error;
+    }
+  }
+
+  /**
+   * Notes the markers in the bucket now (the last message of each key, headers only). Entries
+   * are left to the watch: a marker the scan finds stale (its name created again since) is safe
+   * to purge all the same, bounded by its revision, while an entry it found stale could drop a
+   * marker noted since.
+   *
+   * @throws {Error} when the bucket cannot be read, or the scan took {@link SCAN_TIMEOUT_MS}.
+   */
+  async #scanMarkers(): Promise<void> {
+    // A bucket empty now would give the watch nothing to end its replay on.
+    if ((await withTimeout(this.#kv.status())).values === 0) return;
+    const scan = await withTimeout(this.#kv.watch({ key: "room.>", headers_only: true }));
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      scan.stop();
+    }, SCAN_TIMEOUT_MS);
+    try {
+      for await (const entry of scan) {
+        if (entry.operation !== "PUT") this.#markers.deleted(entry.key, entry.revision);
+        // Nothing pending behind it: the replay is over.
+        if (entry.delta === 0) return;
+      }
+    } finally {
+      clearTimeout(timer);
+      scan.stop();
+    }
+    // Stopped before its replay ended: the markers it did not reach are missed still.
+    if (late) throw new Error("the scan for delete markers did not end in time");
   }
 
   /** Stops watching. */
@@ -230,13 +279,13 @@ function parseEntry(value: Uint8Array): RegistryEntry | null {
   }
 }
 
-/** `promise`, or a rejection after {@link KV_TIMEOUT_MS}. */
-function withTimeout<T>(promise: Promise<T>): Promise<T> {
+/** `promise`, or a rejection after `timeoutMs` (by default {@link KV_TIMEOUT_MS}). */
+function withTimeout<T>(promise: Promise<T>, timeoutMs = KV_TIMEOUT_MS): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
       () => reject(new Error("the registry did not answer in time")),
-      KV_TIMEOUT_MS,
+      timeoutMs,
     );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
