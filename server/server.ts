@@ -26,7 +26,13 @@ import {
 } from "./state/mod.ts";
 import { stateLog } from "./state_log.ts";
 import { type Acceptor, type SessionContext, TcpFront } from "./tcp/mod.ts";
-import { checkIdentity, loadIdentity, type ServerIdentity, TlsOnDemand } from "./tls/mod.ts";
+import {
+  checkIdentity,
+  IdentityError,
+  loadIdentity,
+  type ServerIdentity,
+  TlsOnDemand,
+} from "./tls/mod.ts";
 import {
   DenoUdpTransport,
   isWildcardHost,
@@ -202,11 +208,20 @@ function start(
   });
   // TLS loads at the first TLS connection, so an identity its terminator refuses is found then
   // (an operator's pair was checked at start): said once, and every TLS connection is refused.
+  // A load that failed is said once too; each TLS connection tries again until one succeeds.
   const tls = identity === null ? null : new TlsOnDemand(identity, (error) => {
-    log.error(`every TLS connection fails: ${errorMessage(error)}`, {
-      event: "tls identity unusable",
-      reason: errorMessage(error),
-    });
+    if (error instanceof IdentityError) {
+      log.error(`every TLS connection fails: ${errorMessage(error)}`, {
+        event: "tls identity unusable",
+        reason: errorMessage(error),
+      });
+    } else {
+      log.error(
+        `loading TLS failed: ${errorMessage(error)}; TLS connections fail until it loads ` +
+          `(tried again at each; plain TCRP and datagrams are served)`,
+        { event: "tls load failed", reason: errorMessage(error) },
+      );
+    }
   });
   const { listener, socket } = bindPair(options.host, options.port);
   let lobbySocket: Deno.DatagramConn | null = null;

@@ -17,10 +17,12 @@ import { DEFAULT_JOIN_OPTIONS } from "../client/options.ts";
 import { listRooms, requestRoom, type ServerAddress } from "../client/room_request.ts";
 import { ExitCode } from "../cli/exit_codes.ts";
 import { Operation, Status } from "../protocol/mod.ts";
-import { CERT_FILE, IdentityError, KEY_FILE } from "../server/tls/mod.ts";
+import { openConnection } from "../server/tcp/mod.ts";
+import { CERT_FILE, IdentityError, KEY_FILE, TlsOnDemand } from "../server/tls/mod.ts";
 import { FakeTerminal, plain } from "./client_interactive_fakes.ts";
 import { PipeClient } from "./pipe_client.ts";
 import {
+  RECEIVE_TIMEOUT_MS,
   roomRequest,
   startRealClockServer,
   startTestServer,
@@ -297,6 +299,28 @@ Deno.test("a stalled TLS handshake is closed by the header deadline", async () =
   const buffer = new Uint8Array(64);
   while (await conn.read(buffer).catch(() => null) !== null) { /* until closed */ }
   await waitFor(() => test.server.tcp.connections === 0, "the connection to be released");
+});
+
+/** An identity never read: the tests that use it fail TLS's load before the identity's use. */
+const UNREAD_IDENTITY = { cert: "", key: "", fingerprint: "SHA256:unread", source: "a test" };
+
+Deno.test("TLS that fails to load fails its connection, is said once and loads again next time", async () => {
+  const told: unknown[] = [];
+  let loads = 0;
+  const tls = new TlsOnDemand(UNREAD_IDENTITY, (error) => told.push(error), () => {
+    loads += 1;
+    return Promise.reject(new Error("no file descriptor left"));
+  });
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  for (let i = 0; i < 3; i++) {
+    using client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+    using conn = await listener.accept();
+    await client.write(STALLED_HELLO);
+    await rejects(openConnection(conn, tls, RECEIVE_TIMEOUT_MS), /no file descriptor left/);
+  }
+  // Each connection tried the load again; the failure was said once.
+  strictEqual(loads, 3);
+  strictEqual(told.length, 1);
 });
 
 /** Forwards one TCP connection to `port` on loopback, recording every byte sent to the server. */

@@ -18,9 +18,18 @@ export type Sealing = typeof import("../../protocol/sealing.ts");
 let loaded: Sealing | null = null;
 let loading: Promise<Sealing> | null = null;
 
-/** Loads the AEAD and key derivation; later calls resolve with the same module at once. */
+/**
+ * Loads the AEAD and key derivation; later calls resolve with the same module at once. A failed
+ * load is not kept: the next call tries again.
+ */
 export function loadSealing(): Promise<Sealing> {
-  loading ??= import("../../protocol/sealing.ts").then((module) => loaded = module);
+  loading ??= import("../../protocol/sealing.ts").then(
+    (module) => loaded = module,
+    (error) => {
+      loading = null;
+      throw error;
+    },
+  );
   return loading;
 }
 

@@ -12,23 +12,42 @@ import { loadSealing } from "../state/mod.ts";
 import { IdentityError, type ServerIdentity } from "./identity.ts";
 import type { TlsTerminator } from "./terminator.ts";
 
+/** What the first TLS connection loads: the terminator's module (and the sessions' crypto). */
+export type TlsLoader = () => Promise<typeof import("./terminator.ts")>;
+
+/** Loads `node:tls` and the sessions' crypto, together. */
+const loadTls: TlsLoader = async () => {
+  const [terminator] = await Promise.all([import("./terminator.ts"), loadSealing()]);
+  return terminator;
+};
+
 /** Starts TLS sessions with one identity, loading TLS at the first. */
 export class TlsOnDemand {
   /** The fingerprint of the certificate every session presents. */
   readonly fingerprint: string;
   readonly #identity: ServerIdentity;
   readonly #onFailure: (error: unknown) => void;
+  readonly #load: TlsLoader;
   #terminator: Promise<TlsTerminator> | null = null;
+  /** True once a failed load was told, until a load succeeds: a flood must not flood the log. */
+  #loadFailureTold = false;
 
   /**
-   * Prepares sessions presenting `identity`; nothing is loaded yet. `onFailure` is told once if
-   * the identity cannot be used (an `IdentityError`: a key that does not match the certificate, a
-   * format Node's TLS does not read), which is then known only at the first TLS connection.
+   * Prepares sessions presenting `identity`; nothing is loaded yet (`load` loads it; tests give
+   * one that fails). `onFailure` is told once if the identity cannot be used (an `IdentityError`:
+   * a key that does not match the certificate, a format Node's TLS does not read), which is then
+   * known only at the first TLS connection; and once if the load fails (its error), which the
+   * next TLS connection tries again.
    */
-  constructor(identity: ServerIdentity, onFailure: (error: unknown) => void) {
+  constructor(
+    identity: ServerIdentity,
+    onFailure: (error: unknown) => void,
+    load: TlsLoader = loadTls,
+  ) {
     this.fingerprint = identity.fingerprint;
     this.#identity = identity;
     this.#onFailure = onFailure;
+    this.#load = load;
   }
 
   /**
@@ -38,14 +57,26 @@ export class TlsOnDemand {
    * first read; its failure fails that read.
    *
    * @throws {IdentityError} on every call when the identity cannot be used.
+   * @throws {Error} the load's failure, when TLS could not be loaded (tried again next call).
    */
   async accept(conn: ByteConn, head: Uint8Array): Promise<TlsConn> {
-    this.#terminator ??= this.#load();
+    this.#terminator ??= this.#start();
     return (await this.#terminator).accept(conn, head);
   }
 
-  async #load(): Promise<TlsTerminator> {
-    const [{ TlsTerminator }] = await Promise.all([import("./terminator.ts"), loadSealing()]);
+  async #start(): Promise<TlsTerminator> {
+    let TlsTerminator;
+    try {
+      ({ TlsTerminator } = await this.#load());
+    } catch (error) {
+      // A module file that could not be read (no descriptor left in a connection flood) need
+      // not stay fatal: the connections waiting fail, the next one loads again.
+      this.#terminator = null;
+      if (!this.#loadFailureTold) this.#onFailure(error);
+      this.#loadFailureTold = true;
+      throw error;
+    }
+    this.#loadFailureTold = false;
     try {
       return new TlsTerminator(this.#identity);
     } catch (error) {
