@@ -323,6 +323,30 @@ Deno.test("TLS that fails to load fails its connection, is said once and loads a
   strictEqual(told.length, 1);
 });
 
+Deno.test("a TLS connection waiting for TLS to load is closed by the header deadline", async () => {
+  let failLoad: (error: Error) => void = () => {};
+  const tls = new TlsOnDemand(
+    UNREAD_IDENTITY,
+    () => {},
+    () => new Promise((_, reject) => failLoad = reject),
+  );
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  using client = await Deno.connect({ hostname: "127.0.0.1", port: listener.addr.port });
+  using conn = await listener.accept();
+  await client.write(STALLED_HELLO);
+  const opened = openConnection(conn, tls, 200);
+  // The load is still under way when the deadline closes the connection.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const closed = await Promise.race([
+    client.read(new Uint8Array(16)).catch(() => null).then(() => true),
+    new Promise<false>((resolve) => timer = setTimeout(() => resolve(false), RECEIVE_TIMEOUT_MS)),
+  ]).finally(() => clearTimeout(timer));
+  strictEqual(closed, true, "the connection closed while TLS loads");
+  failLoad(new Error("loaded too late"));
+  // The deadline ended it: nothing to serve, whatever the load came to.
+  strictEqual(await opened, null);
+});
+
 /** Forwards one TCP connection to `port` on loopback, recording every byte sent to the server. */
 function recordingProxy(port: number): { port: number; sent: () => Uint8Array } & AsyncDisposable {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });

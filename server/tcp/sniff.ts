@@ -9,7 +9,7 @@
 import { startsTlsHandshake, TLS_SNIFF_SIZE } from "../../protocol/mod.ts";
 import type { ByteConn } from "../../util/mod.ts";
 import type { TlsOnDemand } from "../tls/mod.ts";
-import { Deadline } from "./connection.ts";
+import { closeQuietly, Deadline } from "./connection.ts";
 
 /** A connection ready for TCRP. */
 export interface OpenedConnection {
@@ -23,7 +23,8 @@ export interface OpenedConnection {
  * Reads the first bytes of `conn` within `deadlineMs` and opens it for TCRP: inside TLS when they
  * start a handshake, else plain with those bytes read again first. With no `tls` nothing is
  * sniffed: every connection is plain. Resolves null when the connection ended (or the deadline
- * closed it) before the first bytes; other read failures reject.
+ * closed it) before the first bytes, or the deadline closed it while TLS loaded; other read
+ * failures, and a failed load of TLS, reject.
  */
 export async function openConnection(
   conn: Deno.Conn,
@@ -33,18 +34,22 @@ export async function openConnection(
   if (tls === null) return { conn, secure: false };
   const deadline = new Deadline(conn);
   deadline.restart(deadlineMs);
-  let head: Uint8Array | null;
   try {
-    head = await readHead(conn);
+    const head = await readHead(conn);
+    if (head === null) return null;
+    if (!startsTlsHandshake(head)) return { conn: new PrefixedConn(conn, head), secure: false };
+    // The first TLS connection waits for TLS to load: within the deadline too, so that a load
+    // slow on a loaded machine keeps no ClientHello's connection open longer than a stalled one.
+    const session = await tls.accept(conn, head);
+    if (!deadline.expired) return { conn: session, secure: true };
+    closeQuietly(session);
+    return null;
   } catch (error) {
     if (deadline.expired) return null;
     throw error;
   } finally {
     deadline.clear();
   }
-  if (head === null) return null;
-  if (startsTlsHandshake(head)) return { conn: await tls.accept(conn, head), secure: true };
-  return { conn: new PrefixedConn(conn, head), secure: false };
 }
 
 /** Reads `TLS_SNIFF_SIZE` bytes, or fewer when the connection ends first; null when none came. */
