@@ -241,8 +241,9 @@ export class RoomRegistry {
     try {
       for await (const entry of scan) {
         if (entry.operation !== "PUT") this.#markers.deleted(entry.key, entry.revision);
-        // Nothing pending behind it: the replay is over.
-        if (entry.delta === 0) return;
+        // The last of the replay (updates after it are the watch's), or nothing pending behind
+        // it: a key purged meanwhile leaves the replay short of the count it started with.
+        if (entry.isUpdate || entry.delta === 0) return;
       }
     } finally {
       clearTimeout(timer);
