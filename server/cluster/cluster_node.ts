@@ -116,6 +116,8 @@ export class ClusterNode {
   #nodesDeclaredDead = 0;
   /** True while a reconciliation runs: a stalled registry must not pile them up. */
   #reconciling = false;
+  /** True while old delete markers are being purged (at most once a MARKER_UPKEEP_MS). */
+  #purging = false;
   /** When this node last purged the registry's old delete markers (ms); at start, never. */
   #markersPurgedAt = -Infinity;
   /** True once a twin (another process with this node's id) was logged. */
@@ -419,6 +421,13 @@ export class ClusterNode {
         this.#reconciling = true;
         void this.#reconcile(host).finally(() => this.#reconciling = false);
       }
+      // In a flight of its own: a long purge (a broker store full of old markers, a scan for
+      // those missed past the cap) must not hold up the reconciling above (counts, orphans,
+      // rooms to claim again).
+      if (this.#connected && !this.#purging) {
+        this.#purging = true;
+        void this.#purgeMarkers(host).finally(() => this.#purging = false);
+      }
     });
   }
 
@@ -460,8 +469,7 @@ export class ClusterNode {
    * whose count changed since the last heartbeat), an entry without a room goes, and a room whose
    * entry is gone (this node was
    * declared dead while cut off, and its entries deleted) is claimed again; a room whose name
-   * another node took meanwhile closes here (host unreachable). Then, once a
-   * {@link MARKER_UPKEEP_MS}, the registry's old delete markers are purged.
+   * another node took meanwhile closes here (host unreachable).
    */
   async #reconcile(host: ClusterHost): Promise<void> {
     const state = host.sessions.state;
@@ -497,8 +505,6 @@ export class ClusterNode {
         host.sessions.log.info(`cluster: room "${room.name}" claimed again`);
       }
     }
-    // Last: a long purge (a broker store full of old markers) delays none of the above.
-    await this.#purgeMarkers(host);
   }
 
   /** Purges the registry's old delete markers, at most once a {@link MARKER_UPKEEP_MS}. */
