@@ -555,6 +555,43 @@ Deno.test("a resume that cannot be one is said so", async (t) => {
   });
 });
 
+Deno.test("a held member whose grace ends is told as timed out, not as leaving", async (t) => {
+  // The server cannot tell a closed tab from a phone that lost its network: the member did not
+  // come back in time, which is what "timed out" says, while "left" would claim it chose to.
+  await t.step("a guest: the others see it time out", async () => {
+    await using test = await webServer();
+    await using host = await Page.open(test.webPort);
+    host.send({ type: "create", room: "lobby", name: "ann" });
+    await host.next("entered");
+    const guest = await Page.open(test.webPort);
+    guest.send({ type: "join", room: "lobby", name: "cy" });
+    await guest.next("entered");
+    test.server.state.flushJoins(test.clock.now());
+    await host.next("joined");
+    await guest[Symbol.asyncDispose]();
+    await waitFor(() => test.server.web!.heldMembers === 1, "cy held");
+    test.clock.advance(GRACE_MS);
+    test.server.web!.sweep(test.clock.now());
+    const left = await host.next("left");
+    deepStrictEqual([left.names, left.reason], [["cy"], "timed-out"]);
+  });
+  await t.step("a host: its room closes as the host timed out", async () => {
+    await using test = await webServer();
+    const host = await Page.open(test.webPort);
+    host.send({ type: "create", room: "lobby", name: "ann" });
+    await host.next("entered");
+    await using guest = await Page.open(test.webPort);
+    guest.send({ type: "join", room: "lobby", name: "cy" });
+    await guest.next("entered");
+    await host[Symbol.asyncDispose]();
+    await waitFor(() => test.server.web!.heldMembers === 1, "ann held");
+    test.clock.advance(GRACE_MS);
+    test.server.web!.sweep(test.clock.now());
+    deepStrictEqual((await guest.next("room-closed")).reason, "host-timed-out");
+    strictEqual(test.server.state.rooms.size, 0);
+  });
+});
+
 Deno.test("a server shutting down tells its browser members, then closes their sockets", async () => {
   const test = await webServer();
   try {

@@ -164,9 +164,12 @@ export class WebFront {
     return this.#members.held;
   }
 
-  /** Makes the held members whose grace ended by `now` (ms) leave their rooms. */
+  /**
+   * Makes the held members whose grace ended by `now` (ms) go, told as timed out (the page did
+   * not come back; nothing says its user chose to leave).
+   */
   sweep(now: number): void {
-    this.#leave(this.#members.expire(now), now);
+    for (const member of this.#members.expire(now)) this.#ctx.state.timeOut(member, now);
   }
 
   /**
