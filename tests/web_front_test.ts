@@ -7,7 +7,7 @@
  */
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { type KaiwaEvent, Operation, Status } from "../protocol/mod.ts";
+import { encodeCommand, type KaiwaEvent, Operation, Status } from "../protocol/mod.ts";
 import { DEFAULT_SERVE_OPTIONS } from "../server/mod.ts";
 import { MAX_HEAD_BYTES, MAX_MESSAGE_BYTES, MESSAGE_BURST } from "../server/web/mod.ts";
 import {
@@ -590,6 +590,34 @@ Deno.test("a held member whose grace ends is told as timed out, not as leaving",
     deepStrictEqual((await guest.next("room-closed")).reason, "host-timed-out");
     strictEqual(test.server.state.rooms.size, 0);
   });
+});
+
+Deno.test("a held member its token brought back elsewhere is not taken away by the grace", async () => {
+  // The token is the member (§2.5): a kaiwa client given it resumes it over TCP. The hold of the
+  // page that spoke for it before must then end without a trace.
+  await using test = await webServer();
+  await using host = await Page.open(test.webPort);
+  host.send({ type: "create", room: "lobby", name: "ann" });
+  await host.next("entered");
+  const guest = await Page.open(test.webPort);
+  guest.send({ type: "join", room: "lobby", name: "cy" });
+  const entered = await guest.next("entered");
+  await guest[Symbol.asyncDispose]();
+  await waitFor(() => test.server.web!.heldMembers === 1, "cy held");
+  const answer = await tcrpRequest(test.tcpPort, Operation.JoinRoom, "lobby", {
+    ...roomRequest("cy", { kaiwa: true }),
+    resume: String(entered.token),
+  });
+  strictEqual(answer.token, entered.token);
+  await using udp = new UdpClient();
+  await udp.send(test.udp, "lobby", answer.token!, new Uint8Array(0));
+  deepStrictEqual((await udp.receiveEvent()).type, "members");
+  test.clock.advance(GRACE_MS);
+  test.server.web!.sweep(test.clock.now());
+  strictEqual(test.server.web!.heldMembers, 0);
+  strictEqual(test.server.state.rooms.get("lobby")?.members.get("cy")?.token, entered.token);
+  await udp.send(test.udp, "lobby", answer.token!, encodeCommand({ type: "chat", text: "on udp" }));
+  deepStrictEqual((await host.next("chat")).text, "on udp");
 });
 
 Deno.test("a server shutting down tells its browser members, then closes their sockets", async () => {
