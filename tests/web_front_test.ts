@@ -555,6 +555,41 @@ Deno.test("a resume that cannot be one is said so", async (t) => {
   });
 });
 
+Deno.test("a held member is resumed only with its own token, its room's password", async () => {
+  await using test = await webServer();
+  await using host = await Page.open(test.webPort);
+  host.send({ type: "create", room: "vault", name: "ann", password: "s3cret" });
+  const hostEntered = await host.next("entered");
+  const guest = await Page.open(test.webPort);
+  guest.send({ type: "join", room: "vault", name: "cy", password: "s3cret" });
+  const entered = await guest.next("entered");
+  test.server.state.flushJoins(test.clock.now());
+  await host.next("joined");
+  await guest[Symbol.asyncDispose]();
+  await waitFor(() => test.server.web!.heldMembers === 1, "cy held");
+  await using other = await Page.open(test.webPort);
+  const attempts: [Message, string][] = [
+    [{ resume: entered.token }, "wrong-password"],
+    [{ resume: entered.token, password: "guess" }, "wrong-password"],
+    // Another member's token (the host's) is no key to cy: an ordinary join, and cy is there.
+    [{ resume: hostEntered.token, password: "s3cret" }, "name-taken"],
+  ];
+  for (const [fields, reason] of attempts) {
+    other.send({ type: "join", room: "vault", name: "cy", ...fields });
+    deepStrictEqual((await other.next("refused")).reason, reason);
+  }
+  strictEqual(test.server.web!.heldMembers, 1);
+  other.send({
+    type: "join",
+    room: "vault",
+    name: "cy",
+    password: "s3cret",
+    resume: entered.token,
+  });
+  deepStrictEqual((await other.next("entered")).resumed, true);
+  ok(!host.messages.some((m) => m.type === "left" || m.type === "joined"));
+});
+
 Deno.test("a held member whose grace ends is told as timed out, not as leaving", async (t) => {
   // The server cannot tell a closed tab from a phone that lost its network: the member did not
   // come back in time, which is what "timed out" says, while "left" would claim it chose to.
