@@ -375,3 +375,64 @@ Deno.test({
     }
   },
 });
+
+/**
+ * Submits the entry form as `ゆき` in {@link ROOM} with its `action` button, each time in a new
+ * second of `test`'s clock, until it is answered otherwise than too-many-requests.
+ */
+async function submitInNewSeconds(tab: Tab, test: TestServer, action: string): Promise<void> {
+  for (;;) {
+    test.clock.advance(1_000);
+    await tab.evaluate(`(() => {
+      document.getElementById('entry-error').textContent = '';
+      const form = document.getElementById('entry-form');
+      form.elements.room.value = ${JSON.stringify(ROOM)};
+      form.elements.name.value = 'ゆき';
+      form.querySelector('button[value=${action}]').click();
+    })()`);
+    await tab.waitFor(
+      "!document.getElementById('chat').hidden || " +
+        "document.getElementById('entry-error').textContent !== ''",
+      `the ${action} answered`,
+    );
+    const error = await tab.evaluate<string>("document.getElementById('entry-error').textContent");
+    if (!error.includes("too many requests")) return;
+  }
+}
+
+Deno.test({
+  name: CHROMIUM === null
+    ? "a page refused for a moment while coming back keeps its member (skipped: no chromium)"
+    : "a page refused for a moment while coming back keeps its member",
+  ignore: CHROMIUM === null,
+  async fn() {
+    // One request a second from an address, on a clock that moves only when told: the reload's
+    // resume comes while the create's second is not over, and is refused too-many-requests.
+    await using test = await startTestServer({ webPort: 0, joinRate: 1 });
+    await using browser = await Chromium.launch(CHROMIUM!);
+    const tab = await browser.open(`http://127.0.0.1:${test.server.web!.addr.port}/`);
+    try {
+      await tab.waitFor(
+        "document.getElementById('status').textContent === 'connected'",
+        "connected",
+      );
+      // The page also asks for the room list (on loading, and on showing the form), which may
+      // take a second's one request first: a refusal for now is tried again in a new second.
+      await submitInNewSeconds(tab, test, "create");
+      await logShows(tab, `you created ${ROOM}`);
+      await tab.reload();
+      await tab.waitFor(
+        "document.getElementById('entry-error').textContent.includes('too many requests')",
+        "the resume refused for now",
+      );
+      await waitFor(() => test.server.web!.heldMembers === 1, "the member held");
+      // Later the form, filled in, still comes back as the member held for it.
+      await submitInNewSeconds(tab, test, "join");
+      await logShows(tab, `you are back in ${ROOM}: you never left it`);
+      deepStrictEqual(test.server.web!.heldMembers, 0);
+      deepStrictEqual(tab.errors, []);
+    } finally {
+      await tab.close().catch(() => {});
+    }
+  },
+});

@@ -7,7 +7,7 @@
  */
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { type KaiwaEvent, Operation, Status } from "../protocol/mod.ts";
+import { encodeCommand, type KaiwaEvent, Operation, Status } from "../protocol/mod.ts";
 import { DEFAULT_SERVE_OPTIONS } from "../server/mod.ts";
 import { MAX_HEAD_BYTES, MAX_MESSAGE_BYTES, MESSAGE_BURST } from "../server/web/mod.ts";
 import {
@@ -553,6 +553,106 @@ Deno.test("a resume that cannot be one is said so", async (t) => {
     other.send({ type: "join", room: "lobby", name: "ann", resume: entered.token });
     deepStrictEqual((await other.next("entered")).resumed, true);
   });
+});
+
+Deno.test("a held member is resumed only with its own token, its room's password", async () => {
+  await using test = await webServer();
+  await using host = await Page.open(test.webPort);
+  host.send({ type: "create", room: "vault", name: "ann", password: "s3cret" });
+  const hostEntered = await host.next("entered");
+  const guest = await Page.open(test.webPort);
+  guest.send({ type: "join", room: "vault", name: "cy", password: "s3cret" });
+  const entered = await guest.next("entered");
+  test.server.state.flushJoins(test.clock.now());
+  await host.next("joined");
+  await guest[Symbol.asyncDispose]();
+  await waitFor(() => test.server.web!.heldMembers === 1, "cy held");
+  await using other = await Page.open(test.webPort);
+  const attempts: [Message, string][] = [
+    [{ resume: entered.token }, "wrong-password"],
+    [{ resume: entered.token, password: "guess" }, "wrong-password"],
+    // Another member's token (the host's) is no key to cy: an ordinary join, and cy is there.
+    [{ resume: hostEntered.token, password: "s3cret" }, "name-taken"],
+  ];
+  for (const [fields, reason] of attempts) {
+    other.send({ type: "join", room: "vault", name: "cy", ...fields });
+    deepStrictEqual((await other.next("refused")).reason, reason);
+  }
+  strictEqual(test.server.web!.heldMembers, 1);
+  other.send({
+    type: "join",
+    room: "vault",
+    name: "cy",
+    password: "s3cret",
+    resume: entered.token,
+  });
+  deepStrictEqual((await other.next("entered")).resumed, true);
+  ok(!host.messages.some((m) => m.type === "left" || m.type === "joined"));
+});
+
+Deno.test("a held member whose grace ends is told as timed out, not as leaving", async (t) => {
+  // The server cannot tell a closed tab from a phone that lost its network: the member did not
+  // come back in time, which is what "timed out" says, while "left" would claim it chose to.
+  await t.step("a guest: the others see it time out", async () => {
+    await using test = await webServer();
+    await using host = await Page.open(test.webPort);
+    host.send({ type: "create", room: "lobby", name: "ann" });
+    await host.next("entered");
+    const guest = await Page.open(test.webPort);
+    guest.send({ type: "join", room: "lobby", name: "cy" });
+    await guest.next("entered");
+    test.server.state.flushJoins(test.clock.now());
+    await host.next("joined");
+    await guest[Symbol.asyncDispose]();
+    await waitFor(() => test.server.web!.heldMembers === 1, "cy held");
+    test.clock.advance(GRACE_MS);
+    test.server.web!.sweep(test.clock.now());
+    const left = await host.next("left");
+    deepStrictEqual([left.names, left.reason], [["cy"], "timed-out"]);
+  });
+  await t.step("a host: its room closes as the host timed out", async () => {
+    await using test = await webServer();
+    const host = await Page.open(test.webPort);
+    host.send({ type: "create", room: "lobby", name: "ann" });
+    await host.next("entered");
+    await using guest = await Page.open(test.webPort);
+    guest.send({ type: "join", room: "lobby", name: "cy" });
+    await guest.next("entered");
+    await host[Symbol.asyncDispose]();
+    await waitFor(() => test.server.web!.heldMembers === 1, "ann held");
+    test.clock.advance(GRACE_MS);
+    test.server.web!.sweep(test.clock.now());
+    deepStrictEqual((await guest.next("room-closed")).reason, "host-timed-out");
+    strictEqual(test.server.state.rooms.size, 0);
+  });
+});
+
+Deno.test("a held member its token brought back elsewhere is not taken away by the grace", async () => {
+  // The token is the member (§2.5): a kaiwa client given it resumes it over TCP. The hold of the
+  // page that spoke for it before must then end without a trace.
+  await using test = await webServer();
+  await using host = await Page.open(test.webPort);
+  host.send({ type: "create", room: "lobby", name: "ann" });
+  await host.next("entered");
+  const guest = await Page.open(test.webPort);
+  guest.send({ type: "join", room: "lobby", name: "cy" });
+  const entered = await guest.next("entered");
+  await guest[Symbol.asyncDispose]();
+  await waitFor(() => test.server.web!.heldMembers === 1, "cy held");
+  const answer = await tcrpRequest(test.tcpPort, Operation.JoinRoom, "lobby", {
+    ...roomRequest("cy", { kaiwa: true }),
+    resume: String(entered.token),
+  });
+  strictEqual(answer.token, entered.token);
+  await using udp = new UdpClient();
+  await udp.send(test.udp, "lobby", answer.token!, new Uint8Array(0));
+  deepStrictEqual((await udp.receiveEvent()).type, "members");
+  test.clock.advance(GRACE_MS);
+  test.server.web!.sweep(test.clock.now());
+  strictEqual(test.server.web!.heldMembers, 0);
+  strictEqual(test.server.state.rooms.get("lobby")?.members.get("cy")?.token, entered.token);
+  await udp.send(test.udp, "lobby", answer.token!, encodeCommand({ type: "chat", text: "on udp" }));
+  deepStrictEqual((await host.next("chat")).text, "on udp");
 });
 
 Deno.test("a server shutting down tells its browser members, then closes their sockets", async () => {

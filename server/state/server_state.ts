@@ -500,6 +500,17 @@ export class ServerState implements DatagramOps {
     this.#depart(member, LeaveReason.Left, now);
   }
 
+  /**
+   * `member` did not come back in time (a browser member held after its WebSocket ended, whose
+   * grace ran out): it goes as a silent member does, told as timed out, since nothing says it
+   * chose to leave (a closed tab and a phone that lost its network look the same).
+   */
+  timeOut(member: Member, now: number): void {
+    if (!member.active) return;
+    this.#events.memberTimedOut(member);
+    this.#depart(member, LeaveReason.TimedOut, now);
+  }
+
   /** Announces the members that joined since the last flush, one event per room. */
   flushJoins(now: number): void {
     this.#arrivals.flush(now);

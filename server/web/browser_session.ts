@@ -119,7 +119,7 @@ export class BrowserSession {
 
   /**
    * The WebSocket ended: a member still in its room is held there for the grace (a page that
-   * leaves says so first), then leaves unless a page resumed it.
+   * leaves says so first), then times out unless a page resumed it.
    */
   closed(): void {
     const seat = this.#seat;

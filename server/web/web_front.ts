@@ -46,7 +46,7 @@ import { BrowserSession } from "./browser_session.ts";
 import { acceptValue, checkUpgrade } from "./handshake.ts";
 import { parseRequestHead, type RequestHead } from "./http_request.ts";
 import { PAGE_FILES } from "./page_files.ts";
-import type { WebRoutes } from "./routes.ts";
+import { isWebAddress, type WebRoutes } from "./routes.ts";
 import { WebSocketConnection, type WebSocketLimits } from "./ws_connection.ts";
 import { CloseCode } from "./ws_frame.ts";
 
@@ -164,9 +164,19 @@ export class WebFront {
     return this.#members.held;
   }
 
-  /** Makes the held members whose grace ended by `now` (ms) leave their rooms. */
+  /**
+   * Makes the held members whose grace ended by `now` (ms) go, told as timed out (the page did
+   * not come back; nothing says its user chose to leave). A member its token brought back
+   * elsewhere is left alone: a kaiwa client that resumed it over TCP and whose datagrams moved its
+   * address off the web side speaks for it now. (Only its first datagram's round trip after the
+   * resume is a window in which the grace may still end it.)
+   */
   sweep(now: number): void {
-    this.#leave(this.#members.expire(now), now);
+    for (const member of this.#members.expire(now)) {
+      if (member.active && member.address !== null && isWebAddress(member.address)) {
+        this.#ctx.state.timeOut(member, now);
+      }
+    }
   }
 
   /**

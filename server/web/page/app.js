@@ -354,11 +354,18 @@ function handle(message) {
   }
 }
 
+/**
+ * Refusals of a resume that say nothing of the member, which the server may still hold: a wrong
+ * password, or a refusal for now (the address's request rate, a failure). The member is kept, and
+ * the form, filled in, resumes it (so do the next reconnect and reload); forgetting it would leave
+ * its name taken by the held member until its grace ends.
+ */
+const KEEPS_MEMBER = new Set(["wrong-password", "too-many-requests", "server-error"]);
+
 /** Coming back was refused: the form, filled in, says why in one line. */
 function cannotRejoin(message) {
   const member = resuming;
-  // A wrong password keeps the member: the form resumes it with the right one.
-  if (message.reason === "wrong-password") resuming = null;
+  if (KEEPS_MEMBER.has(message.reason)) resuming = null;
   else forget();
   showEntry();
   fill(member);
