@@ -6,44 +6,15 @@
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { Operation, Status } from "../protocol/mod.ts";
-import type { PasswordHash, PasswordHasher } from "../server/mod.ts";
-import { roomRequest, startTestServer, tcrpStatusFrom, waitFor } from "./server_helpers.ts";
+import {
+  GatedHasher,
+  roomRequest,
+  startTestServer,
+  tcrpStatusFrom,
+  waitFor,
+} from "./server_helpers.ts";
 
 const { CreateRoom, JoinRoom } = Operation;
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** A hasher whose hashes wait for `release` while `held`, counting what runs. */
-class GatedHasher implements PasswordHasher {
-  held = false;
-  started = 0;
-  running = 0;
-  peak = 0;
-  readonly #waiting: (() => void)[] = [];
-
-  hash(password: string): Promise<PasswordHash> {
-    return this.#run(() => ({ salt: new Uint8Array(1), key: encoder.encode(password) }));
-  }
-
-  verify(password: string, hash: PasswordHash): Promise<boolean> {
-    return this.#run(() => decoder.decode(hash.key) === password);
-  }
-
-  /** Lets every held hash finish, and the ones to come run at once. */
-  release(): void {
-    this.held = false;
-    for (const go of this.#waiting.splice(0)) go();
-  }
-
-  async #run<T>(result: () => T): Promise<T> {
-    this.started += 1;
-    this.running += 1;
-    this.peak = Math.max(this.peak, this.running);
-    if (this.held) await new Promise<void>((go) => this.#waiting.push(go));
-    this.running -= 1;
-    return result();
-  }
-}
 
 const join = (host: string, port: number, room: string, password: string) =>
   tcrpStatusFrom(host, port, JoinRoom, room, roomRequest(`u${host}`, { password }));

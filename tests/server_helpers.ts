@@ -27,6 +27,8 @@ import {
 } from "../protocol/mod.ts";
 import {
   DEFAULT_SERVE_OPTIONS,
+  type PasswordHash,
+  type PasswordHasher,
   type ServeOptions,
   type ServerDeps,
   type ServerHandle,
@@ -454,4 +456,36 @@ export async function tcrpStatusFrom(
   socket.end();
   const frames = new TcrpFrameReader().push(await received);
   return frames.length === 0 ? null : decodeStatus(frames[0]);
+}
+
+/** A hasher whose hashes wait for `release` while `held`, counting what runs. */
+export class GatedHasher implements PasswordHasher {
+  held = false;
+  started = 0;
+  running = 0;
+  peak = 0;
+  readonly #waiting: (() => void)[] = [];
+
+  hash(password: string): Promise<PasswordHash> {
+    return this.#run(() => ({ salt: new Uint8Array(1), key: encoder.encode(password) }));
+  }
+
+  verify(password: string, hash: PasswordHash): Promise<boolean> {
+    return this.#run(() => decoder.decode(hash.key) === password);
+  }
+
+  /** Lets every held hash finish, and the ones to come run at once. */
+  release(): void {
+    this.held = false;
+    for (const go of this.#waiting.splice(0)) go();
+  }
+
+  async #run<T>(result: () => T): Promise<T> {
+    this.started += 1;
+    this.running += 1;
+    this.peak = Math.max(this.peak, this.running);
+    if (this.held) await new Promise<void>((go) => this.#waiting.push(go));
+    this.running -= 1;
+    return result();
+  }
 }
