@@ -22,6 +22,7 @@ import {
   loadSealing,
   type Notifier,
   ServerState,
+  type StateEvents,
   type TokenGenerator,
 } from "./state/mod.ts";
 import { stateLog } from "./state_log.ts";
@@ -300,10 +301,21 @@ function start(
     },
   };
   const notifier = new UdpNotifier(counted, options.floodRate, options.whoIntervalSeconds);
+  // The web port, made once the state is: the state tells it of resumes (below).
+  let web: WebFront | undefined;
+  const logged = stateLog(log);
+  const stateEvents: StateEvents = {
+    ...logged,
+    // A resume takes the member from the page that spoke for it, if one did: that page is told.
+    memberResumed: (member) => {
+      logged.memberResumed(member);
+      web?.resumed(member);
+    },
+  };
   const state = new ServerState(
     options,
     notifier,
-    cluster === null ? stateLog(log) : cluster.watchEvents(stateLog(log)),
+    cluster === null ? stateEvents : cluster.watchEvents(stateEvents),
     deps.newToken,
   );
   const refusals = new RefusalLog(log, now, options.logRefusalsPerMinute);
@@ -334,7 +346,6 @@ function start(
     relayIdleMs: (options.timeoutSeconds + options.bindTimeoutSeconds) * MS_PER_SECOND,
   });
   const tcp = new TcpFront(deps.acceptor?.(listener) ?? listener, sessions, options, tls);
-  let web: WebFront | undefined;
   if (options.webPort !== null) {
     try {
       web = new WebFront(

@@ -8,12 +8,14 @@
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { encodeCommand, type KaiwaEvent, Operation, Status } from "../protocol/mod.ts";
-import { DEFAULT_SERVE_OPTIONS } from "../server/mod.ts";
+import { DEFAULT_SERVE_OPTIONS, type ServeOptions, type ServerDeps } from "../server/mod.ts";
 import { MAX_HEAD_BYTES, MAX_MESSAGE_BYTES, MESSAGE_BURST } from "../server/web/mod.ts";
 import {
+  GatedHasher,
   roomRequest,
   startTestServer,
   tcrpRequest,
+  tcrpStatusFrom,
   type TestServer,
   UdpClient,
   waitFor,
@@ -75,8 +77,11 @@ class Page {
   }
 }
 
-async function webServer(overrides = {}): Promise<TestServer & { webPort: number }> {
-  const test = await startTestServer({ webPort: 0, ...overrides });
+async function webServer(
+  overrides: Partial<ServeOptions> = {},
+  deps: ServerDeps = {},
+): Promise<TestServer & { webPort: number }> {
+  const test = await startTestServer({ webPort: 0, ...overrides }, deps);
   return Object.assign(test, { webPort: test.server.web!.addr.port });
 }
 
@@ -653,6 +658,71 @@ Deno.test("a held member its token brought back elsewhere is not taken away by t
   strictEqual(test.server.state.rooms.get("lobby")?.members.get("cy")?.token, entered.token);
   await udp.send(test.udp, "lobby", answer.token!, encodeCommand({ type: "chat", text: "on udp" }));
   deepStrictEqual((await host.next("chat")).text, "on udp");
+});
+
+Deno.test("a page whose member is resumed elsewhere is told so at once", async (t) => {
+  // The token is the member (§2.5): whoever resumes it speaks for it from then on. The page that
+  // spoke for it until then must not stay seated, its messages dropped unseen.
+  await t.step("by a kaiwa client over TCP from another address", async () => {
+    await using test = await webServer();
+    await using host = await Page.open(test.webPort);
+    host.send({ type: "create", room: "lobby", name: "ann" });
+    await host.next("entered");
+    await using page = await Page.open(test.webPort);
+    page.send({ type: "join", room: "lobby", name: "cy" });
+    const entered = await page.next("entered");
+    const token = String(entered.token);
+    const status = await tcrpStatusFrom("127.0.0.2", test.tcpPort, Operation.JoinRoom, "lobby", {
+      ...roomRequest("cy", { kaiwa: true }),
+      resume: token,
+    });
+    strictEqual(status, Status.Ok);
+    deepStrictEqual((await page.next("removed")).reason, "resumed-elsewhere");
+    page.send({ type: "say", text: "into the void" });
+    deepStrictEqual((await page.next("error")).text, "not in a room");
+    // The kaiwa client speaks for cy, and the page's socket ending does not hold it.
+    await using udp = new UdpClient("127.0.0.2");
+    await udp.send(test.udp, "lobby", token, encodeCommand({ type: "chat", text: "on udp" }));
+    deepStrictEqual((await host.next("chat")).text, "on udp");
+    await page[Symbol.asyncDispose]();
+    await waitFor(() => test.server.web!.connections === 1, "the page's socket ended");
+    strictEqual(test.server.web!.heldMembers, 0);
+  });
+  await t.step("by a page whose socket closed while its password was checked", async () => {
+    const hasher = new GatedHasher();
+    await using test = await webServer({}, { hasher });
+    await using page = await Page.open(test.webPort);
+    page.send({ type: "create", room: "vault", name: "ann", password: "s3cret" });
+    const entered = await page.next("entered");
+    hasher.held = true;
+    const other = await Page.open(test.webPort);
+    other.send({
+      type: "join",
+      room: "vault",
+      name: "ann",
+      password: "s3cret",
+      resume: entered.token,
+    });
+    await waitFor(() => hasher.running === 1, "the password being checked");
+    await other[Symbol.asyncDispose]();
+    await waitFor(() => test.server.web!.connections === 1, "the other page's socket ended");
+    hasher.release();
+    deepStrictEqual((await page.next("removed")).reason, "resumed-elsewhere");
+    // Nobody speaks for ann now: held, for the page that resumed it to come back.
+    await waitFor(() => test.server.web!.heldMembers === 1, "ann held");
+    await using back = await Page.open(test.webPort);
+    back.send({
+      type: "join",
+      room: "vault",
+      name: "ann",
+      password: "s3cret",
+      resume: entered.token,
+    });
+    deepStrictEqual([(await back.next("entered")).resumed, test.server.web!.heldMembers], [
+      true,
+      0,
+    ]);
+  });
 });
 
 Deno.test("a server shutting down tells its browser members, then closes their sockets", async () => {

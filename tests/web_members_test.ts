@@ -1,7 +1,8 @@
 /**
  * BrowserMembers, the web side's bookkeeping of which page speaks for each browser member: a
- * member whose WebSocket ended is held for the grace, a resume cancels the hold, and a page that
- * resumes a member another page speaks for takes it over. Pure: the time is told.
+ * member whose WebSocket ended is held for the grace, a resume cancels the hold, and the page
+ * speaking for a member is named (whoever resumes it takes it from that page). Pure: the time is
+ * told.
  *
  * @module
  */
@@ -30,7 +31,7 @@ Deno.test("BrowserMembers holds a member whose page went for the grace", {
       const members = new BrowserMembers<string, string>(GRACE_MS);
       members.seat("ann", "page 1");
       members.hold("ann", "page 1", 0);
-      strictEqual(members.seat("ann", "page 2"), undefined);
+      members.seat("ann", "page 2");
       strictEqual(members.held, 0);
       deepStrictEqual(members.expire(10 * GRACE_MS), []);
       // The old page's socket ending late changes nothing either: page 2 speaks for ann.
@@ -42,15 +43,20 @@ Deno.test("BrowserMembers holds a member whose page went for the grace", {
       deepStrictEqual(members.expire(5_000 + GRACE_MS), ["ann"]);
     },
   );
-  await t.step("a resume while another page speaks for the member names that page", () => {
+  await t.step("the page speaking for a member is named, until another page is seated", () => {
     const members = new BrowserMembers<string, string>(GRACE_MS);
-    strictEqual(members.seat("ann", "tab"), undefined);
-    strictEqual(members.seat("ann", "duplicated tab"), "tab");
+    strictEqual(members.pageOf("ann"), undefined);
+    members.seat("ann", "tab");
+    strictEqual(members.pageOf("ann"), "tab");
+    members.seat("ann", "duplicated tab");
+    strictEqual(members.pageOf("ann"), "duplicated tab");
     // The displaced tab's socket ending does not hold ann: the duplicated tab speaks for it.
     members.hold("ann", "tab", 0);
     strictEqual(members.held, 0);
-    // Seating the same page again displaces nobody.
-    strictEqual(members.seat("ann", "duplicated tab"), undefined);
+    strictEqual(members.pageOf("ann"), "duplicated tab");
+    // Held, no page speaks for it.
+    members.hold("ann", "duplicated tab", 0);
+    strictEqual(members.pageOf("ann"), undefined);
   });
   await t.step("a page that leaves is forgotten, and its socket ending holds nothing", () => {
     const members = new BrowserMembers<string, string>(GRACE_MS);

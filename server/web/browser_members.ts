@@ -1,8 +1,9 @@
 /**
  * Which page speaks for each browser member. A page's WebSocket may end without the member
  * leaving (a reload, a phone changing networks): the member is then held, still in its room, for
- * a grace period in which a page may resume it with its token (docs/protocol.md §9.2); a page
- * that resumes a member another page still speaks for takes it over (a duplicated tab). Pure: the
+ * a grace period in which a page may resume it with its token (docs/protocol.md §9.2). Whoever
+ * resumes a member another page still speaks for (a duplicated tab, a kaiwa client over TCP)
+ * takes it over: the caller asks {@link BrowserMembers.pageOf} which page to let go. Pure: the
  * caller tells the time, and makes the members whose grace ran out leave.
  *
  * @module
@@ -26,16 +27,19 @@ export class BrowserMembers<M, P> {
     return this.#held.size;
   }
 
+  /** The page speaking for `member` now, if one does. */
+  pageOf(member: M): P | undefined {
+    return this.#pages.get(member);
+  }
+
   /**
    * `page` speaks for `member` from now on (it was admitted, or resumed): a hold on it ends, so
-   * that its grace running out cannot take the resumed member away. Returns the page that spoke
-   * for it until now, if another did: that page must let it go.
+   * that its grace running out cannot take the resumed member away. A page that spoke for it
+   * until now was let go when the member was resumed (see {@link BrowserMembers.pageOf}).
    */
-  seat(member: M, page: P): P | undefined {
+  seat(member: M, page: P): void {
     this.#held.delete(member);
-    const before = this.#pages.get(member);
     this.#pages.set(member, page);
-    return before === page ? undefined : before;
   }
 
   /**

@@ -128,7 +128,12 @@ export class BrowserSession {
     this.#release();
   }
 
-  /** Another page resumed this session's member (a duplicated tab): it is that page's now. */
+  /**
+   * This session's member was resumed with its token by someone else (another page, a duplicated
+   * tab; a kaiwa client over TCP): it is theirs now, and this page is told, so that its user does
+   * not go on typing into a member whose messages the state now drops (they come from an address
+   * the member left).
+   */
   displaced(): void {
     if (this.#seat === null) return;
     this.#release();
@@ -178,14 +183,19 @@ export class BrowserSession {
   #enter(member: Member, roomName: Uint8Array, resumed: boolean): void {
     if (!this.#sink.open) {
       // Gone while it was admitted: as a TCP client whose token could not be written. A resumed
-      // member was in the room before: it stays as it was (held, or its other page's).
+      // member was in the room before: it stays, held as if this page had spoken for it and
+      // gone (a page that spoke for it until the resume was let go then).
       if (!resumed) this.#ctx.state.withdraw(member, this.#ctx.now());
+      else if (this.#members.pageOf(member) === undefined) {
+        this.#members.seat(member, this);
+        this.#members.hold(member, this, this.#ctx.now());
+      }
       return;
     }
     const port = this.#routes.open((json) => this.#sink.sendText(json));
     const seat: Seat = { member, port, roomName, token: encodeUtf8(member.token) };
     this.#seat = seat;
-    this.#members.seat(member, this)?.displaced();
+    this.#members.seat(member, this);
     this.#send({
       type: "entered",
       room: member.room.name,

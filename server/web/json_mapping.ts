@@ -91,8 +91,8 @@ const CLOSE_REASONS: Record<number, string> = {
 };
 const REMOVE_REASONS: Record<number, string> = { [RemoveReason.Inactivity]: "inactivity" };
 /**
- * The `removed` reason of a page whose member another page resumed with its token (a duplicated
- * tab): the web side's own, no kaiwa code.
+ * The `removed` reason of a page whose member was resumed with its token elsewhere (another page,
+ * a duplicated tab; a kaiwa client over TCP): the web side's own, no kaiwa code.
  */
 export const RESUMED_ELSEWHERE = "resumed-elsewhere";
 /** Unknown codes (a newer server's) read as this, as the terminal client shows a generic text. */

@@ -165,6 +165,18 @@ export class WebFront {
   }
 
   /**
+   * `member` was resumed with its token (docs/protocol.md §2.5), by a page or by a kaiwa client
+   * over TCP: the state's `memberResumed` event, told during the resume. Its member now answers
+   * to whoever resumed it, from that one's IP, so the page that spoke for it until now, if one
+   * did, is told (`removed`, `resumed-elsewhere`) and let go there and then: left seated, its
+   * messages would be dropped as coming from an address the member left, and nothing would say
+   * so. A page that resumed the member seats itself right after.
+   */
+  resumed(member: Member): void {
+    this.#members.pageOf(member)?.displaced();
+  }
+
+  /**
    * Makes the held members whose grace ended by `now` (ms) go, told as timed out (the page did
    * not come back; nothing says its user chose to leave). A member its token brought back
    * elsewhere is left alone: a kaiwa client that resumed it over TCP and whose datagrams moved its

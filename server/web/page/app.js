@@ -22,7 +22,7 @@ const LEAVE_TEXT = {
 };
 const REMOVED_TEXT = {
   "inactivity": "you were removed for inactivity",
-  "resumed-elsewhere": "you are in this room in another tab now",
+  "resumed-elsewhere": "you are in this room elsewhere now (another tab or client)",
 };
 const CLOSE_TEXT = {
   "host-left": "the host left",
