@@ -410,7 +410,8 @@ function start(
   const shutdown = async () => {
     if (closing !== null) return closing;
     serving = false;
-    // No new members while the others are told goodbye.
+    // No new members while the others are told goodbye: neither port lets anyone in from here.
+    web?.stopEntries();
     await tcp.close();
     await cluster?.shutdown();
     faults.guard("shutting down", () => state.shutdown(now()));

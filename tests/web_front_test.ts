@@ -739,6 +739,46 @@ Deno.test("a server shutting down tells its browser members, then closes their s
   }
 });
 
+Deno.test("a server shutting down takes no page into a room, and no new WebSocket", async () => {
+  // As the TCP port stops taking requests before the members are told goodbye, so does the web
+  // port: a room created or joined then would only be closed under its page at once.
+  const hasher = new GatedHasher();
+  const test = await webServer({}, { hasher });
+  try {
+    await using host = await Page.open(test.webPort);
+    host.send({ type: "create", room: "vault", name: "ann", password: "s3cret" });
+    await host.next("entered");
+    await using page = await Page.open(test.webPort);
+    // A TCP join whose password is being checked holds the shutdown between its two halves:
+    // the TCP port closed, the members not yet told.
+    hasher.held = true;
+    const tcpJoin = tcrpStatusFrom("127.0.0.1", test.tcpPort, Operation.JoinRoom, "vault", {
+      ...roomRequest("bo", { password: "s3cret" }),
+    });
+    await using waiting = await Page.open(test.webPort);
+    waiting.send({ type: "join", room: "vault", name: "dee", password: "s3cret" });
+    await waitFor(() => hasher.running === 2, "both passwords being checked");
+    const stopping = test.server.shutdown();
+    page.send({ type: "create", room: "lobby", name: "cy" });
+    deepStrictEqual((await page.next("error")).text, "the server is shutting down");
+    page.send({ type: "join", room: "vault", name: "cy", password: "s3cret" });
+    deepStrictEqual((await page.next("error")).text, "the server is shutting down");
+    const late = new Page(test.webPort);
+    strictEqual(await late.opened, false);
+    await late.closed;
+    hasher.release();
+    // The join answered once the shutdown began is withdrawn: dee never enters.
+    await waitFor(() => waiting.messages.some((m) => m.type === "error"), "dee's answer");
+    deepStrictEqual(waiting.messages, [{ type: "error", text: "the server is shutting down" }]);
+    await stopping;
+    strictEqual(await tcpJoin, null);
+    await host.next("shutdown");
+    deepStrictEqual((await page.closed).code, 1001);
+  } finally {
+    await test.server.close();
+  }
+});
+
 Deno.test("a WebSocket silent for --timeout is closed, saying why", async () => {
   await using test = await webServer({ timeoutSeconds: 0.2 });
   await using page = await Page.open(test.webPort);

@@ -46,6 +46,8 @@ const COMMAND_OF = {
 } as const;
 const KEEPALIVE = new Uint8Array(0);
 const EMPTY = new Uint8Array(0);
+/** The answer to a create or join once the server is shutting down (docs/protocol.md §9.2). */
+const SHUTTING_DOWN: ServerMessage = { type: "error", text: "the server is shutting down" };
 
 /** What a session writes to: its WebSocket. */
 export interface MessageSink {
@@ -72,23 +74,29 @@ export class BrowserSession {
   readonly #ctx: SessionContext;
   readonly #routes: WebRoutes;
   readonly #members: BrowserMembers<Member, BrowserSession>;
+  readonly #admitting: () => boolean;
   #seat: Seat | null = null;
   /** True while a create, join or list is being answered: one at a time. */
   #asking = false;
 
-  /** A session for the page at `ip`, speaking through `sink`; `members` is shared by all. */
+  /**
+   * A session for the page at `ip`, speaking through `sink`; `members` is shared by all.
+   * `admitting` is false once the server is shutting down: no page enters a room then.
+   */
   constructor(
     sink: MessageSink,
     ip: string,
     ctx: SessionContext,
     routes: WebRoutes,
     members: BrowserMembers<Member, BrowserSession>,
+    admitting: () => boolean,
   ) {
     this.#sink = sink;
     this.#ip = ip;
     this.#ctx = ctx;
     this.#routes = routes;
     this.#members = members;
+    this.#admitting = admitting;
   }
 
   /** Handles one text message of the page; never throws. */
@@ -146,6 +154,7 @@ export class BrowserSession {
     if (request.type !== "rooms" && this.#inRoom() !== null) {
       return this.#send({ type: "error", text: "leave this room first" });
     }
+    if (request.type !== "rooms" && !this.#admitting()) return this.#send(SHUTTING_DOWN);
     this.#asking = true;
     try {
       const frame = requestFrame(request);
@@ -181,15 +190,19 @@ export class BrowserSession {
 
   /** The member was admitted: route its events here, and prove its address as a datagram does. */
   #enter(member: Member, roomName: Uint8Array, resumed: boolean): void {
-    if (!this.#sink.open) {
-      // Gone while it was admitted: as a TCP client whose token could not be written. A resumed
-      // member was in the room before: it stays, held as if this page had spoken for it and
-      // gone (a page that spoke for it until the resume was let go then).
+    const shuttingDown = !this.#admitting();
+    if (!this.#sink.open || shuttingDown) {
+      // Gone while it was admitted, or the server began shutting down meanwhile (the TCP port
+      // closed the connections of requests still being answered): as a TCP client whose token
+      // could not be written. A resumed member was in the room before: it stays, held as if this
+      // page had spoken for it and gone (a page that spoke for it until the resume was let go
+      // then); a shutdown makes the held members leave.
       if (!resumed) this.#ctx.state.withdraw(member, this.#ctx.now());
       else if (this.#members.pageOf(member) === undefined) {
         this.#members.seat(member, this);
         this.#members.hold(member, this, this.#ctx.now());
       }
+      if (shuttingDown && this.#sink.open) this.#send(SHUTTING_DOWN);
       return;
     }
     const port = this.#routes.open((json) => this.#sink.sendText(json));

@@ -113,6 +113,8 @@ export class WebFront {
   readonly #sockets = new Set<WebSocketConnection>();
   readonly #served = new Set<Promise<void>>();
   readonly #loop: Promise<void>;
+  /** False once the port stops taking new WebSockets and entries ({@link WebFront.stopEntries}). */
+  #admitting = true;
   #closed = false;
 
   /**
@@ -192,13 +194,26 @@ export class WebFront {
   }
 
   /**
+   * From now on takes no new connection (a page's WebSocket is refused) and lets no page into a
+   * room: a `create` or `join` gets an `error` saying the server is shutting down, and one being
+   * answered (its password hashed) is withdrawn. The server's shutdown calls it where the TCP
+   * port stops, so that no page enters a room only to have it closed under it; the pages in a
+   * room stay, to be told goodbye, until {@link WebFront.close}.
+   */
+  stopEntries(): void {
+    if (!this.#admitting) return;
+    this.#admitting = false;
+    this.#listener.close();
+  }
+
+  /**
    * Stops accepting and closes every connection; a WebSocket's member leaves its room, held or
    * not (no page can come back). Resolves once every connection has ended.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#listener.close();
+    this.stopEntries();
     await this.#loop;
     // Each page reads what was queued for it (a shutdown notice) and a Close; what has not
     // ended after the grace is cut.
@@ -225,7 +240,7 @@ export class WebFront {
 
   async #accept(): Promise<void> {
     for (;;) {
-      const conn = await acceptNext(this.#listener, () => this.#closed, this.#ctx.log, "web");
+      const conn = await acceptNext(this.#listener, () => !this.#admitting, this.#ctx.log, "web");
       if (conn === null) return;
       const ip = (conn.remoteAddr as Deno.NetAddr).hostname;
       const source = sourceKey(ip);
@@ -314,7 +329,14 @@ export class WebFront {
         this.#ctx.faults.guard("a web close", () => session?.closed());
       },
     }, this.#ctx.now);
-    session = new BrowserSession(socket, ip, this.#ctx, this.#routes, this.#members);
+    session = new BrowserSession(
+      socket,
+      ip,
+      this.#ctx,
+      this.#routes,
+      this.#members,
+      () => this.#admitting,
+    );
     this.#sockets.add(socket);
     this.#ctx.log.verbose(`web: WebSocket from ${ip}`);
     try {
