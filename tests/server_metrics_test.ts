@@ -1,5 +1,6 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
+import { SERVE_FLAGS } from "../cli/serve_command.ts";
 import { Operation, Status } from "../protocol/mod.ts";
 import {
   MAX_METRICS_CONNECTIONS,
@@ -72,6 +73,12 @@ function value(families: Map<string, Family>, name: string, labels = {}): number
 
 Deno.test("/metrics parses as Prometheus text, and its gauges move as rooms and members come and go", async () => {
   await using test = await startTestServer({ metricsPort: 0 });
+  // A flag a HELP line names is one `kaiwa serve` has, for an operator to look up.
+  const { body } = await get(test, "/metrics");
+  const flags = new Set(SERVE_FLAGS.map((flag) => `--${flag.name}`));
+  for (const help of body.split("\n").filter((line) => line.startsWith("# HELP "))) {
+    for (const [named] of help.matchAll(/--[a-z][a-z-]*/g)) ok(flags.has(named), help);
+  }
   const before = await scrape(test);
   for (const [name, family] of before) {
     ok(/^(kaiwa|process)_[a-z_]+$/.test(name), name);

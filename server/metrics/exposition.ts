@@ -205,7 +205,7 @@ export function metricsRegistry(source: MetricsSource): Registry {
   mirroredCounter(
     registry,
     "kaiwa_udp_delivery_failures_total",
-    "Datagrams the system refused to send, or reported unreachable (ICMP, Linux --fast-udp)",
+    "Datagrams the system refused to send, or reported unreachable (ICMP, on the batched UDP path)",
     null,
     () => single(metrics.deliveryFailures),
   );
