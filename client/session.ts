@@ -277,7 +277,8 @@ export class ChatSession {
       this.#rejoinTask = this.#rejoin(this.#options.rejoin);
       return;
     }
-    if (liveness === "ping") this.#send({ type: "ping" });
+    // Asking for the room's latest seq: a lost last message is then noticed (§3.2 tail loss).
+    if (liveness === "ping") this.#send({ type: "ping", latest: true });
     for (const range of this.#order.poll(now)) this.#send({ type: "nack", ...range });
     this.#pumpResends();
   }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Command, MAX_NACK_RANGE } from "./constants.ts";
+import { Command, MAX_NACK_RANGE, PingFlag } from "./constants.ts";
 import { ProtocolError } from "./errors.ts";
 import { decodeUtf8, encodeUtf8 } from "./utf8.ts";
 
@@ -16,7 +16,11 @@ export type ClientCommand =
   | { type: "nack"; from: number; to: number }
   | { type: "leave" }
   | { type: "who" }
-  | { type: "ping" };
+  | {
+    type: "ping";
+    /** Ask for the room's latest seq in the Pong ({@linkcode PingFlag.Latest}). */
+    latest?: boolean;
+  };
 
 const KEEPALIVE = new Uint8Array(0);
 const U32 = 4;
@@ -82,12 +86,15 @@ export function encodeCommand(command: ClientCommand): Uint8Array {
     case "who":
       return Uint8Array.of(Command.Who);
     case "ping":
-      return Uint8Array.of(Command.Ping);
+      return command.latest === true
+        ? Uint8Array.of(Command.Ping, PingFlag.Latest)
+        : Uint8Array.of(Command.Ping);
   }
 }
 
 /**
- * Decodes a message body. Bytes after a Leave, Who or Ping command are reserved and ignored.
+ * Decodes a message body. Bytes after a Leave or Who command are reserved and ignored, and so are
+ * those after a Ping's flags byte and its unknown flags.
  *
  * @throws {ProtocolError} for an unknown command byte.
  * @throws {InvalidTextError} when chat text is not UTF-8.
@@ -124,7 +131,9 @@ export function decodeCommand(body: Uint8Array): ClientCommand {
     case Command.Who:
       return { type: "who" };
     case Command.Ping:
-      return { type: "ping" };
+      return body.length > 1 && (body[1] & PingFlag.Latest) !== 0
+        ? { type: "ping", latest: true }
+        : { type: "ping" };
     default:
       throw new ProtocolError(`Cannot decode command: unknown command byte ${body[0]}`);
   }

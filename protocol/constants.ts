@@ -181,6 +181,18 @@ export const Command = {
 } as const;
 /** Most seqs one NACK may ask for (to − from + 1), so that a 9-byte request has a bounded answer. */
 export const MAX_NACK_RANGE = 64;
+
+/**
+ * The flags byte a Ping may carry after its command byte (§3.2); a Ping without it asks for
+ * none. Servers before it ignore the byte (it was reserved), so a client may always send it.
+ */
+export const PingFlag = {
+  /**
+   * Answer with the room's latest seq in the Pong (§3.2 tail loss). Asked for, not sent to every
+   * client, because a client from before this field rejects a Pong with a body.
+   */
+  Latest: 0x01,
+} as const;
 /** A kaiwa client command code. */
 export type Command = typeof Command[keyof typeof Command];
 

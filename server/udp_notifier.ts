@@ -158,8 +158,12 @@ export class UdpNotifier implements Notifier {
   }
 
   /** @inheritdoc */
-  pong(member: Member, latest: number, now: number): void {
-    this.#broadcast([member], { type: "pong", time: now, latest }, null);
+  pong(member: Member, latest: number | undefined, now: number): void {
+    this.#broadcast(
+      [member],
+      latest === undefined ? { type: "pong", time: now } : { type: "pong", time: now, latest },
+      null,
+    );
   }
 
   /** @inheritdoc */

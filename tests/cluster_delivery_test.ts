@@ -172,7 +172,7 @@ Deno.test({
       await ann.send(a.udp, "one", members[0].token, encodeCommand({ type: "chat", text: "last" }));
       const last = await untilEvent(cat, (e) => isChat(e) && e.text === "last", "last at cat");
       const { node, client, token } = members[2];
-      await client.send(node.udp, "one", token, encodeCommand({ type: "ping" }));
+      await client.send(node.udp, "one", token, encodeCommand({ type: "ping", latest: true }));
       const pong = await untilEvent(client, (e) => e.type === "pong", "cat's pong");
       ok(isChat(last));
       deepStrictEqual(pong.type === "pong" && pong.latest, last.seq);

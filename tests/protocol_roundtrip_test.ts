@@ -107,6 +107,7 @@ const clientCommand: fc.Arbitrary<ClientCommand> = fc.oneof(
   fc.constant({ type: "leave" as const }),
   fc.constant({ type: "who" as const }),
   fc.constant({ type: "ping" as const }),
+  fc.constant({ type: "ping" as const, latest: true }),
 );
 
 Deno.test("random valid values round-trip", { permissions: "none" }, async (t) => {

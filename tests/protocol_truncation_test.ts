@@ -140,6 +140,7 @@ const CHECKS: Record<string, PrefixCheck | null> = {
   "udp-kaiwa-leave": clientDatagram(false),
   "udp-kaiwa-who": clientDatagram(false),
   "udp-kaiwa-ping": clientDatagram(false),
+  "udp-kaiwa-ping-latest": clientDatagram(false),
   // The message is framed by the datagram; a cut id or range is the command decoder's to refuse.
   "udp-kaiwa-chat-id": clientDatagram(false),
   "udp-kaiwa-nack": clientDatagram(false),

@@ -33,6 +33,7 @@ import {
   Operation,
   parseClientDatagram,
   parseStage1Datagram,
+  PingFlag,
   State,
   Status,
 } from "../protocol/mod.ts";
@@ -218,6 +219,10 @@ const CASES: Record<string, GoldenCase> = {
   "udp-kaiwa-leave": kaiwaDatagramCase({ type: "leave" }, Command.Leave),
   "udp-kaiwa-who": kaiwaDatagramCase({ type: "who" }, Command.Who),
   "udp-kaiwa-ping": kaiwaDatagramCase({ type: "ping" }, Command.Ping),
+  "udp-kaiwa-ping-latest": {
+    ...datagramCase(Uint8Array.of(Command.Ping, PingFlag.Latest), { type: "ping", latest: true }),
+    encode: () => encodeClientDatagram(LOBBY, TOKEN, encodeCommand({ type: "ping", latest: true })),
+  },
   "udp-kaiwa-chat-id": datagramCase(
     Uint8Array.of(Command.ChatWithId, 0, 0, 0, 7, ...encodeUtf8("hi")),
     { type: "chat", text: "hi", id: 7 },

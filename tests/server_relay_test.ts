@@ -2,10 +2,13 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import {
   CloseReason,
   Command,
+  decodeEvent,
+  EVENT_HEADER_SIZE,
   LeaveReason,
   MAX_DATAGRAM_SIZE,
   NoticeCode,
   Operation,
+  PingFlag,
 } from "../protocol/mod.ts";
 import { enter, SILENCE_MS, startTestServer, UdpClient, waitFor } from "./server_helpers.ts";
 
@@ -79,9 +82,14 @@ Deno.test("relay between standard and kaiwa members", async (t) => {
     ok(relayed.type === "chat" && relayed.text === "after" && relayed.seq === 3);
   });
   await t.step("ping, who, unknown commands and invalid text answer the asker", async () => {
-    await cat.send(test.udp, "r", catToken, Uint8Array.of(Command.Ping));
+    await cat.send(test.udp, "r", catToken, Uint8Array.of(Command.Ping, PingFlag.Latest));
     // With the room's latest seq: a lost last message ("after", 3) is noticed by it (§3.2).
     deepStrictEqual(timeless(await cat.receiveEvent()), { type: "pong", time: NO_TIME, latest: 3 });
+    // Without the flag, as a client from before it pings: an empty Pong, which it can decode.
+    await cat.send(test.udp, "r", catToken, Uint8Array.of(Command.Ping));
+    const empty = await cat.receive();
+    deepStrictEqual(empty?.length, EVENT_HEADER_SIZE);
+    deepStrictEqual(timeless(decodeEvent(empty!)), { type: "pong", time: NO_TIME });
     await cat.send(test.udp, "r", catToken, Uint8Array.of(Command.Who));
     const members = await cat.receiveEvent();
     ok(members.type === "members" && members.members.length === 3);

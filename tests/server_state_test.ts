@@ -4,6 +4,7 @@ import {
   Command,
   LeaveReason,
   NoticeCode,
+  PingFlag,
   RemoveReason,
   Status,
 } from "../protocol/constants.ts";
@@ -207,15 +208,20 @@ Deno.test("ServerState.receive() runs a kaiwa member's commands", async (t) => {
     send(state, ann, new Uint8Array(0));
     deepStrictEqual(notifier.take(), []);
   });
-  await t.step("a ping before any chat is answered with latest seq 0", () => {
-    send(state, ann, Uint8Array.of(Command.Ping));
+  await t.step("a ping asking for it before any chat is answered with latest seq 0", () => {
+    send(state, ann, Uint8Array.of(Command.Ping, PingFlag.Latest));
     deepStrictEqual(notifier.take(), [["pong", "ann", 0]]);
+  });
+  await t.step("a ping without the flag (a client from before it) gets no latest seq", () => {
+    send(state, ann, Uint8Array.of(Command.Ping));
+    send(state, ann, Uint8Array.of(Command.Ping, 0x00));
+    deepStrictEqual(notifier.take(), [["pong", "ann", undefined], ["pong", "ann", undefined]]);
   });
   await t.step("chat, who and ping", () => {
     send(state, ann, Uint8Array.of(Command.Chat, 0x68, 0x69));
     send(state, ann, Uint8Array.of(Command.Chat));
     send(state, ann, Uint8Array.of(Command.Who));
-    send(state, ann, Uint8Array.of(Command.Ping));
+    send(state, ann, Uint8Array.of(Command.Ping, PingFlag.Latest));
     deepStrictEqual(notifier.take(), [["chat", "r", "ann", 1, "hi"], [
       "members",
       "ann",

@@ -51,7 +51,7 @@ export class RecordingNotifier implements Notifier {
   members(member: Member): void {
     this.calls.push(["members", member.name]);
   }
-  pong(member: Member, latest: number): void {
+  pong(member: Member, latest: number | undefined): void {
     this.calls.push(["pong", member.name, latest]);
   }
   notice(member: Member, code: number): void {

@@ -48,8 +48,8 @@ export interface DatagramOps {
   nack(member: Member, from: number, to: number, now: number): void;
   /** Sends `member` its room's member list. */
   who(member: Member, now: number): void;
-  /** Answers a ping. */
-  ping(member: Member, now: number): void;
+  /** Answers a ping; `withLatest` when it asked for the room's latest seq. */
+  ping(member: Member, now: number, withLatest: boolean): void;
   /** The member leaves. */
   leave(member: Member, now: number): void;
   /** Tells `member` its datagram was refused for `code`. */
@@ -182,7 +182,7 @@ function handleCommand(ops: DatagramOps, member: Member, message: Uint8Array, no
     case "who":
       return ops.who(member, now);
     case "ping":
-      return ops.ping(member, now);
+      return ops.ping(member, now, command.latest === true);
   }
 }
 

@@ -37,8 +37,11 @@ export interface Notifier {
   removed(member: Member, reason: RemoveReason, now: number): void;
   /** Send `member` the list of its room's members (kaiwa only: on arrival, and for Who). */
   members(member: Member, now: number): void;
-  /** Answer a kaiwa member's ping; `latest` is the seq of its room's latest chat, 0 before any. */
-  pong(member: Member, latest: number, now: number): void;
+  /**
+   * Answer a kaiwa member's ping; `latest` is the seq of its room's latest chat (0 before any)
+   * when the ping asked for it, else undefined (an empty Pong, for clients from before it).
+   */
+  pong(member: Member, latest: number | undefined, now: number): void;
   /** Tell `member` something went wrong with what it sent. */
   notice(member: Member, code: NoticeCode, now: number): void;
   /** The server stops: tell every member of `room`. */

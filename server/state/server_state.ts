@@ -295,13 +295,14 @@ export class ServerState implements DatagramOps {
   }
 
   /**
-   * Answers a kaiwa member's ping, with its room's latest seq: the client's only way to notice
-   * that the last message before a silence was lost (docs/protocol.md §3.2, tail loss). Never
+   * Answers a kaiwa member's ping, with its room's latest seq when `withLatest` (the ping asked
+   * for it): the client's only way to notice that the last message before a silence was lost
+   * (docs/protocol.md §3.2, tail loss); a client from before that field gets an empty Pong. Never
    * rate limited: clients use it to tell the server lives. In a cluster this runs at the room's
    * owner (a member node relays the ping), the one node that gives the room its seqs.
    */
-  ping(member: Member, now: number): void {
-    this.#notifier.pong(member, member.room.latestSeq, now);
+  ping(member: Member, now: number, withLatest = false): void {
+    this.#notifier.pong(member, withLatest ? member.room.latestSeq : undefined, now);
   }
 
   /** Tells `member` that what it sent was refused for `code` (bad text, unknown command). */
