@@ -110,7 +110,9 @@ export class DeliveryOrder {
   /**
    * Seqs given up at once, as ranges (ascending, disjoint): those of a jump in seqs too far
    * behind its end to be held (more than `maxHeld`). A range costs the same whatever it spans, so
-   * a faulty or hostile seq near 2^32 costs neither time nor memory; it is shown as lost.
+   * a faulty or hostile seq near 2^32 costs neither time nor memory; it is shown as lost. The
+   * call that adds one also drains it (the maxHeld holes after it make the older ones go first),
+   * so a late seq from it is below `#next`, dropped as a duplicate.
    */
   readonly #lostRanges: NackRange[] = [];
   /** The highest seq seen so far. */
@@ -152,7 +154,7 @@ export class DeliveryOrder {
       if (this.#held.size >= this.#config.maxHeld) this.#start(now);
       return "new";
     }
-    if (seq < this.#next || this.#isGivenUp(seq)) return "duplicate";
+    if (seq < this.#next) return "duplicate";
     const held = this.#held.get(seq);
     if (held !== undefined && held !== LOST) return "duplicate";
     this.#missing.delete(seq);
@@ -285,11 +287,6 @@ export class DeliveryOrder {
     for (let seq = from; seq <= to; seq++) {
       this.#missing.set(seq, { since: now, askedAt: 0, attempts: 0 });
     }
-  }
-
-  /** True when `seq` is in a range given up at once. */
-  #isGivenUp(seq: number): boolean {
-    return this.#lostRanges.some((range) => range.from <= seq && seq <= range.to);
   }
 
   /**
